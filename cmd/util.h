@@ -1,0 +1,39 @@
+/*
+ * util.h - what every nnkit program shares: option parsing that exits 2 on a
+ * bad value, opening inputs ("-" or no name = stdin), --version, and checked
+ * output.  Only cmd/ may print or exit; lib/ returns errors.
+ */
+#ifndef NN_CMD_UTIL_H
+#define NN_CMD_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nn.h"
+
+/* Long option values shared by every program. */
+#define OPT_HELP 'h'
+#define OPT_VERSION 0x100
+
+/* Print "PROG (nnkit) VERSION" on stdout and exit 0. */
+void print_version(void) __attribute__((noreturn));
+
+/* Range-checked option values: on a bad value print
+ * "PROG: OPT: expected ..., got "s"" and exit 2 (a usage error). */
+long opt_long(const char *s, long lo, long hi, const char *opt);
+double opt_double(const char *s, double lo, double hi, const char *opt);
+uint64_t opt_seed(const char *s, const char *opt);
+
+/* Open path for reading; NULL or "-" is stdin.  *name gets the name to use in
+ * messages ("<stdin>" or path).  Exits 1 with "PROG: path: strerror" on
+ * failure. */
+FILE *open_input(const char *path, const char **name);
+
+/* Flush and check stdout; a write error exits 1 ("PROG: stdout: ...").  A
+ * closed pipe (EPIPE, when SIGPIPE is ignored) exits quietly. */
+void close_stdout(void);
+
+/* Print "PROG: msg" for an nn_err and exit with status. */
+void die_err(int status, const nn_err *e) __attribute__((noreturn));
+
+#endif

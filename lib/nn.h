@@ -1,0 +1,12 @@
+/*
+ * nn.h - the nnkit library, one include for programs and tests.
+ */
+#ifndef NN_H
+#define NN_H
+
+#include "nn_base.h"
+#include "nn_csv.h"
+#include "nn_model.h"
+#include "nn_metrics.h"
+
+#endif

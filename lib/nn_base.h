@@ -1,0 +1,82 @@
+/*
+ * nn_base.h - the pieces every other module leans on: error reporting,
+ * allocation, range-checked number parsing, CRC-32 and the seeded generator.
+ *
+ * Library rule (see ../shared/STYLE.md): nothing in lib/ prints or exits.
+ * A function that can fail returns -1 (or NULL) and fills an nn_err with a
+ * message the program prints as it is, e.g. "train.csv:17:3: expected a
+ * number, got "abc"".  The single exception is running out of memory, which
+ * nn_xmalloc handles in one place (it is not recoverable in a CLI tool and
+ * checking it everywhere would bury the logic).
+ */
+#ifndef NN_BASE_H
+#define NN_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NN_VERSION "0.1.0"
+
+/* ---- errors ----------------------------------------------------------- */
+
+typedef struct nn_err {
+	char msg[512];
+} nn_err;
+
+/* Format a message into e (e may be NULL). Always returns -1 so callers can
+ * write `return nn_errf(e, ...);`. */
+int nn_errf(nn_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- allocation ------------------------------------------------------- */
+
+/* malloc/calloc/realloc that never return NULL: on failure they print
+ * "nnkit: out of memory (N bytes)" and abort the process.  This is the one
+ * fatal path of the library. */
+void *nn_xmalloc(size_t n);
+void *nn_xcalloc(size_t n, size_t size);
+void *nn_xrealloc(void *p, size_t n);
+char *nn_xstrdup(const char *s);
+/* n*size with overflow check; returns 0 and sets *out on success, -1 on
+ * overflow. */
+int nn_mul_size(size_t n, size_t size, size_t *out);
+
+/* ---- number parsing ----------------------------------------------------- */
+
+/* Whole string must be a decimal integer in [lo, hi].  Leading/trailing
+ * spaces are refused.  Return 0 or -1 with a message "WHAT: expected an
+ * integer in [lo, hi], got "s"". */
+int nn_parse_long(const char *s, long lo, long hi, long *out,
+    const char *what, nn_err *e);
+/* Whole string must be a finite number in [lo, hi]. */
+int nn_parse_double(const char *s, double lo, double hi, double *out,
+    const char *what, nn_err *e);
+/* Parse a float from [s, s+n) exactly as strtof would (round to nearest),
+ * independent of the locale.  Leading and trailing blanks are allowed; the
+ * rest must be a number ("nan"/"inf" are accepted and reported by the
+ * caller as non-finite).  Returns 0 on success, -1 if not a number. */
+int nn_parse_float(const char *s, size_t n, float *out);
+/* A 64-bit unsigned seed (decimal). */
+int nn_parse_seed(const char *s, uint64_t *out, const char *what, nn_err *e);
+
+/* ---- CRC-32 (IEEE 802.3, as zlib/PNG) ----------------------------------- */
+
+uint32_t nn_crc32(uint32_t crc, const void *buf, size_t n);
+
+/* ---- random numbers ------------------------------------------------------ */
+
+/* xoshiro256** with explicit state, seeded through splitmix64.  Never
+ * rand(): the same seed gives the same stream on every platform. */
+typedef struct nn_rng {
+	uint64_t s[4];
+} nn_rng;
+
+void nn_rng_seed(nn_rng *r, uint64_t seed);
+uint64_t nn_rng_u64(nn_rng *r);
+double nn_rng_uniform(nn_rng *r);            /* [0, 1) */
+double nn_rng_normal(nn_rng *r);             /* N(0, 1) */
+uint64_t nn_rng_below(nn_rng *r, uint64_t n); /* [0, n), unbiased */
+void nn_rng_shuffle(nn_rng *r, uint32_t *a, size_t n);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * nn_csv.h - every CSV read in nnkit goes through here, on top of libcsv.
+ *
+ * Two layers:
+ *  - nn_csv: a streaming reader.  The caller says, per column, whether it is
+ *    a number (parsed straight into a float matrix, no per-field allocation),
+ *    a text field (kept as a string for the rows of the current batch) or
+ *    skipped.  Memory is bounded by the batch, so nn-predict can stream an
+ *    endless input.
+ *  - nn_data: a whole training set read into memory, with a target column
+ *    whose values are interned into sorted class labels (and parsed as
+ *    numbers when they all are, for regression).
+ *
+ * Every error names the input, the physical line and, for a field, the
+ * 1-based column: "train.csv:17:3: expected a number, got "abc"".
+ * Blank lines are skipped.  CR LF line ends are accepted.
+ */
+#ifndef NN_CSV_H
+#define NN_CSV_H
+
+#include "nn_base.h"
+
+/* ---- streaming reader --------------------------------------------------- */
+
+/* Column roles for nn_csv_set_roles(): a value >= 0 is the index of a numeric
+ * column in the output matrix; NN_COL_SKIP ignores the column; NN_COL_TEXT(k)
+ * keeps it as text slot k (0 <= k < ntext). */
+#define NN_COL_SKIP (-1)
+#define NN_COL_TEXT(k) (-2 - (k))
+
+typedef struct nn_csv nn_csv;
+
+/* Start reading fp (not closed by nn_csv_free; may be a pipe: it is read
+ * once, front to back).  name is used in messages ("train.csv", "<stdin>").
+ * The first record is read now: with header != 0 it gives the column names;
+ * otherwise the names are "1", "2", ... and the record is the first data row.
+ * Errors: empty input ("NAME: empty input"), I/O, malformed CSV.
+ * Returns NULL on error.  Owned by the caller: nn_csv_free. */
+nn_csv *nn_csv_open(FILE *fp, const char *name, int header, nn_err *e);
+void nn_csv_free(nn_csv *c);
+
+size_t nn_csv_ncols(const nn_csv *c);
+/* Borrowed: valid until nn_csv_free. */
+const char *nn_csv_colname(const nn_csv *c, size_t j);
+/* Index of the column named `name`, or -1. */
+long nn_csv_find(const nn_csv *c, const char *name);
+
+/* roles: ncols entries, copied.  nnum: width of the numeric matrix (every
+ * index in [0, nnum) must appear exactly once); ntext: number of text slots.
+ * allow_nonfinite: accept "nan", "inf" in numeric columns (else an error
+ * naming line and column).  Empty numeric fields are always an error. */
+int nn_csv_set_roles(nn_csv *c, const int *roles, size_t nnum, size_t ntext,
+    int allow_nonfinite, nn_err *e);
+
+/* Read up to max data rows; numeric columns go to x (max, nnum), row-major.
+ * Returns the number of rows read (0 at the end of the input), or -1 on
+ * error (ragged row: "NAME:LINE: expected N fields, got M"; non-numeric
+ * field: "NAME:LINE:COL: expected a number, got "abc""). */
+long nn_csv_read(nn_csv *c, float *x, size_t max, nn_err *e);
+
+/* Text slot k of row i of the last nn_csv_read; borrowed, valid until the
+ * next nn_csv_read. */
+const char *nn_csv_text(const nn_csv *c, size_t i, size_t k);
+/* Physical line number (1-based) where row i of the last read started. */
+unsigned long nn_csv_line(const nn_csv *c, size_t i);
+/* CRC-32 of every byte consumed from fp so far (the whole input once
+ * nn_csv_read has returned 0). */
+uint32_t nn_csv_crc(const nn_csv *c);
+
+/* ---- whole data sets -------------------------------------------------- */
+
+typedef struct nn_data_opts {
+	int header;          /* first line holds column names */
+	const char *target;  /* column name, or 1-based number; NULL = last column;
+	                        "" = no target column (all columns features) */
+} nn_data_opts;
+
+typedef struct nn_data {
+	size_t n, d;          /* rows, features */
+	float *x;             /* (n, d) features, as read (not scaled) */
+	char **feat_names;    /* (d) column names of the features */
+	char *target_name;    /* NULL when there is no target */
+	size_t ncols;         /* columns in the file */
+	long target_col;      /* 0-based column of the target in the file, -1 none */
+	/* target, when there is one: */
+	size_t nlabels;       /* distinct target values */
+	char **labels;        /* (nlabels) sorted: numerically when all numeric,
+	                         else by strcmp */
+	uint32_t *y;          /* (n) index into labels */
+	float *t;             /* (n) target as a number, NULL unless every value
+	                         is a finite number */
+	int t_integral;       /* every target value is an integer */
+	uint32_t crc;         /* CRC-32 of the input's bytes */
+} nn_data;
+
+/* Read a whole CSV.  On error returns -1 and leaves *out empty. Owned by
+ * the caller: nn_data_free (safe on a zeroed or freed struct). */
+int nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
+    nn_data *out, nn_err *e);
+void nn_data_free(nn_data *d);
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* Write s as one CSV field, quoted (RFC 4180) only when it needs it.
+ * Returns 0, or -1 on a write error (errno set). */
+int nn_csv_put(FILE *fp, const char *s);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * nn_model.h - the network: activations, dense layers, losses, the model
+ * (architecture + one flat parameter buffer), forward/backward, training,
+ * and the model file.
+ *
+ * Dimension legend used in shape comments throughout lib/:
+ *   B    rows in a mini-batch
+ *   nin  inputs of a layer,  nout  outputs of a layer
+ *   D    features of the data set (= nin of the first layer)
+ *   K    outputs of the network (1 for binary and regression, classes for
+ *        multiclass)
+ *   P    total number of parameters
+ */
+#ifndef NN_MODEL_H
+#define NN_MODEL_H
+
+#include "nn_base.h"
+
+/* ---- activations --------------------------------------------------------- */
+
+/* In memory an enum; in files always the name (nn_act_name), never the
+ * number, so reordering this list cannot break a saved model. */
+typedef enum nn_act {
+	NN_ACT_LINEAR,
+	NN_ACT_SIGMOID,
+	NN_ACT_TANH,
+	NN_ACT_RELU,
+	NN_ACT_LEAKY_RELU,
+	NN_ACT_ELU,
+	NN_ACT_SWISH,
+	NN_ACT_SOFTMAX, /* output layer only, row-wise */
+	NN_ACT_COUNT
+} nn_act;
+
+const char *nn_act_name(nn_act a);
+int nn_act_lookup(const char *name, nn_act *out); /* 0, or -1 if unknown */
+/* out = f(in), n values (softmax: `n` must be B*k and k the row width). */
+void nn_act_forward(nn_act a, float *out, const float *in, size_t B, size_t k);
+/* din += dout * f'(in), given in and out = f(in).  Not for softmax (which is
+ * only used fused with cross-entropy, see nn_loss). */
+void nn_act_backward(nn_act a, float *din, const float *dout, const float *in,
+    const float *out, size_t n);
+
+/* ---- tasks, losses, scaling ------------------------------------------- */
+
+typedef enum nn_task { NN_TASK_BINARY, NN_TASK_MULTICLASS, NN_TASK_REGRESSION,
+	NN_TASK_COUNT } nn_task;
+typedef enum nn_loss { NN_LOSS_BCE, NN_LOSS_CCE, NN_LOSS_MSE,
+	NN_LOSS_COUNT } nn_loss;
+typedef enum nn_scale { NN_SCALE_NONE, NN_SCALE_STANDARD, NN_SCALE_MINMAX,
+	NN_SCALE_COUNT } nn_scale;
+
+const char *nn_task_name(nn_task t);
+int nn_task_lookup(const char *name, nn_task *out);
+const char *nn_loss_name(nn_loss l);
+int nn_loss_lookup(const char *name, nn_loss *out);
+const char *nn_scale_name(nn_scale s);
+int nn_scale_lookup(const char *name, nn_scale *out);
+
+/* Mean loss over B rows of the network output `out` (B, K) (after the output
+ * activation) against the targets; and, fused, its gradient with respect to
+ * the output layer's *pre-activation* z, written (not added) to dz (B, K),
+ * already divided by B.  y: (B) class indices (BCE, CCE); t: (B*K) values
+ * (MSE).  BCE/CCE clamp probabilities away from 0 and 1 for the loss value
+ * only; the gradient (p - y) is exact. */
+double nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
+    const float *t, size_t B, size_t K);
+void nn_loss_backward(nn_loss l, float *dz, const float *out,
+    const uint32_t *y, const float *t, size_t B, size_t K);
+
+/* ---- dense layer ----------------------------------------------------------- */
+
+/* out (B, nout) = in (B, nin) . w (nin, nout) + b (nout): one GEMM per batch. */
+void nn_dense_forward(float *out, const float *in, const float *w,
+    const float *b, size_t B, size_t nin, size_t nout);
+/* dw (nin, nout) += in^T . dout;  db (nout) += column sums of dout;
+ * din (B, nin) = dout . w^T  (written, not added; skipped when din is NULL). */
+void nn_dense_backward(float *din, float *dw, float *db, const float *dout,
+    const float *in, const float *w, size_t B, size_t nin, size_t nout);
+
+/* C (M, N) = alpha * op(A) . op(B) + beta * C, row-major; CBLAS underneath
+ * (or the portable kernel with `make BLAS=none`). */
+void nn_gemm(int transa, int transb, size_t M, size_t N, size_t K,
+    float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+    float beta, float *C, size_t ldc);
+
+/* ---- the model ------------------------------------------------------------ */
+
+typedef struct nn_dense {
+	size_t nin, nout;
+	nn_act act;
+	size_t w_off;   /* offset of w (nin, nout) in params/grads */
+	size_t b_off;   /* offset of b (nout) */
+} nn_dense;
+
+typedef struct nn_model {
+	/* architecture */
+	size_t nlayers;
+	nn_dense *layers;       /* (nlayers) */
+	size_t nin, nout;       /* D and K */
+	nn_task task;
+	nn_loss loss;
+
+	/* parameters and gradients: one flat buffer each, same layout */
+	size_t nparams;         /* P */
+	float *params;          /* (P) */
+	float *grads;           /* (P) */
+
+	/* input transform fitted on the training data, applied by prediction:
+	 * x'[j] = (x[j] - offset[j]) * factor[j] */
+	nn_scale scale;
+	float *offset;          /* (D) */
+	float *factor;          /* (D) */
+
+	/* names */
+	char **feat_names;      /* (D) */
+	char *target_name;
+	uint32_t target_col;    /* 0-based column of the target in training data */
+	uint32_t ncols;         /* columns of the training data */
+	size_t nlabels;         /* classification: class label strings */
+	char **labels;          /* (nlabels); binary: 2, class 1 is labels[1] */
+
+	/* training metadata (stored, shown by tools, never affects prediction) */
+	uint64_t seed;
+	char *cmdline;          /* the nn-train command line */
+	uint32_t data_crc;      /* CRC-32 of the training input's bytes */
+	uint64_t data_rows;
+	uint32_t epochs, batch;
+	float lr;
+	float final_loss;
+} nn_model;
+
+/* Allocate a model with nlayers dense layers of sizes[0] -> sizes[1] -> ...
+ * -> sizes[nlayers] and activations acts[nlayers]; lays out params/grads
+ * (zeroed) and offset/factor (identity), names empty (NULL), task binary,
+ * loss bce.  Sizes are checked for overflow.  Returns NULL with a message on
+ * error.  Owned by the caller: nn_model_free (frees every member). */
+nn_model *nn_model_alloc(size_t nlayers, const size_t *sizes,
+    const nn_act *acts, nn_err *e);
+void nn_model_free(nn_model *m);
+
+/* Weight initialisation: He (normal, sqrt(2/nin)) for the relu family,
+ * Xavier/Glorot (normal, sqrt(2/(nin+nout))) otherwise; biases zero. */
+void nn_model_init(nn_model *m, nn_rng *r);
+
+/* Apply the stored input transform in place, x (B, D). */
+void nn_model_scale(const nn_model *m, float *x, size_t B);
+
+/* Activations of a batch, kept by forward for backward. */
+typedef struct nn_work nn_work;
+nn_work *nn_work_new(const nn_model *m, size_t maxb);
+void nn_work_free(nn_work *w);
+
+/* Forward B <= maxb rows of scaled input x (B, D).  Returns the output
+ * (B, K) after the output activation; borrowed from w, valid until the next
+ * call. */
+const float *nn_forward(const nn_model *m, nn_work *w, const float *x,
+    size_t B);
+/* After nn_forward on the same x: add the gradient of the mean loss over the
+ * batch to m->grads and return the loss. */
+double nn_backward(nn_model *m, nn_work *w, const float *x,
+    const uint32_t *y, const float *t, size_t B);
+void nn_zero_grad(nn_model *m);
+
+/* ---- training ------------------------------------------------------------- */
+
+typedef struct nn_train_cfg {
+	size_t epochs;          /* >= 1 */
+	size_t batch;           /* >= 1 */
+	float lr;
+	uint64_t seed;          /* shuffling */
+	/* called after every epoch with the mean training loss; a non-zero return
+	 * stops training (the model keeps the weights reached).  May be NULL. */
+	int (*on_epoch)(void *ctx, size_t epoch, double loss);
+	void *ctx;
+} nn_train_cfg;
+
+/* Mini-batch SGD over n rows of scaled x (n, D), reshuffled every epoch.
+ * Targets: y (n) class indices for binary/multiclass, t (n) for regression.
+ * Returns 0 and the last epoch's mean loss in *loss, or -1 when the loss or
+ * a gradient stops being finite (message names epoch and batch; the model's
+ * params then hold the last finite state). */
+int nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
+    size_t n, const nn_train_cfg *cfg, double *loss, nn_err *e);
+
+/* ---- the model file (man/nn-model.5) ------------------------------------- */
+
+/* Write the whole model to fp.  0, or -1 on a write error. */
+int nn_model_write(const nn_model *m, FILE *fp, nn_err *e);
+/* Read and validate a model; name is used in messages.  Trusts nothing (see
+ * nn-model(5)).  Owned by the caller: nn_model_free. */
+nn_model *nn_model_read(FILE *fp, const char *name, nn_err *e);
+/* Atomic save: temp file beside path, fsync, rename, fsync the directory;
+ * on error the previous file at path is untouched and no temp file stays. */
+int nn_model_save(const nn_model *m, const char *path, nn_err *e);
+nn_model *nn_model_load(const char *path, nn_err *e);
+
+#endif

@@ -1,0 +1,68 @@
+# common.bash - shared by every tests/*.bats file.
+#
+# Table rows are one-line tests:
+#   @test "nn-train: -e -3 is a usage error" { row 2 'epochs' nn-train -e -3 x.csv; }
+# row STATUS PATTERN CMD...   runs CMD, checks its exit status and that stderr
+#                              (or stdout for status 0) matches the extended
+#                              regular expression PATTERN ('' = anything).
+bats_require_minimum_version 1.5.0
+
+setup() {
+	export PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
+	TMP="$BATS_TEST_TMPDIR"
+	cd "$TMP" || return 1
+}
+
+# row STATUS PATTERN CMD...
+row() {
+	local want=$1 pat=$2
+	shift 2
+	run --separate-stderr "$@"
+	if [ "$status" -ne "$want" ]; then
+		echo "status $status, expected $want: $*" >&2
+		echo "stderr: $stderr" >&2
+		return 1
+	fi
+	local text
+	if [ "$want" -eq 0 ]; then text=$output; else text=$stderr; fi
+	if [ -n "$pat" ] && ! grep -Eq -- "$pat" <<<"$text"; then
+		echo "output does not match /$pat/: $*" >&2
+		echo "stdout: $output" >&2
+		echo "stderr: $stderr" >&2
+		return 1
+	fi
+	# An error is one clear line on stderr.
+	if [ "$want" -ne 0 ] && [ "$(printf '%s\n' "$stderr" | grep -c .)" -ne 1 ]; then
+		echo "expected exactly one line on stderr, got: $stderr" >&2
+		return 1
+	fi
+}
+
+# rowin STATUS PATTERN STDIN-FILE CMD...   like row, stdin from a file
+rowin() {
+	local want=$1 pat=$2 in=$3
+	shift 3
+	row "$want" "$pat" bash -c '"$@" <"$0"' "$in" "$@"
+}
+
+# The SYNOPSIS of man page $1, as usage() must print it.
+man_synopsis() {
+	MANWIDTH=200 mandoc -Tascii -O width=200 "$BATS_TEST_DIRNAME/../man/$1" |
+	    col -b | awk '/^SYNOPSIS/{f=1;next} /^[A-Z]/{f=0} f' |
+	    sed -e 's/^ *//' -e '/^$/d'
+}
+
+# check_usage PROG PAGE: `PROG --help` prints exactly the man page's SYNOPSIS
+# (after "usage: ", one line per synopsis line), exits 0; no options at all,
+# or a bad option, prints the same on stderr and exits 2.
+check_usage() {
+	local prog=$1 page=$2 want got
+	want=$(man_synopsis "$page" | tr -s ' ')
+	run --separate-stderr "$prog" --help
+	[ "$status" -eq 0 ] || { echo "--help exited $status" >&2; return 1; }
+	got=$(printf '%s\n' "$output" | sed -e 's/^usage: //' -e 's/^ *//' | tr -s ' ')
+	if [ "$got" != "$want" ]; then
+		printf 'usage differs from SYNOPSIS\n--- man\n%s\n--- usage\n%s\n' "$want" "$got" >&2
+		return 1
+	fi
+}
