@@ -1,0 +1,137 @@
+/*
+ * loss.c - losses and their gradients, fused with the output activation.
+ *
+ * Sigmoid + binary cross-entropy and softmax + categorical cross-entropy
+ * both have the gradient p - y with respect to the pre-activation z: exact,
+ * cheap and free of the 0/0 that differentiating log(p) and the activation
+ * separately would meet when p saturates.  So backward here returns dL/dz
+ * for the output layer, and the output activation's own derivative is never
+ * used.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "nn_model.h"
+
+/* Probability floor for the loss value: log(1e-7) = -16 bounds one row's
+ * contribution, as Keras does. */
+#define P_EPS 1e-7
+
+static const char *const loss_names[NN_LOSS_COUNT] = {
+	[NN_LOSS_BCE] = "bce", [NN_LOSS_CCE] = "cce", [NN_LOSS_MSE] = "mse",
+};
+static const char *const task_names[NN_TASK_COUNT] = {
+	[NN_TASK_BINARY] = "binary", [NN_TASK_MULTICLASS] = "multiclass",
+	[NN_TASK_REGRESSION] = "regression",
+};
+static const char *const scale_names[NN_SCALE_COUNT] = {
+	[NN_SCALE_NONE] = "none", [NN_SCALE_STANDARD] = "standard",
+	[NN_SCALE_MINMAX] = "minmax",
+};
+
+static int
+lookup(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *nn_loss_name(nn_loss l) { return (unsigned)l < NN_LOSS_COUNT ? loss_names[l] : "?"; }
+const char *nn_task_name(nn_task t) { return (unsigned)t < NN_TASK_COUNT ? task_names[t] : "?"; }
+const char *nn_scale_name(nn_scale s) { return (unsigned)s < NN_SCALE_COUNT ? scale_names[s] : "?"; }
+
+int
+nn_loss_lookup(const char *name, nn_loss *out)
+{
+	int i = lookup(loss_names, NN_LOSS_COUNT, name);
+	if (i >= 0)
+		*out = (nn_loss)i;
+	return i < 0 ? -1 : 0;
+}
+
+int
+nn_task_lookup(const char *name, nn_task *out)
+{
+	int i = lookup(task_names, NN_TASK_COUNT, name);
+	if (i >= 0)
+		*out = (nn_task)i;
+	return i < 0 ? -1 : 0;
+}
+
+int
+nn_scale_lookup(const char *name, nn_scale *out)
+{
+	int i = lookup(scale_names, NN_SCALE_COUNT, name);
+	if (i >= 0)
+		*out = (nn_scale)i;
+	return i < 0 ? -1 : 0;
+}
+
+static double
+clamp_p(double p)
+{
+	return p < P_EPS ? P_EPS : p > 1.0 - P_EPS ? 1.0 - P_EPS : p;
+}
+
+double
+nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
+    const float *t, size_t B, size_t K)
+{
+	double sum = 0.0;
+
+	if (B == 0)
+		return 0.0;
+	switch (l) {
+	case NN_LOSS_BCE: /* K == 1: out = P(class 1) */
+		for (size_t i = 0; i < B; i++) {
+			double p = clamp_p(out[i]);
+			sum -= y[i] ? log(p) : log(1.0 - p);
+		}
+		return sum / (double)B;
+	case NN_LOSS_CCE:
+		for (size_t i = 0; i < B; i++)
+			sum -= log(clamp_p(out[i * K + y[i]]));
+		return sum / (double)B;
+	case NN_LOSS_MSE:
+		for (size_t i = 0; i < B * K; i++) {
+			double d = (double)out[i] - t[i];
+			sum += d * d;
+		}
+		return sum / (double)(B * K);
+	case NN_LOSS_COUNT:
+		break;
+	}
+	return NAN;
+}
+
+void
+nn_loss_backward(nn_loss l, float *dz, const float *out, const uint32_t *y,
+    const float *t, size_t B, size_t K)
+{
+	float inv;
+
+	if (B == 0)
+		return;
+	inv = 1.0f / (float)B;
+	switch (l) {
+	case NN_LOSS_BCE:
+		for (size_t i = 0; i < B; i++)
+			dz[i] = (out[i] - (y[i] ? 1.0f : 0.0f)) * inv;
+		break;
+	case NN_LOSS_CCE:
+		for (size_t i = 0; i < B * K; i++)
+			dz[i] = out[i] * inv;
+		for (size_t i = 0; i < B; i++)
+			dz[i * K + y[i]] -= inv;
+		break;
+	case NN_LOSS_MSE:
+		inv = 2.0f / (float)(B * K);
+		for (size_t i = 0; i < B * K; i++)
+			dz[i] = (out[i] - t[i]) * inv;
+		break;
+	case NN_LOSS_COUNT:
+		break;
+	}
+}
