@@ -1,0 +1,246 @@
+/*
+ * test_grad.c - finite-difference checks of every gradient backprop uses:
+ * each activation's derivative, each loss fused with its output
+ * activation, the dense layer (w, b and input), and whole networks.
+ *
+ * Central differences in float carry an error of about h^2 f''' plus
+ * eps/h rounding; with h = 1e-2 on O(1) values that is ~1e-4 relative, so
+ * the tolerance is 2e-2 on |a - n| / max(|a| + |n|, 1e-2): far below the
+ * factor-of-two errors a wrong derivative makes.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "tap.h"
+
+#define H 1e-2f
+#define TOL 2e-2
+
+static double
+relerr(double a, double n)
+{
+	double s = fabs(a) + fabs(n);
+	return fabs(a - n) / (s > 1e-2 ? s : 1e-2);
+}
+
+/* Random values in [-2, 2], kept away from relu's kink at 0 (where the
+ * central difference is not the derivative). */
+static void
+fill(nn_rng *r, float *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		float x = (float)(4.0 * nn_rng_uniform(r) - 2.0);
+		if (fabsf(x) < 0.05f)
+			x += x < 0 ? -0.1f : 0.1f;
+		v[i] = x;
+	}
+}
+
+static void
+check_activations(nn_rng *r)
+{
+	enum { N = 64 };
+	float z[N], a[N], dz[N], ones[N], zp[N], zm[N], ap[N], am[N];
+
+	for (int i = 0; i < N; i++)
+		ones[i] = 1.0f;
+	for (int k = 0; k < NN_ACT_COUNT; k++) {
+		if (k == NN_ACT_SOFTMAX)
+			continue; /* checked fused with cross-entropy below */
+		double worst = 0.0;
+		fill(r, z, N);
+		nn_act_forward((nn_act)k, a, z, 1, N);
+		memset(dz, 0, sizeof(dz));
+		nn_act_backward((nn_act)k, dz, ones, z, a, N);
+		for (int i = 0; i < N; i++) {
+			zp[i] = z[i] + H;
+			zm[i] = z[i] - H;
+		}
+		nn_act_forward((nn_act)k, ap, zp, 1, N);
+		nn_act_forward((nn_act)k, am, zm, 1, N);
+		for (int i = 0; i < N; i++) {
+			double num = ((double)ap[i] - am[i]) / (2.0 * H);
+			double e = relerr(dz[i], num);
+			if (e > worst)
+				worst = e;
+		}
+		tap_ok(worst < TOL, "activation %s: derivative vs central difference "
+		    "(worst rel. error %.2g)", nn_act_name((nn_act)k), worst);
+	}
+}
+
+/* Loss as a function of the output layer's pre-activation z. */
+static double
+loss_of_z(nn_loss l, nn_act out_act, const float *z, const uint32_t *y,
+    const float *t, size_t B, size_t K)
+{
+	float *o = malloc(B * K * sizeof(*o));
+	nn_act_forward(out_act, o, z, B, K);
+	double v = nn_loss_forward(l, o, y, t, B, K);
+	free(o);
+	return v;
+}
+
+static void
+check_losses(nn_rng *r)
+{
+	enum { B = 5, K = 4 };
+	static const struct { nn_loss l; nn_act act; size_t K; } cases[] = {
+		{ NN_LOSS_BCE, NN_ACT_SIGMOID, 1 },
+		{ NN_LOSS_CCE, NN_ACT_SOFTMAX, K },
+		{ NN_LOSS_MSE, NN_ACT_LINEAR, 1 },
+		{ NN_LOSS_MSE, NN_ACT_LINEAR, 3 },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t k = cases[c].K;
+		float z[B * K], o[B * K], dz[B * K], t[B * K];
+		uint32_t y[B];
+		double worst = 0.0;
+
+		fill(r, z, B * k);
+		fill(r, t, B * k);
+		for (int i = 0; i < B; i++)
+			y[i] = (uint32_t)nn_rng_below(r, k > 1 ? k : 2);
+		nn_act_forward(cases[c].act, o, z, B, k);
+		nn_loss_backward(cases[c].l, dz, o, y, t, B, k);
+		for (size_t i = 0; i < B * k; i++) {
+			float keep = z[i];
+			z[i] = keep + H;
+			double lp = loss_of_z(cases[c].l, cases[c].act, z, y, t, B, k);
+			z[i] = keep - H;
+			double lm = loss_of_z(cases[c].l, cases[c].act, z, y, t, B, k);
+			z[i] = keep;
+			double e = relerr(dz[i], (lp - lm) / (2.0 * H));
+			if (e > worst)
+				worst = e;
+		}
+		tap_ok(worst < TOL, "loss %s with %s output, K=%zu: dL/dz vs central "
+		    "difference (worst %.2g)", nn_loss_name(cases[c].l),
+		    nn_act_name(cases[c].act), k, worst);
+	}
+}
+
+/* The dense layer alone, through the scalar s = sum(out * R) whose gradient
+ * with respect to out is R. */
+static double
+dense_s(const float *in, const float *w, const float *b, const float *R,
+    size_t B, size_t nin, size_t nout)
+{
+	float *out = malloc(B * nout * sizeof(*out));
+	double s = 0.0;
+
+	nn_dense_forward(out, in, w, b, B, nin, nout);
+	for (size_t i = 0; i < B * nout; i++)
+		s += (double)out[i] * R[i];
+	free(out);
+	return s;
+}
+
+static void
+check_dense(nn_rng *r)
+{
+	enum { B = 4, NIN = 3, NOUT = 5 };
+	float in[B * NIN], w[NIN * NOUT], b[NOUT], R[B * NOUT];
+	float din[B * NIN], dw[NIN * NOUT], db[NOUT];
+	struct { const char *name; float *v, *g; size_t n; } parts[] = {
+		{ "w", w, dw, NIN * NOUT }, { "b", b, db, NOUT }, { "input", in, din, B * NIN },
+	};
+
+	fill(r, in, B * NIN);
+	fill(r, w, NIN * NOUT);
+	fill(r, b, NOUT);
+	fill(r, R, B * NOUT);
+	memset(dw, 0, sizeof(dw));
+	memset(db, 0, sizeof(db));
+	nn_dense_backward(din, dw, db, R, in, w, B, NIN, NOUT);
+	for (size_t p = 0; p < 3; p++) {
+		double worst = 0.0;
+		for (size_t i = 0; i < parts[p].n; i++) {
+			float keep = parts[p].v[i];
+			parts[p].v[i] = keep + H;
+			double sp = dense_s(in, w, b, R, B, NIN, NOUT);
+			parts[p].v[i] = keep - H;
+			double sm = dense_s(in, w, b, R, B, NIN, NOUT);
+			parts[p].v[i] = keep;
+			double e = relerr(parts[p].g[i], (sp - sm) / (2.0 * H));
+			if (e > worst)
+				worst = e;
+		}
+		tap_ok(worst < TOL, "dense layer: d/d%s vs central difference (worst %.2g)",
+		    parts[p].name, worst);
+	}
+	/* backward adds into dw: a second call doubles it */
+	float dw1 = dw[0];
+	nn_dense_backward(NULL, dw, db, R, in, w, B, NIN, NOUT);
+	tap_ok(fabsf(dw[0] - 2 * dw1) <= 1e-5f * fabsf(dw1) + 1e-6f,
+	    "dense backward accumulates into the gradient buffer");
+}
+
+/* A whole network: every parameter's gradient from backprop against the
+ * central difference of the batch loss. */
+static void
+check_network(nn_rng *r, nn_act hidden, nn_task task)
+{
+	enum { B = 6, D = 3 };
+	size_t K = task == NN_TASK_MULTICLASS ? 3 : 1;
+	size_t sizes[] = { D, 5, 4, K };
+	nn_act acts[] = { hidden, hidden,
+		task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
+		task == NN_TASK_BINARY ? NN_ACT_SIGMOID : NN_ACT_LINEAR };
+	nn_err e;
+	nn_model *m = nn_model_alloc(3, sizes, acts, &e);
+	float x[B * D], t[B];
+	uint32_t y[B];
+	double worst = 0.0;
+
+	m->task = task;
+	m->loss = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
+	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
+	nn_model_init(m, r);
+	for (size_t i = 0; i < m->nparams; i++)   /* nonzero biases too */
+		m->params[i] += (float)(0.1 * nn_rng_normal(r));
+	fill(r, x, B * D);
+	fill(r, t, B);
+	for (int i = 0; i < B; i++)
+		y[i] = (uint32_t)nn_rng_below(r, K > 1 ? K : 2);
+	nn_work *w = nn_work_new(m, B);
+	nn_forward(m, w, x, B);
+	nn_zero_grad(m);
+	nn_backward(m, w, x, y, t, B);
+	for (size_t i = 0; i < m->nparams; i++) {
+		float keep = m->params[i];
+		m->params[i] = keep + H;
+		const float *o = nn_forward(m, w, x, B);
+		double lp = nn_loss_forward(m->loss, o, y, t, B, K);
+		m->params[i] = keep - H;
+		o = nn_forward(m, w, x, B);
+		double lm = nn_loss_forward(m->loss, o, y, t, B, K);
+		m->params[i] = keep;
+		double er = relerr(m->grads[i], (lp - lm) / (2.0 * H));
+		if (er > worst)
+			worst = er;
+	}
+	tap_ok(worst < TOL, "network 3-5-4-%zu %s, %s: all %zu parameter gradients "
+	    "vs central difference (worst %.2g)", K, nn_act_name(hidden),
+	    nn_task_name(task), m->nparams, worst);
+	nn_work_free(w);
+	nn_model_free(m);
+}
+
+int
+main(void)
+{
+	nn_rng r;
+
+	nn_rng_seed(&r, 42);
+	check_activations(&r);
+	check_losses(&r);
+	check_dense(&r);
+	check_network(&r, NN_ACT_TANH, NN_TASK_MULTICLASS);
+	check_network(&r, NN_ACT_SIGMOID, NN_TASK_BINARY);
+	check_network(&r, NN_ACT_ELU, NN_TASK_REGRESSION);
+	check_network(&r, NN_ACT_SWISH, NN_TASK_MULTICLASS);
+	return tap_done();
+}
