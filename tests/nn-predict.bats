@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# nn-predict: a table of good and bad invocations.
+load common
+
+setup_file() {
+	export D="$BATS_FILE_TMPDIR"
+	PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
+	nn-gen moons -n 400 --noise 0.1 --seed 5 >"$D/moons.csv"
+	nn-train -q -l 16,8 -e 60 -o "$D/moons.nn" "$D/moons.csv"
+	awk 'BEGIN { srand(7); split("red green blue", c, " ");
+		print "x1,x2,colour";
+		for (i = 0; i < 300; i++) { k = i % 3 + 1;
+			printf "%.4f,%.4f,%s\n", 4*k + rand(), -3*k + rand(), c[k] } }' >"$D/colours.csv"
+	nn-train -q -o "$D/colours.nn" "$D/colours.csv"
+	awk 'BEGIN { srand(3); print "a,b,y";
+		for (i = 0; i < 300; i++) { a = rand(); b = rand();
+			printf "%.5f,%.5f,%.5f\n", a, b, 2*a - b + 0.5 } }' >"$D/reg.csv"
+	nn-train -q -e 200 -o "$D/reg.nn" "$D/reg.csv"
+	printf 'x1,x2\n0.5,0.2\n1,-0.4\n' >"$D/features.csv"
+	printf 'x2,extra,x1\n0.2,zz,0.5\n-0.4,yy,1\n' >"$D/reordered.csv"
+	printf 'x1,label\n0.5,0\n' >"$D/missing.csv"
+	printf 'x1,x2\n0.5,abc\n' >"$D/word.csv"
+	printf 'x1,x2\n0.5,nan\n' >"$D/nan.csv"
+	printf 'x1,x2\n0.5,0.1\n0.5\n' >"$D/ragged.csv"
+	: >"$D/empty.csv"
+	head -c 100 "$D/moons.nn" >"$D/truncated.nn"
+	cp "$D/moons.nn" "$D/flipped.nn"
+	printf '\x55' | dd of="$D/flipped.nn" bs=1 seek=200 conv=notrunc 2>/dev/null
+}
+
+acc() { awk -F, 'NR > 1 { n++; ok += $1 == $2 } END { print ok / n }'; }
+
+@test "nn-predict: usage == SYNOPSIS"            { check_usage nn-predict nn-predict.1; }
+@test "nn-predict: --version"                     { row 0 '^nn-predict \(nnkit\) ' nn-predict --version; }
+@test "nn-predict: header label,predicted"        { row 0 '^label,predicted' nn-predict -m "$D/moons.nn" "$D/moons.csv"; [ "${#lines[@]}" -eq 401 ]; }
+@test "nn-predict: learns moons (train acc > 0.95)" { a=$(nn-predict -m "$D/moons.nn" "$D/moons.csv" | acc); awk -v a="$a" 'BEGIN { exit !(a > 0.95) }'; }
+@test "nn-predict: --proba adds p_0,p_1 summing to 1" { row 0 '^label,predicted,p_0,p_1' nn-predict --proba -m "$D/moons.nn" "$D/moons.csv"; nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" | awk -F, 'NR > 1 { s = $3 + $4; if (s < 0.999 || s > 1.001) exit 1 }'; }
+@test "nn-predict: string labels come back"       { row 0 '^colour,predicted' nn-predict -m "$D/colours.nn" "$D/colours.csv"; a=$(nn-predict -m "$D/colours.nn" "$D/colours.csv" | acc); [ "$a" = 1 ]; }
+@test "nn-predict: --proba with string labels"    { row 0 '^colour,predicted,p_blue,p_green,p_red' nn-predict --proba -m "$D/colours.nn" "$D/colours.csv"; }
+@test "nn-predict: regression values"             { row 0 '^y,predicted' nn-predict -m "$D/reg.nn" "$D/reg.csv"; nn-predict -m "$D/reg.nn" "$D/reg.csv" | awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { exit !(s / n < 0.01) }'; }
+@test "nn-predict: features only, no target"      { row 0 '^predicted$' nn-predict -m "$D/moons.nn" "$D/features.csv"; [ "${#lines[@]}" -eq 3 ]; }
+@test "nn-predict: columns matched by name"       { a=$(nn-predict -m "$D/moons.nn" "$D/features.csv"); b=$(nn-predict -m "$D/moons.nn" "$D/reordered.csv"); [ "$a" = "$b" ]; }
+@test "nn-predict: stdin"                         { rowin 0 '^label,predicted' "$D/moons.csv" nn-predict -m "$D/moons.nn"; }
+@test "nn-predict: --no-header, training layout"  { a=$(nn-predict -m "$D/moons.nn" "$D/moons.csv" | tail -n +2); b=$(tail -n +2 "$D/moons.csv" | nn-predict --no-header -m "$D/moons.nn" | tail -n +2); [ "$a" = "$b" ]; }
+@test "nn-predict: | head ends quietly"           { for i in 1 2 3 4 5 6 7 8 9 10; do cat "$D/moons.csv"; done | grep -v label | sed '1i x1,x2,label' >big.csv; run bash -c "nn-predict -m '$D/moons.nn' big.csv 2>err | head -2"; [ "${#lines[@]}" -eq 2 ]; [ ! -s err ]; }
+
+@test "nn-predict: no -m"                         { row 2 '-m MODEL is required' nn-predict "$D/features.csv"; }
+@test "nn-predict: model file missing"            { row 1 'nope.nn' nn-predict -m nope.nn "$D/features.csv"; }
+@test "nn-predict: truncated model"               { row 1 'truncated.nn' nn-predict -m "$D/truncated.nn" "$D/features.csv"; }
+@test "nn-predict: bit-flipped model"             { row 1 'flipped.nn: .*(checksum|corrupt)' nn-predict -m "$D/flipped.nn" "$D/features.csv"; }
+@test "nn-predict: not a model"                   { row 1 'moons.csv: not an nnkit model' nn-predict -m "$D/moons.csv" "$D/features.csv"; }
+@test "nn-predict: missing feature column"        { row 1 'missing.csv: no column "x2"' nn-predict -m "$D/moons.nn" "$D/missing.csv"; }
+@test "nn-predict: non-numeric feature"           { row 1 'word.csv:2:2: expected a number, got "abc"' nn-predict -m "$D/moons.nn" "$D/word.csv"; }
+@test "nn-predict: NaN feature"                   { row 1 'nan.csv:2:2: ' nn-predict -m "$D/moons.nn" "$D/nan.csv"; }
+@test "nn-predict: ragged row"                    { row 1 'ragged.csv:3: expected 2 fields, got 1' nn-predict -m "$D/moons.nn" "$D/ragged.csv"; }
+@test "nn-predict: empty input"                   { row 1 'empty.csv: empty input' nn-predict -m "$D/moons.nn" "$D/empty.csv"; }
+@test "nn-predict: wrong column count, no header" { printf '1,2,3,4\n' >four.csv; row 1 'four.csv: 4 columns, but the model takes 2 features' nn-predict --no-header -m "$D/moons.nn" four.csv; }
