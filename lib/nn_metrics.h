@@ -1,10 +1,143 @@
 /*
- * nn_metrics.h - classification and regression metrics (placeholder header;
- * the metrics module defines its API here).
+ * nn_metrics.h - evaluation metrics, accumulated one row at a time.
+ *
+ * A caller feeds rows as it reads them and asks for the figures at the
+ * end, so a program never has to hold its input: nn-eval streams a file of
+ * any length, nn-train --cv feeds each fold's predictions, nn-plot draws the
+ * confusion matrix from a finished report.  The interface is strings in,
+ * counts out: class labels are whatever text the data uses ("0", "red"),
+ * interned as they appear; nothing here knows about models or CSV.
+ *
+ *  - nn_cls: classification.  A K x K confusion matrix that grows as new
+ *    labels appear (K is the union of true and predicted labels), and
+ *    optionally the log-loss from a per-row probability vector.
+ *  - nn_reg: regression.  n, compensated sums of squared and absolute
+ *    errors, and Welford's running mean and M2 of the truth (shifted by its
+ *    first value) for R^2, all in double.  A plain struct: no allocation.
+ *
+ * Conventions, as scikit-learn's with zero_division=0:
+ *  - precision of a class never predicted, recall of a class with no true
+ *    rows, and F1 when both are 0, are 0 (not NaN);
+ *  - macro averages are unweighted means over all K labels (a label that
+ *    only occurs as a prediction counts, with recall 0); weighted averages
+ *    weight each class by its support (number of true rows);
+ *  - log-loss clips the probability of the true class to
+ *    [NN_METRICS_EPS, 1 - NN_METRICS_EPS] before taking -log;
+ *  - R^2 of a constant truth (total sum of squares 0) is 1 when every
+ *    prediction is exact and 0 otherwise, never NaN or -Inf.
+ *
+ * Labels are reported sorted: numerically when every label is a finite
+ * number (ties such as "1" and "1.0" broken by strcmp), else by strcmp.
+ *
+ * Nothing here prints or exits; errors come back as -1 or NULL with a
+ * message in an nn_err (no file or line: the caller knows those and puts
+ * them in front).  A call that fails leaves its accumulator unchanged.
  */
 #ifndef NN_METRICS_H
 #define NN_METRICS_H
 
 #include "nn_base.h"
+
+/* Log-loss clips the true class's probability to [EPS, 1 - EPS]. */
+#define NN_METRICS_EPS 1e-15
+/* A probability row must sum to 1 within this (generous: it only catches
+ * columns that are not probabilities at all, not rounding). */
+#define NN_METRICS_PROB_TOL 0.05
+/* Distinct labels an nn_cls accepts; the confusion matrix is dense, at most
+ * NN_CLS_MAX_LABELS^2 counts (128 MiB). */
+#define NN_CLS_MAX_LABELS 4096
+
+/* ---- classification ------------------------------------------------------ */
+
+typedef struct nn_cls nn_cls;
+
+/* A new, empty accumulator.  Owned by the caller: nn_cls_free. */
+nn_cls *nn_cls_new(void);
+void nn_cls_free(nn_cls *c);
+
+/* Name the entries of the probability vectors that nn_cls_add will get:
+ * entry j is the probability of class labels[j] (strings copied).  Call at
+ * most once, before the first row.  Error on a duplicate label. */
+int nn_cls_set_prob_labels(nn_cls *c, const char *const *labels, size_t k,
+    nn_err *e);
+
+/* Count one row: its true and predicted labels (copied when new).  p is
+ * NULL or the row's probability vector, in the order given to
+ * nn_cls_set_prob_labels; each entry must be a finite number in [0, 1],
+ * the row must sum to 1 within NN_METRICS_PROB_TOL, and the true label must
+ * be one of the probability labels.  Other errors: a NULL label, more than
+ * NN_CLS_MAX_LABELS labels. */
+int nn_cls_add(nn_cls *c, const char *truth, const char *pred,
+    const double *p, nn_err *e);
+
+/* Entry of the probability vector that holds label's probability, or -1
+ * (lets a caller name the missing column before nn_cls_add refuses it). */
+long nn_cls_prob_index(const nn_cls *c, const char *label);
+
+uint64_t nn_cls_rows(const nn_cls *c);     /* rows counted */
+size_t nn_cls_nlabels(const nn_cls *c);    /* distinct labels, true or predicted */
+size_t nn_cls_ntruth(const nn_cls *c);     /* distinct true labels */
+
+/* Averages of per-class figures (macro: plain mean; weighted: by support). */
+typedef struct nn_cls_avg {
+	double precision, recall, f1;
+} nn_cls_avg;
+
+/* K = k labels in sorted order; index a means labels[a] everywhere. */
+typedef struct nn_cls_report {
+	uint64_t n;            /* rows */
+	uint64_t correct;      /* trace of the confusion matrix */
+	size_t k;              /* labels */
+	char **labels;         /* (K) sorted as described above */
+	uint64_t *confusion;   /* (K, K) row-major: [t*K + p] = rows with true
+	                          label t predicted as p */
+	uint64_t *support;     /* (K) row sums: rows whose truth is the label */
+	uint64_t *predicted;   /* (K) column sums: rows predicted as the label */
+	double *precision;     /* (K) tp / predicted, 0 when predicted = 0 */
+	double *recall;        /* (K) tp / support, 0 when support = 0 */
+	double *f1;            /* (K) 2tp / (2tp + fp + fn), 0 when 0/0 */
+	double accuracy;       /* correct / n */
+	nn_cls_avg macro, weighted;
+	int has_log_loss;      /* every row came with probabilities */
+	double log_loss;       /* mean -log(clipped p of the true class), or NaN */
+} nn_cls_report;
+
+/* The figures so far (the accumulator is not changed and may go on).  One
+ * allocation: every pointer in the report, labels included, points inside
+ * it.  Owned by the caller: nn_cls_report_free.  Error (NULL) when no row
+ * has been counted. */
+nn_cls_report *nn_cls_finish(const nn_cls *c, nn_err *e);
+void nn_cls_report_free(nn_cls_report *r);
+
+/* ---- regression ------------------------------------------------------------ */
+
+/* Plain data; zero it with nn_reg_init (or = {0}). */
+typedef struct nn_reg {
+	uint64_t n;
+	double shift;          /* the first true value */
+	double mean, m2;       /* Welford on truth - shift: running mean and sum
+	                          of squared deviations from it */
+	double sse, sse_c;     /* sum of squared errors, Neumaier compensation */
+	double sae, sae_c;     /* sum of absolute errors, Neumaier compensation */
+} nn_reg;
+
+typedef struct nn_reg_report {
+	uint64_t n;
+	double mse;            /* mean (truth - pred)^2 */
+	double rmse;           /* sqrt(mse) */
+	double mae;            /* mean |truth - pred| */
+	double r2;             /* 1 - SSE / SST; constant truth: 1 if SSE = 0,
+	                          else 0 */
+} nn_reg_report;
+
+void nn_reg_init(nn_reg *r);
+/* Count one row.  Error when either value is not finite. */
+int nn_reg_add(nn_reg *r, double truth, double pred, nn_err *e);
+/* r += o: as if o's rows had been added to r (Chan et al.'s pairwise
+ * update), for pooling folds or parallel parts. */
+void nn_reg_merge(nn_reg *r, const nn_reg *o);
+/* The figures so far into *out.  Error when no row has been counted.  MSE
+ * may be +Inf (and R^2 NaN) when squared errors overflow a double. */
+int nn_reg_finish(const nn_reg *r, nn_reg_report *out, nn_err *e);
 
 #endif

@@ -1,0 +1,520 @@
+/*
+ * metrics.c - streaming classification and regression metrics (see
+ * nn_metrics.h for the conventions).
+ *
+ * Classification keeps, in the order labels first appear, their strings in
+ * a small open-addressing hash table and a dense confusion matrix whose
+ * side (cap) doubles when a new label does not fit, so adding a row is O(1)
+ * amortised and the whole cost of growing is O(K^2).  Sorting the labels
+ * waits for nn_cls_finish, which also builds the report as one block.
+ *
+ * Regression keeps sums only.  The squared and absolute errors are added
+ * with Neumaier's compensated summation and the truth's spread with
+ * Welford's update on values shifted by the first one, so a long stream of
+ * similar values loses no precision to cancellation (the naive
+ * sum(y^2) - n*mean^2 can even go negative) nor to rounding the running
+ * mean of large values.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_metrics.h"
+
+/* A label in a message: at most 40 bytes of it. */
+#define SHOW(s) (int)(strlen(s) > 40 ? 40 : strlen(s)), (s), \
+	(strlen(s) > 40 ? "..." : "")
+
+/* ====================================================================== */
+/* Compensated summation                                                  */
+/* ====================================================================== */
+
+/* Neumaier's variant of Kahan summation: *s + *c is the running sum. */
+static void
+ksum(double *s, double *c, double x)
+{
+	double t = *s + x;
+
+	if (fabs(*s) >= fabs(x))
+		*c += (*s - t) + x;
+	else
+		*c += (x - t) + *s;
+	*s = t;
+}
+
+/* The total of a compensated sum (an overflowed sum stays +Inf rather than
+ * turning NaN through Inf - Inf in the compensation). */
+static double
+ktotal(double s, double c)
+{
+	return isfinite(s) ? s + c : s;
+}
+
+/* ====================================================================== */
+/* String interning                                                       */
+/* ====================================================================== */
+
+/* Strings numbered 0, 1, ... in the order added; slot holds index + 1
+ * (0 = empty), nslot a power of two kept at least twice n. */
+typedef struct strtab {
+	char **s;              /* (n) owned copies */
+	size_t n, cap;
+	uint32_t *slot;        /* (nslot) */
+	size_t nslot;
+} strtab;
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u;   /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return h;
+}
+
+static long
+st_find(const strtab *t, const char *s)
+{
+	if (t->nslot == 0)
+		return -1;
+	for (size_t i = hash(s) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
+		uint32_t v = t->slot[i];
+		if (v == 0)
+			return -1;
+		if (strcmp(t->s[v - 1], s) == 0)
+			return (long)(v - 1);
+	}
+}
+
+static void
+st_put(strtab *t, size_t idx)
+{
+	size_t i = hash(t->s[idx]) & (t->nslot - 1);
+
+	while (t->slot[i] != 0)
+		i = (i + 1) & (t->nslot - 1);
+	t->slot[i] = (uint32_t)(idx + 1);
+}
+
+/* Add s, which must not be present; returns its index. */
+static size_t
+st_add(strtab *t, const char *s)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 8;
+		t->s = nn_xrealloc(t->s, t->cap * sizeof(*t->s));
+	}
+	t->s[t->n] = nn_xstrdup(s);
+	t->n++;
+	if (2 * t->n > t->nslot) {
+		t->nslot = t->nslot ? 2 * t->nslot : 16;
+		while (2 * t->n > t->nslot)
+			t->nslot *= 2;
+		free(t->slot);
+		t->slot = nn_xcalloc(t->nslot, sizeof(*t->slot));
+		for (size_t i = 0; i < t->n; i++)
+			st_put(t, i);
+	} else
+		st_put(t, t->n - 1);
+	return t->n - 1;
+}
+
+static void
+st_free(strtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ====================================================================== */
+/* Classification accumulator                                             */
+/* ====================================================================== */
+
+struct nn_cls {
+	strtab lab;            /* labels, true or predicted, in order of appearance */
+	size_t cap;            /* side of conf; >= lab.n */
+	uint64_t *conf;        /* (cap, cap) [t*cap + p] */
+	uint64_t *support;     /* (cap) rows with this true label */
+	long *pcol;            /* (cap) entry of the probability vector, or -1 */
+	strtab plab;           /* probability labels (entry order) */
+	uint64_t n;            /* rows */
+	uint64_t nprob;        /* rows that came with probabilities */
+	size_t ntruth;         /* labels with support > 0 */
+	double ll, ll_c;       /* sum of -log p(true), compensated */
+};
+
+nn_cls *
+nn_cls_new(void)
+{
+	return nn_xcalloc(1, sizeof(nn_cls));
+}
+
+void
+nn_cls_free(nn_cls *c)
+{
+	if (c == NULL)
+		return;
+	st_free(&c->lab);
+	st_free(&c->plab);
+	free(c->conf);
+	free(c->support);
+	free(c->pcol);
+	free(c);
+}
+
+int
+nn_cls_set_prob_labels(nn_cls *c, const char *const *labels, size_t k,
+    nn_err *e)
+{
+	strtab t = { 0 };
+
+	if (c->plab.n > 0 || c->n > 0)
+		return nn_errf(e, "probability labels must be set once, before "
+		    "the first row");
+	for (size_t j = 0; j < k; j++) {
+		if (labels[j] == NULL) {
+			st_free(&t);
+			return nn_errf(e, "probability label %zu is missing", j + 1);
+		}
+		if (st_find(&t, labels[j]) >= 0) {
+			nn_errf(e, "two probability columns for label \"%.*s%s\"",
+			    SHOW(labels[j]));
+			st_free(&t);
+			return -1;
+		}
+		st_add(&t, labels[j]);
+	}
+	c->plab = t;
+	return 0;
+}
+
+/* Make room for `need` labels: a bigger square, rows copied across. */
+static void
+grow(nn_cls *c, size_t need)
+{
+	size_t cap = c->cap ? c->cap : 4;
+	uint64_t *conf;
+
+	if (need <= c->cap)
+		return;
+	while (cap < need)
+		cap *= 2;
+	conf = nn_xcalloc(cap * cap, sizeof(*conf));
+	for (size_t i = 0; i < c->lab.n; i++)
+		memcpy(conf + i * cap, c->conf + i * c->cap,
+		    c->lab.n * sizeof(*conf));
+	free(c->conf);
+	c->conf = conf;
+	c->support = nn_xrealloc(c->support, cap * sizeof(*c->support));
+	c->pcol = nn_xrealloc(c->pcol, cap * sizeof(*c->pcol));
+	c->cap = cap;
+}
+
+static size_t
+intern(nn_cls *c, const char *s)
+{
+	long i = st_find(&c->lab, s);
+	size_t k;
+
+	if (i >= 0)
+		return (size_t)i;
+	grow(c, c->lab.n + 1);
+	k = st_add(&c->lab, s);
+	c->support[k] = 0;
+	c->pcol[k] = st_find(&c->plab, s);
+	return k;
+}
+
+int
+nn_cls_add(nn_cls *c, const char *truth, const char *pred, const double *p,
+    nn_err *e)
+{
+	long ti, pi, pc = -1;
+	size_t fresh;
+
+	if (truth == NULL || pred == NULL)
+		return nn_errf(e, "missing label");
+	/* Check everything before changing anything. */
+	ti = st_find(&c->lab, truth);
+	pi = st_find(&c->lab, pred);
+	fresh = (ti < 0) + (pi < 0 && strcmp(truth, pred) != 0);
+	if (c->lab.n + fresh > NN_CLS_MAX_LABELS)
+		return nn_errf(e, "more than %d distinct labels",
+		    NN_CLS_MAX_LABELS);
+	if (p != NULL) {
+		double sum = 0.0;
+		if (c->plab.n == 0)
+			return nn_errf(e, "probabilities given, but no "
+			    "probability labels were set");
+		for (size_t j = 0; j < c->plab.n; j++) {
+			if (!(p[j] >= 0.0 && p[j] <= 1.0))
+				return nn_errf(e, "probability of \"%.*s%s\" is %g, "
+				    "not in [0, 1]", SHOW(c->plab.s[j]), p[j]);
+			sum += p[j];
+		}
+		if (fabs(sum - 1.0) > NN_METRICS_PROB_TOL)
+			return nn_errf(e, "probabilities sum to %g, not 1", sum);
+		pc = ti >= 0 ? c->pcol[ti] : st_find(&c->plab, truth);
+		if (pc < 0)
+			return nn_errf(e, "no probability for the true label "
+			    "\"%.*s%s\"", SHOW(truth));
+	}
+
+	size_t t = intern(c, truth), q = intern(c, pred);
+	c->conf[t * c->cap + q]++;
+	if (c->support[t]++ == 0)
+		c->ntruth++;
+	c->n++;
+	if (p != NULL) {
+		double v = p[pc];
+		if (v < NN_METRICS_EPS)
+			v = NN_METRICS_EPS;
+		if (v > 1.0 - NN_METRICS_EPS)
+			v = 1.0 - NN_METRICS_EPS;
+		ksum(&c->ll, &c->ll_c, -log(v));
+		c->nprob++;
+	}
+	return 0;
+}
+
+long
+nn_cls_prob_index(const nn_cls *c, const char *label)
+{
+	return st_find(&c->plab, label);
+}
+
+uint64_t
+nn_cls_rows(const nn_cls *c)
+{
+	return c->n;
+}
+
+size_t
+nn_cls_nlabels(const nn_cls *c)
+{
+	return c->lab.n;
+}
+
+size_t
+nn_cls_ntruth(const nn_cls *c)
+{
+	return c->ntruth;
+}
+
+/* ====================================================================== */
+/* Classification report                                                  */
+/* ====================================================================== */
+
+typedef struct lkey {
+	const char *s;
+	double v;
+	size_t idx;            /* index in the accumulator */
+} lkey;
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(((const lkey *)a)->s, ((const lkey *)b)->s);
+}
+
+static int
+cmp_num(const void *a, const void *b)
+{
+	const lkey *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return strcmp(x->s, y->s);
+}
+
+/* A whole finite number, as the labels' sort order sees it. */
+static int
+is_number(const char *s, double *v)
+{
+	char *end;
+
+	if (*s == '\0' || *s == ' ' || *s == '\t')
+		return 0;
+	*v = strtod(s, &end);
+	return *end == '\0' && isfinite(*v);
+}
+
+/* Carve consecutive, suitably aligned pieces out of one block. */
+static size_t
+take(size_t *off, size_t bytes)
+{
+	size_t a = _Alignof(max_align_t), at = (*off + a - 1) / a * a;
+
+	*off = at + bytes;
+	return at;
+}
+
+nn_cls_report *
+nn_cls_finish(const nn_cls *c, nn_err *e)
+{
+	size_t k = c->lab.n, kk = k * k, off = 0, strbytes = 0;
+	size_t o_conf, o_sup, o_pred, o_prec, o_rec, o_f1, o_lab, o_str;
+	nn_cls_report *r;
+	lkey *key;
+	int numeric = 1;
+	char *base, *sp;
+
+	if (c->n == 0) {
+		nn_errf(e, "no rows");
+		return NULL;
+	}
+	key = nn_xmalloc(k * sizeof(*key));
+	for (size_t i = 0; i < k; i++) {
+		key[i].s = c->lab.s[i];
+		key[i].idx = i;
+		if (numeric && !is_number(key[i].s, &key[i].v))
+			numeric = 0;
+		strbytes += strlen(key[i].s) + 1;
+	}
+	qsort(key, k, sizeof(*key), numeric ? cmp_num : cmp_str);
+
+	/* k <= NN_CLS_MAX_LABELS, so none of these sizes can overflow. */
+	take(&off, sizeof(*r));
+	o_conf = take(&off, kk * sizeof(uint64_t));
+	o_sup = take(&off, k * sizeof(uint64_t));
+	o_pred = take(&off, k * sizeof(uint64_t));
+	o_prec = take(&off, k * sizeof(double));
+	o_rec = take(&off, k * sizeof(double));
+	o_f1 = take(&off, k * sizeof(double));
+	o_lab = take(&off, k * sizeof(char *));
+	o_str = take(&off, strbytes);
+	base = nn_xcalloc(1, off);
+	r = (nn_cls_report *)base;
+	r->confusion = (uint64_t *)(base + o_conf);
+	r->support = (uint64_t *)(base + o_sup);
+	r->predicted = (uint64_t *)(base + o_pred);
+	r->precision = (double *)(base + o_prec);
+	r->recall = (double *)(base + o_rec);
+	r->f1 = (double *)(base + o_f1);
+	r->labels = (char **)(base + o_lab);
+	sp = base + o_str;
+
+	r->n = c->n;
+	r->k = k;
+	for (size_t a = 0; a < k; a++) {
+		size_t len = strlen(key[a].s) + 1;
+		memcpy(sp, key[a].s, len);
+		r->labels[a] = sp;
+		sp += len;
+		for (size_t b = 0; b < k; b++) {
+			uint64_t v = c->conf[key[a].idx * c->cap + key[b].idx];
+			r->confusion[a * k + b] = v;
+			r->support[a] += v;
+			r->predicted[b] += v;
+		}
+	}
+	free(key);
+
+	for (size_t a = 0; a < k; a++) {
+		uint64_t tp = r->confusion[a * k + a];
+		uint64_t fp = r->predicted[a] - tp, fn = r->support[a] - tp;
+		r->correct += tp;
+		r->precision[a] = r->predicted[a] ? (double)tp / r->predicted[a] : 0.0;
+		r->recall[a] = r->support[a] ? (double)tp / r->support[a] : 0.0;
+		r->f1[a] = tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
+		r->macro.precision += r->precision[a];
+		r->macro.recall += r->recall[a];
+		r->macro.f1 += r->f1[a];
+		r->weighted.precision += r->precision[a] * r->support[a];
+		r->weighted.recall += r->recall[a] * r->support[a];
+		r->weighted.f1 += r->f1[a] * r->support[a];
+	}
+	r->macro.precision /= k;
+	r->macro.recall /= k;
+	r->macro.f1 /= k;
+	r->weighted.precision /= r->n;
+	r->weighted.recall /= r->n;
+	r->weighted.f1 /= r->n;
+	r->accuracy = (double)r->correct / r->n;
+	r->has_log_loss = c->nprob == c->n;
+	r->log_loss = r->has_log_loss ? ktotal(c->ll, c->ll_c) / c->nprob : NAN;
+	return r;
+}
+
+void
+nn_cls_report_free(nn_cls_report *r)
+{
+	free(r);
+}
+
+/* ====================================================================== */
+/* Regression                                                             */
+/* ====================================================================== */
+
+void
+nn_reg_init(nn_reg *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+int
+nn_reg_add(nn_reg *r, double truth, double pred, nn_err *e)
+{
+	double d, x, err;
+
+	if (!isfinite(truth) || !isfinite(pred))
+		return nn_errf(e, "%s value %g is not a finite number",
+		    isfinite(truth) ? "predicted" : "true",
+		    isfinite(truth) ? pred : truth);
+	if (r->n == 0)
+		r->shift = truth;
+	x = truth - r->shift;
+	r->n++;
+	d = x - r->mean;
+	r->mean += d / (double)r->n;
+	r->m2 += d * (x - r->mean);
+	err = truth - pred;
+	ksum(&r->sse, &r->sse_c, err * err);
+	ksum(&r->sae, &r->sae_c, fabs(err));
+	return 0;
+}
+
+void
+nn_reg_merge(nn_reg *r, const nn_reg *o)
+{
+	double n, d;
+
+	if (o->n == 0)
+		return;
+	if (r->n == 0) {
+		*r = *o;
+		return;
+	}
+	n = (double)r->n + (double)o->n;
+	d = (o->mean + (o->shift - r->shift)) - r->mean;
+	r->mean += d * ((double)o->n / n);
+	r->m2 += o->m2 + d * d * ((double)r->n * (double)o->n / n);
+	r->n += o->n;
+	ksum(&r->sse, &r->sse_c, o->sse);
+	ksum(&r->sse, &r->sse_c, o->sse_c);
+	ksum(&r->sae, &r->sae_c, o->sae);
+	ksum(&r->sae, &r->sae_c, o->sae_c);
+}
+
+int
+nn_reg_finish(const nn_reg *r, nn_reg_report *out, nn_err *e)
+{
+	double sse;
+
+	if (r->n == 0)
+		return nn_errf(e, "no rows");
+	sse = ktotal(r->sse, r->sse_c);
+	out->n = r->n;
+	out->mse = sse / (double)r->n;
+	out->rmse = sqrt(out->mse);
+	out->mae = ktotal(r->sae, r->sae_c) / (double)r->n;
+	if (r->m2 > 0.0)
+		out->r2 = 1.0 - sse / r->m2;
+	else
+		out->r2 = sse == 0.0 ? 1.0 : 0.0;
+	return 0;
+}

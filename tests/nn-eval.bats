@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# nn-eval: a table of good and bad invocations.  Expected figures come from
+# awk computing them directly from the same files, or from the hand-worked
+# 3-class case of tests/unit/test_metrics.c.
+load common
+
+setup_file() {
+	export D="$BATS_FILE_TMPDIR"
+	PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
+	# binary, with probabilities (p_1 is the score, predicted = p_1 >= 0.5)
+	awk 'BEGIN { srand(1); print "label,predicted,p_0,p_1";
+		for (i = 0; i < 200; i++) { t = rand() < 0.4; p = rand();
+			if (rand() < 0.6) p = t ? 0.5 + p / 2 : p / 2;
+			printf "%d,%d,%.6f,%.6f\n", t, (p >= 0.5), 1 - p, p } }' >"$D/bin.csv"
+	# three string labels, about 70% right
+	awk 'BEGIN { srand(2); split("red green blue", c, " ");
+		print "colour,predicted";
+		for (i = 0; i < 300; i++) { t = c[int(rand() * 3) + 1];
+			p = rand() < 0.7 ? t : c[int(rand() * 3) + 1];
+			print t "," p } }' >"$D/col.csv"
+	# the hand-worked case: confusion (a b c) 2 1 1 / 1 2 0 / 0 1 2,
+	# macro F1 = 38/63 = 0.6032, weighted precision 37/60 = 0.6167
+	printf 'label,predicted\nc,c\nc,c\nc,b\na,a\na,a\na,b\na,c\nb,b\nb,b\nb,a\n' >"$D/abc.csv"
+	# regression
+	awk 'BEGIN { srand(3); print "y,predicted";
+		for (i = 0; i < 500; i++) { y = 10 * rand(); printf "%.6f,%.6f\n", y, y + rand() - 0.5 } }' >"$D/reg.csv"
+	# integers: 5 classes (classification) and 30 distinct (regression)
+	awk 'BEGIN { print "y,predicted"; for (i = 0; i < 50; i++) print i % 5 "," (i * 7) % 5 }' >"$D/int5.csv"
+	awk 'BEGIN { print "y,predicted"; for (i = 0; i < 30; i++) print i "," i + 1 }' >"$D/int30.csv"
+	# numbers that look like regression, then a word
+	awk 'BEGIN { print "y,predicted"; for (i = 0; i < 400; i++) print i / 8 "," i / 8 + 0.25; print "x,x" }' >"$D/late.csv"
+	printf 'label,predicted\n"a ""q"", b","a ""q"", b"\n"back\\\\slash",x\n' >"$D/quote.csv"
+	printf 'y,predicted\n1e200,-1e200\n0,0\n' >"$D/huge.csv"
+	printf 'id,label,predicted,note\n1,a,a,x\n2,b,a,y\n' >"$D/extra.csv"
+	: >"$D/empty.csv"
+	printf 'label,predicted\n' >"$D/header.csv"
+	printf 'label,predicted\n1,1\n0\n' >"$D/ragged.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n0,0,abc,0.4\n' >"$D/word.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n0,0,nan,0.4\n' >"$D/nan.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n0,0,inf,0.4\n' >"$D/inf.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n0,0,1.5,-0.5\n' >"$D/range.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n0,0,0.2,0.3\n' >"$D/sum.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n2,1,0.2,0.8\n' >"$D/nocol.csv"
+	printf 'predicted,p_0,p_1\n1,0.2,0.8\n' >"$D/notruth.csv"
+	printf 'label,guess\n1,1\n' >"$D/nopred.csv"
+	printf 'label,predicted\n1,1\n,1\n' >"$D/blank.csv"
+	printf 'y,predicted\n1.5,2\n2.5,abc\n' >"$D/regword.csv"
+}
+
+# field VALUE of metric M (and class C) from --format csv output on stdin
+metric() { awk -F, -v m="$1" -v c="${2:-}" 'NR > 1 && $1 == m && $2 == c { print $3 }'; }
+# |a - b| <= tol
+close_to() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= t) }'; }
+json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)'; }
+
+# Reference figures, computed by awk from the input files.
+awk_accuracy() { awk -F, 'NR > 1 { n++; k += $1 == $2 } END { printf "%.15g\n", k / n }' "$1"; }
+awk_recall() { awk -F, -v c="$2" 'NR > 1 && $1 == c { n++; k += $2 == c } END { printf "%.15g\n", k / n }' "$1"; }
+# binary log-loss: p_0 in column 3, p_1 in column 4
+awk_log_loss() {
+	awk -F, 'NR > 1 { p = $1 == 1 ? $4 : $3; if (p < 1e-15) p = 1e-15; s -= log(p); n++ }
+		END { printf "%.12f\n", s / n }' "$1"
+}
+# confusion matrix as JSON, rows and columns in the order of the labels given
+awk_confusion() {
+	awk -F, -v labels="$2" 'NR > 1 { n[$1 "," $2]++ }
+		END { k = split(labels, c, " "); s = "[";
+			for (i = 1; i <= k; i++) { s = s (i > 1 ? "," : "") "[";
+				for (j = 1; j <= k; j++) s = s (j > 1 ? "," : "") n[c[i] "," c[j]] + 0;
+				s = s "]" }
+			print s "]" }' "$1"
+}
+# "mse mae r2", two-pass
+awk_regression() {
+	awk -F, 'NR > 1 { y[++n] = $1; p[n] = $2; m += $1 }
+		END { m /= n;
+			for (i = 1; i <= n; i++) { e = y[i] - p[i]; s += e * e; a += e < 0 ? -e : e; t += (y[i] - m) ^ 2 }
+			printf "%.15g %.15g %.15g\n", s / n, a / n, 1 - s / t }' "$1"
+}
+# the lesson's coloured blobs, trained and predicted with probabilities
+pipeline() {
+	awk 'BEGIN { srand(7); split("red green blue", c, " "); print "x1,x2,colour";
+		for (i = 0; i < 300; i++) { k = i % 3 + 1;
+			printf "%.4f,%.4f,%s\n", 4 * k + rand(), -3 * k + rand(), c[k] } }' >c.csv
+	nn-train -q -o c.nn c.csv && nn-predict --proba -m c.nn c.csv | nn-eval --format json
+}
+
+@test "nn-eval: usage == SYNOPSIS"                 { check_usage nn-eval nn-eval.1; }
+@test "nn-eval: --version"                         { row 0 '^nn-eval \(nnkit\) ' nn-eval --version; }
+@test "nn-eval: binary accuracy as counted by awk" { a=$(nn-eval --format csv "$D/bin.csv" | metric accuracy); close_to "$a" "$(awk_accuracy "$D/bin.csv")" 1e-12; }
+@test "nn-eval: binary log-loss as computed by awk" { a=$(nn-eval --format csv "$D/bin.csv" | metric log_loss); close_to "$a" "$(awk_log_loss "$D/bin.csv")" 1e-6; }
+@test "nn-eval: binary recall of class 1 by awk"   { a=$(nn-eval --format csv "$D/bin.csv" | metric recall 1); close_to "$a" "$(awk_recall "$D/bin.csv" 1)" 1e-12; }
+@test "nn-eval: binary text report"                { row 0 'log-loss +[0-9.]+' nn-eval "$D/bin.csv"; grep -Eq '^weighted avg +[0-9.]+ +[0-9.]+ +[0-9.]+ +200$' <<<"$output"; }
+@test "nn-eval: red/green/blue 3x3 matrix"         { a=$(nn-eval --format json "$D/col.csv" | jq -c .confusion_matrix); [ "$a" = "$(awk_confusion "$D/col.csv" "blue green red")" ]; }
+@test "nn-eval: red/green/blue labels sorted"      { row 0 '' nn-eval --format json "$D/col.csv"; [ "$(jq -c .labels <<<"$output")" = '["blue","green","red"]' ]; }
+@test "nn-eval: red/green/blue text axes"          { row 0 '' nn-eval "$D/col.csv"; grep -Eq '^ +blue +green +red$' <<<"$output"; grep -Eq '^green +[0-9]+ +[0-9]+ +[0-9]+$' <<<"$output"; }
+@test "nn-eval: hand-worked 3-class figures"       { row 0 '' nn-eval "$D/abc.csv"; grep -Eq '^macro avg +0\.6111 +0\.6111 +0\.6032 +10$' <<<"$output"; grep -Eq '^weighted avg +0\.6167 +0\.6000 +0\.6000 +10$' <<<"$output"; grep -Eq '^a +2 +1 +1$' <<<"$output"; }
+@test "nn-eval: hand-worked per-class csv"         { row 0 '' nn-eval --format csv "$D/abc.csv"; close_to "$(metric f1 a <<<"$output")" 0.571428571428571 1e-12; close_to "$(metric predicted:c a <<<"$output")" 1 0; }
+@test "nn-eval: csv has every figure"              { row 0 '^metric,class,value' nn-eval --format csv "$D/col.csv"; [ "${#lines[@]}" -eq $((1 + 2 + 4 * 3 + 6 + 9)) ]; }
+@test "nn-eval: regression as computed by awk"     { o=$(nn-eval --format csv "$D/reg.csv"); set -- $(awk_regression "$D/reg.csv"); close_to "$(metric mse <<<"$o")" "$1" 1e-12; close_to "$(metric mae <<<"$o")" "$2" 1e-12; close_to "$(metric r2 <<<"$o")" "$3" 1e-12; }
+@test "nn-eval: regression text"                   { row 0 '^n +500' nn-eval "$D/reg.csv"; grep -Eq '^r2 +0\.9' <<<"$output"; }
+@test "nn-eval: json parses (classification)"      { nn-eval --format json "$D/col.csv" | json_ok; }
+@test "nn-eval: json parses (probabilities)"       { nn-eval --format json "$D/bin.csv" | json_ok; [ "$(nn-eval --format json "$D/bin.csv" | jq 'has("log_loss")')" = true ]; }
+@test "nn-eval: json parses (regression)"          { nn-eval --format json "$D/reg.csv" | json_ok; [ "$(nn-eval --format json "$D/reg.csv" | jq -r .task)" = regression ]; }
+@test "nn-eval: json escapes labels"               { nn-eval --format json "$D/quote.csv" | json_ok; [ "$(nn-eval --format json "$D/quote.csv" | jq -r '.labels[0]')" = 'a "q", b' ]; }
+@test "nn-eval: json null for a non-finite mse"    { row 0 '"mse": null' nn-eval --format json --task regression "$D/huge.csv"; json_ok <<<"$output"; }
+@test "nn-eval: per_class keyed by label"          { [ "$(nn-eval --format json "$D/abc.csv" | jq .per_class.b.support)" = 3 ]; }
+@test "nn-eval: stdin"                             { rowin 0 '^n +300' "$D/col.csv" nn-eval -; }
+@test "nn-eval: truth is the first other column" { row 0 '"n": 2' nn-eval --format json "$D/extra.csv"; [ "$(jq -c .labels <<<"$output")" = '["1","2","a"]' ]; }
+@test "nn-eval: --truth and --pred by name/number" { a=$(nn-eval --truth colour --pred predicted "$D/col.csv"); b=$(nn-eval --truth 1 --pred 2 "$D/col.csv"); c=$(nn-eval "$D/col.csv"); [ "$a" = "$c" ] && [ "$b" = "$c" ]; }
+@test "nn-eval: --truth/--pred swapped"            { row 0 '' nn-eval --format json --truth predicted --pred label "$D/abc.csv"; [ "$(jq .per_class.a.support <<<"$output")" = 3 ]; }
+@test "nn-eval: auto: 5 integer classes"           { row 0 '"task": "classification"' nn-eval --format json "$D/int5.csv"; }
+@test "nn-eval: auto: 30 distinct integers"        { row 0 '"task": "regression"' nn-eval --format json "$D/int30.csv"; }
+@test "nn-eval: auto: decimals are regression"     { row 0 '"task": "regression"' nn-eval --format json "$D/reg.csv"; }
+@test "nn-eval: --task classification"             { row 0 '"task": "classification"' nn-eval --format json --task classification "$D/int30.csv"; }
+@test "nn-eval: --task regression"                 { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/int5.csv"; }
+@test "nn-eval: --task regression ignores p_*"     { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/bin.csv"; }
+@test "nn-eval: nn-predict | nn-eval"              { pipeline >out.json; json_ok <out.json; [ "$(jq .n out.json)" = 300 ]; [ "$(jq .accuracy out.json)" = 1 ]; jq -e '.log_loss > 0 and .log_loss < 0.5' out.json; }
+
+@test "nn-eval: empty input"                       { row 1 'empty.csv: empty input' nn-eval "$D/empty.csv"; }
+@test "nn-eval: header only"                       { row 1 'header.csv: no data rows' nn-eval "$D/header.csv"; }
+@test "nn-eval: ragged row"                        { row 1 'ragged.csv:3: expected 2 fields, got 1' nn-eval "$D/ragged.csv"; }
+@test "nn-eval: non-numeric probability"           { row 1 'word.csv:3:3: .*"abc"' nn-eval "$D/word.csv"; }
+@test "nn-eval: NaN probability"                   { row 1 'nan.csv:3:3: ' nn-eval "$D/nan.csv"; }
+@test "nn-eval: Inf probability"                   { row 1 'inf.csv:3:3: ' nn-eval "$D/inf.csv"; }
+@test "nn-eval: probability out of [0, 1]"         { row 1 'range.csv:3:3: expected a probability in \[0, 1\], got 1.5' nn-eval "$D/range.csv"; }
+@test "nn-eval: probabilities not summing to 1"    { row 1 'sum.csv:3: probabilities sum to 0.5' nn-eval "$D/sum.csv"; }
+@test "nn-eval: true label without p_ column"      { row 1 'nocol.csv:3:1: true label "2" has no probability column p_2' nn-eval "$D/nocol.csv"; }
+@test "nn-eval: no truth column"                   { row 1 'notruth.csv: no truth column' nn-eval "$D/notruth.csv"; }
+@test "nn-eval: no predicted column"               { row 1 'nopred.csv: no column "predicted"' nn-eval "$D/nopred.csv"; }
+@test "nn-eval: unknown --truth"                   { row 1 'abc.csv: no column "zz" \(--truth\)' nn-eval --truth zz "$D/abc.csv"; }
+@test "nn-eval: unknown --pred"                    { row 1 'abc.csv: no column "zz" \(--pred\)' nn-eval --pred zz "$D/abc.csv"; }
+@test "nn-eval: --truth number out of range"       { row 1 'abc.csv: --truth 3: the input has 2 columns' nn-eval --truth 3 "$D/abc.csv"; }
+@test "nn-eval: --truth 0"                         { row 1 'no column "0"' nn-eval --truth 0 "$D/abc.csv"; }
+@test "nn-eval: truth and predicted the same"      { row 1 'the same' nn-eval --truth predicted "$D/abc.csv"; }
+@test "nn-eval: empty true value"                  { row 1 'blank.csv:3:1: empty true value' nn-eval "$D/blank.csv"; }
+@test "nn-eval: regression, non-number"            { row 1 'regword.csv:3:2: expected a number, got "abc"' nn-eval --task regression "$D/regword.csv"; }
+@test "nn-eval: auto, word after regression rows"  { row 1 'late.csv:402:1: "x" is not a number.*--task classification' nn-eval "$D/late.csv"; }
+@test "nn-eval: word after numbers, classification" { row 0 '^n +401' nn-eval --task classification "$D/late.csv"; }
+@test "nn-eval: missing file"                      { row 1 'nope.csv' nn-eval nope.csv; }
+@test "nn-eval: bad --task"                        { row 2 '--task: expected auto, classification or regression, got "x"' nn-eval --task x "$D/abc.csv"; }
+@test "nn-eval: bad --format"                      { row 2 '--format: expected text, csv or json, got "xml"' nn-eval --format xml "$D/abc.csv"; }
+@test "nn-eval: two files"                         { run --separate-stderr nn-eval "$D/abc.csv" "$D/abc.csv"; [ "$status" -eq 2 ]; [[ "$stderr" == usage:* ]]; }
