@@ -3,8 +3,10 @@
 # Table rows are one-line tests:
 #   @test "nn-train: -e -3 is a usage error" { row 2 'epochs' nn-train -e -3 x.csv; }
 # row STATUS PATTERN CMD...   runs CMD, checks its exit status and that stderr
-#                              (or stdout for status 0) matches the extended
-#                              regular expression PATTERN ('' = anything).
+#                              (for status 0: stdout and stderr) matches the
+#                              extended regular expression PATTERN ('' = any).
+# Keep awk programs out of one-line rows (bats reads their braces as the
+# test's end): put them in a helper function of the .bats file.
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -24,7 +26,7 @@ row() {
 		return 1
 	fi
 	local text
-	if [ "$want" -eq 0 ]; then text=$output; else text=$stderr; fi
+	if [ "$want" -eq 0 ]; then text="$output"$'\n'"$stderr"; else text=$stderr; fi
 	if [ -n "$pat" ] && ! grep -Eq -- "$pat" <<<"$text"; then
 		echo "output does not match /$pat/: $*" >&2
 		echo "stdout: $output" >&2
