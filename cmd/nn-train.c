@@ -18,10 +18,10 @@
 
 #define MAX_WIDTH 1000000L
 #define MAX_LAYERS 1000
-/* 2^31 floats (8 GiB) is far beyond anything this tool trains on a CPU;
+/* 2^29 floats (2 GiB) is far beyond anything this tool trains on a CPU;
  * the cap turns a typo like -l 1000000,1000000 into a message, not an
  * out-of-memory abort. */
-#define MAX_PARAMS ((size_t)1 << 31)
+#define MAX_PARAMS ((size_t)1 << 29)
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_AUTO_CLASSES 20
 
