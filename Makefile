@@ -12,14 +12,14 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BLAS    ?= openblas
 
-NN_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib
+NN_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread -Ilib
 ifeq ($(BLAS),none)
 NN_CFLAGS += -DNN_NO_BLAS
 BLAS_LIBS =
 else
 BLAS_LIBS = -lopenblas
 endif
-LIBS = -lcsv $(BLAS_LIBS) -lm
+LIBS = -lcsv $(BLAS_LIBS) -lm -pthread
 
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 LIB_OBJ  = $(LIB_SRC:.c=.o)

@@ -25,7 +25,8 @@
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_AUTO_CLASSES 20
 
-enum { OPT_TARGET = 0x200, OPT_TASK, OPT_SCALE, OPT_NO_HEADER };
+enum { OPT_TARGET = 0x200, OPT_TASK, OPT_SCALE, OPT_NO_HEADER, OPT_OPTIMIZER,
+	OPT_MOMENTUM, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WEIGHT_DECAY, OPT_THREADS };
 
 static const struct option longopts[] = {
 	{ "layers", required_argument, NULL, 'l' },
@@ -40,6 +41,13 @@ static const struct option longopts[] = {
 	{ "task", required_argument, NULL, OPT_TASK },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
+	{ "momentum", required_argument, NULL, OPT_MOMENTUM },
+	{ "beta1", required_argument, NULL, OPT_BETA1 },
+	{ "beta2", required_argument, NULL, OPT_BETA2 },
+	{ "eps", required_argument, NULL, OPT_EPS },
+	{ "weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -47,7 +55,9 @@ static const struct option longopts[] = {
 
 static const char synopsis[] =
     "usage: nn-train [-q] [-l WIDTHS] [-a ACT] [-e EPOCHS] [-b BATCH] [-r RATE]\n"
-    "                [-s SEED] [--target NAME|N] [--task TASK] [--scale KIND]\n"
+    "                [-s SEED] [--optimizer NAME] [--momentum M] [--beta1 B1]\n"
+    "                [--beta2 B2] [--eps EPS] [--weight-decay WD] [--threads N]\n"
+    "                [--target NAME|N] [--task TASK] [--scale KIND]\n"
     "                [--no-header] -o MODEL [FILE|-]\n";
 
 static void __attribute__((noreturn))
@@ -243,8 +253,10 @@ main(int argc, char **argv)
 	nn_task task = NN_TASK_BINARY;
 	nn_scale scale = NN_SCALE_STANDARD;
 	int quiet = 0, header = 1, task_asked = 0, ch;
-	long epochs = 100, batch = 32;
-	double rate = 0.1, loss;
+	long epochs = 100, batch = 32, threads = 0;
+	double rate = -1.0, loss;
+	double momentum = -1.0, beta1 = -1.0, beta2 = -1.0, eps = -1.0, wd = 0.0;
+	nn_opt opt = NN_OPT_SGD;
 	uint64_t seed = 1;
 	layer_opt *hid;
 	size_t nhid;
@@ -303,6 +315,29 @@ main(int argc, char **argv)
 		case OPT_NO_HEADER:
 			header = 0;
 			break;
+		case OPT_OPTIMIZER:
+			if (nn_opt_lookup(optarg, &opt) < 0)
+				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
+				    "adamw, rmsprop or adagrad, got \"%s\"", optarg);
+			break;
+		case OPT_MOMENTUM:
+			momentum = opt_double(optarg, 0.0, 0.999999, "--momentum");
+			break;
+		case OPT_BETA1:
+			beta1 = opt_double(optarg, 0.0, 0.999999, "--beta1");
+			break;
+		case OPT_BETA2:
+			beta2 = opt_double(optarg, 0.0, 0.999999999, "--beta2");
+			break;
+		case OPT_EPS:
+			eps = opt_double(optarg, 1e-30, 1.0, "--eps");
+			break;
+		case OPT_WEIGHT_DECAY:
+			wd = opt_double(optarg, 0.0, 1e6, "--weight-decay");
+			break;
+		case OPT_THREADS:
+			threads = opt_long(optarg, 1, 256, "--threads");
+			break;
 		case OPT_HELP:
 			fputs(synopsis, stdout);
 			close_stdout();
@@ -319,6 +354,15 @@ main(int argc, char **argv)
 		usage();
 	if (out == NULL)
 		errx(2, "-o MODEL is required");
+	/* The adaptive optimizers want a small step: each parameter moves by
+	 * about the rate whatever its gradient's scale. */
+	if (rate < 0.0)
+		rate = opt == NN_OPT_SGD || opt == NN_OPT_MOMENTUM ||
+		    opt == NN_OPT_NESTEROV ? 0.1 : opt == NN_OPT_ADAGRAD ? 0.01 : 0.001;
+	if (threads == 0) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = nc < 1 ? 1 : nc > 256 ? 256 : nc;
+	}
 	if (target != NULL && *target == '\0')
 		errx(2, "--target: expected a column name or number, got \"\"");
 	nhid = parse_layers(layers_s, &hid);
@@ -391,11 +435,24 @@ main(int argc, char **argv)
 	nn_rng_seed(&init_rng, seed);
 	nn_model_init(m, &init_rng);
 	nn_train_cfg cfg = {
-		.epochs = (size_t)epochs, .batch = (size_t)batch, .lr = (float)rate,
+		.epochs = (size_t)epochs, .batch = (size_t)batch,
 		/* shuffling draws from its own stream, not the one that
 		 * drew the initial weights */
 		.seed = seed ^ 0x5eed5eed5eed5eedULL,
+		.threads = (int)threads,
 	};
+	nn_optim_defaults(&cfg.opt, opt, (float)rate);
+	if (momentum >= 0.0)
+		cfg.opt.momentum = (float)momentum;
+	if (beta1 >= 0.0)
+		cfg.opt.beta1 = (float)beta1;
+	if (beta2 >= 0.0)
+		cfg.opt.beta2 = (float)beta2;
+	else if (opt == NN_OPT_RMSPROP)
+		cfg.opt.beta2 = 0.9f;   /* RMSprop's usual decay */
+	if (eps >= 0.0)
+		cfg.opt.eps = (float)eps;
+	cfg.opt.weight_decay = (float)wd;
 	if (nn_train(m, data.x, data.y, data.t, data.n, &cfg, &loss, &e) < 0) {
 		warnx("%s", e.msg);
 		return 3;

@@ -162,26 +162,77 @@ double nn_backward(nn_model *m, nn_work *w, const float *x,
     const uint32_t *y, const float *t, size_t B);
 void nn_zero_grad(nn_model *m);
 
+/* ---- optimizers ---------------------------------------------------------- */
+
+typedef enum nn_opt {
+	NN_OPT_SGD, NN_OPT_MOMENTUM, NN_OPT_NESTEROV, NN_OPT_ADAM, NN_OPT_ADAMW,
+	NN_OPT_RMSPROP, NN_OPT_ADAGRAD, NN_OPT_COUNT
+} nn_opt;
+
+const char *nn_opt_name(nn_opt o);
+int nn_opt_lookup(const char *name, nn_opt *out);
+
+typedef struct nn_optim_cfg {
+	nn_opt kind;
+	float lr;
+	float momentum;      /* momentum, nesterov */
+	float beta1, beta2;  /* adam, adamw; rmsprop's decay is beta2 */
+	float eps;           /* adam, adamw, rmsprop, adagrad */
+	float weight_decay;  /* added to the gradient (L2), decoupled for adamw */
+} nn_optim_cfg;
+
+/* Defaults: momentum 0.9, beta1 0.9, beta2 0.999, eps 1e-8, no decay. */
+void nn_optim_defaults(nn_optim_cfg *c, nn_opt kind, float lr);
+
+/* Optimizer state over a flat parameter buffer of n floats. */
+typedef struct nn_optim {
+	nn_optim_cfg c;
+	size_t n;
+	uint64_t t;          /* steps taken */
+	float *m;            /* (n) first moment / velocity, or NULL */
+	float *v;            /* (n) second moment / accumulator, or NULL */
+} nn_optim;
+
+/* Owned by the caller: nn_optim_free. */
+nn_optim *nn_optim_new(const nn_optim_cfg *c, size_t n);
+void nn_optim_free(nn_optim *o);
+/* Start a step (advances t; call once per step before the ranges). */
+void nn_optim_begin(nn_optim *o);
+/* Update params[lo, hi) from grads[lo, hi).  Elementwise, so disjoint ranges
+ * may run on different threads and give the same result as one call. */
+void nn_optim_update(const nn_optim *o, float *params, const float *grads,
+    size_t lo, size_t hi);
+
 /* ---- training ------------------------------------------------------------- */
 
 typedef struct nn_train_cfg {
 	size_t epochs;          /* >= 1 */
 	size_t batch;           /* >= 1 */
-	float lr;
+	nn_optim_cfg opt;
 	uint64_t seed;          /* shuffling */
+	int threads;            /* >= 1; the weights do not depend on it */
 	/* called after every epoch with the mean training loss; a non-zero return
 	 * stops training (the model keeps the weights reached).  May be NULL. */
 	int (*on_epoch)(void *ctx, size_t epoch, double loss);
 	void *ctx;
 } nn_train_cfg;
 
-/* Mini-batch SGD over n rows of scaled x (n, D), reshuffled every epoch.
- * Targets: y (n) class indices for binary/multiclass, t (n) for regression.
+/* Mini-batch gradient descent over n rows of scaled x (n, D), reshuffled
+ * every epoch.  Targets: y (n) class indices for binary/multiclass, t (n)
+ * for regression.
+ *
+ * Threads: each mini-batch of B rows is cut into nn_train_shards(B) shards
+ * whose boundaries depend on B alone; each shard's gradient is computed
+ * with a single-threaded GEMM into its own buffer and the shards are summed
+ * in shard order.  Which thread computes a shard never matters, so the
+ * weights are the same for every thread count.
+ *
  * Returns 0 and the last epoch's mean loss in *loss, or -1 when the loss or
  * a gradient stops being finite (message names epoch and batch; the model's
  * params then hold the last finite state). */
 int nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
     size_t n, const nn_train_cfg *cfg, double *loss, nn_err *e);
+size_t nn_train_shards(size_t B);
 
 /* ---- the model file (man/nn-model.5) ------------------------------------- */
 

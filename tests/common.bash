@@ -59,16 +59,16 @@ man_synopsis() {
 # bad option prints the same on stderr and exits 2.
 check_usage() {
 	local prog=$1 page=$2 want got
-	want=$(man_synopsis "$page" | tr -s ' \n' '  ')
+	want=$(man_synopsis "$page" | tr '\t\n' '  ' | tr -s ' ')
 	run --separate-stderr "$prog" --help
 	[ "$status" -eq 0 ] || { echo "--help exited $status" >&2; return 1; }
-	got=$(printf '%s\n' "$output" | sed -e 's/^usage: //' -e 's/^ *//' | tr -s ' \n' '  ')
+	got=$(printf '%s\n' "$output" | sed -e 's/^usage: //' -e 's/^ *//' | tr '\t\n' '  ' | tr -s ' ')
 	if [ "$got" != "$want" ]; then
 		printf 'usage differs from SYNOPSIS\n--- man\n%s\n--- usage\n%s\n' "$want" "$got" >&2
 		return 1
 	fi
 	run --separate-stderr "$prog" --no-such-option
 	[ "$status" -eq 2 ] || { echo "bad option exited $status" >&2; return 1; }
-	got=$(printf '%s\n' "$stderr" | grep -v -- 'no-such-option' | sed -e 's/^usage: //' -e 's/^ *//' | tr -s ' \n' '  ')
+	got=$(printf '%s\n' "$stderr" | grep -v -- 'no-such-option' | sed -e 's/^usage: //' -e 's/^ *//' | tr '\t\n' '  ' | tr -s ' ')
 	[ "$got" = "$want" ] || { echo "usage on a bad option differs: $got" >&2; return 1; }
 }

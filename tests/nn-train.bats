@@ -79,3 +79,22 @@ nomodel() { [ ! -e m.nn ] || { echo "m.nn was written" >&2; return 1; }; }
 @test "nn-train: --scale bogus"                    { row 2 '--scale: ' nn-train --scale bogus -o m.nn "$D/ok.csv"; nomodel; }
 @test "nn-train: no -o"                            { row 2 '-o MODEL is required' nn-train "$D/ok.csv"; }
 @test "nn-train: two inputs"                       { run nn-train -o m.nn "$D/ok.csv" "$D/ok.csv"; [ "$status" -eq 2 ]; nomodel; }
+
+# optimizers and threads
+@test "nn-train: each optimizer trains"            { for o in sgd momentum nesterov adam adamw rmsprop adagrad; do row 0 '' nn-train -q --optimizer $o -e 20 -o m.nn "$D/moons.csv" || return 1; done; }
+@test "nn-train: --optimizer bogus"                { row 2 '--optimizer: .*"bogus"' nn-train --optimizer bogus -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --momentum 1"                     { row 2 '--momentum: ' nn-train --momentum 1 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --beta1 -0.1"                     { row 2 '--beta1: ' nn-train --beta1 -0.1 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --beta2 x"                        { row 2 '--beta2: ' nn-train --beta2 x -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --eps 0"                          { row 2 '--eps: ' nn-train --eps 0 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --weight-decay -1"                { row 2 '--weight-decay: ' nn-train --weight-decay -1 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --threads 0"                      { row 2 '--threads: ' nn-train --threads 0 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: weights do not depend on --threads" {
+	for b in 300 200 130 64; do
+		nn-train -q -l 32,16 -b $b -e 3 --optimizer adam --threads 1 -o t1.nn "$D/moons.csv"
+		nn-train -q -l 32,16 -b $b -e 3 --optimizer adam --threads 2 -o t2.nn "$D/moons.csv"
+		nn-train -q -l 32,16 -b $b -e 3 --optimizer adam --threads 3 -o t3.nn "$D/moons.csv"
+		cmp <(nn-predict --proba -m t1.nn "$D/moons.csv") <(nn-predict --proba -m t2.nn "$D/moons.csv")
+		cmp <(nn-predict --proba -m t1.nn "$D/moons.csv") <(nn-predict --proba -m t3.nn "$D/moons.csv")
+	done
+}

@@ -1,0 +1,159 @@
+/*
+ * optim.c - optimizers as flat loops over the parameter buffer.
+ *
+ * Every update is elementwise, so a step can be split into disjoint ranges
+ * (one per thread) and give exactly the bytes one sequential loop gives.
+ * The step counter and Adam's bias corrections are computed once per step
+ * in nn_optim_begin, outside the ranges.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_model.h"
+
+static const char *const opt_names[NN_OPT_COUNT] = {
+	[NN_OPT_SGD] = "sgd", [NN_OPT_MOMENTUM] = "momentum",
+	[NN_OPT_NESTEROV] = "nesterov", [NN_OPT_ADAM] = "adam",
+	[NN_OPT_ADAMW] = "adamw", [NN_OPT_RMSPROP] = "rmsprop",
+	[NN_OPT_ADAGRAD] = "adagrad",
+};
+
+const char *
+nn_opt_name(nn_opt o)
+{
+	return (unsigned)o < NN_OPT_COUNT ? opt_names[o] : "?";
+}
+
+int
+nn_opt_lookup(const char *name, nn_opt *out)
+{
+	for (int i = 0; i < NN_OPT_COUNT; i++)
+		if (strcmp(name, opt_names[i]) == 0) {
+			*out = (nn_opt)i;
+			return 0;
+		}
+	return -1;
+}
+
+void
+nn_optim_defaults(nn_optim_cfg *c, nn_opt kind, float lr)
+{
+	c->kind = kind;
+	c->lr = lr;
+	c->momentum = 0.9f;
+	c->beta1 = 0.9f;
+	c->beta2 = 0.999f;
+	c->eps = 1e-8f;
+	c->weight_decay = 0.0f;
+}
+
+nn_optim *
+nn_optim_new(const nn_optim_cfg *c, size_t n)
+{
+	nn_optim *o = nn_xcalloc(1, sizeof(*o));
+
+	o->c = *c;
+	o->n = n;
+	switch (c->kind) {
+	case NN_OPT_MOMENTUM:
+	case NN_OPT_NESTEROV:
+		o->m = nn_xcalloc(n, sizeof(float));
+		break;
+	case NN_OPT_ADAM:
+	case NN_OPT_ADAMW:
+		o->m = nn_xcalloc(n, sizeof(float));
+		o->v = nn_xcalloc(n, sizeof(float));
+		break;
+	case NN_OPT_RMSPROP:
+	case NN_OPT_ADAGRAD:
+		o->v = nn_xcalloc(n, sizeof(float));
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
+void
+nn_optim_free(nn_optim *o)
+{
+	if (o == NULL)
+		return;
+	free(o->m);
+	free(o->v);
+	free(o);
+}
+
+void
+nn_optim_begin(nn_optim *o)
+{
+	o->t++;
+}
+
+void
+nn_optim_update(const nn_optim *o, float *restrict p, const float *restrict g,
+    size_t lo, size_t hi)
+{
+	const nn_optim_cfg *c = &o->c;
+	const float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
+	const float b1 = c->beta1, b2 = c->beta2, eps = c->eps;
+	float *restrict m = o->m, *restrict v = o->v;
+
+	switch (c->kind) {
+	case NN_OPT_SGD:
+		for (size_t i = lo; i < hi; i++)
+			p[i] -= lr * (g[i] + wd * p[i]);
+		break;
+	case NN_OPT_MOMENTUM:
+		/* v <- mu v + g;  p <- p - lr v   (PyTorch's form) */
+		for (size_t i = lo; i < hi; i++) {
+			m[i] = mu * m[i] + (g[i] + wd * p[i]);
+			p[i] -= lr * m[i];
+		}
+		break;
+	case NN_OPT_NESTEROV:
+		/* look ahead along the velocity: p <- p - lr (g + mu v) */
+		for (size_t i = lo; i < hi; i++) {
+			float gi = g[i] + wd * p[i];
+			m[i] = mu * m[i] + gi;
+			p[i] -= lr * (gi + mu * m[i]);
+		}
+		break;
+	case NN_OPT_ADAM:
+	case NN_OPT_ADAMW: {
+		/* bias corrections: the moments start at zero, so early
+		 * averages are scaled up by 1 / (1 - beta^t) */
+		const double t = (double)o->t;
+		const float bc1 = (float)(1.0 - pow(b1, t));
+		const float rbc2 = (float)(1.0 / sqrt(1.0 - pow(b2, t)));
+		const float step = lr / bc1;
+		const int decoupled = c->kind == NN_OPT_ADAMW;
+		for (size_t i = lo; i < hi; i++) {
+			float gi = decoupled ? g[i] : g[i] + wd * p[i];
+			if (decoupled)
+				p[i] -= lr * wd * p[i];
+			m[i] = b1 * m[i] + (1.0f - b1) * gi;
+			v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+			p[i] -= step * m[i] / (sqrtf(v[i]) * rbc2 + eps);
+		}
+		break;
+	}
+	case NN_OPT_RMSPROP:
+		for (size_t i = lo; i < hi; i++) {
+			float gi = g[i] + wd * p[i];
+			v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+			p[i] -= lr * gi / (sqrtf(v[i]) + eps);
+		}
+		break;
+	case NN_OPT_ADAGRAD:
+		for (size_t i = lo; i < hi; i++) {
+			float gi = g[i] + wd * p[i];
+			v[i] += gi * gi;
+			p[i] -= lr * gi / (sqrtf(v[i]) + eps);
+		}
+		break;
+	case NN_OPT_COUNT:
+		break;
+	}
+}
