@@ -453,16 +453,22 @@ main(int argc, char **argv)
 	if (eps >= 0.0)
 		cfg.opt.eps = (float)eps;
 	cfg.opt.weight_decay = (float)wd;
+	int status = 0;
 	if (nn_train(m, data.x, data.y, data.t, data.n, &cfg, &loss, &e) < 0) {
-		warnx("%s", e.msg);
-		return 3;
+		warnx("%s; %s not written", e.msg, out);
+		status = 3;
 	}
-	for (size_t i = 0; i < m->nparams; i++)
+	for (size_t i = 0; status == 0 && i < m->nparams; i++)
 		if (!isfinite(m->params[i])) {
 			warnx("training diverged: a weight is not finite (try a lower "
 			    "learning rate); %s not written", out);
-			return 3;
+			status = 3;
 		}
+	if (status != 0) {
+		nn_data_free(&data);
+		nn_model_free(m);
+		return status;
+	}
 	m->final_loss = (float)loss;
 	if (nn_model_save(m, out, &e) < 0)
 		die_err(1, &e);
