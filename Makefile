@@ -3,6 +3,8 @@
 #   make            programs in bin/, library lib/libnn.a
 #   make check      every test (unit + bats); last line "N passed, N failed"
 #   make demo       the lesson's first experiment
+#   make figures    every figure of the lesson, into figures/
+#   make experiments  the lesson's exercises as experiments
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make BLAS=none  portable GEMM instead of CBLAS/OpenBLAS
 
@@ -19,7 +21,10 @@ BLAS_LIBS =
 else
 BLAS_LIBS = -lopenblas
 endif
-LIBS = -lcsv $(BLAS_LIBS) -lm -pthread
+CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
+CAIRO_LIBS := $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo)
+NN_CFLAGS += $(CAIRO_CFLAGS)
+LIBS = -lcsv $(BLAS_LIBS) $(CAIRO_LIBS) -lm -pthread
 
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 LIB_OBJ  = $(LIB_SRC:.c=.o)
@@ -60,6 +65,12 @@ check: all $(UNITS)
 demo: all
 	@scripts/demo
 
+figures: all
+	@scripts/figures
+
+experiments: all
+	@scripts/experiments
+
 lint-man:
 	mandoc -Tlint -W warning $(MANS)
 
@@ -76,5 +87,5 @@ install: all
 clean:
 	rm -rf bin lib/*.o lib/libnn.a cmd/*.o tests/unit/bin demo-out
 
-.PHONY: all check demo install clean deps-check lint-man
+.PHONY: all check demo figures experiments install clean deps-check lint-man
 .SECONDARY:
