@@ -21,8 +21,8 @@ BLAS_LIBS =
 else
 BLAS_LIBS = -lopenblas
 endif
-CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
-CAIRO_LIBS := $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo)
+CAIRO_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
+CAIRO_LIBS = $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo)
 NN_CFLAGS += $(CAIRO_CFLAGS)
 LIBS = -lcsv $(BLAS_LIBS) $(CAIRO_LIBS) -lm -pthread
 
