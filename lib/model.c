@@ -95,6 +95,7 @@ nn_model_free(nn_model *m)
 	free(m->target_name);
 	free_strv(m->labels, m->nlabels);
 	free(m->cmdline);
+	nn_ckpt_free(m->ckpt);
 	free(m);
 }
 

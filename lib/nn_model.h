@@ -128,6 +128,9 @@ typedef struct nn_model {
 	uint32_t epochs, batch;
 	float lr;
 	float final_loss;
+
+	/* resumable training state, or NULL (owned; freed by nn_model_free) */
+	struct nn_ckpt *ckpt;
 } nn_model;
 
 /* Allocate a model with nlayers dense layers of sizes[0] -> sizes[1] -> ...
@@ -202,6 +205,22 @@ void nn_optim_begin(nn_optim *o);
  * may run on different threads and give the same result as one call. */
 void nn_optim_update(const nn_optim *o, float *params, const float *grads,
     size_t lo, size_t hi);
+
+/* ---- checkpoints ----------------------------------------------------------- */
+
+/* What resuming needs beyond the weights: the optimizer's state, the epochs
+ * done and the shuffling generator's state after them.  Stored in the model
+ * file's optional checkpoint sections (nn-model(5)); NULL when absent. */
+typedef struct nn_ckpt {
+	nn_optim_cfg opt;       /* the optimizer and its settings */
+	uint64_t t;             /* optimizer steps taken */
+	float *m;               /* (P) first moment / velocity, or NULL */
+	float *v;               /* (P) second moment / accumulator, or NULL */
+	uint64_t epoch;         /* epochs completed */
+	nn_rng rng;             /* shuffling generator after `epoch` epochs */
+} nn_ckpt;
+
+void nn_ckpt_free(nn_ckpt *c);
 
 /* ---- training ------------------------------------------------------------- */
 

@@ -157,3 +157,13 @@ nn_optim_update(const nn_optim *o, float *restrict p, const float *restrict g,
 		break;
 	}
 }
+
+void
+nn_ckpt_free(nn_ckpt *c)
+{
+	if (c == NULL)
+		return;
+	free(c->m);
+	free(c->v);
+	free(c);
+}
