@@ -1,0 +1,375 @@
+/*
+ * nn-model - look inside a saved model.
+ *
+ *   info     what a person wants to know about a model: the layers, the
+ *            task, the names it learnt, the scaling it applies and how it
+ *            was trained, as aligned text.
+ *   weights  every parameter as one CSV row, in the file's own order, and
+ *            nothing else: two models can then be compared weight by weight
+ *            with diff(1) even when their training records differ.
+ *
+ * The file is read and validated by the library (nn_model_read), so a model
+ * this program shows is one nn-predict would accept.  Names come from
+ * training data and may hold anything; info escapes control characters so
+ * that one name is always one line of output.
+ */
+#include <ctype.h>
+#include <err.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Width of the key column of `info` ("  learning rate" and two spaces). */
+#define KEYW 17
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char synopsis[] =
+    "usage: nn-model info MODEL\n"
+    "       nn-model weights MODEL\n";
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(2);
+}
+
+/* ====================================================================== */
+/* Text output                                                            */
+/* ====================================================================== */
+
+/* A name is printed bare unless that would be ambiguous in a list or hide
+ * something: empty, a comma, a double quote, a backslash, a control
+ * character, or a space at either end.  Then it is put in double quotes
+ * with C escapes. */
+static int
+needs_quotes(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return 1;
+	for (; *s; s++)
+		if (*s == ',' || *s == '"' || *s == '\\' ||
+		    iscntrl((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
+/* Print s with control characters escaped (and, when quoted, '"' and '\\'
+ * too); return the number of columns it takes, counting a UTF-8 sequence
+ * as one. */
+static size_t
+put_text(const char *s, int quoted)
+{
+	size_t w = 0;
+
+	if (quoted) {
+		putchar('"');
+		w++;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n' || c == '\t' || c == '\r') {
+			printf("\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+			w += 2;
+		} else if (iscntrl(c)) {
+			printf("\\x%02x", c);
+			w += 4;
+		} else if (quoted && (c == '"' || c == '\\')) {
+			printf("\\%c", c);
+			w += 2;
+		} else {
+			putchar(c);
+			w += (c & 0xc0) != 0x80;
+		}
+	}
+	if (quoted) {
+		putchar('"');
+		w++;
+	}
+	return w;
+}
+
+/* Columns put_name would take, without printing. */
+static size_t
+name_width(const char *s)
+{
+	int quoted = needs_quotes(s);
+	size_t w = quoted ? 2 : 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n' || c == '\t' || c == '\r')
+			w += 2;
+		else if (iscntrl(c))
+			w += 4;
+		else if (quoted && (c == '"' || c == '\\'))
+			w += 2;
+		else
+			w += (c & 0xc0) != 0x80;
+	}
+	return w;
+}
+
+/* Print a name, padded with spaces to width columns. */
+static void
+put_name(const char *s, size_t width)
+{
+	size_t w = put_text(s, needs_quotes(s));
+
+	for (; w < width; w++)
+		putchar(' ');
+}
+
+/* Start a line "KEY" padded to the key column. */
+static void
+key(const char *k)
+{
+	printf("%-*s", KEYW, k);
+}
+
+/* ====================================================================== */
+/* info                                                                   */
+/* ====================================================================== */
+
+static size_t
+digits(size_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static void
+info_arch(const nn_model *m)
+{
+	size_t win = 1, wout = 1, wact = 0, wpar = 1;
+
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		size_t a = strlen(nn_act_name(L->act));
+		if (digits(L->nin) > win)
+			win = digits(L->nin);
+		if (digits(L->nout) > wout)
+			wout = digits(L->nout);
+		if (a > wact)
+			wact = a;
+		if (digits((L->nin + 1) * L->nout) > wpar)
+			wpar = digits((L->nin + 1) * L->nout);
+	}
+	key("architecture");
+	printf("%zu input%s, %zu output%s, %zu layer%s\n", m->nin,
+	    m->nin == 1 ? "" : "s", m->nout, m->nout == 1 ? "" : "s",
+	    m->nlayers, m->nlayers == 1 ? "" : "s");
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		char k[40];
+		size_t p = (L->nin + 1) * L->nout;
+		snprintf(k, sizeof(k), "  layer %zu", l + 1);
+		key(k);
+		printf("%*zu -> %-*zu  %-*s  %*zu parameter%s\n", (int)win,
+		    L->nin, (int)wout, L->nout, (int)wact, nn_act_name(L->act),
+		    (int)wpar, p, p == 1 ? "" : "s");
+	}
+	key("parameters");
+	printf("%zu\n", m->nparams);
+}
+
+static void
+info_labels(const nn_model *m)
+{
+	if (m->nlabels == 0)    /* regression */
+		return;
+	key("labels");
+	for (size_t k = 0; k < m->nlabels; k++) {
+		if (k > 0)
+			fputs(", ", stdout);
+		put_text(m->labels[k], needs_quotes(m->labels[k]));
+	}
+	if (m->task == NN_TASK_BINARY)
+		printf(" (the output is the probability of the second)");
+	putchar('\n');
+}
+
+/* The features and, unless the kind is none, each one's offset and factor:
+ * x' = (x - offset) * factor. */
+static void
+info_scaling(const nn_model *m)
+{
+	char num[2][32];
+	size_t wname = strlen("feature"), woff = strlen("offset");
+
+	key("scaling");
+	printf("%s", nn_scale_name(m->scale));
+	if (m->scale != NN_SCALE_NONE)
+		printf(" (x' = (x - offset) * factor)");
+	putchar('\n');
+	for (size_t j = 0; j < m->nin; j++) {
+		size_t w = name_width(m->feat_names[j]);
+		if (w > wname)
+			wname = w;
+		if (m->scale != NN_SCALE_NONE) {
+			int n = snprintf(num[0], sizeof(num[0]), "%g",
+			    (double)m->offset[j]);
+			if ((size_t)n > woff)
+				woff = (size_t)n;
+		}
+	}
+	printf("  ");
+	if (m->scale == NN_SCALE_NONE) {
+		printf("feature\n");
+	} else {
+		printf("%-*s  %-*s  factor\n", (int)wname, "feature",
+		    (int)woff, "offset");
+	}
+	for (size_t j = 0; j < m->nin; j++) {
+		printf("  ");
+		if (m->scale == NN_SCALE_NONE) {
+			put_name(m->feat_names[j], 0);
+			putchar('\n');
+			continue;
+		}
+		put_name(m->feat_names[j], wname);
+		snprintf(num[0], sizeof(num[0]), "%g", (double)m->offset[j]);
+		snprintf(num[1], sizeof(num[1]), "%g", (double)m->factor[j]);
+		printf("  %-*s  %s\n", (int)woff, num[0], num[1]);
+	}
+}
+
+static void
+info(const nn_model *m)
+{
+	info_arch(m);
+	key("task");
+	printf("%s\n", nn_task_name(m->task));
+	key("loss");
+	printf("%s\n", nn_loss_name(m->loss));
+	info_labels(m);
+	info_scaling(m);
+	key("target");
+	put_name(m->target_name ? m->target_name : "", 0);
+	printf(" (column %" PRIu32 " of %" PRIu32 ")\n", m->target_col + 1,
+	    m->ncols);
+
+	printf("training\n");
+	key("  seed");
+	printf("%" PRIu64 "\n", m->seed);
+	key("  command");
+	if (m->cmdline == NULL || *m->cmdline == '\0')
+		printf("unknown");
+	else
+		put_text(m->cmdline, 0);
+	putchar('\n');
+	key("  data crc-32");
+	printf("%08" PRIx32 "\n", m->data_crc);
+	key("  rows");
+	printf("%" PRIu64 "\n", m->data_rows);
+	key("  epochs");
+	printf("%" PRIu32 "\n", m->epochs);
+	key("  batch");
+	printf("%" PRIu32 "\n", m->batch);
+	key("  learning rate");
+	printf("%g\n", (double)m->lr);
+	key("  final loss");
+	printf("%g\n", (double)m->final_loss);
+}
+
+/* ====================================================================== */
+/* weights                                                                */
+/* ====================================================================== */
+
+/* A write error ends the output early: close_stdout() exits quietly on a
+ * closed pipe (when SIGPIPE is ignored) and with a message otherwise. */
+static void
+check_stdout(void)
+{
+	if (ferror(stdout))
+		close_stdout();
+}
+
+static void
+weights(const nn_model *m)
+{
+	printf("layer,param,row,col,value\n");
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		const float *w = m->params + L->w_off; /* (nin, nout) */
+		const float *b = m->params + L->b_off; /* (nout) */
+
+		for (size_t i = 0; i < L->nin; i++) {
+			for (size_t j = 0; j < L->nout; j++)
+				printf("%zu,w,%zu,%zu,%.9g\n", l + 1, i, j,
+				    (double)w[i * L->nout + j]);
+			check_stdout();
+		}
+		for (size_t j = 0; j < L->nout; j++)
+			printf("%zu,b,0,%zu,%.9g\n", l + 1, j, (double)b[j]);
+		check_stdout();
+	}
+}
+
+/* ====================================================================== */
+/* Main                                                                   */
+/* ====================================================================== */
+
+int
+main(int argc, char **argv)
+{
+	const char *name;
+	void (*show)(const nn_model *);
+	nn_model *m;
+	nn_err e;
+	FILE *fp;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_HELP:
+			fputs(synopsis, stdout);
+			close_stdout();
+			return 0;
+		case OPT_VERSION:
+			print_version();
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+	if (strcmp(argv[0], "info") == 0)
+		show = info;
+	else if (strcmp(argv[0], "weights") == 0)
+		show = weights;
+	else {
+		warnx("unknown command \"%s\" (info or weights)", argv[0]);
+		usage();
+	}
+	if (argc != 2)
+		usage();
+
+	fp = open_input(argv[1], &name);
+	m = nn_model_read(fp, name, &e);
+	if (fp != stdin)
+		fclose(fp);
+	if (m == NULL)
+		die_err(1, &e);
+	show(m);
+	nn_model_free(m);
+	close_stdout();
+	return 0;
+}
