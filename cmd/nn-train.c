@@ -10,8 +10,10 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -25,8 +27,14 @@
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_AUTO_CLASSES 20
 
-enum { OPT_TARGET = 0x200, OPT_TASK, OPT_SCALE, OPT_NO_HEADER, OPT_OPTIMIZER,
-	OPT_MOMENTUM, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WEIGHT_DECAY, OPT_THREADS };
+enum {
+	OPT_TARGET = 0x200, OPT_TASK, OPT_SCALE, OPT_NO_HEADER, OPT_OPTIMIZER,
+	OPT_MOMENTUM, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WEIGHT_DECAY, OPT_THREADS,
+	OPT_VAL, OPT_VAL_SPLIT, OPT_PATIENCE, OPT_MIN_DELTA, OPT_LOG,
+	OPT_SCHEDULE, OPT_LR_STEP, OPT_LR_GAMMA, OPT_WARMUP, OPT_L1, OPT_L2,
+	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
+	OPT_INIT_FROM, OPT_CV,
+};
 
 static const struct option longopts[] = {
 	{ "layers", required_argument, NULL, 'l' },
@@ -37,6 +45,7 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, 's' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "task", required_argument, NULL, OPT_TASK },
 	{ "scale", required_argument, NULL, OPT_SCALE },
@@ -48,15 +57,38 @@ static const struct option longopts[] = {
 	{ "eps", required_argument, NULL, OPT_EPS },
 	{ "weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "val", required_argument, NULL, OPT_VAL },
+	{ "val-split", required_argument, NULL, OPT_VAL_SPLIT },
+	{ "patience", required_argument, NULL, OPT_PATIENCE },
+	{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "schedule", required_argument, NULL, OPT_SCHEDULE },
+	{ "lr-step", required_argument, NULL, OPT_LR_STEP },
+	{ "lr-gamma", required_argument, NULL, OPT_LR_GAMMA },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "l1", required_argument, NULL, OPT_L1 },
+	{ "l2", required_argument, NULL, OPT_L2 },
+	{ "clip-norm", required_argument, NULL, OPT_CLIP_NORM },
+	{ "clip-value", required_argument, NULL, OPT_CLIP_VALUE },
+	{ "class-weight", required_argument, NULL, OPT_CLASS_WEIGHT },
+	{ "loss", required_argument, NULL, OPT_LOSS },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "init-from", required_argument, NULL, OPT_INIT_FROM },
+	{ "cv", required_argument, NULL, OPT_CV },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char synopsis[] =
-    "usage: nn-train [-q] [-l WIDTHS] [-a ACT] [-e EPOCHS] [-b BATCH] [-r RATE]\n"
+    "usage: nn-train [-qv] [-l WIDTHS] [-a ACT] [-e EPOCHS] [-b BATCH] [-r RATE]\n"
     "                [-s SEED] [--optimizer NAME] [--momentum M] [--beta1 B1]\n"
-    "                [--beta2 B2] [--eps EPS] [--weight-decay WD] [--threads N]\n"
+    "                [--beta2 B2] [--eps EPS] [--weight-decay WD]\n"
+    "                [--schedule NAME] [--lr-step N] [--lr-gamma G] [--warmup N]\n"
+    "                [--l1 L] [--l2 L] [--clip-norm X] [--clip-value X]\n"
+    "                [--loss NAME] [--class-weight SPEC] [--val FILE]\n"
+    "                [--val-split F] [--patience N] [--min-delta D] [--log FILE]\n"
+    "                [--resume MODEL] [--init-from MODEL] [--cv K] [--threads N]\n"
     "                [--target NAME|N] [--task TASK] [--scale KIND]\n"
     "                [--no-header] -o MODEL [FILE|-]\n";
 
@@ -197,21 +229,21 @@ infer_task(const nn_data *d, const char *name, int asked, nn_task want)
 /* Fit offset/factor per column in double: x' = (x - offset) * factor.  A
  * constant column gets factor 1 (it carries no information to amplify). */
 static void
-fit_scale(nn_model *m, const nn_data *d)
+fit_scale(nn_model *m, const float *x, size_t n)
 {
-	const size_t n = d->n, D = d->d;
+	const size_t D = m->nin;
 	double *a = nn_xcalloc(D, sizeof(double)), *b = nn_xcalloc(D, sizeof(double));
 
 	if (m->scale == NN_SCALE_STANDARD) {
 		/* two passes (mean, then squared deviations): no cancellation */
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < D; j++)
-				a[j] += d->x[i * D + j];
+				a[j] += x[i * D + j];
 		for (size_t j = 0; j < D; j++)
 			a[j] /= (double)n;
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < D; j++) {
-				double v = d->x[i * D + j] - a[j];
+				double v = x[i * D + j] - a[j];
 				b[j] += v * v;
 			}
 		for (size_t j = 0; j < D; j++) {
@@ -221,10 +253,10 @@ fit_scale(nn_model *m, const nn_data *d)
 		}
 	} else if (m->scale == NN_SCALE_MINMAX) {
 		for (size_t j = 0; j < D; j++)
-			a[j] = b[j] = d->x[j];
+			a[j] = b[j] = x[j];
 		for (size_t i = 1; i < n; i++)
 			for (size_t j = 0; j < D; j++) {
-				double v = d->x[i * D + j];
+				double v = x[i * D + j];
 				if (v < a[j])
 					a[j] = v;
 				if (v > b[j])
@@ -241,154 +273,453 @@ fit_scale(nn_model *m, const nn_data *d)
 }
 
 /* ====================================================================== */
-/* Main                                                                   */
+/* Row sets: training, validation, folds                                  */
 /* ====================================================================== */
 
-int
-main(int argc, char **argv)
-{
-	const char *layers_s = "16,8", *out = NULL, *target = NULL, *name;
-	char *cmdline = join_argv(argc, argv);
-	nn_act hidden_act = NN_ACT_RELU;
-	nn_task task = NN_TASK_BINARY;
-	nn_scale scale = NN_SCALE_STANDARD;
-	int quiet = 0, header = 1, task_asked = 0, ch;
-	long epochs = 100, batch = 32, threads = 0;
-	double rate = -1.0, loss;
-	double momentum = -1.0, beta1 = -1.0, beta2 = -1.0, eps = -1.0, wd = 0.0;
-	nn_opt opt = NN_OPT_SGD;
-	uint64_t seed = 1;
-	layer_opt *hid;
-	size_t nhid;
-	nn_data data = { 0 };
-	nn_data_opts dopts;
-	nn_model *m;
-	nn_err e;
-	FILE *fp;
+/* A set of rows gathered from the data: owned copies. */
+typedef struct rows {
+	size_t n;
+	float *x;       /* (n, D) */
+	uint32_t *y;    /* (n) or NULL */
+	float *t;       /* (n) or NULL */
+} rows;
 
-	while ((ch = getopt_long(argc, argv, "a:b:e:l:o:qr:s:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			if (nn_act_lookup(optarg, &hidden_act) < 0 ||
-			    hidden_act == NN_ACT_SOFTMAX)
-				errx(2, "-a: unknown hidden activation \"%s\" (sigmoid, "
-				    "tanh, relu, leaky-relu, elu, swish, linear)", optarg);
-			break;
-		case 'b':
-			batch = opt_long(optarg, 1, 1L << 24, "-b");
-			break;
-		case 'e':
-			epochs = opt_long(optarg, 1, 100000000L, "-e");
-			break;
-		case 'l':
-			layers_s = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'r':
-			rate = opt_double(optarg, 0x1p-126, 1e30, "-r");
-			break;
-		case 's':
-			seed = opt_seed(optarg, "-s");
-			break;
-		case OPT_TARGET:
-			target = optarg;
-			break;
-		case OPT_TASK:
-			if (strcmp(optarg, "auto") == 0)
-				task_asked = 0;
-			else if (nn_task_lookup(optarg, &task) == 0)
-				task_asked = 1;
+static void
+rows_free(rows *r)
+{
+	free(r->x);
+	free(r->y);
+	free(r->t);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Copy rows idx[0..k) of d into r. */
+static void
+rows_take(rows *r, const nn_data *d, const uint32_t *idx, size_t k, int classify)
+{
+	r->n = k;
+	r->x = nn_xmalloc((k ? k : 1) * d->d * sizeof(float));
+	r->y = classify ? nn_xmalloc((k ? k : 1) * sizeof(uint32_t)) : NULL;
+	r->t = classify ? NULL : nn_xmalloc((k ? k : 1) * sizeof(float));
+	for (size_t i = 0; i < k; i++) {
+		memcpy(r->x + i * d->d, d->x + (size_t)idx[i] * d->d, d->d * sizeof(float));
+		if (classify)
+			r->y[i] = d->y[idx[i]];
+		else
+			r->t[i] = d->t[idx[i]];
+	}
+}
+
+/* Deal the rows into k folds, stratified by class for classification: the
+ * rows of each class (or all rows, for regression) are shuffled with the
+ * seed and dealt round-robin, continuing from where the previous class
+ * ended so fold sizes stay within one row of each other.  fold[i] gets
+ * row i's fold. */
+static void
+deal_folds(const nn_data *d, int classify, size_t k, uint64_t seed,
+    uint32_t *fold)
+{
+	size_t groups = classify ? d->nlabels : 1, next = 0;
+	uint32_t *idx = nn_xmalloc((d->n ? d->n : 1) * sizeof(*idx));
+	nn_rng r;
+
+	nn_rng_seed(&r, seed ^ 0xf01d5eedULL);
+	for (size_t g = 0; g < groups; g++) {
+		size_t m = 0;
+		for (size_t i = 0; i < d->n; i++)
+			if (!classify || d->y[i] == g)
+				idx[m++] = (uint32_t)i;
+		nn_rng_shuffle(&r, idx, m);
+		for (size_t i = 0; i < m; i++)
+			fold[idx[i]] = (uint32_t)(next++ % k);
+	}
+	free(idx);
+}
+
+/* Split d into train and validation: the first ceil(f * count) rows of each
+ * shuffled class go to validation. */
+static void
+split_val(const nn_data *d, int classify, double f, uint64_t seed, rows *tr,
+    rows *va)
+{
+	size_t groups = classify ? d->nlabels : 1, ntr = 0, nva = 0;
+	uint32_t *idx = nn_xmalloc(d->n * sizeof(*idx));
+	uint32_t *itr = nn_xmalloc(d->n * sizeof(*itr));
+	uint32_t *iva = nn_xmalloc(d->n * sizeof(*iva));
+	nn_rng r;
+
+	nn_rng_seed(&r, seed ^ 0x7a15eedULL);
+	for (size_t g = 0; g < groups; g++) {
+		size_t m = 0, k;
+		for (size_t i = 0; i < d->n; i++)
+			if (!classify || d->y[i] == g)
+				idx[m++] = (uint32_t)i;
+		nn_rng_shuffle(&r, idx, m);
+		k = (size_t)ceil(f * (double)m - 1e-9);
+		if (k >= m && m > 0)
+			k = m - 1;   /* keep every class in training */
+		for (size_t i = 0; i < m; i++) {
+			if (i < k)
+				iva[nva++] = idx[i];
 			else
-				errx(2, "--task: expected auto, binary, multiclass or "
-				    "regression, got \"%s\"", optarg);
-			break;
-		case OPT_SCALE:
-			if (nn_scale_lookup(optarg, &scale) < 0)
-				errx(2, "--scale: expected standard, minmax or none, got "
-				    "\"%s\"", optarg);
-			break;
-		case OPT_NO_HEADER:
-			header = 0;
-			break;
-		case OPT_OPTIMIZER:
-			if (nn_opt_lookup(optarg, &opt) < 0)
-				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
-				    "adamw, rmsprop or adagrad, got \"%s\"", optarg);
-			break;
-		case OPT_MOMENTUM:
-			momentum = opt_double(optarg, 0.0, 0.999999, "--momentum");
-			break;
-		case OPT_BETA1:
-			beta1 = opt_double(optarg, 0.0, 0.999999, "--beta1");
-			break;
-		case OPT_BETA2:
-			beta2 = opt_double(optarg, 0.0, 0.999999999, "--beta2");
-			break;
-		case OPT_EPS:
-			eps = opt_double(optarg, 1e-30, 1.0, "--eps");
-			break;
-		case OPT_WEIGHT_DECAY:
-			wd = opt_double(optarg, 0.0, 1e6, "--weight-decay");
-			break;
-		case OPT_THREADS:
-			threads = opt_long(optarg, 1, 256, "--threads");
-			break;
-		case OPT_HELP:
-			fputs(synopsis, stdout);
-			close_stdout();
-			return 0;
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
+				itr[ntr++] = idx[i];
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
-	if (out == NULL)
-		errx(2, "-o MODEL is required");
-	/* The adaptive optimizers want a small step: each parameter moves by
-	 * about the rate whatever its gradient's scale. */
-	if (rate < 0.0)
-		rate = opt == NN_OPT_SGD || opt == NN_OPT_MOMENTUM ||
-		    opt == NN_OPT_NESTEROV ? 0.1 : opt == NN_OPT_ADAGRAD ? 0.01 : 0.001;
-	if (threads == 0) {
-		long nc = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = nc < 1 ? 1 : nc > 256 ? 256 : nc;
-	}
-	if (target != NULL && *target == '\0')
-		errx(2, "--target: expected a column name or number, got \"\"");
-	nhid = parse_layers(layers_s, &hid);
-	check_output_dir(out);
+	if (nva == 0)
+		errx(1, "--val-split %g leaves no validation rows", f);
+	/* training order does not matter (epochs shuffle); validation order
+	 * only changes summation order: keep both in file order */
 
-	/* ---- data ---- */
-	fp = open_input(argc ? argv[0] : NULL, &name);
-	dopts.header = header;
-	dopts.target = target;
-	if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
+	rows_take(tr, d, itr, ntr, classify);
+	rows_take(va, d, iva, nva, classify);
+	free(idx);
+	free(itr);
+	free(iva);
+}
+
+typedef struct label_ref {
+	const char *s;
+	uint32_t k;
+} label_ref;
+
+static int
+cmp_label_ref(const void *a, const void *b)
+{
+	return strcmp(((const label_ref *)a)->s, ((const label_ref *)b)->s);
+}
+
+/* Read a validation file with the training file's layout: features matched
+ * by name, labels mapped to the training classes. */
+static void
+read_val(const char *path, const nn_data *d, const nn_data_opts *o,
+    int classify, rows *va)
+{
+	const char *name;
+	FILE *fp = open_input(path, &name);
+	nn_data v = { 0 };
+	nn_data_opts vo = *o;
+	nn_err e;
+	size_t *col;
+	uint32_t *map = NULL;
+	label_ref *order;
+
+	vo.target = d->target_name;
+	if (nn_data_read(fp, name, &vo, &v, &e) < 0)
 		die_err(1, &e);
 	if (fp != stdin)
 		fclose(fp);
-	if (data.d == 0)
-		errx(1, "%s: no feature columns besides the target", name);
-	task = infer_task(&data, name, task_asked, task);
+	col = nn_xmalloc(d->d * sizeof(*col));
+	for (size_t j = 0; j < d->d; j++) {
+		size_t k;
+		for (k = 0; k < v.d && strcmp(v.feat_names[k], d->feat_names[j]) != 0; k++)
+			;
+		if (k == v.d)
+			errx(1, "%s: no column \"%s\" (a feature of the training data)",
+			    name, d->feat_names[j]);
+		col[j] = k;
+	}
+	if (classify) {
+		/* labels by name: binary search in the training labels sorted
+		 * by strcmp (their own order may be numeric) */
+		order = nn_xmalloc(d->nlabels * sizeof(*order));
+		for (size_t k = 0; k < d->nlabels; k++) {
+			order[k].s = d->labels[k];
+			order[k].k = (uint32_t)k;
+		}
+		qsort(order, d->nlabels, sizeof(*order), cmp_label_ref);
+		map = nn_xmalloc(v.nlabels * sizeof(*map));
+		for (size_t k = 0; k < v.nlabels; k++) {
+			size_t lo = 0, hi = d->nlabels;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				int c = strcmp(order[mid].s, v.labels[k]);
+				if (c < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo == d->nlabels || strcmp(order[lo].s, v.labels[k]) != 0)
+				errx(1, "%s: class \"%s\" does not occur in the training data",
+				    name, v.labels[k]);
+			map[k] = order[lo].k;
+		}
+		free(order);
+	} else if (v.t == NULL) {
+		errx(1, "%s: target column \"%s\" is not numeric", name, d->target_name);
+	}
+	va->n = v.n;
+	va->x = nn_xmalloc((v.n ? v.n : 1) * d->d * sizeof(float));
+	for (size_t i = 0; i < v.n; i++)
+		for (size_t j = 0; j < d->d; j++)
+			va->x[i * d->d + j] = v.x[i * v.d + col[j]];
+	if (classify) {
+		va->y = nn_xmalloc((v.n ? v.n : 1) * sizeof(uint32_t));
+		for (size_t i = 0; i < v.n; i++)
+			va->y[i] = map[v.y[i]];
+	} else {
+		va->t = v.t;
+		v.t = NULL;
+	}
+	free(map);
+	free(col);
+	nn_data_free(&v);
+}
 
-	/* ---- model ---- */
+/* "balanced" (n / (K * count)) or "cat=3,dog=1" (others 1). */
+static float *
+class_weights(const char *spec, const nn_data *d)
+{
+	float *w = nn_xmalloc(d->nlabels * sizeof(*w));
+	char *copy, *tok, *next;
+
+	for (size_t k = 0; k < d->nlabels; k++)
+		w[k] = 1.0f;
+	if (strcmp(spec, "balanced") == 0) {
+		size_t *count = nn_xcalloc(d->nlabels, sizeof(*count));
+		for (size_t i = 0; i < d->n; i++)
+			count[d->y[i]]++;
+		for (size_t k = 0; k < d->nlabels; k++)
+			w[k] = (float)((double)d->n / ((double)d->nlabels * (double)count[k]));
+		free(count);
+		return w;
+	}
+	copy = nn_xstrdup(spec);
+	for (tok = copy; tok != NULL; tok = next) {
+		char *eq;
+		size_t k;
+		if ((next = strchr(tok, ',')) != NULL)
+			*next++ = '\0';
+		if ((eq = strrchr(tok, '=')) == NULL)
+			errx(2, "--class-weight: expected balanced or LABEL=W,..., got \"%s\"", tok);
+		*eq = '\0';
+		for (k = 0; k < d->nlabels && strcmp(d->labels[k], tok) != 0; k++)
+			;
+		if (k == d->nlabels)
+			errx(2, "--class-weight: no class \"%s\" in the data", tok);
+		w[k] = (float)opt_double(eq + 1, 0.0, 1e6, "--class-weight");
+	}
+	free(copy);
+	return w;
+}
+
+/* ====================================================================== */
+/* Signals                                                                */
+/* ====================================================================== */
+
+/* The first SIGINT/SIGTERM asks training to stop after the current batch
+ * (the handler only sets a flag); a second one ends the process at once,
+ * before any file is touched. */
+static volatile int stop_signal;
+
+static void
+on_signal(int sig)
+{
+	if (stop_signal) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	stop_signal = sig;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Saving must not be cut in half by the second signal: hold both until the
+ * rename is done (the save takes milliseconds). */
+static void
+hold_signals(int hold, sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (hold)
+		sigprocmask(SIG_BLOCK, &set, old);
+	else
+		sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* ====================================================================== */
+/* Training with validation, early stopping, the log                       */
+/* ====================================================================== */
+
+typedef struct run {
+	/* settings */
+	int quiet, verbose, bar;
+	size_t patience;
+	double min_delta;
+	nn_sched sched;
+	size_t lr_step;
+	double lr_gamma;
+	FILE *log;
+	const char *log_name;
+	/* state */
+	nn_model *m;
+	const rows *val;
+	size_t first_epoch, last_epoch;
+	double best;
+	size_t best_epoch, bad;
+	float *best_params;
+	double plateau_best;
+	size_t plateau_bad;
+	double t0;
+} run;
+
+static void
+put_num(FILE *fp, double v)
+{
+	if (isfinite(v))
+		fprintf(fp, ",%.9g", v);
+	else
+		fputs(",", fp);
+}
+
+static int
+on_epoch(void *ctx, nn_epoch *ep)
+{
+	run *r = ctx;
+	double vloss = NAN, vacc = NAN;
+	int stop = 0;
+
+	if (r->val != NULL)
+		vloss = nn_evaluate(r->m, r->val->x, r->val->y, r->val->t,
+		    r->val->n, &vacc);
+	if (r->log != NULL) {
+		fprintf(r->log, "%zu", ep->epoch);
+		put_num(r->log, ep->loss);
+		put_num(r->log, ep->acc);
+		put_num(r->log, vloss);
+		put_num(r->log, vacc);
+		put_num(r->log, ep->lr);
+		put_num(r->log, ep->seconds);
+		for (size_t l = 0; l < ep->nlayers; l++) {
+			put_num(r->log, ep->grad_norm[l]);
+			put_num(r->log, ep->weight_norm[l]);
+			put_num(r->log, ep->update_ratio[l]);
+		}
+		fputc('\n', r->log);
+		if (ferror(r->log))
+			err(1, "%s", r->log_name);
+	}
+	if (r->val != NULL) {
+		if (vloss < r->best - r->min_delta || r->best_epoch == 0) {
+			r->best = vloss;
+			r->best_epoch = ep->epoch;
+			r->bad = 0;
+			memcpy(r->best_params, r->m->params, r->m->nparams * sizeof(float));
+		} else if (++r->bad >= r->patience && r->patience > 0) {
+			stop = 1;
+		}
+		if (r->sched == NN_SCHED_PLATEAU) {
+			if (vloss < r->plateau_best - r->min_delta) {
+				r->plateau_best = vloss;
+				r->plateau_bad = 0;
+			} else if (++r->plateau_bad >= r->lr_step) {
+				ep->lr_factor = r->lr_gamma;
+				r->plateau_bad = 0;
+			}
+		}
+	}
+	if (r->verbose) {
+		fprintf(stderr, "epoch %zu/%zu  loss %.6f", ep->epoch, r->last_epoch,
+		    ep->loss);
+		if (isfinite(ep->acc))
+			fprintf(stderr, "  acc %.4f", ep->acc);
+		if (r->val != NULL) {
+			fprintf(stderr, "  val_loss %.6f", vloss);
+			if (isfinite(vacc))
+				fprintf(stderr, "  val_acc %.4f", vacc);
+		}
+		fprintf(stderr, "  lr %.3g  %.3fs\n", ep->lr, ep->seconds);
+	} else if (r->bar) {
+		size_t done = ep->epoch - r->first_epoch + 1;
+		size_t total = r->last_epoch - r->first_epoch + 1;
+		double el;
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		el = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec - r->t0;
+		double eta = el / (double)done * (double)(total - done);
+		int w = 20, fill = (int)((double)w * (double)done / (double)total);
+		fprintf(stderr, "\r\033[K[%.*s%*s] epoch %zu/%zu  loss %.4f",
+		    fill, "####################", w - fill, "", ep->epoch,
+		    r->last_epoch, ep->loss);
+		if (r->val != NULL)
+			fprintf(stderr, "  val %.4f", vloss);
+		fprintf(stderr, "  ETA %.0fs", eta);
+		fflush(stderr);
+	}
+	return stop;
+}
+
+/* ====================================================================== */
+/* Main                                                                   */
+/* ====================================================================== */
+
+typedef struct opts {
+	const char *layers, *out, *target, *val_path, *log_path, *class_w;
+	const char *resume, *init_from;
+	nn_act act;
+	nn_task task;
+	int task_asked, header, quiet, verbose;
+	nn_scale scale;
+	long epochs, batch, threads, cv;
+	double rate, momentum, beta1, beta2, eps, wd, val_split, min_delta;
+	double l1, l2, clip_norm, clip_value, lr_gamma;
+	long patience, lr_step, warmup;
+	nn_opt opt;
+	nn_sched sched;
+	int loss_asked;
+	nn_loss loss;
+	uint64_t seed;
+} opts;
+
+static nn_loss
+pick_loss(const opts *o, nn_task task)
+{
+	nn_loss l = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
+	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
+
+	if (!o->loss_asked)
+		return l;
+	if ((o->loss == NN_LOSS_BCE) != (task == NN_TASK_BINARY) ||
+	    (o->loss == NN_LOSS_CCE) != (task == NN_TASK_MULTICLASS))
+		errx(2, "--loss %s does not fit a %s task (binary: bce; multiclass: "
+		    "cce; regression: mse, mae or huber)", nn_loss_name(o->loss),
+		    nn_task_name(task));
+	return o->loss;
+}
+
+/* A fresh model for the data: architecture from the options, scaling fitted
+ * on the training rows x (n, D). */
+static nn_model *
+build_model(const opts *o, const nn_data *d, nn_task task, const float *x,
+    size_t n)
+{
+	layer_opt *hid;
+	size_t nhid = parse_layers(o->layers, &hid);
 	size_t *sizes = nn_xmalloc((nhid + 2) * sizeof(*sizes));
 	nn_act *acts = nn_xmalloc((nhid + 1) * sizeof(*acts));
-	size_t K = task == NN_TASK_MULTICLASS ? data.nlabels : 1;
+	size_t K = task == NN_TASK_MULTICLASS ? d->nlabels : 1;
 	double P = 0;
-	sizes[0] = data.d;
+	nn_model *m;
+	nn_err e;
+	nn_rng init_rng;
+
+	sizes[0] = d->d;
 	for (size_t l = 0; l < nhid; l++) {
 		sizes[l + 1] = hid[l].width;
-		acts[l] = hid[l].has_act ? hid[l].act : hidden_act;
+		acts[l] = hid[l].has_act ? hid[l].act : o->act;
 	}
 	sizes[nhid + 1] = K;
 	acts[nhid] = task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
@@ -403,79 +734,482 @@ main(int argc, char **argv)
 	free(acts);
 	free(hid);
 	m->task = task;
-	m->loss = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
-	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
-	m->scale = scale;
-	fit_scale(m, &data);
-	nn_model_scale(m, data.x, data.n);
+	m->loss = pick_loss(o, task);
+	m->scale = o->scale;
+	fit_scale(m, x, n);
+	nn_rng_seed(&init_rng, o->seed);
+	nn_model_init(m, &init_rng);
+	return m;
+}
 
-	/* The model takes over the names: no copies. */
-	m->feat_names = data.feat_names;
-	data.feat_names = NULL;
-	m->target_name = data.target_name;
-	data.target_name = NULL;
-	m->target_col = (uint32_t)data.target_col;
-	m->ncols = (uint32_t)data.ncols;
+/* Copy names and labels of d into m (strings duplicated). */
+static void
+name_model(nn_model *m, const nn_data *d, nn_task task)
+{
+	m->feat_names = nn_xmalloc(d->d * sizeof(char *));
+	for (size_t j = 0; j < d->d; j++)
+		m->feat_names[j] = nn_xstrdup(d->feat_names[j]);
+	m->target_name = nn_xstrdup(d->target_name);
+	m->target_col = (uint32_t)d->target_col;
+	m->ncols = (uint32_t)d->ncols;
 	if (task != NN_TASK_REGRESSION) {
-		m->nlabels = data.nlabels;
-		m->labels = data.labels;
-		data.labels = NULL;
-		data.nlabels = 0;
+		m->nlabels = d->nlabels;
+		m->labels = nn_xmalloc(d->nlabels * sizeof(char *));
+		for (size_t k = 0; k < d->nlabels; k++)
+			m->labels[k] = nn_xstrdup(d->labels[k]);
 	}
-	m->seed = seed;
+}
+
+/* A model given by --resume or --init-from must take this data. */
+static nn_model *
+load_start(const char *path, const nn_data *d, nn_task task, int resume)
+{
+	nn_err e;
+	nn_model *m = nn_model_load(path, &e);
+
+	if (m == NULL)
+		die_err(1, &e);
+	if (m->nin != d->d)
+		errx(1, "%s: the model takes %zu features, the data has %zu", path,
+		    m->nin, d->d);
+	for (size_t j = 0; j < d->d; j++)
+		if (strcmp(m->feat_names[j], d->feat_names[j]) != 0)
+			errx(1, "%s: feature %zu is \"%s\" in the model, \"%s\" in the data",
+			    path, j + 1, m->feat_names[j], d->feat_names[j]);
+	if (m->task != task)
+		errx(1, "%s: a %s model, but the data is a %s task", path,
+		    nn_task_name(m->task), nn_task_name(task));
+	if (task != NN_TASK_REGRESSION) {
+		if (m->nlabels != d->nlabels)
+			errx(1, "%s: the model has %zu classes, the data %zu", path,
+			    m->nlabels, d->nlabels);
+		for (size_t k = 0; k < d->nlabels; k++)
+			if (strcmp(m->labels[k], d->labels[k]) != 0)
+				errx(1, "%s: class %zu is \"%s\" in the model, \"%s\" in "
+				    "the data", path, k + 1, m->labels[k], d->labels[k]);
+	}
+	if (resume && m->ckpt == NULL)
+		errx(1, "%s: no training state to resume from (saved with early "
+		    "stopping, or by an older nnkit); use --init-from", path);
+	if (!resume) {
+		nn_ckpt_free(m->ckpt);
+		m->ckpt = NULL;
+	}
+	return m;
+}
+
+static void
+train_cfg(const opts *o, nn_train_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->epochs = (size_t)o->epochs;
+	c->batch = (size_t)o->batch;
+	/* shuffling draws from its own stream, not the one that drew the
+	 * initial weights */
+	c->seed = o->seed ^ 0x5eed5eed5eed5eedULL;
+	c->threads = (int)o->threads;
+	nn_optim_defaults(&c->opt, o->opt, (float)o->rate);
+	if (o->momentum >= 0.0)
+		c->opt.momentum = (float)o->momentum;
+	if (o->beta1 >= 0.0)
+		c->opt.beta1 = (float)o->beta1;
+	if (o->beta2 >= 0.0)
+		c->opt.beta2 = (float)o->beta2;
+	else if (o->opt == NN_OPT_RMSPROP)
+		c->opt.beta2 = 0.9f;   /* RMSprop's usual decay */
+	if (o->eps >= 0.0)
+		c->opt.eps = (float)o->eps;
+	c->opt.weight_decay = (float)o->wd;
+	c->sched.kind = o->sched;
+	c->sched.step = (size_t)o->lr_step;
+	c->sched.gamma = o->lr_gamma;
+	c->sched.warmup = (size_t)o->warmup;
+	c->l1 = (float)o->l1;
+	c->l2 = (float)o->l2;
+	c->clip_norm = (float)o->clip_norm;
+	c->clip_value = (float)o->clip_value;
+}
+
+/* --cv K: K trainings, each validated on the fold it did not see. */
+static int
+cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
+{
+	const int classify = task != NN_TASK_REGRESSION;
+	const size_t K = (size_t)o->cv;
+	uint32_t *fold = nn_xmalloc(d->n * sizeof(*fold));
+	uint32_t *itr = nn_xmalloc(d->n * sizeof(*itr));
+	uint32_t *iva = nn_xmalloc(d->n * sizeof(*iva));
+	double *vl = nn_xcalloc(K, sizeof(double)), *va = nn_xcalloc(K, sizeof(double));
+
+	if (d->n < K)
+		errx(1, "--cv %zu: only %zu rows", K, d->n);
+	deal_folds(d, classify, K, o->seed, fold);
+	for (size_t f = 0; f < K; f++) {
+		size_t ntr = 0, nva = 0;
+		rows tr, vr;
+		nn_train_cfg cfg;
+		nn_train_res res;
+		nn_err e;
+		for (size_t i = 0; i < d->n; i++) {
+			if (fold[i] == f)
+				iva[nva++] = (uint32_t)i;
+			else
+				itr[ntr++] = (uint32_t)i;
+		}
+		rows_take(&tr, d, itr, ntr, classify);
+		rows_take(&vr, d, iva, nva, classify);
+		nn_model *m = build_model(o, d, task, tr.x, tr.n);
+		nn_model_scale(m, tr.x, tr.n);
+		nn_model_scale(m, vr.x, vr.n);
+		m->class_w = cw;
+		train_cfg(o, &cfg);
+		cfg.stop = &stop_signal;
+		if (nn_train(m, tr.x, tr.y, tr.t, tr.n, &cfg, &res, &e) < 0) {
+			warnx("fold %zu: %s", f + 1, e.msg);
+			return 3;
+		}
+		if (stop_signal)
+			return 128 + stop_signal;
+		m->class_w = NULL;
+		vl[f] = nn_evaluate(m, vr.x, vr.y, vr.t, vr.n, &va[f]);
+		if (!classify)
+			va[f] = sqrt(m->loss == NN_LOSS_MSE ? vl[f] : NAN);
+		printf("fold %zu/%zu: train %zu, val %zu, val_loss %.6f", f + 1, K,
+		    tr.n, vr.n, vl[f]);
+		if (classify)
+			printf(", val_acc %.4f\n", va[f]);
+		else if (isfinite(va[f]))
+			printf(", val_rmse %.6g\n", va[f]);
+		else
+			putchar('\n');
+		rows_free(&tr);
+		rows_free(&vr);
+		nn_model_free(m);
+	}
+	double ml = 0, ma = 0, sl = 0, sa = 0;
+	for (size_t f = 0; f < K; f++) {
+		ml += vl[f] / (double)K;
+		ma += va[f] / (double)K;
+	}
+	for (size_t f = 0; f < K; f++) {
+		sl += (vl[f] - ml) * (vl[f] - ml) / (double)(K - 1);
+		sa += (va[f] - ma) * (va[f] - ma) / (double)(K - 1);
+	}
+	printf("mean: val_loss %.6f +- %.6f", ml, sqrt(sl));
+	if (classify)
+		printf(", val_acc %.4f +- %.4f\n", ma, sqrt(sa));
+	else if (isfinite(ma))
+		printf(", val_rmse %.6g +- %.6g\n", ma, sqrt(sa));
+	else
+		putchar('\n');
+	free(fold);
+	free(itr);
+	free(iva);
+	free(vl);
+	free(va);
+	close_stdout();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	opts o = {
+		.layers = "16,8", .act = NN_ACT_RELU, .task = NN_TASK_BINARY,
+		.header = 1, .scale = NN_SCALE_STANDARD, .epochs = 100, .batch = 32,
+		.rate = -1.0, .momentum = -1.0, .beta1 = -1.0, .beta2 = -1.0,
+		.eps = -1.0, .lr_gamma = -1.0, .lr_step = 10, .seed = 1,
+		.opt = NN_OPT_SGD, .sched = NN_SCHED_CONSTANT,
+	};
+	char *cmdline = join_argv(argc, argv);
+	const char *name;
+	nn_data data = { 0 };
+	nn_data_opts dopts;
+	nn_err e;
+	FILE *fp;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "a:b:e:l:o:qr:s:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (nn_act_lookup(optarg, &o.act) < 0 || o.act == NN_ACT_SOFTMAX)
+				errx(2, "-a: unknown hidden activation \"%s\" (sigmoid, "
+				    "tanh, relu, leaky-relu, elu, swish, linear)", optarg);
+			break;
+		case 'b': o.batch = opt_long(optarg, 1, 1L << 24, "-b"); break;
+		case 'e': o.epochs = opt_long(optarg, 1, 100000000L, "-e"); break;
+		case 'l': o.layers = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case 'v': o.verbose = 1; break;
+		case 'r': o.rate = opt_double(optarg, 0x1p-126, 1e30, "-r"); break;
+		case 's': o.seed = opt_seed(optarg, "-s"); break;
+		case OPT_TARGET: o.target = optarg; break;
+		case OPT_TASK:
+			if (strcmp(optarg, "auto") == 0)
+				o.task_asked = 0;
+			else if (nn_task_lookup(optarg, &o.task) == 0)
+				o.task_asked = 1;
+			else
+				errx(2, "--task: expected auto, binary, multiclass or "
+				    "regression, got \"%s\"", optarg);
+			break;
+		case OPT_SCALE:
+			if (nn_scale_lookup(optarg, &o.scale) < 0)
+				errx(2, "--scale: expected standard, minmax or none, got "
+				    "\"%s\"", optarg);
+			break;
+		case OPT_NO_HEADER: o.header = 0; break;
+		case OPT_OPTIMIZER:
+			if (nn_opt_lookup(optarg, &o.opt) < 0)
+				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
+				    "adamw, rmsprop or adagrad, got \"%s\"", optarg);
+			break;
+		case OPT_MOMENTUM: o.momentum = opt_double(optarg, 0.0, 0.999999, "--momentum"); break;
+		case OPT_BETA1: o.beta1 = opt_double(optarg, 0.0, 0.999999, "--beta1"); break;
+		case OPT_BETA2: o.beta2 = opt_double(optarg, 0.0, 0.999999999, "--beta2"); break;
+		case OPT_EPS: o.eps = opt_double(optarg, 1e-30, 1.0, "--eps"); break;
+		case OPT_WEIGHT_DECAY: o.wd = opt_double(optarg, 0.0, 1e6, "--weight-decay"); break;
+		case OPT_THREADS: o.threads = opt_long(optarg, 1, 256, "--threads"); break;
+		case OPT_VAL: o.val_path = optarg; break;
+		case OPT_VAL_SPLIT: o.val_split = opt_double(optarg, 1e-9, 0.999999, "--val-split"); break;
+		case OPT_PATIENCE: o.patience = opt_long(optarg, 1, 100000000L, "--patience"); break;
+		case OPT_MIN_DELTA: o.min_delta = opt_double(optarg, 0.0, 1e30, "--min-delta"); break;
+		case OPT_LOG: o.log_path = optarg; break;
+		case OPT_SCHEDULE:
+			if (nn_sched_lookup(optarg, &o.sched) < 0)
+				errx(2, "--schedule: expected constant, step, exponential, "
+				    "inverse, cosine or plateau, got \"%s\"", optarg);
+			break;
+		case OPT_LR_STEP: o.lr_step = opt_long(optarg, 1, 100000000L, "--lr-step"); break;
+		case OPT_LR_GAMMA: o.lr_gamma = opt_double(optarg, 0.0, 1e6, "--lr-gamma"); break;
+		case OPT_WARMUP: o.warmup = opt_long(optarg, 0, 100000000L, "--warmup"); break;
+		case OPT_L1: o.l1 = opt_double(optarg, 0.0, 1e6, "--l1"); break;
+		case OPT_L2: o.l2 = opt_double(optarg, 0.0, 1e6, "--l2"); break;
+		case OPT_CLIP_NORM: o.clip_norm = opt_double(optarg, 1e-30, 1e30, "--clip-norm"); break;
+		case OPT_CLIP_VALUE: o.clip_value = opt_double(optarg, 1e-30, 1e30, "--clip-value"); break;
+		case OPT_CLASS_WEIGHT: o.class_w = optarg; break;
+		case OPT_LOSS:
+			if (nn_loss_lookup(optarg, &o.loss) < 0)
+				errx(2, "--loss: expected bce, cce, mse, mae or huber, got "
+				    "\"%s\"", optarg);
+			o.loss_asked = 1;
+			break;
+		case OPT_RESUME: o.resume = optarg; break;
+		case OPT_INIT_FROM: o.init_from = optarg; break;
+		case OPT_CV: o.cv = opt_long(optarg, 2, 1000, "--cv"); break;
+		case OPT_HELP:
+			fputs(synopsis, stdout);
+			close_stdout();
+			return 0;
+		case OPT_VERSION:
+			print_version();
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+
+	/* ---- combinations ---- */
+	if (o.out == NULL && o.cv == 0)
+		errx(2, "-o MODEL is required");
+	if (o.target != NULL && *o.target == '\0')
+		errx(2, "--target: expected a column name or number, got \"\"");
+	if (o.val_path && o.val_split > 0)
+		errx(2, "--val and --val-split exclude each other");
+	if (o.patience && !o.val_path && o.val_split <= 0)
+		errx(2, "--patience needs a validation set (--val FILE or --val-split F)");
+	if (o.sched == NN_SCHED_PLATEAU && !o.val_path && o.val_split <= 0)
+		errx(2, "--schedule plateau needs a validation set (--val or --val-split)");
+	if (o.resume && o.init_from)
+		errx(2, "--resume and --init-from exclude each other");
+	if (o.cv && (o.resume || o.init_from || o.val_path || o.val_split > 0))
+		errx(2, "--cv makes its own validation folds: no --val, --val-split, "
+		    "--resume or --init-from");
+	if (o.lr_gamma < 0.0)
+		o.lr_gamma = o.sched == NN_SCHED_INVERSE ? 0.01 :
+		    o.sched == NN_SCHED_EXPONENTIAL ? 0.95 : 0.5;
+	/* The adaptive optimizers want a small step: each parameter moves by
+	 * about the rate whatever its gradient's scale. */
+	if (o.rate < 0.0)
+		o.rate = o.opt == NN_OPT_SGD || o.opt == NN_OPT_MOMENTUM ||
+		    o.opt == NN_OPT_NESTEROV ? 0.1 : o.opt == NN_OPT_ADAGRAD ? 0.01 : 0.001;
+	if (o.threads == 0) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		o.threads = nc < 1 ? 1 : nc > 256 ? 256 : nc;
+	}
+	{	/* the layer list is checked now, before any data is read */
+		layer_opt *hid;
+		parse_layers(o.layers, &hid);
+		free(hid);
+	}
+	if (o.out != NULL)
+		check_output_dir(o.out);
+
+	/* ---- data ---- */
+	fp = open_input(argc ? argv[0] : NULL, &name);
+	dopts.header = o.header;
+	dopts.target = o.target;
+	if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
+		die_err(1, &e);
+	if (fp != stdin)
+		fclose(fp);
+	if (data.d == 0)
+		errx(1, "%s: no feature columns besides the target", name);
+	nn_task task = infer_task(&data, name, o.task_asked, o.task);
+	const int classify = task != NN_TASK_REGRESSION;
+	(void)pick_loss(&o, task);
+	float *cw = NULL;
+	if (o.class_w != NULL) {
+		if (!classify)
+			errx(2, "--class-weight is for classification");
+		cw = class_weights(o.class_w, &data);
+	}
+	catch_signals();
+	if (o.cv)
+		return cross_validate(&o, &data, task, cw);
+
+	/* ---- training and validation rows ---- */
+	rows tr = { 0 }, va = { 0 };
+	if (o.val_split > 0) {
+		split_val(&data, classify, o.val_split, o.seed, &tr, &va);
+	} else {
+		tr.n = data.n;
+		tr.x = data.x;
+		tr.y = data.y;
+		tr.t = data.t;
+		data.x = NULL;
+		data.y = NULL;
+		data.t = NULL;
+		if (o.val_path)
+			read_val(o.val_path, &data, &dopts, classify, &va);
+		if (o.val_path && va.n == 0)
+			errx(1, "%s: no data rows", o.val_path);
+	}
+
+	/* ---- the model ---- */
+	nn_model *m;
+	if (o.resume || o.init_from) {
+		m = load_start(o.resume ? o.resume : o.init_from, &data, task,
+		    o.resume != NULL);
+		free(m->cmdline);
+		m->cmdline = NULL;
+	} else {
+		m = build_model(&o, &data, task, tr.x, tr.n);
+		name_model(m, &data, task);
+	}
+	nn_model_scale(m, tr.x, tr.n);
+	if (va.n)
+		nn_model_scale(m, va.x, va.n);
+	m->seed = o.seed;
 	m->cmdline = cmdline;
 	m->data_crc = data.crc;
 	m->data_rows = data.n;
-	m->epochs = (uint32_t)epochs;
-	m->batch = (uint32_t)batch;
-	m->lr = (float)rate;
+	m->batch = (uint32_t)o.batch;
+	m->lr = (float)o.rate;
+	m->class_w = cw;
 
-	/* ---- training ---- */
-	nn_rng init_rng;
-	nn_rng_seed(&init_rng, seed);
-	nn_model_init(m, &init_rng);
-	nn_train_cfg cfg = {
-		.epochs = (size_t)epochs, .batch = (size_t)batch,
-		/* shuffling draws from its own stream, not the one that
-		 * drew the initial weights */
-		.seed = seed ^ 0x5eed5eed5eed5eedULL,
-		.threads = (int)threads,
+	nn_train_cfg cfg;
+	train_cfg(&o, &cfg);
+	if (o.resume) {
+		/* the optimizer goes on as it was; -e counts further epochs */
+		cfg.opt = m->ckpt->opt;
+		cfg.resume = 1;
+	}
+
+	/* ---- the run ---- */
+	run r = {
+		.quiet = o.quiet, .verbose = o.verbose && !o.quiet,
+		.bar = !o.quiet && !o.verbose && isatty(STDERR_FILENO),
+		.patience = (size_t)o.patience, .min_delta = o.min_delta,
+		.sched = o.sched, .lr_step = (size_t)o.lr_step, .lr_gamma = o.lr_gamma,
+		.m = m, .val = va.n ? &va : NULL, .best = INFINITY,
+		.plateau_best = INFINITY,
+		.first_epoch = (o.resume ? (size_t)m->ckpt->epoch : 0) + 1,
 	};
-	nn_optim_defaults(&cfg.opt, opt, (float)rate);
-	if (momentum >= 0.0)
-		cfg.opt.momentum = (float)momentum;
-	if (beta1 >= 0.0)
-		cfg.opt.beta1 = (float)beta1;
-	if (beta2 >= 0.0)
-		cfg.opt.beta2 = (float)beta2;
-	else if (opt == NN_OPT_RMSPROP)
-		cfg.opt.beta2 = 0.9f;   /* RMSprop's usual decay */
-	if (eps >= 0.0)
-		cfg.opt.eps = (float)eps;
-	cfg.opt.weight_decay = (float)wd;
+	r.last_epoch = r.first_epoch + (size_t)o.epochs - 1;
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r.t0 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+	}
+	if (va.n)
+		r.best_params = nn_xmalloc(m->nparams * sizeof(float));
+	if (o.log_path != NULL) {
+		if ((r.log = fopen(o.log_path, "w")) == NULL)
+			err(1, "%s", o.log_path);
+		r.log_name = o.log_path;
+		fputs("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds", r.log);
+		for (size_t l = 1; l <= m->nlayers; l++)
+			fprintf(r.log, ",grad_norm_%zu,weight_norm_%zu,update_ratio_%zu",
+			    l, l, l);
+		fputc('\n', r.log);
+		cfg.stats = 1;
+	}
+	cfg.on_epoch = on_epoch;
+	cfg.ctx = &r;
+	cfg.stop = &stop_signal;
+
+	nn_train_res res;
 	int status = 0;
-	if (nn_train(m, data.x, data.y, data.t, data.n, &cfg, &loss, &e) < 0) {
-		warnx("%s; %s not written", e.msg, out);
+	if (nn_train(m, tr.x, tr.y, tr.t, tr.n, &cfg, &res, &e) < 0) {
+		if (r.bar)
+			fputs("\r\033[K", stderr);
+		warnx("%s; %s not written", e.msg, o.out);
 		status = 3;
 	}
+	if (r.bar && status == 0)
+		fputs("\r\033[K", stderr);
+	if (r.log != NULL && fclose(r.log) != 0)
+		err(1, "%s", o.log_path);
 	for (size_t i = 0; status == 0 && i < m->nparams; i++)
 		if (!isfinite(m->params[i])) {
-			warnx("training diverged: a weight is not finite (try a lower "
-			    "learning rate); %s not written", out);
+			warnx("training diverged: a weight is not finite (lower the "
+			    "learning rate); %s not written", o.out);
 			status = 3;
 		}
-	if (status != 0) {
-		nn_data_free(&data);
-		nn_model_free(m);
+	if (status != 0)
 		return status;
+
+	/* With validation, the model saved is the best epoch's.  Its training
+	 * state (optimizer moments) belongs to a later epoch, so it is not
+	 * kept: such a model is fine-tuned with --init-from, not resumed. */
+	if (r.val != NULL && !stop_signal && r.best_epoch != res.epoch) {
+		memcpy(m->params, r.best_params, m->nparams * sizeof(float));
+		nn_ckpt_free(m->ckpt);
+		m->ckpt = NULL;
 	}
-	m->final_loss = (float)loss;
-	if (nn_model_save(m, out, &e) < 0)
+	m->epochs = (uint32_t)(r.val != NULL && !stop_signal ? r.best_epoch : res.epoch);
+	m->final_loss = (float)res.loss;
+	m->class_w = NULL;
+
+	sigset_t old;
+	hold_signals(1, &old);
+	if (nn_model_save(m, o.out, &e) < 0)
 		die_err(1, &e);
-	if (!quiet)
+	if (stop_signal) {
+		warnx("%s: stopped at epoch %zu, row %zu of %zu; saved a checkpoint "
+		    "to %s (continue with --resume %s)", stop_signal == SIGINT ?
+		    "interrupted" : "terminated", res.epoch + (res.row ? 1 : 0),
+		    res.row, tr.n, o.out, o.out);
+		return 128 + stop_signal;
+	}
+	hold_signals(0, &old);
+	if (!o.quiet) {
 		fprintf(stderr, "nn-train: %zu rows, %zu features, %s, %zu parameters; "
-		    "final loss %.6f after %ld epochs\n", data.n, data.d,
-		    nn_task_name(task), m->nparams, loss, epochs);
+		    "final loss %.6f after %zu epochs\n", tr.n, data.d,
+		    nn_task_name(task), m->nparams, res.loss, res.epoch);
+		if (r.val != NULL)
+			fprintf(stderr, "nn-train: saved the best epoch, %zu of %zu "
+			    "(val_loss %.6f)\n", r.best_epoch, res.epoch, r.best);
+	}
+	rows_free(&tr);
+	rows_free(&va);
+	free(r.best_params);
+	free(cw);
 	nn_data_free(&data);
 	nn_model_free(m);
 	return 0;

@@ -19,6 +19,7 @@
 
 static const char *const loss_names[NN_LOSS_COUNT] = {
 	[NN_LOSS_BCE] = "bce", [NN_LOSS_CCE] = "cce", [NN_LOSS_MSE] = "mse",
+	[NN_LOSS_MAE] = "mae", [NN_LOSS_HUBER] = "huber",
 };
 static const char *const task_names[NN_TASK_COUNT] = {
 	[NN_TASK_BINARY] = "binary", [NN_TASK_MULTICLASS] = "multiclass",
@@ -100,6 +101,18 @@ nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
 			sum += d * d;
 		}
 		return sum / (double)(B * K);
+	case NN_LOSS_MAE:
+		for (size_t i = 0; i < B * K; i++)
+			sum += fabs((double)out[i] - t[i]);
+		return sum / (double)(B * K);
+	case NN_LOSS_HUBER:
+		/* quadratic near zero, linear beyond |d| = 1: MSE's smooth
+		 * minimum with MAE's indifference to outliers */
+		for (size_t i = 0; i < B * K; i++) {
+			double d = fabs((double)out[i] - t[i]);
+			sum += d <= 1.0 ? 0.5 * d * d : d - 0.5;
+		}
+		return sum / (double)(B * K);
 	case NN_LOSS_COUNT:
 		break;
 	}
@@ -130,6 +143,20 @@ nn_loss_backward(nn_loss l, float *dz, const float *out, const uint32_t *y,
 		inv = 2.0f / (float)(B * K);
 		for (size_t i = 0; i < B * K; i++)
 			dz[i] = (out[i] - t[i]) * inv;
+		break;
+	case NN_LOSS_MAE:
+		inv = 1.0f / (float)(B * K);
+		for (size_t i = 0; i < B * K; i++) {
+			float d = out[i] - t[i];
+			dz[i] = d > 0.0f ? inv : d < 0.0f ? -inv : 0.0f;
+		}
+		break;
+	case NN_LOSS_HUBER:
+		inv = 1.0f / (float)(B * K);
+		for (size_t i = 0; i < B * K; i++) {
+			float d = out[i] - t[i];
+			dz[i] = (d > 1.0f ? 1.0f : d < -1.0f ? -1.0f : d) * inv;
+		}
 		break;
 	case NN_LOSS_COUNT:
 		break;

@@ -220,6 +220,25 @@ nn_zero_grad(nn_model *m)
 	memset(m->grads, 0, m->nparams * sizeof(*m->grads));
 }
 
+/* Class weights: row i's loss and gradient times class_w[y[i]], the mean
+ * still over B rows (as Keras' class_weight).  Returns the weighted loss. */
+static double
+class_weigh(const nn_model *m, float *dz, const float *out, const uint32_t *y,
+    const float *t, size_t B)
+{
+	const size_t K = m->nout;
+	double sum = 0.0;
+
+	for (size_t i = 0; i < B; i++) {
+		const float cw = m->class_w[y[i]];
+		for (size_t k = 0; k < K; k++)
+			dz[i * K + k] *= cw;
+		sum += cw * nn_loss_forward(m->loss, out + i * K, y + i,
+		    t ? t + i : NULL, 1, K);
+	}
+	return sum / (double)B;
+}
+
 double
 nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
     const float *t, size_t B)
@@ -230,6 +249,8 @@ nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
 
 	/* dL/dz of the output layer, fused with its activation */
 	nn_loss_backward(m->loss, w->dz, out, y, t, B, m->nout);
+	if (m->class_w != NULL && y != NULL)
+		loss = class_weigh(m, w->dz, out, y, t, B);
 	for (size_t l = Lc; l-- > 0;) {
 		const nn_dense *L = &m->layers[l];
 		const float *in = l > 0 ? w->a[l - 1] : x;   /* (B, nin) */

@@ -45,8 +45,8 @@ void nn_act_backward(nn_act a, float *din, const float *dout, const float *in,
 
 typedef enum nn_task { NN_TASK_BINARY, NN_TASK_MULTICLASS, NN_TASK_REGRESSION,
 	NN_TASK_COUNT } nn_task;
-typedef enum nn_loss { NN_LOSS_BCE, NN_LOSS_CCE, NN_LOSS_MSE,
-	NN_LOSS_COUNT } nn_loss;
+typedef enum nn_loss { NN_LOSS_BCE, NN_LOSS_CCE, NN_LOSS_MSE, NN_LOSS_MAE,
+	NN_LOSS_HUBER, NN_LOSS_COUNT } nn_loss;
 typedef enum nn_scale { NN_SCALE_NONE, NN_SCALE_STANDARD, NN_SCALE_MINMAX,
 	NN_SCALE_COUNT } nn_scale;
 
@@ -62,7 +62,8 @@ int nn_scale_lookup(const char *name, nn_scale *out);
  * the output layer's *pre-activation* z, written (not added) to dz (B, K),
  * already divided by B.  y: (B) class indices (BCE, CCE); t: (B*K) values
  * (MSE).  BCE/CCE clamp probabilities away from 0 and 1 for the loss value
- * only; the gradient (p - y) is exact. */
+ * only; the gradient (p - y) is exact.  MSE, MAE and Huber (delta 1) are
+ * means over B*K values of a linear output. */
 double nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
     const float *t, size_t B, size_t K);
 void nn_loss_backward(nn_loss l, float *dz, const float *out,
@@ -131,6 +132,10 @@ typedef struct nn_model {
 
 	/* resumable training state, or NULL (owned; freed by nn_model_free) */
 	struct nn_ckpt *ckpt;
+
+	/* training only, borrowed, never saved: (classes) loss weight of each
+	 * class; nn_backward scales each row's loss and gradient by it */
+	const float *class_w;
 } nn_model;
 
 /* Allocate a model with nlayers dense layers of sizes[0] -> sizes[1] -> ...
@@ -217,28 +222,94 @@ typedef struct nn_ckpt {
 	float *m;               /* (P) first moment / velocity, or NULL */
 	float *v;               /* (P) second moment / accumulator, or NULL */
 	uint64_t epoch;         /* epochs completed */
-	nn_rng rng;             /* shuffling generator after `epoch` epochs */
+	uint64_t row;           /* rows of epoch `epoch`+1 already trained
+	                           (a stop between batches), 0 at an epoch end */
+	nn_rng rng;             /* shuffling generator before epoch `epoch`+1's
+	                           shuffle (each epoch shuffles 0..n-1 afresh) */
 } nn_ckpt;
 
 void nn_ckpt_free(nn_ckpt *c);
 
 /* ---- training ------------------------------------------------------------- */
 
+/* Learning-rate schedules, by epoch e = 1..E after a linear warm-up:
+ *   constant     lr
+ *   step         lr * gamma^floor((e - 1) / step)
+ *   exponential  lr * gamma^(e - 1)
+ *   inverse      lr / (1 + gamma (e - 1))
+ *   cosine       lr * (1 + cos(pi (e - 1) / E)) / 2
+ *   plateau      lr, times gamma whenever the validation loss has not
+ *                improved for `step` epochs (the program tracks it; see
+ *                nn_epoch.lr_factor) */
+typedef enum nn_sched {
+	NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_EXPONENTIAL, NN_SCHED_INVERSE,
+	NN_SCHED_COSINE, NN_SCHED_PLATEAU, NN_SCHED_COUNT
+} nn_sched;
+
+const char *nn_sched_name(nn_sched s);
+int nn_sched_lookup(const char *name, nn_sched *out);
+
+typedef struct nn_schedule {
+	nn_sched kind;
+	size_t step;            /* step, plateau: epochs */
+	double gamma;           /* step, exponential, inverse, plateau */
+	size_t warmup;          /* epochs of linear warm-up: lr e / (warmup + 1) */
+} nn_schedule;
+
+/* The rate of epoch e (1-based) of E epochs, from the base rate. */
+double nn_schedule_lr(const nn_schedule *s, double base, size_t e, size_t E);
+
+/* What the per-epoch callback sees. */
+typedef struct nn_epoch {
+	size_t epoch;               /* 1-based, counting resumed epochs */
+	double loss;                /* mean training loss (penalties excluded) */
+	double acc;                 /* training accuracy, NAN for regression */
+	double lr;                  /* rate of this epoch */
+	double seconds;             /* wall time of the epoch */
+	size_t nlayers;
+	/* with cfg.stats only, else NULL: per layer (nlayers), weights only */
+	const double *grad_norm;    /* mean over the epoch's steps of ||dL/dW|| */
+	const double *weight_norm;  /* ||W|| at the end of the epoch */
+	const double *update_ratio; /* mean over the steps of ||dW|| / ||W|| */
+	/* the callback may lower it (reduce-on-plateau): the rate from the
+	 * next epoch on is multiplied by it; starts at 1 */
+	double lr_factor;
+} nn_epoch;
+
 typedef struct nn_train_cfg {
-	size_t epochs;          /* >= 1 */
+	size_t epochs;          /* >= 1: epochs to run (after a resumed one) */
 	size_t batch;           /* >= 1 */
 	nn_optim_cfg opt;
-	uint64_t seed;          /* shuffling */
+	nn_schedule sched;
+	uint64_t seed;          /* shuffling (and dropout masks) */
 	int threads;            /* >= 1; the weights do not depend on it */
-	/* called after every epoch with the mean training loss; a non-zero return
-	 * stops training (the model keeps the weights reached).  May be NULL. */
-	int (*on_epoch)(void *ctx, size_t epoch, double loss);
+	float l1, l2;           /* penalties on the weights (not the biases):
+	                           l1 |w| and l2 w^2 / 2 added to the loss */
+	float clip_norm;        /* > 0: scale the gradient to at most this norm */
+	float clip_value;       /* > 0: clamp each gradient to [-v, v] */
+	const float *class_w;   /* (classes) loss weight of each class, or NULL */
+	int resume;             /* continue from m->ckpt (optimizer, epoch, rng) */
+	int stats;              /* fill nn_epoch's per-layer statistics */
+	volatile int *stop;     /* set (by a signal handler): stop after the
+	                           current batch */
+	/* called after every epoch; a non-zero return stops training (the model
+	 * keeps the weights reached).  May be NULL. */
+	int (*on_epoch)(void *ctx, nn_epoch *ep);
 	void *ctx;
 } nn_train_cfg;
 
-/* Mini-batch gradient descent over n rows of scaled x (n, D), reshuffled
- * every epoch.  Targets: y (n) class indices for binary/multiclass, t (n)
- * for regression.
+typedef struct nn_train_res {
+	double loss;            /* mean loss of the last complete epoch */
+	size_t epoch;           /* epochs completed (counting resumed ones) */
+	size_t row;             /* rows into the next epoch (after a stop) */
+	int stopped;            /* cfg->stop was seen */
+	size_t bad_epoch, bad_batch, bad_layer; /* where a non-finite value
+	                           appeared (layer 1-based), after an error */
+} nn_train_res;
+
+/* Mini-batch gradient descent over n rows of scaled x (n, D).  Each epoch
+ * shuffles the rows 0..n-1 afresh with the seeded generator.  Targets: y (n)
+ * class indices for binary/multiclass, t (n) for regression.
  *
  * Threads: each mini-batch of B rows is cut into nn_train_shards(B) shards
  * whose boundaries depend on B alone; each shard's gradient is computed
@@ -246,12 +317,18 @@ typedef struct nn_train_cfg {
  * in shard order.  Which thread computes a shard never matters, so the
  * weights are the same for every thread count.
  *
- * Returns 0 and the last epoch's mean loss in *loss, or -1 when the loss or
- * a gradient stops being finite (message names epoch and batch; the model's
- * params then hold the last finite state). */
+ * On return m->ckpt holds the state to resume from (allocated if absent).
+ * Returns 0, or -1 when the loss or a gradient stops being finite (the
+ * message names epoch, batch and layer; no non-finite value was applied:
+ * the params hold the last finite state). */
 int nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
-    size_t n, const nn_train_cfg *cfg, double *loss, nn_err *e);
+    size_t n, const nn_train_cfg *cfg, nn_train_res *res, nn_err *e);
 size_t nn_train_shards(size_t B);
+
+/* Mean loss and accuracy (NAN for regression) of the model on n rows of
+ * scaled x, in inference mode, computed in batches. */
+double nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t n, double *acc);
 
 /* ---- the model file (man/nn-model.5) ------------------------------------- */
 

@@ -1,27 +1,31 @@
 /*
  * train.c - mini-batch gradient descent, on one thread or several.
  *
- * Every epoch reshuffles the row order with the seeded generator and takes
- * one optimizer step per mini-batch.  A batch of B rows is cut into
- * nn_train_shards(B) shards with boundaries that depend on B alone.  Each
- * shard is gathered into a contiguous (Bs, D) matrix, pushed forward and
- * backward with single-threaded GEMMs into its own gradient buffer; then the
- * shard gradients are summed in shard order, weighted Bs / B, and the
- * optimizer updates the parameters.  Threads only decide *who* computes a
- * shard or a range of the sum, never the order of any addition, so the
- * weights are bit-identical for every thread count.
+ * Every epoch shuffles the rows 0..n-1 afresh with the seeded generator (so
+ * an epoch's order depends only on the generator's state, which a
+ * checkpoint stores) and takes one optimizer step per mini-batch.  A batch of
+ * B rows is cut into nn_train_shards(B) shards with boundaries that depend on
+ * B alone.  Each shard is gathered into a contiguous (Bs, D) matrix, pushed
+ * forward and backward with single-threaded GEMMs into its own gradient
+ * buffer; then the shard gradients are summed in shard order, weighted
+ * Bs / B, and the optimizer updates the parameters.  Threads only decide
+ * *who* computes a shard or a block of the sum, never the order of any
+ * addition, so the weights are bit-identical for every thread count.
  *
  * Per batch the threads meet at barriers:
- *   1. shards       thread k computes shards k, k+T, k+2T, ...
- *   2. reduce       thread k sums its range of parameters over the shards
- *                   and checks that they are finite
- *   3. update       if every loss and gradient was finite, thread k applies
- *                   the optimizer to its range
+ *   1. shards    thread k computes shards k, k+T, k+2T, ...
+ *   2. reduce    thread k sums its blocks of parameters over the shards,
+ *                adds the L1/L2 penalties, and keeps each block's sum of
+ *                squares (blocks have a fixed size, so the gradient norm is
+ *                summed in the same order whatever T is)
+ *   3. update    if every loss and gradient was finite, thread k clips and
+ *                applies the optimizer to its blocks
  */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nn_model.h"
 
@@ -30,6 +34,8 @@
  * memory of per-shard gradients to 16 parameter buffers. */
 #define SHARD_ROWS 64
 #define MAX_SHARDS 16
+/* Parameters are reduced and updated in blocks of this many. */
+#define BLK 4096
 /* Below this many parameters, splitting the reduce/update across threads
  * costs more in synchronisation than it saves. */
 #define PAR_PARAMS 16384
@@ -42,24 +48,91 @@ nn_train_shards(size_t B)
 	return s < 1 ? 1 : s > MAX_SHARDS ? MAX_SHARDS : s;
 }
 
+/* ====================================================================== */
+/* Schedules                                                              */
+/* ====================================================================== */
+
+static const char *const sched_names[NN_SCHED_COUNT] = {
+	[NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step",
+	[NN_SCHED_EXPONENTIAL] = "exponential", [NN_SCHED_INVERSE] = "inverse",
+	[NN_SCHED_COSINE] = "cosine", [NN_SCHED_PLATEAU] = "plateau",
+};
+
+const char *
+nn_sched_name(nn_sched s)
+{
+	return (unsigned)s < NN_SCHED_COUNT ? sched_names[s] : "?";
+}
+
+int
+nn_sched_lookup(const char *name, nn_sched *out)
+{
+	for (int i = 0; i < NN_SCHED_COUNT; i++)
+		if (strcmp(name, sched_names[i]) == 0) {
+			*out = (nn_sched)i;
+			return 0;
+		}
+	return -1;
+}
+
+double
+nn_schedule_lr(const nn_schedule *s, double base, size_t e, size_t E)
+{
+	double k = (double)(e - 1), lr = base;
+
+	if (s->warmup > 0 && e <= s->warmup)
+		return base * (double)e / (double)(s->warmup + 1);
+	switch (s->kind) {
+	case NN_SCHED_STEP:
+		lr = base * pow(s->gamma, floor(k / (double)(s->step ? s->step : 1)));
+		break;
+	case NN_SCHED_EXPONENTIAL:
+		lr = base * pow(s->gamma, k);
+		break;
+	case NN_SCHED_INVERSE:
+		lr = base / (1.0 + s->gamma * k);
+		break;
+	case NN_SCHED_COSINE:
+		lr = base * 0.5 * (1.0 + cos(3.14159265358979323846 * k /
+		    (double)(E > 0 ? E : 1)));
+		break;
+	default:
+		break;
+	}
+	return lr;
+}
+
+/* ====================================================================== */
+/* The trainer                                                            */
+/* ====================================================================== */
+
 typedef struct trainer {
 	nn_model *m;
+	const nn_train_cfg *cfg;
 	const float *x;          /* (n, D) */
 	const uint32_t *y;       /* (n) or NULL */
 	const float *t;          /* (n) or NULL */
 	const uint32_t *perm;    /* (n) row order of this epoch */
-	size_t D, bs;
+	size_t D, bs, P;
 	nn_optim *opt;
+	uint64_t seed;           /* the shuffle seed, mixed into dropout masks */
+	size_t epoch;            /* current epoch, 1-based */
 
 	/* per shard */
-	size_t smax;             /* shards of a full batch */
+	size_t smax;             /* most shards of any batch */
 	nn_work **work;          /* (smax) */
 	float **grads;           /* (smax) each (P) */
 	float **xs;              /* (smax) each (rows, D) gathered input */
 	uint32_t **ys;           /* (smax) each (rows) */
 	float **ts;              /* (smax) each (rows) */
 	double *loss;            /* (smax) mean loss of each shard */
-	int *bad_range;          /* (T) non-finite gradient seen in range */
+	size_t *correct;         /* (smax) rows classified right */
+
+	/* per parameter block */
+	size_t nblk;
+	double *blk_ss;          /* (nblk) sum of squares of the gradient */
+	int *blk_bad;            /* (nblk) a non-finite gradient */
+	float clip_scale;        /* applied in phase 3 */
 
 	/* the current batch */
 	size_t start, B, S;
@@ -84,12 +157,26 @@ shard_bounds(size_t B, size_t S, size_t s, size_t *lo, size_t *hi)
 	*hi = B * (s + 1) / S;
 }
 
+/* A seed for shard s's dropout masks: unique per epoch, batch and shard,
+ * independent of the thread count. */
+static uint64_t __attribute__((unused))
+shard_seed(const trainer *tr, size_t s)
+{
+	uint64_t z = tr->seed ^ 0x9e3779b97f4a7c15ULL * (tr->epoch + 1);
+
+	z ^= 0xbf58476d1ce4e5b9ULL * (tr->start + 1);
+	z ^= 0x94d049bb133111ebULL * (s + 1);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 /* Phase 1 for shard s: gather, forward, backward into grads[s]. */
 static void
 run_shard(trainer *tr, size_t s)
 {
 	nn_model *m = tr->m;
-	size_t lo, hi, rows, D = tr->D;
+	size_t lo, hi, rows, D = tr->D, K = m->nout, ok = 0;
 	const int classify = m->task != NN_TASK_REGRESSION;
 
 	shard_bounds(tr->B, tr->S, s, &lo, &hi);
@@ -102,8 +189,22 @@ run_shard(trainer *tr, size_t s)
 		else
 			tr->ts[s][i] = tr->t[r];
 	}
-	memset(tr->grads[s], 0, m->nparams * sizeof(float));
-	nn_forward(m, tr->work[s], tr->xs[s], rows);
+	memset(tr->grads[s], 0, tr->P * sizeof(float));
+	const float *out = nn_forward(m, tr->work[s], tr->xs[s], rows);
+	if (classify) {
+		for (size_t i = 0; i < rows; i++) {
+			const float *o = out + i * K;
+			size_t best = 0;
+			if (K == 1)
+				best = o[0] >= 0.5f;
+			else
+				for (size_t k = 1; k < K; k++)
+					if (o[k] > o[best])
+						best = k;
+			ok += best == tr->ys[s][i];
+		}
+	}
+	tr->correct[s] = ok;
 	/* nn_backward adds into m->grads; give it this shard's buffer through
 	 * a shallow copy of the model, so shards never share a gradient. */
 	nn_model view = *m;
@@ -112,21 +213,42 @@ run_shard(trainer *tr, size_t s)
 	    classify ? tr->ys[s] : NULL, classify ? NULL : tr->ts[s], rows);
 }
 
-/* Phase 2 for parameters [lo, hi): the weighted sum over shards in shard
- * order.  Returns non-zero if a gradient is not finite. */
-static int
-reduce_range(trainer *tr, size_t lo, size_t hi)
+/* Add the L1/L2 penalties' gradients to the weights within [lo, hi). */
+static void
+add_penalties(trainer *tr, size_t lo, size_t hi)
+{
+	const nn_model *m = tr->m;
+	const float l1 = tr->cfg->l1, l2 = tr->cfg->l2;
+	float *g = m->grads;
+	const float *p = m->params;
+
+	for (size_t l = 0; l < m->nlayers; l++) {
+		size_t a = m->layers[l].w_off;
+		size_t b = a + m->layers[l].nin * m->layers[l].nout;
+		if (a < lo)
+			a = lo;
+		if (b > hi)
+			b = hi;
+		for (size_t i = a; i < b; i++)
+			g[i] += l2 * p[i] + (p[i] > 0.0f ? l1 : p[i] < 0.0f ? -l1 : 0.0f);
+	}
+}
+
+/* Phase 2 for block b: the weighted sum over shards in shard order. */
+static void
+reduce_block(trainer *tr, size_t b)
 {
 	float *g = tr->m->grads;
-	int bad = 0;
+	size_t lo = b * BLK, hi = lo + BLK < tr->P ? lo + BLK : tr->P;
+	double ss = 0.0;
 
 	if (tr->S == 1) {
 		memcpy(g + lo, tr->grads[0] + lo, (hi - lo) * sizeof(float));
 	} else {
 		for (size_t s = 0; s < tr->S; s++) {
-			size_t a, b;
-			shard_bounds(tr->B, tr->S, s, &a, &b);
-			const float w = (float)(b - a) / (float)tr->B;
+			size_t a, z;
+			shard_bounds(tr->B, tr->S, s, &a, &z);
+			const float w = (float)(z - a) / (float)tr->B;
 			const float *gs = tr->grads[s];
 			if (s == 0)
 				for (size_t i = lo; i < hi; i++)
@@ -136,46 +258,60 @@ reduce_range(trainer *tr, size_t lo, size_t hi)
 					g[i] += w * gs[i];
 		}
 	}
+	if (tr->cfg->l1 > 0.0f || tr->cfg->l2 > 0.0f)
+		add_penalties(tr, lo, hi);
 	for (size_t i = lo; i < hi; i++)
-		bad |= !isfinite(g[i]);
-	return bad;
+		ss += (double)g[i] * g[i];
+	tr->blk_ss[b] = ss;
+	tr->blk_bad[b] = !isfinite(ss);
+}
+
+/* Phase 3 for block b: clip, then step. */
+static void
+update_block(trainer *tr, size_t b)
+{
+	float *g = tr->m->grads;
+	size_t lo = b * BLK, hi = lo + BLK < tr->P ? lo + BLK : tr->P;
+	const float cv = tr->cfg->clip_value, sc = tr->clip_scale;
+
+	if (sc != 1.0f)
+		for (size_t i = lo; i < hi; i++)
+			g[i] *= sc;
+	if (cv > 0.0f)
+		for (size_t i = lo; i < hi; i++)
+			g[i] = g[i] > cv ? cv : g[i] < -cv ? -cv : g[i];
+	nn_optim_update(tr->opt, tr->m->params, g, lo, hi);
 }
 
 static void
-param_range(const trainer *tr, int k, int T, size_t *lo, size_t *hi)
+block_range(const trainer *tr, int k, size_t *lo, size_t *hi)
 {
-	size_t P = tr->m->nparams;
-
-	if (P < PAR_PARAMS) {       /* thread 0 does it all */
+	if (tr->P < PAR_PARAMS) {       /* thread 0 does it all */
 		*lo = 0;
-		*hi = k == 0 ? P : 0;
+		*hi = k == 0 ? tr->nblk : 0;
 		return;
 	}
-	*lo = P * (size_t)k / (size_t)T;
-	*hi = P * (size_t)(k + 1) / (size_t)T;
+	*lo = tr->nblk * (size_t)k / (size_t)tr->T;
+	*hi = tr->nblk * (size_t)(k + 1) / (size_t)tr->T;
 }
 
-/* One thread's share of a batch; k in [0, T). */
+/* One thread's share of a batch phase; k in [0, T). */
 static void
 batch_part(trainer *tr, int k, int phase)
 {
 	size_t lo, hi;
 
-	switch (phase) {
-	case 1:
+	if (phase == 1) {
 		for (size_t s = (size_t)k; s < tr->S; s += (size_t)tr->T)
 			run_shard(tr, s);
-		break;
-	case 2:
-		param_range(tr, k, tr->T, &lo, &hi);
-		tr->bad_range[k] = reduce_range(tr, lo, hi);
-		break;
-	case 3:
-		param_range(tr, k, tr->T, &lo, &hi);
-		if (tr->do_update)
-			nn_optim_update(tr->opt, tr->m->params, tr->m->grads, lo, hi);
-		break;
+		return;
 	}
+	block_range(tr, k, &lo, &hi);
+	for (size_t b = lo; b < hi; b++)
+		if (phase == 2)
+			reduce_block(tr, b);
+		else if (tr->do_update)
+			update_block(tr, b);
 }
 
 typedef struct worker_arg {
@@ -212,193 +348,420 @@ worker(void *p)
 	return NULL;
 }
 
-/* Run one batch on all threads; returns 0, or -1 if the loss or a gradient
- * is not finite (nothing updated then). */
-static int
-run_batch(trainer *tr, double *loss)
+static void
+sync_threads(trainer *tr)
 {
-	const int T = tr->T;
-	double l = 0.0;
+	if (tr->T > 1)
+		pthread_barrier_wait(&tr->bar);
+}
+
+/* Per-layer norms of the weights (not biases) of v: out (nlayers). */
+static void
+layer_norms(const nn_model *m, const float *v, const float *sub, double *out)
+{
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		double ss = 0.0;
+		for (size_t i = L->w_off; i < L->w_off + L->nin * L->nout; i++) {
+			double d = sub ? (double)v[i] - sub[i] : v[i];
+			ss += d * d;
+		}
+		out[l] = sqrt(ss);
+	}
+}
+
+/* Run one batch on all threads.  Returns 0; -2 if the loss is not finite,
+ * -1 if a gradient is not finite (nothing updated then). */
+static int
+run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer)
+{
+	double l = 0.0, ss = 0.0;
 	int bad = 0;
 
-	if (T > 1)
-		pthread_barrier_wait(&tr->bar);
+	sync_threads(tr);
 	batch_part(tr, 0, 1);
-	if (T > 1)
-		pthread_barrier_wait(&tr->bar);
+	sync_threads(tr);
 	batch_part(tr, 0, 2);
-	if (T > 1)
-		pthread_barrier_wait(&tr->bar);
+	sync_threads(tr);
+	*correct = 0;
 	for (size_t s = 0; s < tr->S; s++) {
 		size_t a, b;
 		shard_bounds(tr->B, tr->S, s, &a, &b);
 		l += tr->loss[s] * (double)(b - a);
+		*correct += tr->correct[s];
 	}
-	for (int k = 0; k < T; k++)
-		bad |= tr->bad_range[k];
 	l /= (double)tr->B;
+	for (size_t b = 0; b < tr->nblk; b++) {
+		ss += tr->blk_ss[b];
+		bad |= tr->blk_bad[b];
+	}
+	tr->clip_scale = 1.0f;
+	if (tr->cfg->clip_norm > 0.0f && sqrt(ss) > tr->cfg->clip_norm)
+		tr->clip_scale = (float)(tr->cfg->clip_norm / sqrt(ss));
 	tr->do_update = isfinite(l) && !bad;
 	if (tr->do_update)
 		nn_optim_begin(tr->opt);
-	if (T > 1)
-		pthread_barrier_wait(&tr->bar);
+	sync_threads(tr);
 	batch_part(tr, 0, 3);
-	if (T > 1)
-		pthread_barrier_wait(&tr->bar);
+	sync_threads(tr);
 	*loss = l;
-	if (!isfinite(l))
-		return -2;
-	return bad ? -1 : 0;
+	if (!tr->do_update) {
+		/* name the layer: the one nearest the output with a non-finite
+		 * gradient (backprop runs from the output down) */
+		const nn_model *m = tr->m;
+		*bad_layer = m->nlayers;
+		for (size_t ly = m->nlayers; bad && ly-- > 0;) {
+			const nn_dense *L = &m->layers[ly];
+			size_t end = L->b_off + L->nout, i;
+			for (i = L->w_off; i < end && isfinite(m->grads[i]); i++)
+				;
+			if (i < end) {
+				*bad_layer = ly + 1;
+				break;
+			}
+		}
+		return isfinite(l) ? -1 : -2;
+	}
+	return 0;
 }
 
-int
-nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
-    size_t n, const nn_train_cfg *cfg, double *loss_out, nn_err *e)
+static double
+now(void)
 {
-	const size_t D = m->nin, bs = cfg->batch < n ? cfg->batch : n;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ====================================================================== */
+/* Set-up, the epoch loop, checkpoint                                     */
+/* ====================================================================== */
+
+static void
+trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
+{
 	const int classify = m->task != NN_TASK_REGRESSION;
-	trainer tr = { 0 };
-	worker_arg *args = NULL;
-	nn_rng rng;
-	uint32_t *perm;
-	double loss = 0.0;
-	int rc = 0;
-
-	if (n == 0 || bs == 0 || cfg->epochs == 0)
-		return nn_errf(e, "nothing to train on");
-	tr.m = m;
-	tr.x = x;
-	tr.y = y;
-	tr.t = t;
-	tr.D = D;
-	tr.bs = bs;
-	tr.smax = nn_train_shards(bs);
-	/* more threads than shards or parameter ranges would only wait */
-	tr.T = cfg->threads < 1 ? 1 : cfg->threads;
-	if ((size_t)tr.T > tr.smax && m->nparams < PAR_PARAMS)
-		tr.T = (int)tr.smax;
-	if (tr.T > MAX_SHARDS)
-		tr.T = MAX_SHARDS;
-	tr.opt = nn_optim_new(&cfg->opt, m->nparams);
-
-	/* The largest shard of any batch size up to bs: the last, smaller
-	 * batch of an epoch has fewer shards, and its shards can be larger
-	 * than those of a full batch. */
 	size_t rows = 0;
+
+	tr->m = m;
+	tr->cfg = cfg;
+	tr->D = m->nin;
+	tr->P = m->nparams;
+	tr->bs = bs;
+	tr->seed = cfg->seed;
+	tr->nblk = (tr->P + BLK - 1) / BLK;
+	/* The largest shard and the most shards of any batch size up to
+	 * bs: the last, smaller batch of an epoch has fewer shards, and its
+	 * shards can be larger than those of a full batch. */
+	tr->smax = 1;
 	for (size_t b = 1; b <= bs; b++) {
 		size_t S = nn_train_shards(b), r = (b + S - 1) / S;
 		if (r > rows)
 			rows = r;
+		if (S > tr->smax)
+			tr->smax = S;
 	}
-	size_t smax_any = 1;
-	for (size_t b = 1; b <= bs; b++)
-		if (nn_train_shards(b) > smax_any)
-			smax_any = nn_train_shards(b);
-	tr.smax = smax_any;
-	tr.work = nn_xcalloc(tr.smax, sizeof(*tr.work));
-	tr.grads = nn_xcalloc(tr.smax, sizeof(*tr.grads));
-	tr.xs = nn_xcalloc(tr.smax, sizeof(*tr.xs));
-	tr.ys = nn_xcalloc(tr.smax, sizeof(*tr.ys));
-	tr.ts = nn_xcalloc(tr.smax, sizeof(*tr.ts));
-	tr.loss = nn_xcalloc(tr.smax, sizeof(*tr.loss));
-	tr.bad_range = nn_xcalloc((size_t)tr.T, sizeof(*tr.bad_range));
-	for (size_t s = 0; s < tr.smax; s++) {
-		tr.work[s] = nn_work_new(m, rows);
-		tr.grads[s] = nn_xmalloc(m->nparams * sizeof(float));
-		tr.xs[s] = nn_xmalloc(rows * D * sizeof(float));
+	/* more threads than shards or blocks would only wait */
+	tr->T = cfg->threads < 1 ? 1 : cfg->threads;
+	if ((size_t)tr->T > tr->smax && tr->P < PAR_PARAMS)
+		tr->T = (int)tr->smax;
+	if (tr->T > MAX_SHARDS)
+		tr->T = MAX_SHARDS;
+	tr->opt = nn_optim_new(&cfg->opt, tr->P);
+	tr->work = nn_xcalloc(tr->smax, sizeof(*tr->work));
+	tr->grads = nn_xcalloc(tr->smax, sizeof(*tr->grads));
+	tr->xs = nn_xcalloc(tr->smax, sizeof(*tr->xs));
+	tr->ys = nn_xcalloc(tr->smax, sizeof(*tr->ys));
+	tr->ts = nn_xcalloc(tr->smax, sizeof(*tr->ts));
+	tr->loss = nn_xcalloc(tr->smax, sizeof(*tr->loss));
+	tr->correct = nn_xcalloc(tr->smax, sizeof(*tr->correct));
+	tr->blk_ss = nn_xcalloc(tr->nblk, sizeof(*tr->blk_ss));
+	tr->blk_bad = nn_xcalloc(tr->nblk, sizeof(*tr->blk_bad));
+	for (size_t s = 0; s < tr->smax; s++) {
+		tr->work[s] = nn_work_new(m, rows);
+		tr->grads[s] = nn_xmalloc(tr->P * sizeof(float));
+		tr->xs[s] = nn_xmalloc(rows * tr->D * sizeof(float));
 		if (classify)
-			tr.ys[s] = nn_xmalloc(rows * sizeof(uint32_t));
+			tr->ys[s] = nn_xmalloc(rows * sizeof(uint32_t));
 		else
-			tr.ts[s] = nn_xmalloc(rows * sizeof(float));
+			tr->ts[s] = nn_xmalloc(rows * sizeof(float));
+	}
+}
+
+static void
+threads_start(trainer *tr, worker_arg **args)
+{
+	int made = 1;
+
+	if (tr->T <= 1)
+		return;
+	pthread_barrier_init(&tr->bar, NULL, (unsigned)tr->T);
+	pthread_mutex_init(&tr->gate_mu, NULL);
+	pthread_cond_init(&tr->gate_cv, NULL);
+	tr->th = nn_xcalloc((size_t)tr->T, sizeof(*tr->th));
+	*args = nn_xcalloc((size_t)tr->T, sizeof(**args));
+	for (; made < tr->T; made++) {
+		(*args)[made].tr = tr;
+		(*args)[made].k = made;
+		if (pthread_create(&tr->th[made], NULL, worker, &(*args)[made]) != 0)
+			break;
+	}
+	/* Fewer threads than asked is no error: the result does not depend on
+	 * the count.  Release the ones made and go on alone. */
+	pthread_mutex_lock(&tr->gate_mu);
+	tr->gate = made == tr->T ? 1 : -1;
+	pthread_cond_broadcast(&tr->gate_cv);
+	pthread_mutex_unlock(&tr->gate_mu);
+	if (made < tr->T) {
+		for (int k = 1; k < made; k++)
+			pthread_join(tr->th[k], NULL);
+		pthread_barrier_destroy(&tr->bar);
+		tr->T = 1;
+	}
+}
+
+static void
+trainer_free(trainer *tr)
+{
+	if (tr->T > 1) {
+		tr->quit = 1;
+		pthread_barrier_wait(&tr->bar);
+		for (int k = 1; k < tr->T; k++)
+			pthread_join(tr->th[k], NULL);
+		pthread_barrier_destroy(&tr->bar);
+	}
+	if (tr->th != NULL) {
+		pthread_mutex_destroy(&tr->gate_mu);
+		pthread_cond_destroy(&tr->gate_cv);
+	}
+	free(tr->th);
+	for (size_t s = 0; s < tr->smax; s++) {
+		nn_work_free(tr->work[s]);
+		free(tr->grads[s]);
+		free(tr->xs[s]);
+		free(tr->ys[s]);
+		free(tr->ts[s]);
+	}
+	free(tr->work);
+	free(tr->grads);
+	free(tr->xs);
+	free(tr->ys);
+	free(tr->ts);
+	free(tr->loss);
+	free(tr->correct);
+	free(tr->blk_ss);
+	free(tr->blk_bad);
+	nn_optim_free(tr->opt);
+}
+
+static float *
+dup_floats(const float *v, size_t n)
+{
+	return v ? memcpy(nn_xmalloc(n * sizeof(float)), v, n * sizeof(float)) : NULL;
+}
+
+/* Store the state to resume from in m->ckpt. */
+static void
+save_ckpt(nn_model *m, const nn_optim *o, const nn_rng *rng, size_t epoch,
+    size_t row)
+{
+	nn_ckpt *c = m->ckpt;
+
+	if (c == NULL)
+		c = m->ckpt = nn_xcalloc(1, sizeof(*c));
+	free(c->m);
+	free(c->v);
+	c->opt = o->c;
+	c->t = o->t;
+	c->m = dup_floats(o->m, o->n);
+	c->v = dup_floats(o->v, o->n);
+	c->epoch = epoch;
+	c->row = row;
+	c->rng = *rng;
+}
+
+int
+nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
+    size_t n, const nn_train_cfg *cfg, nn_train_res *res, nn_err *e)
+{
+	const size_t bs = cfg->batch < n ? cfg->batch : n;
+	const size_t L = m->nlayers;
+	trainer tr = { 0 };
+	worker_arg *args = NULL;
+	nn_rng rng, rng_epoch;
+	uint32_t *perm;
+	size_t e0 = 0, row0 = 0, done = 0, stop_row = 0;
+	double loss = 0.0, lr_factor = 1.0;
+	double *gn = NULL, *wn = NULL, *ur = NULL;
+	float *prev = NULL;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (n == 0 || bs == 0 || cfg->epochs == 0)
+		return nn_errf(e, "nothing to train on");
+	if (n > UINT32_MAX)
+		return nn_errf(e, "too many rows (%zu)", n);
+	trainer_init(&tr, m, cfg, bs);
+	tr.x = x;
+	tr.y = y;
+	tr.t = t;
+	nn_rng_seed(&rng, cfg->seed);
+	if (cfg->resume && m->ckpt != NULL) {
+		const nn_ckpt *c = m->ckpt;
+		if (c->m && tr.opt->m)
+			memcpy(tr.opt->m, c->m, tr.P * sizeof(float));
+		if (c->v && tr.opt->v)
+			memcpy(tr.opt->v, c->v, tr.P * sizeof(float));
+		tr.opt->t = c->t;
+		rng = c->rng;
+		e0 = (size_t)c->epoch;
+		row0 = (size_t)c->row < n ? (size_t)c->row : 0;
+	}
+	if (cfg->stats) {
+		gn = nn_xcalloc(L, sizeof(double));
+		wn = nn_xcalloc(L, sizeof(double));
+		ur = nn_xcalloc(L, sizeof(double));
+		prev = nn_xmalloc(tr.P * sizeof(float));
 	}
 	perm = nn_xmalloc(n * sizeof(*perm));
-	for (size_t i = 0; i < n; i++)
-		perm[i] = (uint32_t)i;
 	tr.perm = perm;
+	threads_start(&tr, &args);
 
-	if (tr.T > 1) {
-		int made = 1;
-		pthread_barrier_init(&tr.bar, NULL, (unsigned)tr.T);
-		pthread_mutex_init(&tr.gate_mu, NULL);
-		pthread_cond_init(&tr.gate_cv, NULL);
-		tr.th = nn_xcalloc((size_t)tr.T, sizeof(*tr.th));
-		args = nn_xcalloc((size_t)tr.T, sizeof(*args));
-		for (; made < tr.T; made++) {
-			args[made].tr = &tr;
-			args[made].k = made;
-			if (pthread_create(&tr.th[made], NULL, worker, &args[made]) != 0)
-				break;
-		}
-		/* Fewer threads than asked is no error: the result does not
-		 * depend on the count.  Release the ones made and go on alone. */
-		pthread_mutex_lock(&tr.gate_mu);
-		tr.gate = made == tr.T ? 1 : -1;
-		pthread_cond_broadcast(&tr.gate_cv);
-		pthread_mutex_unlock(&tr.gate_mu);
-		if (made < tr.T) {
-			for (int k = 1; k < made; k++)
-				pthread_join(tr.th[k], NULL);
-			pthread_barrier_destroy(&tr.bar);
-			tr.T = 1;
-		}
-	}
-
-	nn_rng_seed(&rng, cfg->seed);
-	for (size_t ep = 1; ep <= cfg->epochs && rc == 0; ep++) {
-		double sum = 0.0;
-		size_t nb = 0;
+	const size_t E = e0 + cfg->epochs;
+	for (size_t ep = e0 + 1; ep <= E && rc == 0; ep++) {
+		double sum = 0.0, t0 = now();
+		size_t nb = 0, correct = 0, steps = 0, seen = 0;
+		tr.epoch = ep;
+		tr.opt->c.lr = (float)(nn_schedule_lr(&cfg->sched, cfg->opt.lr, ep, E) *
+		    lr_factor);
+		if (cfg->stats)
+			for (size_t l = 0; l < L; l++)
+				gn[l] = ur[l] = 0.0;
+		rng_epoch = rng;
+		for (size_t i = 0; i < n; i++)
+			perm[i] = (uint32_t)i;
 		nn_rng_shuffle(&rng, perm, n);
-		for (size_t s = 0; s < n; s += bs, nb++) {
+		for (size_t s = ep == e0 + 1 ? row0 : 0; s < n; s += bs, nb++) {
 			double l;
+			size_t ok, bad_layer = 0;
 			int r;
 			tr.start = s;
 			tr.B = n - s < bs ? n - s : bs;
 			tr.S = nn_train_shards(tr.B);
-			if ((r = run_batch(&tr, &l)) < 0) {
-				rc = nn_errf(e, "%s is not finite at epoch %zu, batch %zu "
-				    "(try a lower learning rate)",
-				    r == -2 ? "loss" : "gradient", ep, nb + 1);
+			if (cfg->stats)
+				memcpy(prev, m->params, tr.P * sizeof(float));
+			if ((r = run_batch(&tr, &l, &ok, &bad_layer)) < 0) {
+				res->bad_epoch = ep;
+				res->bad_batch = s / bs + 1;
+				res->bad_layer = bad_layer;
+				rc = nn_errf(e, "%s is not finite at epoch %zu, batch %zu, "
+				    "layer %zu (lower the learning rate, or clip with "
+				    "--clip-norm)", r == -2 ? "loss" : "gradient", ep,
+				    s / bs + 1, bad_layer);
 				break;
 			}
 			sum += l * (double)tr.B;
+			correct += ok;
+			seen += tr.B;
+			steps++;
+			if (cfg->stats) {
+				double a[L], b[L];
+				layer_norms(m, m->grads, NULL, a);
+				layer_norms(m, m->params, prev, b);
+				layer_norms(m, m->params, NULL, wn);
+				for (size_t k = 0; k < L; k++) {
+					gn[k] += a[k];
+					ur[k] += wn[k] > 0.0 ? b[k] / wn[k] : 0.0;
+				}
+			}
+			if (cfg->stop != NULL && *cfg->stop && s + tr.B < n) {
+				res->stopped = 1;
+				stop_row = s + tr.B;
+				break;
+			}
 		}
 		if (rc != 0)
 			break;
-		loss = sum / (double)n;
-		if (cfg->on_epoch != NULL && cfg->on_epoch(cfg->ctx, ep, loss) != 0)
+		if (res->stopped) {
+			done = ep - 1;
+			rng = rng_epoch;   /* resume re-draws this epoch's order */
 			break;
+		}
+		done = ep;
+		loss = seen ? sum / (double)seen : 0.0;
+		if (cfg->on_epoch != NULL || cfg->stop != NULL) {
+			nn_epoch info = {
+				.epoch = ep, .loss = loss, .lr = tr.opt->c.lr,
+				.acc = m->task == NN_TASK_REGRESSION ? NAN :
+				    (double)correct / (double)(seen ? seen : 1),
+				.seconds = now() - t0, .nlayers = L, .lr_factor = 1.0,
+			};
+			if (cfg->stats) {
+				for (size_t k = 0; k < L; k++) {
+					gn[k] /= (double)(steps ? steps : 1);
+					ur[k] /= (double)(steps ? steps : 1);
+				}
+				info.grad_norm = gn;
+				info.weight_norm = wn;
+				info.update_ratio = ur;
+			}
+			if (cfg->on_epoch != NULL && cfg->on_epoch(cfg->ctx, &info) != 0)
+				break;
+			lr_factor *= info.lr_factor;
+			if (cfg->stop != NULL && *cfg->stop) {
+				res->stopped = 1;
+				break;
+			}
+		}
 	}
-
-	if (tr.T > 1) {
-		tr.quit = 1;
-		pthread_barrier_wait(&tr.bar);
-		for (int k = 1; k < tr.T; k++)
-			pthread_join(tr.th[k], NULL);
-		pthread_barrier_destroy(&tr.bar);
+	if (rc == 0) {
+		save_ckpt(m, tr.opt, &rng, done, stop_row);
+		tr.opt->c.lr = cfg->opt.lr;  /* the base rate, not the last */
+		m->ckpt->opt.lr = cfg->opt.lr;
+		res->loss = loss;
+		res->epoch = done;
+		res->row = stop_row;
 	}
-	if (tr.th != NULL) {
-		pthread_mutex_destroy(&tr.gate_mu);
-		pthread_cond_destroy(&tr.gate_cv);
-	}
-	free(tr.th);
-	free(args);
-	for (size_t s = 0; s < tr.smax; s++) {
-		nn_work_free(tr.work[s]);
-		free(tr.grads[s]);
-		free(tr.xs[s]);
-		free(tr.ys[s]);
-		free(tr.ts[s]);
-	}
-	free(tr.work);
-	free(tr.grads);
-	free(tr.xs);
-	free(tr.ys);
-	free(tr.ts);
-	free(tr.loss);
-	free(tr.bad_range);
+	trainer_free(&tr);
 	free(perm);
-	nn_optim_free(tr.opt);
-	if (rc == 0 && loss_out != NULL)
-		*loss_out = loss;
+	free(gn);
+	free(wn);
+	free(ur);
+	free(prev);
 	return rc;
+}
+
+double
+nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t n, double *acc)
+{
+	enum { EB = 1024 };
+	nn_work *w = nn_work_new(m, n < EB ? (n ? n : 1) : EB);
+	const size_t K = m->nout, D = m->nin;
+	const int classify = m->task != NN_TASK_REGRESSION;
+	double sum = 0.0;
+	size_t ok = 0;
+
+	for (size_t s = 0; s < n; s += EB) {
+		size_t B = n - s < EB ? n - s : EB;
+		const float *out = nn_forward(m, w, x + s * D, B);
+		sum += nn_loss_forward(m->loss, out, classify ? y + s : NULL,
+		    classify ? NULL : t + s, B, K) * (double)B;
+		for (size_t i = 0; classify && i < B; i++) {
+			const float *o = out + i * K;
+			size_t best = 0;
+			if (K == 1)
+				best = o[0] >= 0.5f;
+			else
+				for (size_t k = 1; k < K; k++)
+					if (o[k] > o[best])
+						best = k;
+			ok += best == y[s + i];
+		}
+	}
+	nn_work_free(w);
+	if (acc != NULL)
+		*acc = classify && n ? (double)ok / (double)n : NAN;
+	return n ? sum / (double)n : NAN;
 }
