@@ -98,3 +98,48 @@ nomodel() { [ ! -e m.nn ] || { echo "m.nn was written" >&2; return 1; }; }
 		cmp <(nn-predict --proba -m t1.nn "$D/moons.csv") <(nn-predict --proba -m t3.nn "$D/moons.csv")
 	done
 }
+
+# validation, early stopping, log, schedules, regularisation, cv, signals
+logmin() { awk -F, 'NR > 1 && ($4 < m || m == "") { m = $4 } END { print m }' "$1"; }
+logloss() { nn-predict --proba -m "$1" "$2" | nn-eval --format json | tr -d ' \n' | sed -n 's/.*"log_loss":\([-0-9.eE+]*\).*/\1/p'; }
+close_to() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-6) }'; }
+@test "nn-train: --val saves the best epoch (log-loss == min val_loss)" {
+	nn-split -t 0.5 --seed 2 "$D/moons.csv" tr.csv va.csv
+	row 0 'saved the best epoch' nn-train -l 64,64 -e 150 -r 0.3 --val va.csv --patience 20 --log t.log -o m.nn tr.csv
+	close_to "$(logloss m.nn va.csv)" "$(logmin t.log)"
+}
+@test "nn-train: --log header and one row per epoch" {
+	row 0 '' nn-train -q -l 4,3 -e 7 --val-split 0.2 --log t.log -o m.nn "$D/moons.csv"
+	[ "$(head -1 t.log)" = "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,grad_norm_1,weight_norm_1,update_ratio_1,grad_norm_2,weight_norm_2,update_ratio_2,grad_norm_3,weight_norm_3,update_ratio_3" ]
+	[ "$(wc -l <t.log)" -eq 8 ]
+}
+@test "nn-train: -v prints a line per epoch"       { row 0 'epoch 3/3 .*loss' nn-train -v -e 3 -o m.nn "$D/moons.csv"; [ "$(grep -c '^epoch' <<<"$stderr")" -eq 3 ]; }
+@test "nn-train: schedules"                        { for s in constant step exponential inverse cosine; do row 0 '' nn-train -q -e 5 --schedule $s --warmup 2 -o m.nn "$D/moons.csv" || return 1; done; row 0 '' nn-train -q -e 5 --schedule plateau --val-split 0.2 -o m.nn "$D/moons.csv"; }
+@test "nn-train: step schedule halves the rate"    { nn-train -q -e 4 -r 0.2 --schedule step --lr-step 2 --log t.log -o m.nn "$D/moons.csv"; [ "$(cut -d, -f6 t.log | tail -n +2 | tr '\n' ' ')" = "0.200000003 0.200000003 0.100000001 0.100000001 " ]; }
+@test "nn-train: l1, l2, clipping, class weights"  { row 0 '' nn-train -q -e 5 --l1 1e-4 --l2 1e-3 --clip-norm 1 --clip-value 0.5 --class-weight balanced -o m.nn "$D/moons.csv"; row 0 '' nn-train -q -e 5 --class-weight 0=2 -o m.nn "$D/moons.csv"; }
+@test "nn-train: losses for regression"            { for l in mse mae huber; do row 0 '' nn-train -q -e 5 --task regression --loss $l -o m.nn "$D/moons.csv" || return 1; done; }
+@test "nn-train: --cv 5 prints 5 folds and a mean" { row 0 'mean: val_loss [0-9.]+ \+- [0-9.]+, val_acc' nn-train --cv 5 -e 20 "$D/moons.csv"; [ "$(grep -c '^fold' <<<"$output")" -eq 5 ]; [ ! -e m.nn ]; }
+@test "nn-train: kill -INT saves a usable checkpoint, exit 130" {
+	nn-gen moons -n 20000 --seed 4 >big.csv
+	nn-train -l 32,32 -e 1000000 -o m.nn big.csv 2>err & p=$!
+	for i in $(seq 100); do sleep 0.1; grep -q . err 2>/dev/null && break; [ $i -gt 10 ] && break; done
+	kill -INT $p; wait $p || rc=$?
+	[ "$rc" -eq 130 ]
+	grep -q 'interrupted: stopped at epoch' err
+	nn-predict -m m.nn big.csv >/dev/null
+}
+@test "nn-train: --loss cce on a binary task"      { row 2 '--loss cce does not fit a binary task' nn-train --loss cce -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --loss bogus"                     { row 2 '--loss: ' nn-train --loss bogus -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --patience without validation"    { row 2 '--patience needs a validation set' nn-train --patience 3 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --val and --val-split together"   { row 2 'exclude each other' nn-train --val "$D/ok.csv" --val-split 0.2 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --val-split 1"                    { row 2 '--val-split: ' nn-train --val-split 1 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --val file with an unknown class" { printf 'x1,x2,label\n1,2,zz\n' >v.csv; row 1 'v.csv: class "zz" does not occur' nn-train --val v.csv -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --val file missing a feature"     { printf 'x1,label\n1,a\n' >v.csv; row 1 'v.csv: no column "x2"' nn-train --val v.csv -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --schedule bogus"                 { row 2 '--schedule: ' nn-train --schedule bogus -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --class-weight nope=2"            { row 2 'no class "nope"' nn-train --class-weight nope=2 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --class-weight on regression"     { row 2 'classification' nn-train --task regression --class-weight balanced -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --cv 1"                           { row 2 '--cv: ' nn-train --cv 1 "$D/ok.csv"; }
+@test "nn-train: --resume a missing model"         { row 1 'nope.nn' nn-train --resume nope.nn -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --resume and --init-from"         { row 2 'exclude each other' nn-train --resume a.nn --init-from b.nn -o m.nn "$D/moons.csv"; }
+@test "nn-train: --init-from fine-tunes"           { nn-train -q -e 5 -o a.nn "$D/moons.csv"; row 0 '' nn-train -q -e 5 --init-from a.nn -o m.nn "$D/moons.csv"; }
+@test "nn-train: --init-from other features"       { nn-train -q -e 5 -o a.nn "$D/colours.csv"; row 1 'a.nn: ' nn-train --init-from a.nn -o m.nn "$D/moons.csv"; nomodel; }
