@@ -573,8 +573,48 @@ typedef struct run {
 	float *best_params;
 	double plateau_best;
 	size_t plateau_bad;
-	double t0;
+	double t0, last_draw, last_val;
 } run;
+
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The progress bar: epoch, batch, loss, validation loss and ETA, redrawn
+ * in place at most ten times a second. */
+static void
+draw_bar(run *r, size_t epoch, size_t batch, size_t nbatch, double loss)
+{
+	double t = seconds(), el = t - r->t0;
+	size_t total = (r->last_epoch - r->first_epoch + 1) * nbatch;
+	size_t done = (epoch - r->first_epoch) * nbatch + batch;
+	int w = 20, fill = (int)((double)w * (double)done / (double)total);
+
+	if (t - r->last_draw < 0.1 && done < total)
+		return;
+	r->last_draw = t;
+	fprintf(stderr, "\r\033[K[%.*s%*s] epoch %zu/%zu batch %zu/%zu loss %.4f",
+	    fill, "####################", w - fill, "", epoch, r->last_epoch,
+	    batch, nbatch, loss);
+	if (r->val != NULL && isfinite(r->last_val))
+		fprintf(stderr, " val %.4f", r->last_val);
+	fprintf(stderr, " ETA %.0fs", el / (double)done * (double)(total - done));
+	fflush(stderr);
+}
+
+static void
+on_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
+{
+	run *r = ctx;
+
+	if (r->bar)
+		draw_bar(r, epoch, batch, nbatch, loss);
+}
 
 static void
 put_num(FILE *fp, double v)
@@ -642,23 +682,8 @@ on_epoch(void *ctx, nn_epoch *ep)
 				fprintf(stderr, "  val_acc %.4f", vacc);
 		}
 		fprintf(stderr, "  lr %.3g  %.3fs\n", ep->lr, ep->seconds);
-	} else if (r->bar) {
-		size_t done = ep->epoch - r->first_epoch + 1;
-		size_t total = r->last_epoch - r->first_epoch + 1;
-		double el;
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		el = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec - r->t0;
-		double eta = el / (double)done * (double)(total - done);
-		int w = 20, fill = (int)((double)w * (double)done / (double)total);
-		fprintf(stderr, "\r\033[K[%.*s%*s] epoch %zu/%zu  loss %.4f",
-		    fill, "####################", w - fill, "", ep->epoch,
-		    r->last_epoch, ep->loss);
-		if (r->val != NULL)
-			fprintf(stderr, "  val %.4f", vloss);
-		fprintf(stderr, "  ETA %.0fs", eta);
-		fflush(stderr);
 	}
+	r->last_val = vloss;
 	return stop;
 }
 
@@ -1131,11 +1156,8 @@ main(int argc, char **argv)
 		.first_epoch = (o.resume ? (size_t)m->ckpt->epoch : 0) + 1,
 	};
 	r.last_epoch = r.first_epoch + (size_t)o.epochs - 1;
-	{
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		r.t0 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-	}
+	r.t0 = seconds();
+	r.last_val = NAN;
 	if (va.n)
 		r.best_params = nn_xmalloc(m->nparams * sizeof(float));
 	if (o.log_path != NULL) {
@@ -1150,6 +1172,7 @@ main(int argc, char **argv)
 		cfg.stats = 1;
 	}
 	cfg.on_epoch = on_epoch;
+	cfg.on_batch = on_batch;
 	cfg.ctx = &r;
 	cfg.stop = &stop_signal;
 

@@ -295,6 +295,11 @@ typedef struct nn_train_cfg {
 	/* called after every epoch; a non-zero return stops training (the model
 	 * keeps the weights reached).  May be NULL. */
 	int (*on_epoch)(void *ctx, nn_epoch *ep);
+	/* called after every batch (on the calling thread) with the epoch, the
+	 * 1-based batch, the batches of the epoch and the batch's loss; for
+	 * progress displays.  May be NULL. */
+	void (*on_batch)(void *ctx, size_t epoch, size_t batch, size_t nbatch,
+	    double loss);
 	void *ctx;
 } nn_train_cfg;
 

@@ -662,6 +662,8 @@ nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
 				break;
 			}
 			sum += l * (double)tr.B;
+			if (cfg->on_batch != NULL)
+				cfg->on_batch(cfg->ctx, ep, s / bs + 1, (n + bs - 1) / bs, l);
 			correct += ok;
 			seen += tr.B;
 			steps++;
