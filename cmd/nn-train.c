@@ -33,7 +33,7 @@ enum {
 	OPT_VAL, OPT_VAL_SPLIT, OPT_PATIENCE, OPT_MIN_DELTA, OPT_LOG,
 	OPT_SCHEDULE, OPT_LR_STEP, OPT_LR_GAMMA, OPT_WARMUP, OPT_L1, OPT_L2,
 	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
-	OPT_INIT_FROM, OPT_CV,
+	OPT_INIT_FROM, OPT_CV, OPT_TRACE, OPT_GRADCHECK,
 };
 
 static const struct option longopts[] = {
@@ -75,6 +75,8 @@ static const struct option longopts[] = {
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "init-from", required_argument, NULL, OPT_INIT_FROM },
 	{ "cv", required_argument, NULL, OPT_CV },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "gradcheck", no_argument, NULL, OPT_GRADCHECK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -88,7 +90,8 @@ static const char synopsis[] =
     "                [--l1 L] [--l2 L] [--clip-norm X] [--clip-value X]\n"
     "                [--loss NAME] [--class-weight SPEC] [--val FILE]\n"
     "                [--val-split F] [--patience N] [--min-delta D] [--log FILE]\n"
-    "                [--resume MODEL] [--init-from MODEL] [--cv K] [--threads N]\n"
+    "                [--resume MODEL] [--init-from MODEL] [--cv K] [--trace]\n"
+    "                [--gradcheck] [--threads N]\n"
     "                [--target NAME|N] [--task TASK] [--scale KIND]\n"
     "                [--no-header] -o MODEL [FILE|-]\n";
 
@@ -704,7 +707,7 @@ typedef struct opts {
 	long patience, lr_step, warmup;
 	nn_opt opt;
 	nn_sched sched;
-	int loss_asked;
+	int loss_asked, trace, gradcheck;
 	nn_loss loss;
 	uint64_t seed;
 } opts;
@@ -936,6 +939,43 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 	return 0;
 }
 
+/* The tolerance of --gradcheck on the relative error (see nn_gradcheck). */
+#define GRADCHECK_TOL 2e-2
+
+/* --trace and --gradcheck: on the first BATCH rows of the training data as
+ * scaled for training, before any step; nothing is written. */
+static int
+look_inside(const opts *o, nn_model *m, const rows *tr, const nn_train_cfg *cfg)
+{
+	size_t B = (size_t)o->batch < tr->n ? (size_t)o->batch : tr->n;
+	nn_err e;
+
+	if (o->trace) {
+		if (nn_trace(stdout, m, tr->x, tr->y, tr->t, B, &cfg->opt, &e) < 0)
+			die_err(1, &e);
+		close_stdout();
+		return 0;
+	}
+	double *worst = nn_xcalloc(m->nlayers, sizeof(double));
+	int bad = 0;
+	nn_gradcheck(m, tr->x, tr->y, tr->t, B, worst, &e);
+	printf("gradient check on %zu rows, central differences, tolerance %g\n",
+	    B, GRADCHECK_TOL);
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *D = &m->layers[l];
+		int ok = worst[l] <= GRADCHECK_TOL;
+		printf("layer %zu  %zu -> %zu  %-10s  max relative error %.3g  %s\n",
+		    l + 1, D->nin, D->nout, nn_act_name(D->act), worst[l],
+		    ok ? "ok" : "FAIL");
+		bad |= !ok;
+	}
+	free(worst);
+	close_stdout();
+	if (bad)
+		errx(1, "gradient check failed: backprop and finite differences disagree");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1023,6 +1063,8 @@ main(int argc, char **argv)
 		case OPT_RESUME: o.resume = optarg; break;
 		case OPT_INIT_FROM: o.init_from = optarg; break;
 		case OPT_CV: o.cv = opt_long(optarg, 2, 1000, "--cv"); break;
+		case OPT_TRACE: o.trace = 1; break;
+		case OPT_GRADCHECK: o.gradcheck = 1; break;
 		case OPT_HELP:
 			fputs(synopsis, stdout);
 			close_stdout();
@@ -1039,8 +1081,10 @@ main(int argc, char **argv)
 		usage();
 
 	/* ---- combinations ---- */
-	if (o.out == NULL && o.cv == 0)
+	if (o.out == NULL && o.cv == 0 && !o.trace && !o.gradcheck)
 		errx(2, "-o MODEL is required");
+	if (o.trace && o.gradcheck)
+		errx(2, "--trace and --gradcheck exclude each other");
 	if (o.target != NULL && *o.target == '\0')
 		errx(2, "--target: expected a column name or number, got \"\"");
 	if (o.val_path && o.val_split > 0)
@@ -1071,7 +1115,7 @@ main(int argc, char **argv)
 		parse_layers(o.layers, &hid);
 		free(hid);
 	}
-	if (o.out != NULL)
+	if (o.out != NULL && !o.trace && !o.gradcheck)
 		check_output_dir(o.out);
 
 	/* ---- data ---- */
@@ -1139,6 +1183,8 @@ main(int argc, char **argv)
 
 	nn_train_cfg cfg;
 	train_cfg(&o, &cfg);
+	if (o.trace || o.gradcheck)
+		return look_inside(&o, m, &tr, &cfg);
 	if (o.resume) {
 		/* the optimizer goes on as it was; -e counts further epochs */
 		cfg.opt = m->ckpt->opt;

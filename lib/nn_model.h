@@ -335,6 +335,20 @@ size_t nn_train_shards(size_t B);
 double nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
     const float *t, size_t n, double *acc);
 
+/* ---- looking inside a step (lib/trace.c) --------------------------------- */
+
+/* Write to fp the forward and backward pass of B rows of scaled x through
+ * the dense layers (every z, a, dz, dW, db, the loss) and the weights after
+ * one step of the optimizer oc.  The model is not changed. */
+int nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t B, const nn_optim_cfg *oc, nn_err *e);
+/* Compare backprop's gradient of the mean loss over B rows with central
+ * differences, for up to 64 parameters per layer spread evenly; worst
+ * (nlayers) gets each layer's largest relative error |a - n| / max(|a| +
+ * |n|, 1e-3).  The parameters are restored exactly. */
+int nn_gradcheck(nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t B, double *worst, nn_err *e);
+
 /* ---- the model file (man/nn-model.5) ------------------------------------- */
 
 /* Write the whole model to fp.  0, or -1 on a write error. */

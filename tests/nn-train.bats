@@ -143,3 +143,21 @@ close_to() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit
 @test "nn-train: --resume and --init-from"         { row 2 'exclude each other' nn-train --resume a.nn --init-from b.nn -o m.nn "$D/moons.csv"; }
 @test "nn-train: --init-from fine-tunes"           { nn-train -q -e 5 -o a.nn "$D/moons.csv"; row 0 '' nn-train -q -e 5 --init-from a.nn -o m.nn "$D/moons.csv"; }
 @test "nn-train: --init-from other features"       { nn-train -q -e 5 -o a.nn "$D/colours.csv"; row 1 'a.nn: ' nn-train --init-from a.nn -o m.nn "$D/moons.csv"; nomodel; }
+
+# --trace and --gradcheck
+@test "nn-train: --trace on the lesson's 2-2-1 sigmoid network matches hand arithmetic" {
+	printf 'x1,x2,y\n0.05,0.10,1\n0.5,0.8,0\n' >l.csv
+	row 0 '== backward' nn-train --trace -l 2:sigmoid --scale none -b 2 -r 0.5 l.csv
+	nn-train --trace -l 2:sigmoid --scale none -b 2 -r 0.5 l.csv | python3 "$BATS_TEST_DIRNAME/trace_check.py" 0.5
+}
+@test "nn-train: --trace of a deeper net matches hand arithmetic" {
+	nn-train --trace -l 3:tanh,2:relu -b 5 -r 0.1 "$D/moons.csv" | python3 "$BATS_TEST_DIRNAME/trace_check.py" 0.1
+}
+@test "nn-train: the trace checker notices a wrong rate" {
+	printf 'x1,x2,y\n0.05,0.10,1\n0.5,0.8,0\n' >l.csv
+	! nn-train --trace -l 2:sigmoid --scale none -b 2 -r 0.5 l.csv | python3 "$BATS_TEST_DIRNAME/trace_check.py" 0.6
+}
+@test "nn-train: --gradcheck passes for every activation" { for a in sigmoid tanh relu leaky-relu elu swish linear; do row 0 'layer 3 .* ok' nn-train --gradcheck -l 8,4 -a $a "$D/moons.csv" || return 1; done; }
+@test "nn-train: --gradcheck for each loss"       { row 0 'softmax .* ok' nn-train --gradcheck -l 6 "$D/colours.csv"; for l in mse mae huber; do row 0 'linear .* ok' nn-train --gradcheck --task regression --loss $l -l 6 "$D/moons.csv" || return 1; done; }
+@test "nn-train: --trace writes no model"          { row 0 '' nn-train --trace -l 2 -b 2 -o m.nn "$D/ok.csv"; nomodel; }
+@test "nn-train: --trace with --gradcheck"         { row 2 'exclude each other' nn-train --trace --gradcheck "$D/ok.csv"; }

@@ -1,0 +1,197 @@
+/*
+ * trace.c - look inside one training step: the --trace listing of forward
+ * and backward propagation, and the finite-difference gradient check.
+ *
+ * The trace recomputes the first mini-batch with the library's own layer
+ * functions (nn_dense_forward, nn_act_forward, nn_loss_backward,
+ * nn_dense_backward, nn_act_backward) and writes every intermediate matrix
+ * to a stream the caller gives, like the lesson prints its 2-2-1 network by
+ * hand.  It never prints anywhere else.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_model.h"
+
+static void
+put_matrix(FILE *fp, const char *title, const float *v, size_t r, size_t c)
+{
+	fprintf(fp, "%s (%zu x %zu):\n", title, r, c);
+	for (size_t i = 0; i < r; i++) {
+		for (size_t j = 0; j < c; j++)
+			fprintf(fp, "%s%.7g", j ? " " : "  ", v[i * c + j]);
+		fputc('\n', fp);
+	}
+}
+
+int
+nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t B, const nn_optim_cfg *oc, nn_err *e)
+{
+	const size_t L = m->nlayers, K = m->nout;
+	float **z = nn_xcalloc(L, sizeof(float *)), **a = nn_xcalloc(L, sizeof(float *));
+	float *dz, *da, *g = nn_xcalloc(m->nparams, sizeof(float));
+	float *p = nn_xmalloc(m->nparams * sizeof(float));
+	size_t wide = m->nin;
+	char title[96];
+	nn_optim *o;
+
+	for (size_t l = 0; l < L; l++)
+		if (m->layers[l].nout > wide)
+			wide = m->layers[l].nout;
+	dz = nn_xmalloc(B * wide * sizeof(float));
+	da = nn_xmalloc(B * wide * sizeof(float));
+
+	fprintf(fp, "== forward: %zu rows, network", B);
+	fprintf(fp, " %zu", m->nin);
+	for (size_t l = 0; l < L; l++)
+		fprintf(fp, "-%zu", m->layers[l].nout);
+	fprintf(fp, "\n");
+	put_matrix(fp, "X (scaled input)", x, B, m->nin);
+	if (m->task == NN_TASK_REGRESSION)
+		put_matrix(fp, "target", t, B, 1);
+	else {
+		fprintf(fp, "class (%zu):\n ", B);
+		for (size_t i = 0; i < B; i++)
+			fprintf(fp, " %u", y[i]);
+		fputc('\n', fp);
+	}
+	const float *in = x;
+	for (size_t l = 0; l < L; l++) {
+		const nn_dense *D = &m->layers[l];
+		z[l] = nn_xmalloc(B * D->nout * sizeof(float));
+		a[l] = nn_xmalloc(B * D->nout * sizeof(float));
+		nn_dense_forward(z[l], in, m->params + D->w_off, m->params + D->b_off,
+		    B, D->nin, D->nout);
+		nn_act_forward(D->act, a[l], z[l], B, D->nout);
+		snprintf(title, sizeof(title), "layer %zu: W", l + 1);
+		put_matrix(fp, title, m->params + D->w_off, D->nin, D->nout);
+		snprintf(title, sizeof(title), "layer %zu: b", l + 1);
+		put_matrix(fp, title, m->params + D->b_off, 1, D->nout);
+		snprintf(title, sizeof(title), "layer %zu: z = %s W + b", l + 1,
+		    l ? "a(prev)" : "X");
+		put_matrix(fp, title, z[l], B, D->nout);
+		snprintf(title, sizeof(title), "layer %zu: a = %s(z)", l + 1,
+		    nn_act_name(D->act));
+		put_matrix(fp, title, a[l], B, D->nout);
+		in = a[l];
+	}
+	double loss = nn_loss_forward(m->loss, a[L - 1], y, t, B, K);
+	fprintf(fp, "loss (%s, mean over %zu rows) = %.7g\n", nn_loss_name(m->loss),
+	    B, loss);
+
+	fprintf(fp, "== backward\n");
+	/* dL/da of the output, shown for the lesson; backprop itself uses the
+	 * fused dL/dz below */
+	if (m->loss == NN_LOSS_BCE) {
+		for (size_t i = 0; i < B; i++) {
+			double av = a[L - 1][i], yv = y[i];
+			da[i] = (float)(-(yv / av - (1.0 - yv) / (1.0 - av)) / (double)B);
+		}
+		snprintf(title, sizeof(title), "layer %zu: dL/da", L);
+		put_matrix(fp, title, da, B, K);
+	}
+	nn_loss_backward(m->loss, dz, a[L - 1], y, t, B, K);
+	if (m->class_w != NULL && y != NULL)
+		for (size_t i = 0; i < B; i++)
+			for (size_t k = 0; k < K; k++)
+				dz[i * K + k] *= m->class_w[y[i]];
+	for (size_t l = L; l-- > 0;) {
+		const nn_dense *D = &m->layers[l];
+		const float *prev = l ? a[l - 1] : x;
+		snprintf(title, sizeof(title), "layer %zu: dz = dL/dz", l + 1);
+		put_matrix(fp, title, dz, B, D->nout);
+		nn_dense_backward(l ? da : NULL, g + D->w_off, g + D->b_off, dz, prev,
+		    m->params + D->w_off, B, D->nin, D->nout);
+		snprintf(title, sizeof(title), "layer %zu: dW = %s^T dz", l + 1,
+		    l ? "a(prev)" : "X");
+		put_matrix(fp, title, g + D->w_off, D->nin, D->nout);
+		snprintf(title, sizeof(title), "layer %zu: db = sum of dz", l + 1);
+		put_matrix(fp, title, g + D->b_off, 1, D->nout);
+		if (l > 0) {
+			const nn_dense *P = &m->layers[l - 1];
+			snprintf(title, sizeof(title), "layer %zu: dL/da = dz W^T", l);
+			put_matrix(fp, title, da, B, P->nout);
+			memset(dz, 0, B * P->nout * sizeof(float));
+			nn_act_backward(P->act, dz, da, z[l - 1], a[l - 1], B * P->nout);
+		}
+	}
+
+	fprintf(fp, "== update (%s, rate %g)\n", nn_opt_name(oc->kind), oc->lr);
+	memcpy(p, m->params, m->nparams * sizeof(float));
+	o = nn_optim_new(oc, m->nparams);
+	nn_optim_begin(o);
+	nn_optim_update(o, p, g, 0, m->nparams);
+	nn_optim_free(o);
+	for (size_t l = 0; l < L; l++) {
+		const nn_dense *D = &m->layers[l];
+		snprintf(title, sizeof(title), "layer %zu: W after the step", l + 1);
+		put_matrix(fp, title, p + D->w_off, D->nin, D->nout);
+		snprintf(title, sizeof(title), "layer %zu: b after the step", l + 1);
+		put_matrix(fp, title, p + D->b_off, 1, D->nout);
+	}
+	for (size_t l = 0; l < L; l++) {
+		free(z[l]);
+		free(a[l]);
+	}
+	free(z);
+	free(a);
+	free(dz);
+	free(da);
+	free(g);
+	free(p);
+	if (ferror(fp))
+		return nn_errf(e, "write error");
+	return 0;
+}
+
+/* Central differences in float: h = 1e-2 keeps rounding (eps / h ~ 1e-5)
+ * and truncation (h^2 f''' ~ 1e-4) both small against the factor-of-two
+ * errors a wrong derivative makes; the smaller steps are for kinks. */
+static const float GC_H[5] = { 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f };
+#define GC_MAX 64   /* parameters checked per layer: spread evenly */
+
+int
+nn_gradcheck(nn_model *m, const float *x, const uint32_t *y, const float *t,
+    size_t B, double *worst, nn_err *e)
+{
+	nn_work *w = nn_work_new(m, B);
+	(void)e;
+
+	nn_forward(m, w, x, B);
+	nn_zero_grad(m);
+	nn_backward(m, w, x, y, t, B);
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *D = &m->layers[l];
+		size_t lo = D->w_off, n = D->nin * D->nout + D->nout;
+		size_t step = n > GC_MAX ? n / GC_MAX : 1;
+		worst[l] = 0.0;
+		for (size_t i = lo; i < lo + n; i += step) {
+			double an = m->grads[i], best = INFINITY;
+			float keep = m->params[i];
+			/* A relu kink between w - h and w + h spoils one step
+			 * size but rarely all five; the smallest error is the
+			 * one the kink did not touch. */
+			for (int k = 0; k < 5; k++) {
+				float h = GC_H[k];
+				m->params[i] = keep + h;
+				const float *o = nn_forward(m, w, x, B);
+				double lp = nn_loss_forward(m->loss, o, y, t, B, m->nout);
+				m->params[i] = keep - h;
+				o = nn_forward(m, w, x, B);
+				double lm = nn_loss_forward(m->loss, o, y, t, B, m->nout);
+				m->params[i] = keep;
+				double num = (lp - lm) / (2.0 * h);
+				double s = fabs(num) + fabs(an);
+				double r = fabs(num - an) / (s > 1e-3 ? s : 1e-3);
+				if (r < best)
+					best = r;
+			}
+			if (best > worst[l])
+				worst[l] = best;
+		}
+	}
+	nn_work_free(w);
+	return 0;
+}
