@@ -161,3 +161,21 @@ close_to() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit
 @test "nn-train: --gradcheck for each loss"       { row 0 'softmax .* ok' nn-train --gradcheck -l 6 "$D/colours.csv"; for l in mse mae huber; do row 0 'linear .* ok' nn-train --gradcheck --task regression --loss $l -l 6 "$D/moons.csv" || return 1; done; }
 @test "nn-train: --trace writes no model"          { row 0 '' nn-train --trace -l 2 -b 2 -o m.nn "$D/ok.csv"; nomodel; }
 @test "nn-train: --trace with --gradcheck"         { row 2 'exclude each other' nn-train --trace --gradcheck "$D/ok.csv"; }
+
+accuracy() { nn-eval --format json | tr -d ' \n' | sed -n 's/.*"accuracy":\([-0-9.eE+]*\).*/\1/p'; }
+@test "nn-train: every optimizer reaches 0.95 on moons (1000 samples, -l 16,8)" {
+	nn-gen moons -n 1000 --seed 1 | nn-split -t 0.3 --seed 1 - tr.csv te.csv
+	for o in sgd momentum nesterov adam adamw rmsprop adagrad; do
+		nn-train -q -l 16,8 --optimizer $o -o m.nn tr.csv
+		a=$(nn-predict -m m.nn te.csv | accuracy)
+		echo "$o $a"
+		awk -v a="$a" 'BEGIN { exit !(a >= 0.95) }' || return 1
+	done
+}
+@test "nn-train: weights identical for --threads 1 and 2 (nn-model weights)" {
+	nn-gen moons -n 3000 --seed 2 >w.csv
+	nn-train -q -l 64,32 -b 256 -e 3 --optimizer adam --threads 1 -o t1.nn w.csv
+	nn-train -q -l 64,32 -b 256 -e 3 --optimizer adam --threads 2 -o t2.nn w.csv
+	! cmp -s t1.nn t2.nn
+	cmp <(nn-model weights t1.nn) <(nn-model weights t2.nn)
+}
