@@ -8,5 +8,6 @@
 #include "nn_csv.h"
 #include "nn_model.h"
 #include "nn_metrics.h"
+#include "nn_plot.h"
 
 #endif

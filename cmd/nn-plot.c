@@ -1,0 +1,906 @@
+/*
+ * nn-plot - the lesson's figures from the shell: data sets, decision
+ * boundaries (one or a grid), loss curves, activations, gradient flow,
+ * update ratios and confusion matrices, as PNG, SVG, PDF or in the
+ * terminal.
+ *
+ * The program reads and checks the inputs, picks the canvas and its size,
+ * and hands the drawing to the figures of lib/plot_fig.c.  Nothing is
+ * written until the whole figure has been drawn, and then atomically
+ * (nn_plot_save), so a failed run never leaves a partial image behind.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "nn_plot.h"
+
+#define BATCH 1024
+/* A field in a message: at most 40 bytes of it. */
+#define SHOW(s) (int)(strlen(s) > 40 ? 40 : strlen(s)), (s), \
+	(strlen(s) > 40 ? "..." : "")
+/* Default grid columns, and the most the figure accepts. */
+#define GRID_COLS 4
+#define GRID_MAX 256
+/* The integer-target rule of nn-train: more distinct values than this
+ * make a regression. */
+#define MAX_CLASSES 20
+
+enum {
+	OPT_TERM = 0x200, OPT_FORMAT, OPT_SIZE, OPT_TITLE, OPT_COLS, OPT_RANGE,
+	OPT_BARE, OPT_TARGET, OPT_YLOG
+};
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "model", required_argument, NULL, 'm' },
+	{ "term", no_argument, NULL, OPT_TERM },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "cols", required_argument, NULL, OPT_COLS },
+	{ "range", required_argument, NULL, OPT_RANGE },
+	{ "bare", no_argument, NULL, OPT_BARE },
+	{ "target", required_argument, NULL, OPT_TARGET },
+	{ "ylog", no_argument, NULL, OPT_YLOG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char synopsis[] =
+    "usage: nn-plot FIGURE [-o OUT | --term] [--format png|svg|pdf] "
+    "[--size WxH]\n"
+    "               [--title TEXT] [ARG ...]\n"
+    "       nn-plot data [--target NAME|N] [--range X0,X1,Y0,Y1] [--bare] "
+    "FILE|-\n"
+    "       nn-plot boundary -m MODEL [--range X0,X1,Y0,Y1] [--bare] FILE|-\n"
+    "       nn-plot grid [--cols N] MODEL:FILE[:LABEL] ...\n"
+    "       nn-plot loss [--ylog] LOG ...\n"
+    "       nn-plot activations [--range X0,X1] [NAME ...]\n"
+    "       nn-plot gradients LOG\n"
+    "       nn-plot updates LOG\n"
+    "       nn-plot confusion FILE|-\n";
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(2);
+}
+
+/* What the command line asked for. */
+typedef struct args {
+	const char *out;         /* -o, NULL: none given */
+	int term;
+	int has_format;
+	nn_plot_format format;
+	int w, h;                /* --size, 0: the figure's default */
+	const char *title;
+	const char *model;
+	long cols;               /* --cols, 0: default */
+	int nrange;              /* numbers given to --range: 0, 2 or 4 */
+	double range[4];
+	int bare;
+	const char *target;
+	int ylog;
+} args;
+
+/* ====================================================================== */
+/* Small helpers                                                          */
+/* ====================================================================== */
+
+/* "dir/moons-test.csv" -> "moons-test"; stdin -> "<stdin>". */
+static char *
+short_name(const char *path)
+{
+	const char *b = strrchr(path, '/'), *dot;
+	char *s;
+
+	b = b ? b + 1 : path;
+	if (*b == '\0')
+		b = path;
+	s = nn_xstrdup(b);
+	if ((dot = strrchr(s, '.')) != NULL && dot != s)
+		s[dot - s] = '\0';
+	return s;
+}
+
+static void
+parse_size(const char *s, args *a, int term)
+{
+	const char *x = strchr(s, 'x');
+	long lo = term ? NN_PLOT_TERM_MIN_COLS : NN_PLOT_MIN_SIZE;
+	long hi = term ? NN_PLOT_TERM_MAX : NN_PLOT_MAX_SIZE;
+	long lo2 = term ? NN_PLOT_TERM_MIN_LINES : NN_PLOT_MIN_SIZE;
+	long w, h;
+	char *ws;
+
+	if (x == NULL)
+		errx(2, "--size: expected WxH, e.g. 640x480, got \"%.*s%s\"",
+		    SHOW(s));
+	ws = nn_xmalloc((size_t)(x - s) + 1);
+	memcpy(ws, s, (size_t)(x - s));
+	ws[x - s] = '\0';
+	if (nn_parse_long(ws, lo, hi, &w, NULL, NULL) < 0 ||
+	    nn_parse_long(x + 1, lo2, hi, &h, NULL, NULL) < 0)
+		errx(2, "--size: expected WxH with W in [%ld, %ld] and H in "
+		    "[%ld, %ld]%s, got \"%.*s%s\"", lo, hi, lo2, hi,
+		    term ? " (columns x lines)" : "", SHOW(s));
+	free(ws);
+	a->w = (int)w;
+	a->h = (int)h;
+}
+
+static void
+parse_range(const char *s, args *a)
+{
+	const char *p = s;
+	int n = 0;
+
+	for (;;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		char *f = nn_xmalloc(len + 1);
+		int bad;
+		memcpy(f, p, len);
+		f[len] = '\0';
+		bad = n == 4 || nn_parse_double(f, -1e30, 1e30, &a->range[n],
+		    NULL, NULL) < 0;
+		free(f);
+		if (bad)
+			goto bad;
+		n++;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	if ((n != 2 && n != 4) || !(a->range[0] < a->range[1]) ||
+	    (n == 4 && !(a->range[2] < a->range[3])))
+		goto bad;
+	a->nrange = n;
+	return;
+bad:
+	errx(2, "--range: expected X0,X1 or X0,X1,Y0,Y1 with X0 < X1 and "
+	    "Y0 < Y1, got \"%.*s%s\"", SHOW(s));
+}
+
+/* The terminal's size: $COLUMNS and $LINES, else the tty's, else 80x24.
+ * One line is left for the prompt. */
+static void
+term_size(int *cols, int *lines)
+{
+	const char *c = getenv("COLUMNS"), *l = getenv("LINES");
+	struct winsize ws;
+	long v;
+
+	*cols = 80;
+	*lines = 24;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 &&
+	    ws.ws_row > 0) {
+		*cols = ws.ws_col;
+		*lines = ws.ws_row;
+	}
+	if (c && nn_parse_long(c, 1, INT_MAX, &v, NULL, NULL) == 0)
+		*cols = (int)v;
+	if (l && nn_parse_long(l, 1, INT_MAX, &v, NULL, NULL) == 0)
+		*lines = (int)v;
+	(*lines)--;
+	*cols = *cols < NN_PLOT_TERM_MIN_COLS ? NN_PLOT_TERM_MIN_COLS :
+	    *cols > NN_PLOT_TERM_MAX ? NN_PLOT_TERM_MAX : *cols;
+	*lines = *lines < NN_PLOT_TERM_MIN_LINES ? NN_PLOT_TERM_MIN_LINES :
+	    *lines > NN_PLOT_TERM_MAX ? NN_PLOT_TERM_MAX : *lines;
+}
+
+static void
+close_input(FILE *fp)
+{
+	if (fp != stdin)
+		fclose(fp);
+}
+
+/* ====================================================================== */
+/* Points for the data and boundary figures                               */
+/* ====================================================================== */
+
+typedef struct pts {
+	nn_points p;
+	float *x;                /* (n, 2) */
+	long *cls;               /* (n) */
+	float *t;                /* (n) */
+	char **labels;           /* data figure: its own labels */
+	char *xname, *yname;
+	nn_data d;
+} pts;
+
+static void
+pts_free(pts *q)
+{
+	free(q->x);
+	free(q->cls);
+	free(q->t);
+	free(q->xname);
+	free(q->yname);
+	nn_data_free(&q->d);
+}
+
+/* The data figure: a CSV with two feature columns and a target. */
+static void
+read_data_points(const char *path, const args *a, pts *q)
+{
+	nn_data_opts o = { .header = 1, .target = a->target };
+	const char *name;
+	FILE *fp = open_input(path, &name);
+	nn_data *d = &q->d;
+	nn_err e;
+
+	memset(q, 0, sizeof(*q));
+	if (nn_data_read(fp, name, &o, d, &e) < 0)
+		die_err(1, &e);
+	close_input(fp);
+	if (d->d != 2)
+		errx(1, "%s: %zu feature columns; the data figure needs 2 and a "
+		    "target", name, d->d);
+	if (d->n == 0)
+		errx(1, "%s: no data rows", name);
+	q->p.n = d->n;
+	q->p.x = d->x;
+	q->p.xname = d->feat_names[0];
+	q->p.yname = d->feat_names[1];
+	if (d->target_name == NULL)
+		return;
+	if (d->t && (!d->t_integral || d->nlabels > MAX_CLASSES)) {
+		q->p.t = d->t;         /* regression: coloured by value */
+		return;
+	}
+	q->cls = nn_xmalloc(d->n * sizeof(*q->cls));
+	for (size_t i = 0; i < d->n; i++)
+		q->cls[i] = (long)d->y[i];
+	q->p.cls = q->cls;
+	q->p.nlabels = d->nlabels;
+	q->p.labels = (const char *const *)d->labels;
+}
+
+/* Were the model's features named by nn-train --no-header ("1", "2")? */
+static int
+positional_names(const nn_model *m)
+{
+	char buf[32];
+
+	for (size_t j = 0; j < m->nin; j++) {
+		snprintf(buf, sizeof(buf), "%zu", j + 1 + (j >= m->target_col));
+		if (strcmp(m->feat_names[j], buf) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The model's labels in strcmp order, for bsearch. */
+typedef struct label {
+	const char *s;
+	long k;                  /* index in m->labels */
+} label;
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	return strcmp(((const label *)a)->s, ((const label *)b)->s);
+}
+
+static long
+label_index(const label *l, size_t n, const char *s)
+{
+	label key = { s, -1 };
+	const label *hit = bsearch(&key, l, n, sizeof(*l), cmp_label);
+
+	return hit ? hit->k : -1;
+}
+
+/* The boundary figure: the model's two feature columns (by name, as
+ * nn-predict finds them) and its target column when present. */
+static void
+read_model_points(const char *path, const nn_model *m, pts *q)
+{
+	const char *name;
+	FILE *fp;
+	nn_csv *c;
+	nn_err e;
+	int *roles, has_target = 0;
+	size_t nc, n = 0, cap = 0;
+	float xb[2 * BATCH];
+	label *li = NULL;
+	long got;
+	int reg = m->task == NN_TASK_REGRESSION;
+
+	memset(q, 0, sizeof(*q));
+	fp = open_input(path, &name);
+	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL)
+		die_err(1, &e);
+	nc = nn_csv_ncols(c);
+	roles = nn_xmalloc(nc * sizeof(*roles));
+	for (size_t j = 0; j < nc; j++)
+		roles[j] = NN_COL_SKIP;
+	if (!positional_names(m)) {
+		for (size_t j = 0; j < 2; j++) {
+			long k = nn_csv_find(c, m->feat_names[j]);
+			if (k < 0)
+				errx(1, "%s: no column \"%.*s%s\" (the model's features "
+				    "are its training file's columns)", name,
+				    SHOW(m->feat_names[j]));
+			roles[k] = (int)j;
+		}
+		long t = m->target_name ? nn_csv_find(c, m->target_name) : -1;
+		if (t >= 0 && roles[t] == NN_COL_SKIP) {
+			roles[t] = NN_COL_TEXT(0);
+			has_target = 1;
+		}
+	} else if (nc == m->ncols && m->target_col < nc) {
+		for (size_t j = 0, f = 0; j < nc; j++)
+			roles[j] = j == m->target_col ? NN_COL_TEXT(0) : (int)f++;
+		has_target = 1;
+	} else if (nc == 2) {
+		roles[0] = 0;
+		roles[1] = 1;
+	} else
+		errx(1, "%s: %zu columns, but the model takes 2 features (%u "
+		    "columns with the target)", name, nc, m->ncols);
+	if (nn_csv_set_roles(c, roles, 2, has_target, 0, &e) < 0)
+		die_err(1, &e);
+	q->xname = nn_xstrdup(m->feat_names[0]);
+	q->yname = nn_xstrdup(m->feat_names[1]);
+	free(roles);
+
+	if (has_target && !reg) {
+		li = nn_xmalloc((m->nlabels + 1) * sizeof(*li));
+		for (size_t k = 0; k < m->nlabels; k++)
+			li[k] = (label){ m->labels[k], (long)k };
+		qsort(li, m->nlabels, sizeof(*li), cmp_label);
+	}
+	while ((got = nn_csv_read(c, xb, BATCH, &e)) > 0) {
+		if (n + (size_t)got > cap) {
+			while (n + (size_t)got > cap)
+				cap = cap ? 2 * cap : BATCH;
+			q->x = nn_xrealloc(q->x, cap * 2 * sizeof(*q->x));
+			if (has_target) {
+				q->cls = nn_xrealloc(q->cls, cap * sizeof(*q->cls));
+				q->t = nn_xrealloc(q->t, cap * sizeof(*q->t));
+			}
+		}
+		memcpy(q->x + 2 * n, xb, 2 * (size_t)got * sizeof(*xb));
+		for (size_t i = 0; has_target && i < (size_t)got; i++) {
+			const char *s = nn_csv_text(c, i, 0);
+			double v;
+			if (reg) {
+				if (nn_parse_double(s, -HUGE_VAL, HUGE_VAL, &v, "", NULL)
+				    < 0)
+					errx(1, "%s:%lu: expected a number as the target, "
+					    "got \"%.*s%s\"", name, nn_csv_line(c, i),
+					    SHOW(s));
+				q->t[n + i] = (float)v;
+				q->cls[n + i] = -1;
+			} else {
+				q->cls[n + i] = label_index(li, m->nlabels, s);
+				q->t[n + i] = 0.0f;
+			}
+		}
+		n += (size_t)got;
+	}
+	if (got < 0)
+		die_err(1, &e);
+	if (n == 0)
+		errx(1, "%s: no data rows", name);
+	nn_csv_free(c);
+	close_input(fp);
+	free(li);
+	q->p.n = n;
+	q->p.x = q->x;
+	q->p.xname = q->xname;
+	q->p.yname = q->yname;
+	if (has_target && reg)
+		q->p.t = q->t;
+	else if (has_target)
+		q->p.cls = q->cls;
+	q->p.nlabels = m->nlabels;
+	q->p.labels = (const char *const *)m->labels;
+}
+
+static nn_model *
+load_model(const char *path)
+{
+	nn_model *m;
+	nn_err e;
+
+	if ((m = nn_model_load(path, &e)) == NULL)
+		die_err(1, &e);
+	if (m->nin != 2)
+		errx(1, "%s: the model takes %zu inputs; a decision boundary "
+		    "needs 2", path, m->nin);
+	return m;
+}
+
+/* ====================================================================== */
+/* Confusion matrix from nn-predict's output                              */
+/* ====================================================================== */
+
+static nn_cls_report *
+read_confusion(const char *path, const char **namep)
+{
+	const char *name;
+	FILE *fp = open_input(path, &name);
+	nn_csv *c;
+	nn_err e;
+	int *roles;
+	size_t nc;
+	long pc, tc = -1, got;
+	float dummy;
+	nn_cls *cls = nn_cls_new();
+	nn_cls_report *r;
+
+	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL)
+		die_err(1, &e);
+	nc = nn_csv_ncols(c);
+	if ((pc = nn_csv_find(c, "predicted")) < 0)
+		errx(1, "%s: no column \"predicted\" (nn-predict's output has "
+		    "one)", name);
+	for (size_t j = 0; j < nc && tc < 0; j++)
+		if ((long)j != pc && strncmp(nn_csv_colname(c, j), "p_", 2) != 0)
+			tc = (long)j;
+	if (tc < 0)
+		errx(1, "%s: no column of true labels (nn-predict writes one "
+		    "when its input has the target)", name);
+	roles = nn_xmalloc(nc * sizeof(*roles));
+	for (size_t j = 0; j < nc; j++)
+		roles[j] = (long)j == tc ? NN_COL_TEXT(0) :
+		    (long)j == pc ? NN_COL_TEXT(1) : NN_COL_SKIP;
+	if (nn_csv_set_roles(c, roles, 0, 2, 0, &e) < 0)
+		die_err(1, &e);
+	free(roles);
+	while ((got = nn_csv_read(c, &dummy, BATCH, &e)) > 0)
+		for (size_t i = 0; i < (size_t)got; i++) {
+			const char *t = nn_csv_text(c, i, 0);
+			const char *p = nn_csv_text(c, i, 1);
+			if (*t == '\0' || *p == '\0')
+				errx(1, "%s:%lu:%ld: empty %s label", name,
+				    nn_csv_line(c, i), (*t ? pc : tc) + 1,
+				    *t ? "predicted" : "true");
+			if (nn_cls_add(cls, t, p, NULL, &e) < 0)
+				errx(1, "%s:%lu: %s", name, nn_csv_line(c, i), e.msg);
+		}
+	if (got < 0)
+		die_err(1, &e);
+	if (nn_cls_rows(cls) == 0)
+		errx(1, "%s: no data rows", name);
+	if ((r = nn_cls_finish(cls, &e)) == NULL)
+		errx(1, "%s: %s", name, e.msg);
+	nn_csv_free(c);
+	close_input(fp);
+	nn_cls_free(cls);
+	*namep = name;
+	return r;
+}
+
+/* ====================================================================== */
+/* Figures                                                                */
+/* ====================================================================== */
+
+typedef struct figure {
+	const char *name;
+	int minargs, maxargs;     /* -1: any number */
+	int w, h;                 /* default size */
+} figure;
+
+enum { FIG_DATA, FIG_BOUNDARY, FIG_GRID, FIG_LOSS, FIG_ACTIVATIONS,
+	FIG_GRADIENTS, FIG_UPDATES, FIG_CONFUSION, NFIGS };
+
+static const figure figs[NFIGS] = {
+	[FIG_DATA] =        { "data",        1, 1,  640, 480 },
+	[FIG_BOUNDARY] =    { "boundary",    1, 1,  640, 480 },
+	[FIG_GRID] =        { "grid",        1, GRID_MAX, 0, 0 },
+	[FIG_LOSS] =        { "loss",        1, -1, 0, 0 },
+	[FIG_ACTIVATIONS] = { "activations", 0, -1, 0, 0 },
+	[FIG_GRADIENTS] =   { "gradients",   1, 1, 1000, 440 },
+	[FIG_UPDATES] =     { "updates",     1, 1,  700, 480 },
+	[FIG_CONFUSION] =   { "confusion",   1, 1, 1000, 500 },
+};
+
+static int
+figure_lookup(const char *s)
+{
+	for (int i = 0; i < NFIGS; i++)
+		if (strcmp(s, figs[i].name) == 0)
+			return i;
+	errx(2, "unknown figure \"%.*s%s\" (data, boundary, grid, loss, "
+	    "activations, gradients, updates or confusion)", SHOW(s));
+}
+
+/* Options that only some figures take. */
+static void
+check_options(int fig, const args *a)
+{
+	const char *bad = NULL;
+
+	if (a->model && fig != FIG_BOUNDARY)
+		bad = "-m";
+	else if (a->cols && fig != FIG_GRID)
+		bad = "--cols";
+	else if (a->target && fig != FIG_DATA)
+		bad = "--target";
+	else if (a->ylog && fig != FIG_LOSS)
+		bad = "--ylog";
+	else if (a->bare && fig != FIG_DATA && fig != FIG_BOUNDARY)
+		bad = "--bare";
+	else if (a->nrange && fig != FIG_DATA && fig != FIG_BOUNDARY &&
+	    fig != FIG_ACTIVATIONS)
+		bad = "--range";
+	else if (a->nrange == 2 && fig != FIG_ACTIVATIONS)
+		errx(2, "--range: the %s figure needs X0,X1,Y0,Y1",
+		    figs[fig].name);
+	if (bad)
+		errx(2, "%s does not apply to the %s figure", bad,
+		    figs[fig].name);
+	if (fig == FIG_BOUNDARY && a->model == NULL)
+		errx(2, "the boundary figure needs -m MODEL");
+}
+
+static nn_plot *
+canvas(const args *a, int w, int h)
+{
+	nn_plot_format f = a->term ? NN_PLOT_TERM : a->format;
+	nn_plot *p;
+	nn_err e;
+
+	if (a->w) {
+		w = a->w;
+		h = a->h;
+	} else if (a->term)
+		term_size(&w, &h);
+	else {
+		w = w > NN_PLOT_MAX_SIZE ? NN_PLOT_MAX_SIZE : w;
+		h = h > NN_PLOT_MAX_SIZE ? NN_PLOT_MAX_SIZE : h;
+	}
+	if ((p = nn_plot_new(f, w, h, &e)) == NULL)
+		die_err(1, &e);
+	return p;
+}
+
+static void
+fig_opts(const args *a, nn_fig_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->title = a->title;
+	o->bare = a->bare;
+	o->ylog = a->ylog;
+	if (a->nrange) {
+		o->has_range = 1;
+		o->x0 = a->range[0];
+		o->x1 = a->range[1];
+		if (a->nrange == 4) {
+			o->y0 = a->range[2];
+			o->y1 = a->range[3];
+		} else {
+			/* activations: y from the curves */
+			o->y0 = NAN;
+			o->y1 = NAN;
+		}
+	}
+}
+
+static nn_plot *
+draw_points_fig(int fig, char **argv, const args *a)
+{
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_model *m = NULL;
+	pts q;
+	nn_err e;
+	char *nm = short_name(strcmp(argv[0], "-") ? argv[0] : "<stdin>");
+
+	fig_opts(a, &o);
+	o.name = nm;
+	if (fig == FIG_DATA) {
+		read_data_points(argv[0], a, &q);
+		p = canvas(a, figs[fig].w, figs[fig].h);
+		nn_fig_data(p, nn_plot_bounds(p), &q.p, &o);
+	} else {
+		m = load_model(a->model);
+		read_model_points(argv[0], m, &q);
+		p = canvas(a, figs[fig].w, figs[fig].h);
+		if (nn_fig_boundary(p, nn_plot_bounds(p), m, &q.p, &o, &e) < 0)
+			errx(1, "%s: %s", a->model, e.msg);
+	}
+	nn_model_free(m);
+	pts_free(&q);
+	free(nm);
+	return p;
+}
+
+static nn_plot *
+draw_grid(int n, char **argv, const args *a)
+{
+	size_t cols = a->cols ? (size_t)a->cols : (size_t)n < GRID_COLS ?
+	    (size_t)n : GRID_COLS;
+	size_t rows;
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_rect r;
+	nn_err e;
+
+	if (cols > (size_t)n)
+		cols = (size_t)n;
+	rows = ((size_t)n + cols - 1) / cols;
+	/* every argument checked before anything is read */
+	for (int i = 0; i < n; i++) {
+		const char *c = strchr(argv[i], ':');
+		if (c == NULL || c == argv[i] || c[1] == '\0' || c[1] == ':')
+			errx(2, "grid: expected MODEL:FILE or MODEL:FILE:LABEL, "
+			    "got \"%.*s%s\"", SHOW(argv[i]));
+	}
+	p = canvas(a, (int)(cols * 380), (int)(rows * 330) +
+	    (a->title ? 40 : 0));
+	r = nn_plot_title(p, nn_plot_bounds(p), a->title);
+	fig_opts(a, &o);
+	o.title = NULL;
+	o.compact = 1;
+	for (int i = 0; i < n; i++) {
+		char *mp = nn_xstrdup(argv[i]), *fp = strchr(mp, ':'), *lab;
+		nn_model *m;
+		pts q;
+		*fp++ = '\0';
+		if ((lab = strchr(fp, ':')) != NULL)
+			*lab++ = '\0';
+		m = load_model(mp);
+		read_model_points(fp, m, &q);
+		o.name = lab && *lab ? nn_xstrdup(lab) :
+		    short_name(strcmp(fp, "-") ? fp : "<stdin>");
+		if (nn_fig_boundary(p, nn_rect_cell(r, rows, cols, (size_t)i / cols,
+		    (size_t)i % cols), m, &q.p, &o, &e) < 0)
+			errx(1, "%s: %s", mp, e.msg);
+		free((char *)o.name);
+		pts_free(&q);
+		nn_model_free(m);
+		free(mp);
+	}
+	return p;
+}
+
+static nn_plot *
+draw_logs(int fig, int n, char **argv, const args *a)
+{
+	nn_trainlog *logs = nn_xcalloc((size_t)n, sizeof(*logs));
+	char **names = nn_xmalloc((size_t)n * sizeof(*names));
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_err e;
+	int acc = 0, stdin_used = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *name;
+		FILE *fp;
+		if (strcmp(argv[i], "-") == 0 && stdin_used++)
+			errx(2, "standard input given twice");
+		fp = open_input(argv[i], &name);
+		if (nn_trainlog_read(fp, name, &logs[i], &e) < 0)
+			die_err(1, &e);
+		close_input(fp);
+		names[i] = short_name(strcmp(argv[i], "-") ? argv[i] : "<stdin>");
+		for (size_t k = 0; k < logs[i].n; k++)
+			acc |= isfinite(logs[i].train_acc[k]) ||
+			    isfinite(logs[i].val_acc[k]);
+	}
+	fig_opts(a, &o);
+	o.name = names[0];
+	switch (fig) {
+	case FIG_LOSS:
+		p = canvas(a, acc ? 1100 : 700, 460);
+		nn_fig_loss(p, nn_plot_bounds(p), logs, (const char *const *)names,
+		    (size_t)n, &o);
+		break;
+	case FIG_GRADIENTS:
+		if (logs[0].L == 0)
+			errx(1, "%s: the log has no per-layer columns", argv[0]);
+		p = canvas(a, figs[fig].w, figs[fig].h);
+		if (nn_fig_gradients(p, nn_plot_bounds(p), &logs[0], &o, &e) < 0)
+			die_err(1, &e);
+		break;
+	default:
+		if (logs[0].L == 0)
+			errx(1, "%s: the log has no per-layer columns", argv[0]);
+		p = canvas(a, figs[fig].w, figs[fig].h);
+		if (nn_fig_updates(p, nn_plot_bounds(p), &logs[0], &o, &e) < 0)
+			die_err(1, &e);
+		break;
+	}
+	for (int i = 0; i < n; i++) {
+		nn_trainlog_free(&logs[i]);
+		free(names[i]);
+	}
+	free(logs);
+	free(names);
+	return p;
+}
+
+static nn_plot *
+draw_activations(int n, char **argv, const args *a)
+{
+	nn_act *acts = nn_xmalloc((NN_ACT_COUNT + (size_t)n) * sizeof(*acts));
+	size_t k = 0, cols, rows;
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_err e;
+
+	for (int i = 0; i < n; i++) {
+		if (nn_act_lookup(argv[i], &acts[k]) < 0) {
+			char list[256] = "";
+			for (int j = 0; j < NN_ACT_COUNT; j++)
+				if (j != NN_ACT_SOFTMAX) {
+					strcat(list, list[0] ? ", " : "");
+					strcat(list, nn_act_name((nn_act)j));
+				}
+			errx(2, "unknown activation \"%.*s%s\" (%s)", SHOW(argv[i]),
+			    list);
+		}
+		if (acts[k] == NN_ACT_SOFTMAX)
+			errx(2, "softmax is not element-wise: it has no curve to "
+			    "plot");
+		k++;
+	}
+	if (n == 0)
+		for (int j = 0; j < NN_ACT_COUNT; j++)
+			if (j != NN_ACT_SOFTMAX)
+				acts[k++] = (nn_act)j;
+	cols = k <= 4 ? k : k <= 6 ? 3 : 4;
+	rows = (k + cols - 1) / cols;
+	p = canvas(a, (int)(cols * 320), (int)(rows * 270) +
+	    (a->title ? 40 : 0));
+	fig_opts(a, &o);
+	if (nn_fig_activations(p, nn_plot_bounds(p), acts, k, &o, &e) < 0)
+		die_err(1, &e);
+	free(acts);
+	return p;
+}
+
+static nn_plot *
+draw_confusion(char **argv, const args *a)
+{
+	const char *name;
+	nn_cls_report *r = read_confusion(argv[0], &name);
+	char *nm = short_name(name);
+	int side = r->k > 12 ? (int)r->k * 40 : 500;
+	nn_fig_opts o;
+	nn_plot *p;
+
+	fig_opts(a, &o);
+	o.name = nm;
+	p = canvas(a, 2 * side, side);
+	nn_fig_confusion(p, nn_plot_bounds(p), r, &o);
+	nn_cls_report_free(r);
+	free(nm);
+	return p;
+}
+
+/* ====================================================================== */
+/* Main                                                                   */
+/* ====================================================================== */
+
+int
+main(int argc, char **argv)
+{
+	args a = { .format = NN_PLOT_PNG };
+	const char *size_s = NULL;
+	nn_plot *p;
+	nn_err e;
+	int ch, fig;
+
+	while ((ch = getopt_long(argc, argv, "o:m:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			a.out = optarg;
+			break;
+		case 'm':
+			a.model = optarg;
+			break;
+		case OPT_TERM:
+			a.term = 1;
+			break;
+		case OPT_FORMAT:
+			if (nn_plot_format_lookup(optarg, &a.format) < 0)
+				errx(2, "--format: expected png, svg or pdf, got "
+				    "\"%.*s%s\"", SHOW(optarg));
+			a.has_format = 1;
+			break;
+		case OPT_SIZE:
+			size_s = optarg;      /* parsed once --term is known */
+			break;
+		case OPT_TITLE:
+			a.title = optarg;
+			break;
+		case OPT_COLS:
+			a.cols = opt_long(optarg, 1, GRID_MAX, "--cols");
+			break;
+		case OPT_RANGE:
+			parse_range(optarg, &a);
+			break;
+		case OPT_BARE:
+			a.bare = 1;
+			break;
+		case OPT_TARGET:
+			a.target = optarg;
+			break;
+		case OPT_YLOG:
+			a.ylog = 1;
+			break;
+		case OPT_HELP:
+			fputs(synopsis, stdout);
+			close_stdout();
+			return 0;
+		case OPT_VERSION:
+			print_version();
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	fig = figure_lookup(argv[0]);
+	argc--;
+	argv++;
+	if (argc < figs[fig].minargs ||
+	    (figs[fig].maxargs >= 0 && argc > figs[fig].maxargs))
+		usage();
+
+	/* where the figure goes */
+	if (a.term && a.out)
+		errx(2, "-o and --term: give one of them");
+	if (a.term && a.has_format)
+		errx(2, "--format does not apply to --term");
+	if (!a.term && a.out == NULL) {
+		if (isatty(STDOUT_FILENO))
+			a.term = 1;
+		else
+			a.out = "-";
+	}
+	if (a.out && strcmp(a.out, "-") != 0 && !a.has_format &&
+	    nn_plot_format_of_path(a.out, &a.format) < 0)
+		errx(2, "%.*s%s: unknown image format: name it .png, .svg or "
+		    ".pdf, or give --format", SHOW(a.out));
+	if (size_s)
+		parse_size(size_s, &a, a.term);
+	check_options(fig, &a);
+
+	switch (fig) {
+	case FIG_DATA:
+	case FIG_BOUNDARY:
+		p = draw_points_fig(fig, argv, &a);
+		break;
+	case FIG_GRID:
+		p = draw_grid(argc, argv, &a);
+		break;
+	case FIG_ACTIVATIONS:
+		p = draw_activations(argc, argv, &a);
+		break;
+	case FIG_CONFUSION:
+		p = draw_confusion(argv, &a);
+		break;
+	default:
+		p = draw_logs(fig, argc, argv, &a);
+		break;
+	}
+
+	if (a.term || strcmp(a.out, "-") == 0) {
+		if (nn_plot_write(p, stdout, "stdout", &e) < 0)
+			die_err(1, &e);
+		close_stdout();
+	} else if (nn_plot_save(p, a.out, &e) < 0)
+		die_err(1, &e);
+	nn_plot_free(p);
+	nn_plot_cleanup();
+	return 0;
+}
