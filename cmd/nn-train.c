@@ -660,7 +660,9 @@ on_epoch(void *ctx, nn_epoch *ep)
 			r->best = vloss;
 			r->best_epoch = ep->epoch;
 			r->bad = 0;
-			memcpy(r->best_params, r->m->params, r->m->nparams * sizeof(float));
+			if (r->best_params != NULL)
+				memcpy(r->best_params, r->m->params,
+				    r->m->nparams * sizeof(float));
 		} else if (++r->bad >= r->patience && r->patience > 0) {
 			stop = 1;
 		}
@@ -1204,7 +1206,7 @@ main(int argc, char **argv)
 	r.last_epoch = r.first_epoch + (size_t)o.epochs - 1;
 	r.t0 = seconds();
 	r.last_val = NAN;
-	if (va.n)
+	if (va.n && o.patience > 0)
 		r.best_params = nn_xmalloc(m->nparams * sizeof(float));
 	if (o.log_path != NULL) {
 		if ((r.log = fopen(o.log_path, "w")) == NULL)
@@ -1243,15 +1245,16 @@ main(int argc, char **argv)
 	if (status != 0)
 		return status;
 
-	/* With validation, the model saved is the best epoch's.  Its training
-	 * state (optimizer moments) belongs to a later epoch, so it is not
-	 * kept: such a model is fine-tuned with --init-from, not resumed. */
-	if (r.val != NULL && !stop_signal && r.best_epoch != res.epoch) {
+	/* With early stopping, the model saved is the best epoch's.  Its
+	 * training state (optimizer moments) belongs to a later epoch, so it is
+	 * not kept: such a model is fine-tuned with --init-from, not resumed. */
+	const int keep_best = r.val != NULL && o.patience > 0 && !stop_signal;
+	if (keep_best && r.best_epoch != res.epoch) {
 		memcpy(m->params, r.best_params, m->nparams * sizeof(float));
 		nn_ckpt_free(m->ckpt);
 		m->ckpt = NULL;
 	}
-	m->epochs = (uint32_t)(r.val != NULL && !stop_signal ? r.best_epoch : res.epoch);
+	m->epochs = (uint32_t)(keep_best ? r.best_epoch : res.epoch);
 	m->final_loss = (float)res.loss;
 	m->class_w = NULL;
 
@@ -1271,7 +1274,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "nn-train: %zu rows, %zu features, %s, %zu parameters; "
 		    "final loss %.6f after %zu epochs\n", tr.n, data.d,
 		    nn_task_name(task), m->nparams, res.loss, res.epoch);
-		if (r.val != NULL)
+		if (keep_best)
 			fprintf(stderr, "nn-train: saved the best epoch, %zu of %zu "
 			    "(val_loss %.6f)\n", r.best_epoch, res.epoch, r.best);
 	}
