@@ -14,7 +14,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BLAS    ?= openblas
 
-NN_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread -Ilib
+NN_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread -fopenmp-simd -fno-math-errno -Ilib
 ifeq ($(BLAS),none)
 NN_CFLAGS += -DNN_NO_BLAS
 BLAS_LIBS =
