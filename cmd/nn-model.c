@@ -153,6 +153,15 @@ digits(size_t v)
 	return n;
 }
 
+/* Parameters of layer l: w, b, and batch norm's gamma and beta. */
+static size_t
+layer_params(const nn_model *m, size_t l)
+{
+	size_t end = l + 1 < m->nlayers ? m->layers[l + 1].w_off : m->nparams;
+
+	return end - m->layers[l].w_off;
+}
+
 static void
 info_arch(const nn_model *m)
 {
@@ -167,8 +176,8 @@ info_arch(const nn_model *m)
 			wout = digits(L->nout);
 		if (a > wact)
 			wact = a;
-		if (digits((L->nin + 1) * L->nout) > wpar)
-			wpar = digits((L->nin + 1) * L->nout);
+		if (digits(layer_params(m, l)) > wpar)
+			wpar = digits(layer_params(m, l));
 	}
 	key("architecture");
 	printf("%zu input%s, %zu output%s, %zu layer%s\n", m->nin,
@@ -177,12 +186,21 @@ info_arch(const nn_model *m)
 	for (size_t l = 0; l < m->nlayers; l++) {
 		const nn_dense *L = &m->layers[l];
 		char k[40];
-		size_t p = (L->nin + 1) * L->nout;
+		size_t p = layer_params(m, l);
 		snprintf(k, sizeof(k), "  layer %zu", l + 1);
 		key(k);
-		printf("%*zu -> %-*zu  %-*s  %*zu parameter%s\n", (int)win,
+		printf("%*zu -> %-*zu  %-*s  %*zu parameter%s", (int)win,
 		    L->nin, (int)wout, L->nout, (int)wact, nn_act_name(L->act),
 		    (int)wpar, p, p == 1 ? "" : "s");
+		if (L->act == NN_ACT_LEAKY_RELU)
+			printf(", slope %g", (double)L->act_param);
+		if (L->batchnorm)
+			fputs(", batch norm", stdout);
+		if (L->dropout > 0.0f)
+			printf(", dropout %g", (double)L->dropout);
+		if (L->residual)
+			fputs(", residual", stdout);
+		putchar('\n');
 	}
 	key("parameters");
 	printf("%zu\n", m->nparams);
@@ -317,6 +335,20 @@ weights(const nn_model *m)
 		}
 		for (size_t j = 0; j < L->nout; j++)
 			printf("%zu,b,0,%zu,%.9g\n", l + 1, j, (double)b[j]);
+		if (L->batchnorm) {
+			/* gamma, beta (trained), then the running mean and
+			 * variance batch norm applies at prediction */
+			static const char *const what[] = { "gamma", "beta" };
+			for (int k = 0; k < 2; k++)
+				for (size_t j = 0; j < L->nout; j++)
+					printf("%zu,%s,0,%zu,%.9g\n", l + 1, what[k], j,
+					    (double)m->params[L->g_off + k * L->nout + j]);
+			static const char *const st[] = { "mean", "var" };
+			for (int k = 0; k < 2; k++)
+				for (size_t j = 0; j < L->nout; j++)
+					printf("%zu,%s,0,%zu,%.9g\n", l + 1, st[k], j,
+					    (double)m->stats[L->s_off + k * L->nout + j]);
+		}
 		check_stdout();
 	}
 }

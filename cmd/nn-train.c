@@ -34,6 +34,7 @@ enum {
 	OPT_SCHEDULE, OPT_LR_STEP, OPT_LR_GAMMA, OPT_WARMUP, OPT_L1, OPT_L2,
 	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
 	OPT_INIT_FROM, OPT_CV, OPT_TRACE, OPT_GRADCHECK,
+	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
 };
 
 static const struct option longopts[] = {
@@ -77,6 +78,11 @@ static const struct option longopts[] = {
 	{ "cv", required_argument, NULL, OPT_CV },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "gradcheck", no_argument, NULL, OPT_GRADCHECK },
+	{ "init", required_argument, NULL, OPT_INIT },
+	{ "dropout", required_argument, NULL, OPT_DROPOUT },
+	{ "batchnorm", no_argument, NULL, OPT_BATCHNORM },
+	{ "residual", no_argument, NULL, OPT_RESIDUAL },
+	{ "leaky-slope", required_argument, NULL, OPT_LEAKY_SLOPE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -91,7 +97,8 @@ static const char synopsis[] =
     "                [--loss NAME] [--class-weight SPEC] [--val FILE]\n"
     "                [--val-split F] [--patience N] [--min-delta D] [--log FILE]\n"
     "                [--resume MODEL] [--init-from MODEL] [--cv K] [--trace]\n"
-    "                [--gradcheck] [--threads N]\n"
+    "                [--gradcheck] [--threads N] [--init KIND] [--dropout P]\n"
+    "                [--batchnorm] [--residual] [--leaky-slope S]\n"
     "                [--target NAME|N] [--task TASK] [--scale KIND]\n"
     "                [--no-header] -o MODEL [FILE|-]\n";
 
@@ -573,7 +580,8 @@ typedef struct run {
 	size_t first_epoch, last_epoch;
 	double best;
 	size_t best_epoch, bad;
-	float *best_params;
+	float *best_params;     /* (P + nstats): weights, then batch norm's
+	                           running statistics, of the best epoch */
 	double plateau_best;
 	size_t plateau_bad;
 	double t0, last_draw, last_val;
@@ -660,9 +668,13 @@ on_epoch(void *ctx, nn_epoch *ep)
 			r->best = vloss;
 			r->best_epoch = ep->epoch;
 			r->bad = 0;
-			if (r->best_params != NULL)
+			if (r->best_params != NULL) {
 				memcpy(r->best_params, r->m->params,
 				    r->m->nparams * sizeof(float));
+				if (r->m->nstats)
+					memcpy(r->best_params + r->m->nparams, r->m->stats,
+					    r->m->nstats * sizeof(float));
+			}
 		} else if (++r->bad >= r->patience && r->patience > 0) {
 			stop = 1;
 		}
@@ -711,6 +723,9 @@ typedef struct opts {
 	nn_sched sched;
 	int loss_asked, trace, gradcheck;
 	nn_loss loss;
+	nn_init init;                   /* --init */
+	double dropout, leaky_slope;    /* --dropout, --leaky-slope */
+	int batchnorm, residual;        /* --batchnorm, --residual */
 	uint64_t seed;
 } opts;
 
@@ -739,8 +754,8 @@ build_model(const opts *o, const nn_data *d, nn_task task, const float *x,
 	layer_opt *hid;
 	size_t nhid = parse_layers(o->layers, &hid);
 	size_t *sizes = nn_xmalloc((nhid + 2) * sizeof(*sizes));
-	nn_act *acts = nn_xmalloc((nhid + 1) * sizeof(*acts));
-	size_t K = task == NN_TASK_MULTICLASS ? d->nlabels : 1;
+	nn_layer_opts *lo = nn_xcalloc(nhid + 1, sizeof(*lo));
+	size_t K = task == NN_TASK_MULTICLASS ? d->nlabels : 1, nres = 0;
 	double P = 0;
 	nn_model *m;
 	nn_err e;
@@ -749,26 +764,43 @@ build_model(const opts *o, const nn_data *d, nn_task task, const float *x,
 	sizes[0] = d->d;
 	for (size_t l = 0; l < nhid; l++) {
 		sizes[l + 1] = hid[l].width;
-		acts[l] = hid[l].has_act ? hid[l].act : o->act;
+		lo[l].act = hid[l].has_act ? hid[l].act : o->act;
+		lo[l].act_param = (float)o->leaky_slope;
+		lo[l].dropout = (float)o->dropout;
+		lo[l].batchnorm = o->batchnorm;
+		/* skip connections where the width does not change */
+		lo[l].residual = o->residual && sizes[l] == sizes[l + 1];
+		nres += lo[l].residual;
+	}
+	if (nhid == 0 && (o->dropout > 0.0 || o->batchnorm))
+		errx(2, "%s acts on hidden layers, and -l '' makes none",
+		    o->batchnorm ? "--batchnorm" : "--dropout");
+	if (o->residual && nres == 0) {
+		char *w = nn_xmalloc(24 * (nhid + 1) + 1), *q = w;
+		for (size_t l = 0; l <= nhid; l++)
+			q += sprintf(q, "%s%zu", l ? " -> " : "", sizes[l]);
+		errx(2, "--residual: no hidden layer keeps its width (%s); a skip "
+		    "connection needs equal widths, e.g. -l 16,16,16", w);
 	}
 	sizes[nhid + 1] = K;
-	acts[nhid] = task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
+	lo[nhid].act = task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
 	    task == NN_TASK_BINARY ? NN_ACT_SIGMOID : NN_ACT_LINEAR;
 	for (size_t l = 0; l <= nhid; l++)
-		P += (double)sizes[l] * sizes[l + 1] + sizes[l + 1];
+		P += (double)sizes[l] * sizes[l + 1] +
+		    (lo[l].batchnorm ? 3.0 : 1.0) * sizes[l + 1];
 	if (P > (double)MAX_PARAMS)
 		errx(1, "network too large: %.0f parameters (at most %zu)", P, MAX_PARAMS);
-	if ((m = nn_model_alloc(nhid + 1, sizes, acts, &e)) == NULL)
+	if ((m = nn_model_new(nhid + 1, sizes, lo, &e)) == NULL)
 		die_err(1, &e);
 	free(sizes);
-	free(acts);
+	free(lo);
 	free(hid);
 	m->task = task;
 	m->loss = pick_loss(o, task);
 	m->scale = o->scale;
 	fit_scale(m, x, n);
 	nn_rng_seed(&init_rng, o->seed);
-	nn_model_init(m, &init_rng);
+	nn_model_init_with(m, &init_rng, o->init);
 	return m;
 }
 
@@ -942,7 +974,7 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 }
 
 /* The tolerance of --gradcheck on the relative error (see nn_gradcheck). */
-#define GRADCHECK_TOL 2e-2
+#define GRADCHECK_TOL 3e-2
 
 /* --trace and --gradcheck: on the first BATCH rows of the training data as
  * scaled for training, before any step; nothing is written. */
@@ -959,19 +991,21 @@ look_inside(const opts *o, nn_model *m, const rows *tr, const nn_train_cfg *cfg)
 		return 0;
 	}
 	double *worst = nn_xcalloc(m->nlayers, sizeof(double));
+	double *rel = nn_xcalloc(m->nlayers, sizeof(double));
 	int bad = 0;
-	nn_gradcheck(m, tr->x, tr->y, tr->t, B, worst, &e);
-	printf("gradient check on %zu rows, central differences, tolerance %g\n",
-	    B, GRADCHECK_TOL);
+	nn_gradcheck(m, tr->x, tr->y, tr->t, B, worst, rel, &e);
+	printf("gradient check on %zu rows, central differences; a layer fails "
+	    "above %g\n", B, GRADCHECK_TOL);
 	for (size_t l = 0; l < m->nlayers; l++) {
 		const nn_dense *D = &m->layers[l];
-		int ok = worst[l] <= GRADCHECK_TOL;
-		printf("layer %zu  %zu -> %zu  %-10s  max relative error %.3g  %s\n",
-		    l + 1, D->nin, D->nout, nn_act_name(D->act), worst[l],
-		    ok ? "ok" : "FAIL");
+		int ok = rel[l] <= GRADCHECK_TOL;
+		printf("layer %zu  %zu -> %zu  %-10s  relative error %.3g (worst "
+		    "parameter %.3g)  %s\n", l + 1, D->nin, D->nout,
+		    nn_act_name(D->act), rel[l], worst[l], ok ? "ok" : "FAIL");
 		bad |= !ok;
 	}
 	free(worst);
+	free(rel);
 	close_stdout();
 	if (bad)
 		errx(1, "gradient check failed: backprop and finite differences disagree");
@@ -987,6 +1021,7 @@ main(int argc, char **argv)
 		.rate = -1.0, .momentum = -1.0, .beta1 = -1.0, .beta2 = -1.0,
 		.eps = -1.0, .lr_gamma = -1.0, .lr_step = 10, .seed = 1,
 		.opt = NN_OPT_SGD, .sched = NN_SCHED_CONSTANT,
+		.leaky_slope = 0.01,
 	};
 	char *cmdline = join_argv(argc, argv);
 	const char *name;
@@ -1001,7 +1036,8 @@ main(int argc, char **argv)
 		case 'a':
 			if (nn_act_lookup(optarg, &o.act) < 0 || o.act == NN_ACT_SOFTMAX)
 				errx(2, "-a: unknown hidden activation \"%s\" (sigmoid, "
-				    "tanh, relu, leaky-relu, elu, swish, linear)", optarg);
+				    "tanh, relu, leaky-relu, elu, swish, gelu, linear)",
+				    optarg);
 			break;
 		case 'b': o.batch = opt_long(optarg, 1, 1L << 24, "-b"); break;
 		case 'e': o.epochs = opt_long(optarg, 1, 100000000L, "-e"); break;
@@ -1067,6 +1103,27 @@ main(int argc, char **argv)
 		case OPT_CV: o.cv = opt_long(optarg, 2, 1000, "--cv"); break;
 		case OPT_TRACE: o.trace = 1; break;
 		case OPT_GRADCHECK: o.gradcheck = 1; break;
+		case OPT_INIT:
+			if (strcmp(optarg, "zero") == 0)
+				errx(2, "--init zero: every unit of a layer would "
+				    "compute the same output and receive the same "
+				    "gradient, so they could never become different; "
+				    "use he, xavier, lecun or uniform");
+			if (nn_init_lookup(optarg, &o.init) < 0)
+				errx(2, "--init: expected auto, he, xavier, lecun or "
+				    "uniform, got \"%s\"", optarg);
+			break;
+		case OPT_DROPOUT:
+			o.dropout = opt_double(optarg, 0.0, 1.0, "--dropout");
+			if (o.dropout >= 1.0)
+				errx(2, "--dropout: %s would drop every unit; expected "
+				    "a probability below 1", optarg);
+			break;
+		case OPT_BATCHNORM: o.batchnorm = 1; break;
+		case OPT_RESIDUAL: o.residual = 1; break;
+		case OPT_LEAKY_SLOPE:
+			o.leaky_slope = opt_double(optarg, 0.0, 1.0, "--leaky-slope");
+			break;
 		case OPT_HELP:
 			fputs(synopsis, stdout);
 			close_stdout();
@@ -1166,6 +1223,10 @@ main(int argc, char **argv)
 	if (o.resume || o.init_from) {
 		m = load_start(o.resume ? o.resume : o.init_from, &data, task,
 		    o.resume != NULL);
+		/* resuming goes on with the seed of the run it continues:
+		 * dropout masks are drawn from it */
+		if (o.resume)
+			o.seed = m->seed;
 		free(m->cmdline);
 		m->cmdline = NULL;
 	} else {
@@ -1207,7 +1268,7 @@ main(int argc, char **argv)
 	r.t0 = seconds();
 	r.last_val = NAN;
 	if (va.n && o.patience > 0)
-		r.best_params = nn_xmalloc(m->nparams * sizeof(float));
+		r.best_params = nn_xmalloc((m->nparams + m->nstats) * sizeof(float));
 	if (o.log_path != NULL) {
 		if ((r.log = fopen(o.log_path, "w")) == NULL)
 			err(1, "%s", o.log_path);
@@ -1251,6 +1312,9 @@ main(int argc, char **argv)
 	const int keep_best = r.val != NULL && o.patience > 0 && !stop_signal;
 	if (keep_best && r.best_epoch != res.epoch) {
 		memcpy(m->params, r.best_params, m->nparams * sizeof(float));
+		if (m->nstats)
+			memcpy(m->stats, r.best_params + m->nparams,
+			    m->nstats * sizeof(float));
 		nn_ckpt_free(m->ckpt);
 		m->ckpt = NULL;
 	}

@@ -5,14 +5,21 @@
  * outside the loop, so the compiler vectorises the common ones.  Backward
  * gets both the input z and the output a = f(z): most derivatives are
  * cheapest in terms of a (sigmoid: a(1 - a), tanh: 1 - a^2).
+ *
+ * One activation takes a parameter: leaky-relu's slope below zero, stored
+ * per layer in the model.  GELU is the exact form z Phi(z) with the normal
+ * CDF through erf, not the tanh approximation: erff costs about what tanhf
+ * does, and the derivative Phi(z) + z phi(z) is then exact too.
  */
 #include <math.h>
 #include <string.h>
 
 #include "nn_model.h"
 
-#define LEAKY_SLOPE 0.01f
+#define LEAKY_SLOPE 0.01f       /* the default; layers may carry another */
 #define ELU_ALPHA 1.0f
+#define SQRT1_2 0.70710678118654752440f         /* 1 / sqrt(2) */
+#define INV_SQRT_2PI 0.39894228040143267794f    /* 1 / sqrt(2 pi) */
 
 static const char *const act_names[NN_ACT_COUNT] = {
 	[NN_ACT_LINEAR] = "linear",
@@ -22,6 +29,7 @@ static const char *const act_names[NN_ACT_COUNT] = {
 	[NN_ACT_LEAKY_RELU] = "leaky-relu",
 	[NN_ACT_ELU] = "elu",
 	[NN_ACT_SWISH] = "swish",
+	[NN_ACT_GELU] = "gelu",
 	[NN_ACT_SOFTMAX] = "softmax",
 };
 
@@ -40,6 +48,12 @@ nn_act_lookup(const char *name, nn_act *out)
 			return 0;
 		}
 	return -1;
+}
+
+float
+nn_act_param_default(nn_act a)
+{
+	return a == NN_ACT_LEAKY_RELU ? LEAKY_SLOPE : 0.0f;
 }
 
 /* Logistic function without overflow for large |z|. */
@@ -77,6 +91,13 @@ softmax_rows(float *out, const float *in, size_t B, size_t k)
 void
 nn_act_forward(nn_act a, float *out, const float *in, size_t B, size_t k)
 {
+	nn_act_forward_p(a, nn_act_param_default(a), out, in, B, k);
+}
+
+void
+nn_act_forward_p(nn_act a, float p, float *out, const float *in, size_t B,
+    size_t k)
+{
 	size_t n = B * k;
 
 	switch (a) {
@@ -98,7 +119,7 @@ nn_act_forward(nn_act a, float *out, const float *in, size_t B, size_t k)
 		break;
 	case NN_ACT_LEAKY_RELU:
 		for (size_t i = 0; i < n; i++)
-			out[i] = in[i] > 0.0f ? in[i] : LEAKY_SLOPE * in[i];
+			out[i] = in[i] > 0.0f ? in[i] : p * in[i];
 		break;
 	case NN_ACT_ELU:
 		for (size_t i = 0; i < n; i++)
@@ -107,6 +128,10 @@ nn_act_forward(nn_act a, float *out, const float *in, size_t B, size_t k)
 	case NN_ACT_SWISH:
 		for (size_t i = 0; i < n; i++)
 			out[i] = in[i] * sigmoidf(in[i]);
+		break;
+	case NN_ACT_GELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * SQRT1_2));
 		break;
 	case NN_ACT_SOFTMAX:
 		softmax_rows(out, in, B, k);
@@ -119,6 +144,13 @@ nn_act_forward(nn_act a, float *out, const float *in, size_t B, size_t k)
 void
 nn_act_backward(nn_act a, float *din, const float *dout, const float *in,
     const float *out, size_t n)
+{
+	nn_act_backward_p(a, nn_act_param_default(a), din, dout, in, out, n);
+}
+
+void
+nn_act_backward_p(nn_act a, float p, float *din, const float *dout,
+    const float *in, const float *out, size_t n)
 {
 	switch (a) {
 	case NN_ACT_LINEAR:
@@ -139,7 +171,7 @@ nn_act_backward(nn_act a, float *din, const float *dout, const float *in,
 		break;
 	case NN_ACT_LEAKY_RELU:
 		for (size_t i = 0; i < n; i++)
-			din[i] += in[i] > 0.0f ? dout[i] : LEAKY_SLOPE * dout[i];
+			din[i] += in[i] > 0.0f ? dout[i] : p * dout[i];
 		break;
 	case NN_ACT_ELU:
 		/* for z <= 0: f'(z) = alpha e^z = f(z) + alpha */
@@ -151,6 +183,15 @@ nn_act_backward(nn_act a, float *din, const float *dout, const float *in,
 		for (size_t i = 0; i < n; i++) {
 			float s = sigmoidf(in[i]);
 			din[i] += dout[i] * (out[i] + s * (1.0f - out[i]));
+		}
+		break;
+	case NN_ACT_GELU:
+		/* f = z Phi(z);  f' = Phi(z) + z phi(z) */
+		for (size_t i = 0; i < n; i++) {
+			float z = in[i];
+			float cdf = 0.5f * (1.0f + erff(z * SQRT1_2));
+			float pdf = INV_SQRT_2PI * expf(-0.5f * z * z);
+			din[i] += dout[i] * (cdf + z * pdf);
 		}
 		break;
 	case NN_ACT_SOFTMAX: /* only fused with cross-entropy: see loss.c */

@@ -1,11 +1,22 @@
 /*
  * model.c - a network of dense layers over one flat parameter buffer:
- * allocation, initialisation, input scaling, forward, backward.
+ * allocation, initialisation, input scaling, forward (inference and
+ * training), backward, batch normalisation's running statistics.
  *
  * Parameters of every layer live in m->params, laid out layer by layer as
- * w (nin, nout) then b (nout); m->grads has the same layout.  So the
- * optimizer is one loop over P floats and the model file writes them in one
- * piece.
+ * w (nin, nout), b (nout), and for a batch-normalised layer gamma (nout),
+ * beta (nout); m->grads has the same layout.  So the optimizer is one loop
+ * over P floats and the model file writes them in one piece.  The running
+ * mean and variance of batch normalisation are not parameters (no gradient
+ * moves them) and live in m->stats.
+ *
+ * A hidden layer computes (see nn_dense in nn_model.h)
+ *   z = in . w + b,  u = BN(z) or z,  h = f(u),
+ *   a = (residual ? in : 0) + (training ? drop(h) : h)
+ * and forward keeps in nn_work what backward needs: z (overwritten by xhat
+ * when normalised), u, h, a, the dropout masks and the batch statistics,
+ * plus whether it ran in training mode, so that backward differentiates
+ * exactly the function forward computed.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,27 +28,54 @@
 /* Allocation                                                             */
 /* ====================================================================== */
 
+static const char *
+hidden_only(const nn_layer_opts *o)
+{
+	return o->dropout != 0.0f ? "dropout" : o->batchnorm ? "batchnorm" :
+	    o->residual ? "a residual connection" : NULL;
+}
+
 nn_model *
-nn_model_alloc(size_t nlayers, const size_t *sizes, const nn_act *acts,
+nn_model_new(size_t nlayers, const size_t *sizes, const nn_layer_opts *lo,
     nn_err *e)
 {
 	nn_model *m;
-	size_t P = 0, wn, t;
+	size_t P = 0, S = 0, wn, t;
 
 	if (nlayers == 0)
 		return nn_errf(e, "a network needs at least one layer"), NULL;
 	for (size_t l = 0; l < nlayers; l++) {
+		const nn_layer_opts *o = &lo[l];
+		const char *what;
+
 		if (sizes[l] == 0 || sizes[l + 1] == 0)
 			return nn_errf(e, "layer %zu has zero width", l + 1), NULL;
-		if ((unsigned)acts[l] >= NN_ACT_COUNT)
+		if ((unsigned)o->act >= NN_ACT_COUNT)
 			return nn_errf(e, "layer %zu: bad activation", l + 1), NULL;
-		/* P += nin * nout + nout, all overflow-checked, and the
-		 * whole buffer must stay addressable in bytes */
+		if (o->act == NN_ACT_LEAKY_RELU && !(o->act_param >= 0.0f &&
+		    o->act_param <= 1.0f))
+			return nn_errf(e, "layer %zu: leaky-relu slope %g is not in "
+			    "[0, 1]", l + 1, (double)o->act_param), NULL;
+		if (!(o->dropout >= 0.0f && o->dropout < 1.0f))
+			return nn_errf(e, "layer %zu: dropout %g is not in [0, 1)",
+			    l + 1, (double)o->dropout), NULL;
+		if (l + 1 == nlayers && (what = hidden_only(o)) != NULL)
+			return nn_errf(e, "layer %zu: %s on the output layer (hidden "
+			    "layers only)", l + 1, what), NULL;
+		if (o->residual && sizes[l] != sizes[l + 1])
+			return nn_errf(e, "layer %zu: a residual connection needs as "
+			    "many outputs as inputs, not %zu -> %zu", l + 1,
+			    sizes[l], sizes[l + 1]), NULL;
+		/* P += nin * nout + nout (+ 2 nout), all overflow-checked, and
+		 * the whole buffer must stay addressable in bytes */
 		if (nn_mul_size(sizes[l], sizes[l + 1], &wn) < 0 ||
-		    wn > SIZE_MAX - sizes[l + 1] ||
-		    (t = wn + sizes[l + 1]) > SIZE_MAX / sizeof(float) - P)
+		    wn > SIZE_MAX - 3 * sizes[l + 1] ||
+		    (t = wn + (o->batchnorm ? 3 : 1) * sizes[l + 1]) >
+		    SIZE_MAX / sizeof(float) - P)
 			return nn_errf(e, "network too large"), NULL;
 		P += t;
+		if (o->batchnorm)
+			S += 2 * sizes[l + 1];  /* below P: cannot overflow */
 	}
 	if (P > SIZE_MAX / sizeof(float) / 2)
 		return nn_errf(e, "network too large"), NULL;
@@ -45,22 +83,41 @@ nn_model_alloc(size_t nlayers, const size_t *sizes, const nn_act *acts,
 	m = nn_xcalloc(1, sizeof(*m));
 	m->nlayers = nlayers;
 	m->layers = nn_xcalloc(nlayers, sizeof(*m->layers));
-	P = 0;
+	m->nstats = S;
+	m->stats = S ? nn_xmalloc(S * sizeof(float)) : NULL;
+	m->nparams = P;
+	m->params = nn_xcalloc(P, sizeof(float));
+	m->grads = nn_xcalloc(P, sizeof(float));
+	P = S = 0;
 	for (size_t l = 0; l < nlayers; l++) {
 		nn_dense *L = &m->layers[l];
+		const nn_layer_opts *o = &lo[l];
 		L->nin = sizes[l];
 		L->nout = sizes[l + 1];
-		L->act = acts[l];
+		L->act = o->act;
+		L->act_param = o->act == NN_ACT_LEAKY_RELU ? o->act_param : 0.0f;
+		L->dropout = o->dropout;
+		L->batchnorm = o->batchnorm != 0;
+		L->residual = o->residual != 0;
 		L->w_off = P;
 		P += L->nin * L->nout;
 		L->b_off = P;
 		P += L->nout;
+		if (L->batchnorm) {
+			L->g_off = P;
+			for (size_t j = 0; j < L->nout; j++)
+				m->params[P + j] = 1.0f;        /* gamma */
+			P += 2 * L->nout;
+			L->s_off = S;
+			for (size_t j = 0; j < L->nout; j++) {
+				m->stats[S + j] = 0.0f;         /* mean */
+				m->stats[S + L->nout + j] = 1.0f; /* variance */
+			}
+			S += 2 * L->nout;
+		}
 	}
 	m->nin = sizes[0];
 	m->nout = sizes[nlayers];
-	m->nparams = P;
-	m->params = nn_xcalloc(P, sizeof(float));
-	m->grads = nn_xcalloc(P, sizeof(float));
 	m->offset = nn_xcalloc(m->nin, sizeof(float));
 	m->factor = nn_xmalloc(m->nin * sizeof(float));
 	for (size_t j = 0; j < m->nin; j++)
@@ -68,6 +125,22 @@ nn_model_alloc(size_t nlayers, const size_t *sizes, const nn_act *acts,
 	m->task = NN_TASK_BINARY;
 	m->loss = NN_LOSS_BCE;
 	m->scale = NN_SCALE_NONE;
+	return m;
+}
+
+nn_model *
+nn_model_alloc(size_t nlayers, const size_t *sizes, const nn_act *acts,
+    nn_err *e)
+{
+	nn_layer_opts *lo = nn_xcalloc(nlayers ? nlayers : 1, sizeof(*lo));
+	nn_model *m;
+
+	for (size_t l = 0; l < nlayers; l++) {
+		lo[l].act = acts[l];
+		lo[l].act_param = nn_act_param_default(acts[l]);
+	}
+	m = nn_model_new(nlayers, sizes, lo, e);
+	free(lo);
 	return m;
 }
 
@@ -89,6 +162,7 @@ nn_model_free(nn_model *m)
 	free(m->layers);
 	free(m->params);
 	free(m->grads);
+	free(m->stats);
 	free(m->offset);
 	free(m->factor);
 	free_strv(m->feat_names, m->nin);
@@ -103,29 +177,82 @@ nn_model_free(nn_model *m)
 /* Initialisation and scaling                                             */
 /* ====================================================================== */
 
+static const char *const init_names[NN_INIT_COUNT] = {
+	[NN_INIT_AUTO] = "auto", [NN_INIT_HE] = "he",
+	[NN_INIT_XAVIER] = "xavier", [NN_INIT_LECUN] = "lecun",
+	[NN_INIT_UNIFORM] = "uniform",
+};
+
+const char *
+nn_init_name(nn_init i)
+{
+	return (unsigned)i < NN_INIT_COUNT ? init_names[i] : "?";
+}
+
+int
+nn_init_lookup(const char *name, nn_init *out)
+{
+	for (int i = 0; i < NN_INIT_COUNT; i++)
+		if (strcmp(name, init_names[i]) == 0) {
+			*out = (nn_init)i;
+			return 0;
+		}
+	return -1;
+}
+
 static int
 relu_family(nn_act a)
 {
 	return a == NN_ACT_RELU || a == NN_ACT_LEAKY_RELU || a == NN_ACT_ELU ||
-	    a == NN_ACT_SWISH;
+	    a == NN_ACT_SWISH || a == NN_ACT_GELU;
 }
 
 void
-nn_model_init(nn_model *m, nn_rng *r)
+nn_model_init_with(nn_model *m, nn_rng *r, nn_init kind)
 {
 	for (size_t l = 0; l < m->nlayers; l++) {
 		const nn_dense *L = &m->layers[l];
 		float *w = m->params + L->w_off;  /* (nin, nout) */
 		float *b = m->params + L->b_off;  /* (nout) */
+		const double nin = (double)L->nin, nout = (double)L->nout;
+		nn_init k = kind;
+		double sd;
+
 		/* He keeps the variance of relu activations constant from
 		 * layer to layer (half the units are zero); Glorot balances
-		 * forward and backward variance for symmetric activations. */
-		double sd = relu_family(L->act) ? sqrt(2.0 / (double)L->nin) :
-		    sqrt(2.0 / (double)(L->nin + L->nout));
-		for (size_t i = 0; i < L->nin * L->nout; i++)
-			w[i] = (float)(sd * nn_rng_normal(r));
+		 * forward and backward variance for symmetric activations;
+		 * LeCun keeps the forward variance for unit-gain ones. */
+		if (k == NN_INIT_AUTO)
+			k = relu_family(L->act) ? NN_INIT_HE : NN_INIT_XAVIER;
+		if (k == NN_INIT_UNIFORM) {
+			double lim = sqrt(6.0 / (nin + nout));
+			for (size_t i = 0; i < L->nin * L->nout; i++)
+				w[i] = (float)(lim * (2.0 * nn_rng_uniform(r) - 1.0));
+		} else {
+			sd = k == NN_INIT_HE ? sqrt(2.0 / nin) :
+			    k == NN_INIT_LECUN ? sqrt(1.0 / nin) :
+			    sqrt(2.0 / (nin + nout));
+			for (size_t i = 0; i < L->nin * L->nout; i++)
+				w[i] = (float)(sd * nn_rng_normal(r));
+		}
 		memset(b, 0, L->nout * sizeof(*b));
+		if (L->batchnorm) {
+			float *g = m->params + L->g_off;        /* (nout) */
+			float *s = m->stats + L->s_off;         /* (2 nout) */
+			for (size_t j = 0; j < L->nout; j++) {
+				g[j] = 1.0f;
+				g[L->nout + j] = 0.0f;
+				s[j] = 0.0f;
+				s[L->nout + j] = 1.0f;
+			}
+		}
 	}
+}
+
+void
+nn_model_init(nn_model *m, nn_rng *r)
+{
+	nn_model_init_with(m, r, NN_INIT_AUTO);
 }
 
 void
@@ -146,13 +273,26 @@ nn_model_scale(const nn_model *m, float *x, size_t B)
 /* Forward and backward                                                   */
 /* ====================================================================== */
 
+/* What forward keeps of layer l, for backward.  Pointers that would hold
+ * the same values share storage: u is z without batchnorm, h is a without
+ * dropout and skip connection. */
+typedef struct wlayer {
+	float *z;       /* (maxb, nout) in . w + b; batchnorm: xhat */
+	float *u;       /* (maxb, nout) the activation's input */
+	float *h;       /* (maxb, nout) f(u) */
+	float *a;       /* (maxb, nout) the layer's output */
+	float *mask;    /* (maxb, nout) dropout: 0 or 1 / (1 - p); or NULL */
+	float *mean, *var, *rstd;       /* (nout) batchnorm */
+} wlayer;
+
 struct nn_work {
 	size_t maxb;
-	float **z;      /* per layer (maxb, nout): pre-activations */
-	float **a;      /* per layer (maxb, nout): activations (what forward
-	                   keeps for backward) */
-	float *dz;      /* (maxb, widest): gradient w.r.t. z of the current layer */
-	float *da;      /* (maxb, widest): gradient w.r.t. the previous layer's a */
+	size_t B;       /* rows of the last forward */
+	int train;      /* the last forward ran in training mode */
+	wlayer *l;      /* (nlayers) */
+	float *gu;      /* (maxb, widest) dL/du of the current layer */
+	float *gda;     /* (maxb, widest) dL/da of the layer below */
+	float *gskip;   /* (maxb, widest) dL/da kept for a skip connection */
 	float *buf;     /* one allocation behind all of the above */
 };
 
@@ -160,31 +300,47 @@ nn_work *
 nn_work_new(const nn_model *m, size_t maxb)
 {
 	nn_work *w = nn_xcalloc(1, sizeof(*w));
-	size_t total = 0, widest = m->nin, off = 0;
+	size_t total = 0, vec = 0, widest = m->nin, off = 0, bytes;
 
 	for (size_t l = 0; l < m->nlayers; l++) {
-		total += 2 * m->layers[l].nout;
-		if (m->layers[l].nout > widest)
-			widest = m->layers[l].nout;
+		const nn_dense *L = &m->layers[l];
+		size_t k = 2;                           /* z, a */
+		k += L->batchnorm;                      /* u */
+		k += L->residual || L->dropout > 0.0f;  /* h */
+		k += L->dropout > 0.0f;                 /* mask */
+		total += k * L->nout;
+		if (L->batchnorm)
+			vec += 3 * L->nout;
+		if (L->nout > widest)
+			widest = L->nout;
 	}
-	total += 2 * widest;
+	total += 3 * widest;
 	w->maxb = maxb;
-	w->z = nn_xcalloc(m->nlayers, sizeof(float *));
-	w->a = nn_xcalloc(m->nlayers, sizeof(float *));
-	size_t bytes;
-	if (nn_mul_size(total, maxb, &bytes) < 0 ||
-	    nn_mul_size(bytes, sizeof(float), &bytes) < 0)
+	w->l = nn_xcalloc(m->nlayers, sizeof(*w->l));
+	if (nn_mul_size(total, maxb, &bytes) < 0 || bytes > SIZE_MAX - vec ||
+	    nn_mul_size(bytes + vec, sizeof(float), &bytes) < 0)
 		bytes = SIZE_MAX; /* nn_xmalloc reports it */
 	w->buf = nn_xmalloc(bytes);
+#define TAKE(n) (off += (n), w->buf + off - (n))
 	for (size_t l = 0; l < m->nlayers; l++) {
-		w->z[l] = w->buf + off;
-		off += maxb * m->layers[l].nout;
-		w->a[l] = w->buf + off;
-		off += maxb * m->layers[l].nout;
+		const nn_dense *L = &m->layers[l];
+		wlayer *q = &w->l[l];
+		const size_t n = maxb * L->nout;
+		q->z = TAKE(n);
+		q->u = L->batchnorm ? TAKE(n) : q->z;
+		q->a = TAKE(n);
+		q->h = L->residual || L->dropout > 0.0f ? TAKE(n) : q->a;
+		q->mask = L->dropout > 0.0f ? TAKE(n) : NULL;
+		if (L->batchnorm) {
+			q->mean = TAKE(L->nout);
+			q->var = TAKE(L->nout);
+			q->rstd = TAKE(L->nout);
+		}
 	}
-	w->dz = w->buf + off;
-	off += maxb * widest;
-	w->da = w->buf + off;
+	w->gu = TAKE(maxb * widest);
+	w->gda = TAKE(maxb * widest);
+	w->gskip = TAKE(maxb * widest);
+#undef TAKE
 	return w;
 }
 
@@ -193,25 +349,66 @@ nn_work_free(nn_work *w)
 {
 	if (w == NULL)
 		return;
-	free(w->z);
-	free(w->a);
+	free(w->l);
 	free(w->buf);
 	free(w);
+}
+
+/* Both modes; r is NULL in inference. */
+static const float *
+forward(const nn_model *m, nn_work *w, const float *x, size_t B, nn_rng *r)
+{
+	const float *in = x; /* (B, nin) */
+
+	w->B = B;
+	w->train = r != NULL;
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		const wlayer *q = &w->l[l];
+		const size_t n = B * L->nout;
+
+		nn_dense_forward(q->z, in, m->params + L->w_off,
+		    m->params + L->b_off, B, L->nin, L->nout);
+		if (L->batchnorm) {
+			const float *g = m->params + L->g_off;
+			const float *s = m->stats + L->s_off;
+			if (r != NULL)
+				nn_bn_forward_train(q->u, q->z, q->mean, q->var,
+				    q->rstd, q->z, g, g + L->nout, B, L->nout);
+			else
+				nn_bn_forward_infer(q->u, q->z, q->rstd, q->z, g,
+				    g + L->nout, s, s + L->nout, B, L->nout);
+		}
+		nn_act_forward_p(L->act, L->act_param, q->h, q->u, B, L->nout);
+		if (q->h != q->a) {
+			if (r != NULL && L->dropout > 0.0f)
+				nn_dropout_forward(q->a, q->mask, q->h, L->dropout,
+				    r, n);
+			else
+				memcpy(q->a, q->h, n * sizeof(float));
+			if (L->residual)
+				for (size_t i = 0; i < n; i++)
+					q->a[i] += in[i];
+		}
+		in = q->a;
+	}
+	return in;
 }
 
 const float *
 nn_forward(const nn_model *m, nn_work *w, const float *x, size_t B)
 {
-	const float *in = x; /* (B, nin) */
+	return forward(m, w, x, B, NULL);
+}
 
-	for (size_t l = 0; l < m->nlayers; l++) {
-		const nn_dense *L = &m->layers[l];
-		nn_dense_forward(w->z[l], in, m->params + L->w_off,
-		    m->params + L->b_off, B, L->nin, L->nout);
-		nn_act_forward(L->act, w->a[l], w->z[l], B, L->nout);
-		in = w->a[l];
-	}
-	return in;
+const float *
+nn_forward_train(const nn_model *m, nn_work *w, const float *x, size_t B,
+    uint64_t seed)
+{
+	nn_rng r;
+
+	nn_rng_seed(&r, seed);
+	return forward(m, w, x, B, &r);
 }
 
 void
@@ -244,25 +441,70 @@ nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
     const float *t, size_t B)
 {
 	const size_t Lc = m->nlayers;
-	const float *out = w->a[Lc - 1];   /* (B, K) */
+	const float *out = w->l[Lc - 1].a;   /* (B, K) */
 	double loss = nn_loss_forward(m->loss, out, y, t, B, m->nout);
 
-	/* dL/dz of the output layer, fused with its activation */
-	nn_loss_backward(m->loss, w->dz, out, y, t, B, m->nout);
+	/* dL/du of the output layer (u = z there), fused with its activation */
+	nn_loss_backward(m->loss, w->gu, out, y, t, B, m->nout);
 	if (m->class_w != NULL && y != NULL)
-		loss = class_weigh(m, w->dz, out, y, t, B);
+		loss = class_weigh(m, w->gu, out, y, t, B);
 	for (size_t l = Lc; l-- > 0;) {
 		const nn_dense *L = &m->layers[l];
-		const float *in = l > 0 ? w->a[l - 1] : x;   /* (B, nin) */
-		nn_dense_backward(l > 0 ? w->da : NULL, m->grads + L->w_off,
-		    m->grads + L->b_off, w->dz, in, m->params + L->w_off, B,
+		const wlayer *q = &w->l[l];
+		const float *in = l > 0 ? w->l[l - 1].a : x;   /* (B, nin) */
+
+		/* w->gu holds dL/du; through batchnorm to dL/dz, in place */
+		if (L->batchnorm)
+			nn_bn_backward(w->gu, m->grads + L->g_off,
+			    m->grads + L->g_off + L->nout, w->gu, q->z,
+			    m->params + L->g_off, q->rstd, B, L->nout, w->train);
+		nn_dense_backward(l > 0 ? w->gda : NULL, m->grads + L->w_off,
+		    m->grads + L->b_off, w->gu, in, m->params + L->w_off, B,
 		    L->nin, L->nout);
-		if (l > 0) {
-			const nn_dense *P = &m->layers[l - 1];
-			memset(w->dz, 0, B * P->nout * sizeof(float));
-			nn_act_backward(P->act, w->dz, w->da, w->z[l - 1],
-			    w->a[l - 1], B * P->nout);
-		}
+		if (l == 0)
+			break;
+		/* w->gda = dL/da of layer l-1, plus the skip path of layer l */
+		const nn_dense *P = &m->layers[l - 1];
+		const wlayer *pq = &w->l[l - 1];
+		const size_t n = B * P->nout;
+		if (L->residual)
+			for (size_t i = 0; i < n; i++)
+				w->gda[i] += w->gskip[i];
+		if (P->residual)
+			memcpy(w->gskip, w->gda, n * sizeof(float));
+		if (w->train && P->dropout > 0.0f)
+			for (size_t i = 0; i < n; i++)
+				w->gda[i] *= pq->mask[i];
+		memset(w->gu, 0, n * sizeof(float));
+		nn_act_backward_p(P->act, P->act_param, w->gu, w->gda, pq->u,
+		    pq->h, n);
 	}
 	return loss;
+}
+
+void
+nn_bn_update(nn_model *m, nn_work *const *w, const size_t *rows, size_t S)
+{
+	const float mo = NN_BN_MOMENTUM;
+
+	if (m->nstats == 0)
+		return;
+	for (size_t s = 0; s < S; s++) {
+		const size_t B = rows[s];
+		if (B < 2 || !w[s]->train)
+			continue;       /* one row has no variance to learn */
+		const double unbias = (double)B / (double)(B - 1);
+		for (size_t l = 0; l < m->nlayers; l++) {
+			const nn_dense *L = &m->layers[l];
+			const wlayer *q = &w[s]->l[l];
+			if (!L->batchnorm)
+				continue;
+			float *rm = m->stats + L->s_off, *rv = rm + L->nout;
+			for (size_t j = 0; j < L->nout; j++) {
+				rm[j] = (1.0f - mo) * rm[j] + mo * q->mean[j];
+				rv[j] = (1.0f - mo) * rv[j] +
+				    mo * (float)(q->var[j] * unbias);
+			}
+		}
+	}
 }

@@ -17,6 +17,15 @@
  * more than a small multiple of its own size.  The rules a valid model obeys
  * are in one function, check_model(), which the writer runs too: nnkit never
  * writes a file it would refuse to read.
+ *
+ * Two sections are optional.  LAYR (critical) carries what a layer may have
+ * beyond a size and an activation: the activation's parameter, dropout,
+ * batch normalisation with its running statistics, a skip connection.  It
+ * is written only when some layer has one of them, so a plain network's
+ * file is what version 1 always was, and an nnkit that predates LAYR
+ * refuses a file that needs it instead of computing something else.  ckpt
+ * (ancillary) is the training state to resume from; a reader that does not
+ * know it can still predict.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,15 +52,22 @@
 #define MAX_FILE ((size_t)(SIZE_MAX / 2 < ((uint64_t)1 << 32) ? \
     SIZE_MAX / 2 : ((uint64_t)1 << 32)))
 
-/* The sections of version 1, all required, each at most once.  An
- * upper-case first letter marks a section critical (a reader that does not
- * know it must refuse the file); lower-case marks it ancillary (skipped). */
-enum { S_ARCH, S_SCAL, S_FEAT, S_TARG, S_LABL, S_META, S_WGHT, S_COUNT };
+/* The sections of version 1, each at most once; all but the last
+ * S_COUNT - S_REQUIRED are required.  An upper-case first letter marks a
+ * section critical (a reader that does not know it must refuse the file);
+ * lower-case marks it ancillary (skipped). */
+enum { S_ARCH, S_SCAL, S_FEAT, S_TARG, S_LABL, S_META, S_WGHT, S_REQUIRED,
+	S_LAYR = S_REQUIRED, S_CKPT, S_COUNT };
 static const char sec_tag[S_COUNT][5] = {
 	[S_ARCH] = "ARCH", [S_SCAL] = "SCAL", [S_FEAT] = "FEAT",
 	[S_TARG] = "TARG", [S_LABL] = "LABL", [S_META] = "META",
-	[S_WGHT] = "WGHT",
+	[S_WGHT] = "WGHT", [S_LAYR] = "LAYR", [S_CKPT] = "ckpt",
 };
+
+/* LAYR's per-layer flags */
+#define F_BATCHNORM 1u
+#define F_RESIDUAL  2u
+#define F_KNOWN     (F_BATCHNORM | F_RESIDUAL)
 
 /* ====================================================================== */
 /* Validation shared by writer and reader                                 */
@@ -61,6 +77,60 @@ static int
 str_ok(const char *s)
 {
 	return s != NULL && strlen(s) <= UINT32_MAX;
+}
+
+/* Which moment arrays an optimizer keeps. */
+static void
+moments(nn_opt k, int *has_m, int *has_v)
+{
+	*has_m = k == NN_OPT_MOMENTUM || k == NN_OPT_NESTEROV ||
+	    k == NN_OPT_ADAM || k == NN_OPT_ADAMW;
+	*has_v = k == NN_OPT_ADAM || k == NN_OPT_ADAMW || k == NN_OPT_RMSPROP ||
+	    k == NN_OPT_ADAGRAD;
+}
+
+/* A layer with something only LAYR can say. */
+static int
+layer_special(const nn_dense *L)
+{
+	return L->act_param != nn_act_param_default(L->act) ||
+	    L->dropout != 0.0f || L->batchnorm || L->residual;
+}
+
+static int
+needs_layr(const nn_model *m)
+{
+	for (size_t l = 0; l < m->nlayers; l++)
+		if (layer_special(&m->layers[l]))
+			return 1;
+	return 0;
+}
+
+/* Payload bytes of LAYR and ckpt (0 when not written). */
+static uint64_t
+layr_size(const nn_model *m)
+{
+	uint64_t n = 4;
+
+	if (!needs_layr(m))
+		return 0;
+	for (size_t l = 0; l < m->nlayers; l++)
+		n += 12 + (m->layers[l].batchnorm ? 8 * (uint64_t)m->layers[l].nout :
+		    0);
+	return n;
+}
+
+static uint64_t
+ckpt_size(const nn_model *m)
+{
+	const nn_ckpt *c = m->ckpt;
+	int hm, hv;
+
+	if (c == NULL)
+		return 0;
+	moments(c->opt.kind, &hm, &hv);
+	return 4 + strlen(nn_opt_name(c->opt.kind)) + 6 * 4 + 3 * 8 + 4 * 8 +
+	    2 * 8 + 4 * (uint64_t)m->nparams * (uint64_t)(hm + hv);
 }
 
 /* Bytes the file of a model that passed the checks below takes; stops
@@ -84,7 +154,59 @@ file_size(const nn_model *m)
 		n += 4 + strlen(m->labels[k]);
 	n += 8 + 4 + (m->cmdline ? strlen(m->cmdline) : 0) + 4 + 8 + 16;
 	n += 8 + 4 * (uint64_t)m->nparams;
+	if (needs_layr(m))
+		n += SEC_HEAD + layr_size(m);
+	if (m->ckpt != NULL)
+		n += SEC_HEAD + ckpt_size(m);
 	return n;
+}
+
+/* The checkpoint's rules; m passed the architecture checks. */
+static int
+check_ckpt(const nn_model *m, nn_err *e)
+{
+	const nn_ckpt *c = m->ckpt;
+	const nn_optim_cfg *o = &c->opt;
+	int hm, hv;
+
+	if ((unsigned)o->kind >= NN_OPT_COUNT)
+		return nn_errf(e, "checkpoint: bad optimizer %d", (int)o->kind);
+	if (!isfinite(o->lr) || o->lr <= 0.0f)
+		return nn_errf(e, "checkpoint: the rate %g is not positive",
+		    (double)o->lr);
+	if (!(o->momentum >= 0.0f && o->momentum < 1.0f))
+		return nn_errf(e, "checkpoint: momentum %g is not in [0, 1)",
+		    (double)o->momentum);
+	if (!(o->beta1 >= 0.0f && o->beta1 < 1.0f))
+		return nn_errf(e, "checkpoint: beta1 %g is not in [0, 1)",
+		    (double)o->beta1);
+	if (!(o->beta2 >= 0.0f && o->beta2 <= 1.0f))
+		return nn_errf(e, "checkpoint: beta2 %g is not in [0, 1]",
+		    (double)o->beta2);
+	if (!isfinite(o->eps) || o->eps <= 0.0f)
+		return nn_errf(e, "checkpoint: eps %g is not positive",
+		    (double)o->eps);
+	if (!isfinite(o->weight_decay) || o->weight_decay < 0.0f)
+		return nn_errf(e, "checkpoint: weight decay %g is negative or not "
+		    "finite", (double)o->weight_decay);
+	moments(o->kind, &hm, &hv);
+	if ((c->m != NULL) != hm || (c->v != NULL) != hv)
+		return nn_errf(e, "checkpoint: the moments do not fit optimizer "
+		    "%s", nn_opt_name(o->kind));
+	for (size_t i = 0; hm && i < m->nparams; i++)
+		if (!isfinite(c->m[i]))
+			return nn_errf(e, "checkpoint: first moment %zu is not "
+			    "finite", i + 1);
+	for (size_t i = 0; hv && i < m->nparams; i++)
+		if (!isfinite(c->v[i]) || c->v[i] < 0.0f)
+			return nn_errf(e, "checkpoint: second moment %zu is %s",
+			    i + 1, isfinite(c->v[i]) ? "negative" : "not finite");
+	if ((c->rng.s[0] | c->rng.s[1] | c->rng.s[2] | c->rng.s[3]) == 0)
+		return nn_errf(e, "checkpoint: the generator state is all zero");
+	if (c->row != 0 && c->row >= m->data_rows)
+		return nn_errf(e, "checkpoint: row %ju is past the %ju training "
+		    "rows", (uintmax_t)c->row, (uintmax_t)m->data_rows);
+	return 0;
 }
 
 /* The rules of nn-model(5) on a model in memory.  Fills e without a
@@ -92,7 +214,7 @@ file_size(const nn_model *m)
 static int
 check_model(const nn_model *m, nn_err *e)
 {
-	size_t P = 0, t;
+	size_t P = 0, S = 0, t;
 
 	if ((unsigned)m->task >= NN_TASK_COUNT)
 		return nn_errf(e, "bad task %d", (int)m->task);
@@ -124,11 +246,49 @@ check_model(const nn_model *m, nn_err *e)
 		if (L->act == NN_ACT_SOFTMAX && l + 1 != m->nlayers)
 			return nn_errf(e, "layer %zu: softmax is allowed on the "
 			    "output layer only", l + 1);
+		if (L->act == NN_ACT_LEAKY_RELU ? !(L->act_param >= 0.0f &&
+		    L->act_param <= 1.0f) : L->act_param != 0.0f)
+			return nn_errf(e, "layer %zu: bad %s parameter %g", l + 1,
+			    nn_act_name(L->act), (double)L->act_param);
+		if (!(L->dropout >= 0.0f && L->dropout < 1.0f))
+			return nn_errf(e, "layer %zu: dropout %g is not in [0, 1)",
+			    l + 1, (double)L->dropout);
+		if (l + 1 == m->nlayers && (L->dropout != 0.0f || L->batchnorm ||
+		    L->residual))
+			return nn_errf(e, "layer %zu: dropout, batchnorm and "
+			    "residual are for hidden layers only", l + 1);
+		if (L->residual && L->nin != L->nout)
+			return nn_errf(e, "layer %zu: residual, but %zu inputs and "
+			    "%zu outputs", l + 1, L->nin, L->nout);
+		size_t extra = (L->batchnorm ? 3 : 1) * L->nout;
 		if (nn_mul_size(L->nin, L->nout, &t) < 0 ||
-		    t > SIZE_MAX - L->nout || t + L->nout > SIZE_MAX - P)
+		    t > SIZE_MAX - extra || t + extra > SIZE_MAX - P)
 			return nn_errf(e, "the network is too large");
-		P += t + L->nout;
+		P += t + extra;
+		if (L->batchnorm) {
+			const float *rm, *rv;
+			if (m->stats == NULL || L->s_off > m->nstats ||
+			    2 * L->nout > m->nstats - L->s_off)
+				return nn_errf(e, "layer %zu: running statistics "
+				    "missing", l + 1);
+			S += 2 * L->nout;
+			rm = m->stats + L->s_off;
+			rv = rm + L->nout;
+			for (size_t j = 0; j < L->nout; j++) {
+				if (!isfinite(rm[j]))
+					return nn_errf(e, "layer %zu: running mean %zu "
+					    "is not finite", l + 1, j + 1);
+				if (!isfinite(rv[j]) || rv[j] < 0.0f)
+					return nn_errf(e, "layer %zu: running "
+					    "variance %zu is %s", l + 1, j + 1,
+					    isfinite(rv[j]) ? "negative" :
+					    "not finite");
+			}
+		}
 	}
+	if (S != m->nstats)
+		return nn_errf(e, "%zu running statistics, but the layers need "
+		    "%zu", m->nstats, S);
 	if (m->layers[m->nlayers - 1].nout != m->nout)
 		return nn_errf(e, "the last layer gives %zu outputs but the "
 		    "network has %zu", m->layers[m->nlayers - 1].nout, m->nout);
@@ -197,6 +357,8 @@ check_model(const nn_model *m, nn_err *e)
 		if (!isfinite(m->params[i]))
 			return nn_errf(e, "parameter %zu of %zu is not finite",
 			    i + 1, m->nparams);
+	if (m->ckpt != NULL && check_ckpt(m, e) < 0)
+		return -1;
 	/* what the reader would refuse as too large */
 	if (file_size(m) > MAX_FILE)
 		return nn_errf(e, "the model would take more than %zu bytes, "
@@ -348,6 +510,20 @@ emit_model(const nn_model *m, FILE *fp)
 	}
 	emit_section(&o, sec_tag[S_ARCH], &b);
 
+	if (needs_layr(m)) {
+		put_u32(&b, (uint32_t)m->nlayers);
+		for (size_t l = 0; l < m->nlayers; l++) {
+			const nn_dense *L = &m->layers[l];
+			put_f32(&b, L->act_param);
+			put_f32(&b, L->dropout);
+			put_u32(&b, (L->batchnorm ? F_BATCHNORM : 0) |
+			    (L->residual ? F_RESIDUAL : 0));
+			for (size_t j = 0; L->batchnorm && j < 2 * L->nout; j++)
+				put_f32(&b, m->stats[L->s_off + j]);
+		}
+		emit_section(&o, sec_tag[S_LAYR], &b);
+	}
+
 	put_str(&b, nn_scale_name(m->scale));
 	put_u32(&b, (uint32_t)m->nin);
 	for (size_t j = 0; j < m->nin; j++)
@@ -380,7 +556,6 @@ emit_model(const nn_model *m, FILE *fp)
 	put_f32(&b, m->lr);
 	put_f32(&b, m->final_loss);
 	emit_section(&o, sec_tag[S_META], &b);
-	free(b.p);
 
 	/* The weights go out in pieces, not as one copy of the buffer. */
 	emit_head(&o, sec_tag[S_WGHT], 8 + 4 * (uint64_t)m->nparams);
@@ -392,6 +567,39 @@ emit_model(const nn_model *m, FILE *fp)
 			enc_u32(c + 4 * k, f32_bits(m->params[i]));
 		emit(&o, c, 4 * k);
 	}
+
+	if (m->ckpt != NULL) {
+		const nn_ckpt *k = m->ckpt;
+		const float *mv[2] = { k->m, k->v };
+		put_str(&b, nn_opt_name(k->opt.kind));
+		put_f32(&b, k->opt.lr);
+		put_f32(&b, k->opt.momentum);
+		put_f32(&b, k->opt.beta1);
+		put_f32(&b, k->opt.beta2);
+		put_f32(&b, k->opt.eps);
+		put_f32(&b, k->opt.weight_decay);
+		put_u64(&b, k->t);
+		put_u64(&b, k->epoch);
+		put_u64(&b, k->row);
+		for (int i = 0; i < 4; i++)
+			put_u64(&b, k->rng.s[i]);
+		/* the moments, like the weights, in pieces */
+		emit_head(&o, sec_tag[S_CKPT], ckpt_size(m));
+		emit(&o, b.p, b.n);
+		b.n = 0;
+		for (int a = 0; a < 2; a++) {
+			size_t n = mv[a] ? m->nparams : 0;
+			enc_u64(c, n);
+			emit(&o, c, 8);
+			for (size_t i = 0; i < n; ) {
+				size_t j = 0;
+				for (; j < sizeof(c) / 4 && i < n; j++, i++)
+					enc_u32(c + 4 * j, f32_bits(mv[a][i]));
+				emit(&o, c, 4 * j);
+			}
+		}
+	}
+	free(b.p);
 
 	emit_head(&o, END_TAG, 0);
 	enc_u32(c, o.crc);
@@ -459,6 +667,8 @@ slurp(FILE *fp, const char *name, unsigned char **out, size_t *outn,
 	unsigned char *d;
 	int fd = fileno(fp);
 
+	*out = NULL;
+	*outn = 0;
 	/* A regular file's size is a good first guess (plus one byte to see
 	 * the end), so the usual case reads into one exact buffer. */
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -533,6 +743,7 @@ rd_left(const rd *r)
 static int
 get_u32(rd *r, uint32_t *v, const char *what)
 {
+	*v = 0;         /* defined even on failure: no compiler need guess */
 	if (rd_left(r) < 4)
 		return rd_fail(r, "%s runs past the end of the section", what);
 	*v = dec_u32(r->p + r->off);
@@ -543,6 +754,7 @@ get_u32(rd *r, uint32_t *v, const char *what)
 static int
 get_u64(rd *r, uint64_t *v, const char *what)
 {
+	*v = 0;
 	if (rd_left(r) < 8)
 		return rd_fail(r, "%s runs past the end of the section", what);
 	*v = dec_u64(r->p + r->off);
@@ -568,6 +780,7 @@ get_str(rd *r, char **s, const char *what)
 	uint32_t len;
 	const unsigned char *p;
 
+	*s = NULL;
 	if (get_u32(r, &len, what) < 0)
 		return -1;
 	if (len > rd_left(r)) {
@@ -612,6 +825,7 @@ static int look_task(const char *s, void *o) { return nn_task_lookup(s, o); }
 static int look_loss(const char *s, void *o) { return nn_loss_lookup(s, o); }
 static int look_act(const char *s, void *o) { return nn_act_lookup(s, o); }
 static int look_scale(const char *s, void *o) { return nn_scale_lookup(s, o); }
+static int look_opt(const char *s, void *o) { return nn_opt_lookup(s, o); }
 
 static int
 get_end(rd *r)
@@ -690,19 +904,110 @@ read_arch(rd *r, nn_task *task, nn_loss *loss, size_t *nl, size_t **sizes,
 	return get_end(r);
 }
 
+/* LAYR: the layer count, then per layer the activation parameter, the
+ * dropout rate, the flags and, with batchnorm, the running mean and
+ * variance.  Read twice: before the model exists (m NULL) to check every
+ * field and fill lo, so that the parameter count is known; then into
+ * m->stats. */
+static int
+read_layr(rd *r, size_t nl, const size_t *sizes, nn_layer_opts *lo,
+    nn_model *m)
+{
+	uint32_t n, flags;
+
+	if (get_count(r, &n, 12, "layer count") < 0)
+		return -1;
+	if (n != nl) {
+		r->off -= 4;
+		return rd_fail(r, "%u layers, but the architecture has %zu", n, nl);
+	}
+	for (size_t l = 0; l < nl; l++) {
+		nn_layer_opts *o = &lo[l];
+		const size_t nout = sizes[l + 1];
+		const int hidden = l + 1 < nl;
+
+		if (get_f32(r, &o->act_param, "activation parameter") < 0)
+			return -1;
+		if (o->act == NN_ACT_LEAKY_RELU ? !(o->act_param >= 0.0f &&
+		    o->act_param <= 1.0f) : o->act_param != 0.0f) {
+			r->off -= 4;
+			return rd_fail(r, "layer %zu: %s parameter %g (%s)", l + 1,
+			    nn_act_name(o->act), (double)o->act_param,
+			    o->act == NN_ACT_LEAKY_RELU ? "the slope must be in "
+			    "[0, 1]" : "it takes none: 0");
+		}
+		if (get_f32(r, &o->dropout, "dropout") < 0)
+			return -1;
+		if (!(o->dropout >= 0.0f && o->dropout < 1.0f) ||
+		    (!hidden && o->dropout != 0.0f)) {
+			r->off -= 4;
+			return rd_fail(r, "layer %zu: dropout %g %s", l + 1,
+			    (double)o->dropout, hidden ? "is not in [0, 1)" :
+			    "on the output layer");
+		}
+		if (get_u32(r, &flags, "layer flags") < 0)
+			return -1;
+		if ((flags & ~F_KNOWN) != 0 || (!hidden && flags != 0)) {
+			r->off -= 4;
+			return rd_fail(r, "layer %zu: %s flags 0x%x", l + 1,
+			    hidden ? "unknown" : "output layer with", flags);
+		}
+		o->batchnorm = (flags & F_BATCHNORM) != 0;
+		o->residual = (flags & F_RESIDUAL) != 0;
+		if (o->residual && sizes[l] != nout) {
+			r->off -= 4;
+			return rd_fail(r, "layer %zu: residual, but %zu inputs and "
+			    "%zu outputs", l + 1, sizes[l], nout);
+		}
+		if (!o->batchnorm)
+			continue;
+		if ((uint64_t)rd_left(r) < 8 * (uint64_t)nout)
+			return rd_fail(r, "layer %zu: running statistics run past "
+			    "the end of the section", l + 1);
+		if (m == NULL) {
+			r->off += 8 * nout;
+			continue;
+		}
+		float *rm = m->stats + m->layers[l].s_off, *rv = rm + nout;
+		for (size_t j = 0; j < nout; j++) {
+			if (get_f32(r, &rm[j], "running mean") < 0)
+				return -1;
+			if (!isfinite(rm[j])) {
+				r->off -= 4;
+				return rd_fail(r, "layer %zu: running mean %zu is not "
+				    "finite", l + 1, j + 1);
+			}
+		}
+		for (size_t j = 0; j < nout; j++) {
+			if (get_f32(r, &rv[j], "running variance") < 0)
+				return -1;
+			if (!isfinite(rv[j]) || rv[j] < 0.0f) {
+				r->off -= 4;
+				return rd_fail(r, "layer %zu: running variance %zu is "
+				    "%s", l + 1, j + 1, isfinite(rv[j]) ? "negative" :
+				    "not finite");
+			}
+		}
+	}
+	return get_end(r);
+}
+
 /* Parameters the layers need, or -1 on overflow. */
 static int
-count_params(size_t nl, const size_t *sizes, size_t *P)
+count_params(size_t nl, const size_t *sizes, const nn_layer_opts *lo,
+    size_t *P)
 {
-	size_t t;
+	size_t t, extra;
 
 	*P = 0;
 	for (size_t l = 0; l < nl; l++) {
-		if (nn_mul_size(sizes[l], sizes[l + 1], &t) < 0 ||
-		    t > SIZE_MAX - sizes[l + 1] ||
-		    t + sizes[l + 1] > SIZE_MAX - *P)
+		if (sizes[l + 1] > SIZE_MAX / 3)
 			return -1;
-		*P += t + sizes[l + 1];
+		extra = (lo[l].batchnorm ? 3 : 1) * sizes[l + 1];
+		if (nn_mul_size(sizes[l], sizes[l + 1], &t) < 0 ||
+		    t > SIZE_MAX - extra || t + extra > SIZE_MAX - *P)
+			return -1;
+		*P += t + extra;
 	}
 	return 0;
 }
@@ -831,6 +1136,63 @@ read_wght(rd *r, nn_model *m)
 	return get_end(r);
 }
 
+/* ckpt: the optimizer, its settings, counters, the generator, then the
+ * moment arrays, each a count (P, or 0 when the optimizer keeps none) and
+ * the values.  Attached to m as it is read, so a failure frees it with m. */
+static int
+read_ckpt(rd *r, nn_model *m)
+{
+	nn_ckpt *c = m->ckpt = nn_xcalloc(1, sizeof(*c));
+	float **mv[2] = { &c->m, &c->v };
+	static const char *const what[2] = { "first moment", "second moment" };
+	int has[2];
+
+	if (get_enum(r, "optimizer", look_opt, &c->opt.kind) < 0 ||
+	    get_f32(r, &c->opt.lr, "rate") < 0 ||
+	    get_f32(r, &c->opt.momentum, "momentum") < 0 ||
+	    get_f32(r, &c->opt.beta1, "beta1") < 0 ||
+	    get_f32(r, &c->opt.beta2, "beta2") < 0 ||
+	    get_f32(r, &c->opt.eps, "eps") < 0 ||
+	    get_f32(r, &c->opt.weight_decay, "weight decay") < 0 ||
+	    get_u64(r, &c->t, "step count") < 0 ||
+	    get_u64(r, &c->epoch, "epoch") < 0 ||
+	    get_u64(r, &c->row, "row") < 0)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (get_u64(r, &c->rng.s[i], "generator state") < 0)
+			return -1;
+	moments(c->opt.kind, &has[0], &has[1]);
+	for (int a = 0; a < 2; a++) {
+		uint64_t n;
+		float *v;
+
+		if (get_u64(r, &n, "moment count") < 0)
+			return -1;
+		if (n != (has[a] ? m->nparams : 0)) {
+			r->off -= 8;
+			return rd_fail(r, "%ju %ss, but %s keeps %zu", (uintmax_t)n,
+			    what[a], nn_opt_name(c->opt.kind), has[a] ?
+			    m->nparams : 0);
+		}
+		if (n == 0)
+			continue;
+		if ((uint64_t)rd_left(r) / 4 < n)
+			return rd_fail(r, "the %ss run past the end of the section",
+			    what[a]);
+		v = *mv[a] = nn_xmalloc((size_t)n * sizeof(float));
+		for (size_t i = 0; i < n; i++) {
+			if (get_f32(r, &v[i], what[a]) < 0)
+				return -1;
+			if (!isfinite(v[i]) || (a == 1 && v[i] < 0.0f)) {
+				r->off -= 4;
+				return rd_fail(r, "%s %zu is %s", what[a], i + 1,
+				    isfinite(v[i]) ? "negative" : "not finite");
+			}
+		}
+	}
+	return get_end(r);
+}
+
 /* Where each known section's payload lies. */
 typedef struct sec {
 	size_t off, len;
@@ -909,7 +1271,7 @@ find_sections(const unsigned char *d, size_t n, const char *name,
 	if (dup >= 0)
 		return nn_errf(e, "%s: byte %zu: a second %s section", name,
 		    dup_at, sec_tag[dup]);
-	for (int k = 0; k < S_COUNT; k++)
+	for (int k = 0; k < S_REQUIRED; k++)
 		if (!s[k].seen)
 			return nn_errf(e, "%s: the %s section is missing", name,
 			    sec_tag[k]);
@@ -926,6 +1288,7 @@ parse(const unsigned char *d, size_t n, const char *name, nn_err *e)
 	nn_loss loss;
 	size_t nl = 0, P, *sizes = NULL;
 	nn_act *acts = NULL;
+	nn_layer_opts *lo = NULL;
 	nn_err ce;
 
 	if (n == 0)
@@ -942,11 +1305,19 @@ parse(const unsigned char *d, size_t n, const char *name, nn_err *e)
 
 	if (read_arch(OPEN(S_ARCH), &task, &loss, &nl, &sizes, &acts) < 0)
 		goto fail;
+	/* nl is at most the ARCH section's length / 12 */
+	lo = nn_xcalloc(nl, sizeof(*lo));
+	for (size_t l = 0; l < nl; l++) {
+		lo[l].act = acts[l];
+		lo[l].act_param = nn_act_param_default(acts[l]);
+	}
+	if (s[S_LAYR].seen && read_layr(OPEN(S_LAYR), nl, sizes, lo, NULL) < 0)
+		goto fail;
 	/* Check the weights' size against the architecture before allocating
 	 * anything of the architecture's size. */
 	r = (rd){ d + s[S_WGHT].off, s[S_WGHT].len, 0, s[S_WGHT].off, name,
 	    sec_tag[S_WGHT], e };
-	if (count_params(nl, sizes, &P) < 0 || P > (SIZE_MAX - 8) / 4) {
+	if (count_params(nl, sizes, lo, &P) < 0 || P > (SIZE_MAX - 8) / 4) {
 		nn_errf(e, "%s: the network is too large", name);
 		goto fail;
 	}
@@ -955,7 +1326,7 @@ parse(const unsigned char *d, size_t n, const char *name, nn_err *e)
 		    s[S_WGHT].len, P, 8 + 4 * P);
 		goto fail;
 	}
-	if ((m = nn_model_alloc(nl, sizes, acts, &ce)) == NULL) {
+	if ((m = nn_model_new(nl, sizes, lo, &ce)) == NULL) {
 		nn_errf(e, "%s: %s", name, ce.msg);
 		goto fail;
 	}
@@ -965,6 +1336,10 @@ parse(const unsigned char *d, size_t n, const char *name, nn_err *e)
 	    read_targ(OPEN(S_TARG), m) < 0 || read_labl(OPEN(S_LABL), m) < 0 ||
 	    read_meta(OPEN(S_META), m) < 0 || read_wght(OPEN(S_WGHT), m) < 0)
 		goto fail;
+	if (s[S_LAYR].seen && read_layr(OPEN(S_LAYR), nl, sizes, lo, m) < 0)
+		goto fail;
+	if (s[S_CKPT].seen && read_ckpt(OPEN(S_CKPT), m) < 0)
+		goto fail;
 #undef OPEN
 	if (check_model(m, &ce) < 0) {
 		nn_errf(e, "%s: %s", name, ce.msg);
@@ -972,11 +1347,13 @@ parse(const unsigned char *d, size_t n, const char *name, nn_err *e)
 	}
 	free(sizes);
 	free(acts);
+	free(lo);
 	return m;
 fail:
 	nn_model_free(m);
 	free(sizes);
 	free(acts);
+	free(lo);
 	return NULL;
 }
 

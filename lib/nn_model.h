@@ -28,18 +28,28 @@ typedef enum nn_act {
 	NN_ACT_LEAKY_RELU,
 	NN_ACT_ELU,
 	NN_ACT_SWISH,
+	NN_ACT_GELU,    /* exact: z Phi(z) = z (1 + erf(z / sqrt 2)) / 2 */
 	NN_ACT_SOFTMAX, /* output layer only, row-wise */
 	NN_ACT_COUNT
 } nn_act;
 
 const char *nn_act_name(nn_act a);
 int nn_act_lookup(const char *name, nn_act *out); /* 0, or -1 if unknown */
-/* out = f(in), n values (softmax: `n` must be B*k and k the row width). */
+/* The parameter an activation takes when none is given: leaky-relu's slope
+ * for z < 0, 0.01; 0 for the others, which take none. */
+float nn_act_param_default(nn_act a);
+/* out = f(in), n values (softmax: `n` must be B*k and k the row width).
+ * nn_act_forward uses the default parameter; _p takes it (leaky-relu: the
+ * slope p; ignored by the other activations). */
 void nn_act_forward(nn_act a, float *out, const float *in, size_t B, size_t k);
+void nn_act_forward_p(nn_act a, float p, float *out, const float *in,
+    size_t B, size_t k);
 /* din += dout * f'(in), given in and out = f(in).  Not for softmax (which is
  * only used fused with cross-entropy, see nn_loss). */
 void nn_act_backward(nn_act a, float *din, const float *dout, const float *in,
     const float *out, size_t n);
+void nn_act_backward_p(nn_act a, float p, float *din, const float *dout,
+    const float *in, const float *out, size_t n);
 
 /* ---- tasks, losses, scaling ------------------------------------------- */
 
@@ -69,7 +79,7 @@ double nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
 void nn_loss_backward(nn_loss l, float *dz, const float *out,
     const uint32_t *y, const float *t, size_t B, size_t K);
 
-/* ---- dense layer ----------------------------------------------------------- */
+/* ---- layers: dense, batch normalisation, dropout ----------------------- */
 
 /* out (B, nout) = in (B, nin) . w (nin, nout) + b (nout): one GEMM per batch. */
 void nn_dense_forward(float *out, const float *in, const float *w,
@@ -79,6 +89,38 @@ void nn_dense_forward(float *out, const float *in, const float *w,
 void nn_dense_backward(float *din, float *dw, float *db, const float *dout,
     const float *in, const float *w, size_t B, size_t nin, size_t nout);
 
+/* Batch normalisation of the n columns of z (B, n):
+ *   out = gamma (z - mean) / sqrt(var + NN_BN_EPS) + beta
+ * In training, mean and var are the column's over the B rows (var divided
+ * by B); in inference, the running statistics.  The running statistics move
+ * towards each training batch's by NN_BN_MOMENTUM, with the batch variance
+ * unbiased (times B / (B - 1)); batches of one row leave them alone. */
+#define NN_BN_EPS 1e-5f
+#define NN_BN_MOMENTUM 0.1f
+/* Training: keeps xhat (B, n) (the normalised z), mean (n), var (n) and
+ * rstd (n) = 1 / sqrt(var + eps) for backward.  xhat may be z itself. */
+void nn_bn_forward_train(float *out, float *xhat, float *mean, float *var,
+    float *rstd, const float *z, const float *gamma, const float *beta,
+    size_t B, size_t n);
+/* Inference with running mean rm (n) and variance rv (n); keeps xhat (B, n)
+ * and rstd (n) the same way. */
+void nn_bn_forward_infer(float *out, float *xhat, float *rstd, const float *z,
+    const float *gamma, const float *beta, const float *rm, const float *rv,
+    size_t B, size_t n);
+/* dgamma (n) += column sums of dout xhat, dbeta (n) += column sums of dout;
+ * dz (B, n) written (may be dout itself).  train: through the batch
+ * statistics; otherwise the statistics are constants. */
+void nn_bn_backward(float *dz, float *dgamma, float *dbeta, const float *dout,
+    const float *xhat, const float *gamma, const float *rstd, size_t B,
+    size_t n, int train);
+
+/* Inverted dropout of n values: each is kept with probability 1 - p and then
+ * scaled by 1 / (1 - p), so the expected output is the input and prediction
+ * needs no rescaling.  mask (n) gets 0 or 1 / (1 - p), drawn in order from
+ * r; out = in * mask (out may be in).  Backward is din = dout * mask. */
+void nn_dropout_forward(float *out, float *mask, const float *in, float p,
+    nn_rng *r, size_t n);
+
 /* C (M, N) = alpha * op(A) . op(B) + beta * C, row-major; CBLAS underneath
  * (or the portable kernel with `make BLAS=none`). */
 void nn_gemm(int transa, int transb, size_t M, size_t N, size_t K,
@@ -87,12 +129,38 @@ void nn_gemm(int transa, int transb, size_t M, size_t N, size_t K,
 
 /* ---- the model ------------------------------------------------------------ */
 
+/* A layer: z = in . w + b, then (hidden layers, optionally) batch
+ * normalisation, the activation, dropout and a skip connection:
+ *   u = batchnorm ? BN(z) : z
+ *   h = f(u)
+ *   a = (residual ? in : 0) + (dropout, training only ? drop(h) : h)
+ * The dropout falls on the layer's own contribution, never on the skip
+ * path, so a residual block can pass its input through unchanged. */
 typedef struct nn_dense {
 	size_t nin, nout;
 	nn_act act;
-	size_t w_off;   /* offset of w (nin, nout) in params/grads */
-	size_t b_off;   /* offset of b (nout) */
+	float act_param;  /* leaky-relu: slope for z < 0; 0 for the others */
+	float dropout;    /* probability of dropping an output in training,
+	                     [0, 1); 0 = none.  Hidden layers only */
+	int batchnorm;    /* normalise z over the batch.  Hidden layers only */
+	int residual;     /* add the input to the output; nin == nout.
+	                     Hidden layers only */
+	size_t w_off;     /* offset of w (nin, nout) in params/grads */
+	size_t b_off;     /* offset of b (nout) */
+	size_t g_off;     /* batchnorm: offset of gamma (nout), then beta
+	                     (nout) at g_off + nout; else 0 */
+	size_t s_off;     /* batchnorm: offset of the running mean (nout), then
+	                     the running variance (nout), in m->stats; else 0 */
 } nn_dense;
+
+/* What nn_model_new needs of each layer beyond its size. */
+typedef struct nn_layer_opts {
+	nn_act act;
+	float act_param;  /* leaky-relu's slope in [0, 1]; ignored by the
+	                     other activations (stored as 0) */
+	float dropout;
+	int batchnorm, residual;
+} nn_layer_opts;
 
 typedef struct nn_model {
 	/* architecture */
@@ -102,10 +170,17 @@ typedef struct nn_model {
 	nn_task task;
 	nn_loss loss;
 
-	/* parameters and gradients: one flat buffer each, same layout */
+	/* parameters and gradients: one flat buffer each, same layout: per
+	 * layer w, b, and for batchnorm layers gamma, beta */
 	size_t nparams;         /* P */
 	float *params;          /* (P) */
 	float *grads;           /* (P) */
+
+	/* batch normalisation's running statistics, learned by averaging
+	 * rather than by gradient (nn_bn_update) and used by nn_forward:
+	 * per batchnorm layer, mean (nout) then variance (nout) at s_off */
+	size_t nstats;
+	float *stats;           /* (nstats), NULL when 0 */
 
 	/* input transform fitted on the training data, applied by prediction:
 	 * x'[j] = (x[j] - offset[j]) * factor[j] */
@@ -139,17 +214,37 @@ typedef struct nn_model {
 } nn_model;
 
 /* Allocate a model with nlayers dense layers of sizes[0] -> sizes[1] -> ...
- * -> sizes[nlayers] and activations acts[nlayers]; lays out params/grads
- * (zeroed) and offset/factor (identity), names empty (NULL), task binary,
- * loss bce.  Sizes are checked for overflow.  Returns NULL with a message on
- * error.  Owned by the caller: nn_model_free (frees every member). */
+ * -> sizes[nlayers] and the options lo[nlayers]; lays out params/grads
+ * (zeroed, but gamma 1) and stats (mean 0, variance 1), offset/factor
+ * (identity), names empty (NULL), task binary, loss bce.  Sizes are checked
+ * for overflow; dropout, batchnorm and residual only on hidden layers,
+ * residual only where nin == nout, dropout in [0, 1), a leaky-relu slope in
+ * [0, 1].  Returns NULL with a message on error.  Owned by the caller:
+ * nn_model_free (frees every member). */
+nn_model *nn_model_new(size_t nlayers, const size_t *sizes,
+    const nn_layer_opts *lo, nn_err *e);
+/* The same with activations acts[nlayers] only (default parameters). */
 nn_model *nn_model_alloc(size_t nlayers, const size_t *sizes,
     const nn_act *acts, nn_err *e);
 void nn_model_free(nn_model *m);
 
-/* Weight initialisation: He (normal, sqrt(2/nin)) for the relu family,
- * Xavier/Glorot (normal, sqrt(2/(nin+nout))) otherwise; biases zero. */
-void nn_model_init(nn_model *m, nn_rng *r);
+/* Weight initialisation; biases and beta zero, gamma one, running mean 0
+ * and variance 1:
+ *   auto     he for the relu family (relu, leaky-relu, elu, swish, gelu),
+ *            xavier otherwise, layer by layer
+ *   he       normal, sd sqrt(2 / nin)
+ *   xavier   normal, sd sqrt(2 / (nin + nout))   (Glorot)
+ *   lecun    normal, sd sqrt(1 / nin)
+ *   uniform  uniform in +-sqrt(6 / (nin + nout))  (Glorot) */
+typedef enum nn_init {
+	NN_INIT_AUTO, NN_INIT_HE, NN_INIT_XAVIER, NN_INIT_LECUN,
+	NN_INIT_UNIFORM, NN_INIT_COUNT
+} nn_init;
+
+const char *nn_init_name(nn_init i);
+int nn_init_lookup(const char *name, nn_init *out);
+void nn_model_init_with(nn_model *m, nn_rng *r, nn_init kind);
+void nn_model_init(nn_model *m, nn_rng *r);     /* auto */
 
 /* Apply the stored input transform in place, x (B, D). */
 void nn_model_scale(const nn_model *m, float *x, size_t B);
@@ -159,16 +254,28 @@ typedef struct nn_work nn_work;
 nn_work *nn_work_new(const nn_model *m, size_t maxb);
 void nn_work_free(nn_work *w);
 
-/* Forward B <= maxb rows of scaled input x (B, D).  Returns the output
- * (B, K) after the output activation; borrowed from w, valid until the next
- * call. */
+/* Forward B <= maxb rows of scaled input x (B, D) in inference mode: no
+ * dropout, batch normalisation with the running statistics.  Returns the
+ * output (B, K) after the output activation; borrowed from w, valid until
+ * the next call. */
 const float *nn_forward(const nn_model *m, nn_work *w, const float *x,
     size_t B);
-/* After nn_forward on the same x: add the gradient of the mean loss over the
- * batch to m->grads and return the loss. */
+/* The same in training mode: dropout masks drawn from an nn_rng seeded
+ * with seed (give each batch and shard its own), batch normalisation with
+ * the statistics of these B rows, kept in w for nn_bn_update. */
+const float *nn_forward_train(const nn_model *m, nn_work *w, const float *x,
+    size_t B, uint64_t seed);
+/* After nn_forward or nn_forward_train on the same x: add the gradient of
+ * the mean loss over the batch, as that forward computed it (its masks and
+ * statistics), to m->grads and return the loss. */
 double nn_backward(nn_model *m, nn_work *w, const float *x,
     const uint32_t *y, const float *t, size_t B);
 void nn_zero_grad(nn_model *m);
+/* Move the running statistics of every batchnorm layer towards those of S
+ * shards, in order: w[s] after nn_forward_train of rows[s] rows.  Call once
+ * per training step, on one thread; a no-op without batchnorm. */
+void nn_bn_update(nn_model *m, nn_work *const *w, const size_t *rows,
+    size_t S);
 
 /* ---- optimizers ---------------------------------------------------------- */
 
@@ -339,15 +446,21 @@ double nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
 
 /* Write to fp the forward and backward pass of B rows of scaled x through
  * the dense layers (every z, a, dz, dW, db, the loss) and the weights after
- * one step of the optimizer oc.  The model is not changed. */
+ * one step of the optimizer oc.  The model is not changed.  A model with
+ * batch norm, dropout or skip connections is refused (-1). */
 int nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
     const float *t, size_t B, const nn_optim_cfg *oc, nn_err *e);
 /* Compare backprop's gradient of the mean loss over B rows with central
- * differences, for up to 64 parameters per layer spread evenly; worst
- * (nlayers) gets each layer's largest relative error |a - n| / max(|a| +
- * |n|, 1e-3).  The parameters are restored exactly. */
+ * differences, in training mode with one fixed dropout mask and the batch's
+ * own normalisation statistics, for up to 64 parameters per layer (w, b,
+ * and batch norm's gamma, beta) spread evenly.  Per layer: worst (nlayers)
+ * gets the largest relative error of one parameter, |a - n| / max(|a| +
+ * |n|, 1e-3), and rel (nlayers) the relative error of the layer's gradient
+ * as a vector, ||a - n|| / sqrt(||a||^2 + ||n||^2).  Each n is the central
+ * difference, over steps from 0.03 to 0.0001, closest to a (a relu kink
+ * spoils some steps but rarely all).  The parameters are restored. */
 int nn_gradcheck(nn_model *m, const float *x, const uint32_t *y,
-    const float *t, size_t B, double *worst, nn_err *e);
+    const float *t, size_t B, double *worst, double *rel, nn_err *e);
 
 /* ---- the model file (man/nn-model.5) ------------------------------------- */
 

@@ -37,6 +37,14 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 	char title[96];
 	nn_optim *o;
 
+	/* The listing shows the plain dense step of the lesson; batch norm,
+	 * dropout and skip connections add stages it does not print. */
+	for (size_t l = 0; l < L; l++)
+		if (m->layers[l].batchnorm || m->layers[l].dropout > 0.0f ||
+		    m->layers[l].residual)
+			return nn_errf(e, "--trace shows dense layers only: no "
+			    "--batchnorm, --dropout or --residual");
+
 	for (size_t l = 0; l < L; l++)
 		if (m->layers[l].nout > wide)
 			wide = m->layers[l].nout;
@@ -64,7 +72,7 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 		a[l] = nn_xmalloc(B * D->nout * sizeof(float));
 		nn_dense_forward(z[l], in, m->params + D->w_off, m->params + D->b_off,
 		    B, D->nin, D->nout);
-		nn_act_forward(D->act, a[l], z[l], B, D->nout);
+		nn_act_forward_p(D->act, D->act_param, a[l], z[l], B, D->nout);
 		snprintf(title, sizeof(title), "layer %zu: W", l + 1);
 		put_matrix(fp, title, m->params + D->w_off, D->nin, D->nout);
 		snprintf(title, sizeof(title), "layer %zu: b", l + 1);
@@ -114,7 +122,8 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 			snprintf(title, sizeof(title), "layer %zu: dL/da = dz W^T", l);
 			put_matrix(fp, title, da, B, P->nout);
 			memset(dz, 0, B * P->nout * sizeof(float));
-			nn_act_backward(P->act, dz, da, z[l - 1], a[l - 1], B * P->nout);
+			nn_act_backward_p(P->act, P->act_param, dz, da, z[l - 1],
+			    a[l - 1], B * P->nout);
 		}
 	}
 
@@ -149,49 +158,76 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 /* Central differences in float: h = 1e-2 keeps rounding (eps / h ~ 1e-5)
  * and truncation (h^2 f''' ~ 1e-4) both small against the factor-of-two
  * errors a wrong derivative makes; the smaller steps are for kinks. */
-static const float GC_H[5] = { 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f };
+static const float GC_H[6] = { 3e-2f, 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f };
 #define GC_MAX 64   /* parameters checked per layer: spread evenly */
 
 int
 nn_gradcheck(nn_model *m, const float *x, const uint32_t *y, const float *t,
-    size_t B, double *worst, nn_err *e)
+    size_t B, double *worst, double *rel, nn_err *e)
 {
 	nn_work *w = nn_work_new(m, B);
+	/* training mode with one seed throughout: the same dropout mask and
+	 * batch statistics in every evaluation, so the loss is one smooth
+	 * function of the parameters */
+	const uint64_t seed = 0x6c0ffee;
+	float *keep_b = nn_xmalloc(m->nparams * sizeof(float));
+	nn_rng r;
 	(void)e;
 
-	nn_forward(m, w, x, B);
+	/* Fresh biases are exactly 0, so a row whose inputs to a relu layer
+	 * are all 0 (dead or dropped units) sits exactly on the kink, where
+	 * no difference quotient is the derivative.  Checking at biases moved
+	 * slightly off 0 tests the same code; they are restored after. */
+	memcpy(keep_b, m->params, m->nparams * sizeof(float));
+	nn_rng_seed(&r, seed);
+	for (size_t l = 0; l < m->nlayers; l++)
+		for (size_t j = 0; j < m->layers[l].nout; j++)
+			m->params[m->layers[l].b_off + j] += (float)(0.05 * nn_rng_normal(&r));
+
+	nn_forward_train(m, w, x, B, seed);
 	nn_zero_grad(m);
 	nn_backward(m, w, x, y, t, B);
 	for (size_t l = 0; l < m->nlayers; l++) {
 		const nn_dense *D = &m->layers[l];
-		size_t lo = D->w_off, n = D->nin * D->nout + D->nout;
+		/* every parameter of the layer: w, b, and gamma, beta */
+		size_t end = l + 1 < m->nlayers ? m->layers[l + 1].w_off : m->nparams;
+		size_t lo = D->w_off, n = end - lo;
 		size_t step = n > GC_MAX ? n / GC_MAX : 1;
 		worst[l] = 0.0;
+		double dd = 0.0, ss = 0.0;   /* ||a - n||^2, ||a||^2 + ||n||^2 */
 		for (size_t i = lo; i < lo + n; i += step) {
-			double an = m->grads[i], best = INFINITY;
+			double an = m->grads[i], best = INFINITY, bnum = 0.0;
 			float keep = m->params[i];
 			/* A relu kink between w - h and w + h spoils one step
-			 * size but rarely all five; the smallest error is the
-			 * one the kink did not touch. */
-			for (int k = 0; k < 5; k++) {
+			 * size but rarely all of them; the difference quotient
+			 * closest to backprop's is the one the kink did not
+			 * touch. */
+			for (int k = 0; k < 6; k++) {
 				float h = GC_H[k];
 				m->params[i] = keep + h;
-				const float *o = nn_forward(m, w, x, B);
+				const float *o = nn_forward_train(m, w, x, B, seed);
 				double lp = nn_loss_forward(m->loss, o, y, t, B, m->nout);
 				m->params[i] = keep - h;
-				o = nn_forward(m, w, x, B);
+				o = nn_forward_train(m, w, x, B, seed);
 				double lm = nn_loss_forward(m->loss, o, y, t, B, m->nout);
 				m->params[i] = keep;
 				double num = (lp - lm) / (2.0 * h);
 				double s = fabs(num) + fabs(an);
 				double r = fabs(num - an) / (s > 1e-3 ? s : 1e-3);
-				if (r < best)
+				if (r < best) {
 					best = r;
+					bnum = num;
+				}
 			}
 			if (best > worst[l])
 				worst[l] = best;
+			dd += (an - bnum) * (an - bnum);
+			ss += an * an + bnum * bnum;
 		}
+		rel[l] = ss > 0.0 ? sqrt(dd / ss) : 0.0;
 	}
+	memcpy(m->params, keep_b, m->nparams * sizeof(float));
+	free(keep_b);
 	nn_work_free(w);
 	return 0;
 }

@@ -159,7 +159,7 @@ shard_bounds(size_t B, size_t S, size_t s, size_t *lo, size_t *hi)
 
 /* A seed for shard s's dropout masks: unique per epoch, batch and shard,
  * independent of the thread count. */
-static uint64_t __attribute__((unused))
+static uint64_t
 shard_seed(const trainer *tr, size_t s)
 {
 	uint64_t z = tr->seed ^ 0x9e3779b97f4a7c15ULL * (tr->epoch + 1);
@@ -190,7 +190,8 @@ run_shard(trainer *tr, size_t s)
 			tr->ts[s][i] = tr->t[r];
 	}
 	memset(tr->grads[s], 0, tr->P * sizeof(float));
-	const float *out = nn_forward(m, tr->work[s], tr->xs[s], rows);
+	const float *out = nn_forward_train(m, tr->work[s], tr->xs[s], rows,
+	    shard_seed(tr, s));
 	if (classify) {
 		for (size_t i = 0; i < rows; i++) {
 			const float *o = out + i * K;
@@ -401,6 +402,17 @@ run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer)
 	tr->do_update = isfinite(l) && !bad;
 	if (tr->do_update)
 		nn_optim_begin(tr->opt);
+	/* batch norm's running statistics: once per step, shard by shard in
+	 * order, on this thread while the workers wait */
+	if (tr->do_update && tr->m->nstats > 0) {
+		size_t rows[MAX_SHARDS];
+		for (size_t s = 0; s < tr->S; s++) {
+			size_t a, b;
+			shard_bounds(tr->B, tr->S, s, &a, &b);
+			rows[s] = b - a;
+		}
+		nn_bn_update(tr->m, tr->work, rows, tr->S);
+	}
 	sync_threads(tr);
 	batch_part(tr, 0, 3);
 	sync_threads(tr);
@@ -412,7 +424,9 @@ run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer)
 		*bad_layer = m->nlayers;
 		for (size_t ly = m->nlayers; bad && ly-- > 0;) {
 			const nn_dense *L = &m->layers[ly];
-			size_t end = L->b_off + L->nout, i;
+			/* every parameter of the layer: w, b, gamma, beta */
+			size_t end = ly + 1 < m->nlayers ? m->layers[ly + 1].w_off :
+			    m->nparams, i;
 			for (i = L->w_off; i < end && isfinite(m->grads[i]); i++)
 				;
 			if (i < end) {

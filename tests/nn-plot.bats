@@ -228,7 +228,7 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 @test "nn-plot: gradients without layer columns"    { row 1 'nolayer.csv: the log has no per-layer columns' nn-plot gradients "$D/nolayer.csv" -o out.png; nofile; }
 @test "nn-plot: updates without layer columns"      { row 1 'nolayer.csv: the log has no per-layer columns' nn-plot updates "$D/nolayer.csv" -o out.png; nofile; }
 @test "nn-plot: gradients of two logs"              { run --separate-stderr nn-plot gradients "$D/sgd.csv" "$D/adam.csv" -o out.png; [ "$status" -eq 2 ]; nofile; }
-@test "nn-plot: unknown activation"                 { row 2 'unknown activation "gelu" \(linear, sigmoid' nn-plot activations gelu -o out.png; nofile; }
+@test "nn-plot: unknown activation"                 { row 2 'unknown activation "mish" \(linear, sigmoid' nn-plot activations mish -o out.png; nofile; }
 @test "nn-plot: softmax has no curve"               { row 2 'softmax is not element-wise' nn-plot activations relu softmax -o out.png; nofile; }
 @test "nn-plot: confusion, no predicted column"     { row 1 'nopred.csv: no column "predicted"' nn-plot confusion "$D/nopred.csv" -o out.png; nofile; }
 @test "nn-plot: confusion, empty label"             { row 1 'blank.csv:3:1: empty true label' nn-plot confusion "$D/blank.csv" -o out.png; nofile; }

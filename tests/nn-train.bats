@@ -179,3 +179,74 @@ accuracy() { nn-eval --format json | tr -d ' \n' | sed -n 's/.*"accuracy":\([-0-
 	! cmp -s t1.nn t2.nn
 	cmp <(nn-model weights t1.nn) <(nn-model weights t2.nn)
 }
+
+# layer options: activations, initialisation, dropout, batch normalisation, skip connections
+@test "nn-train: -a gelu trains"                   { row 0 '' nn-train -q -a gelu -o m.nn "$D/moons.csv"; [ -s m.nn ]; }
+@test "nn-train: --gradcheck passes for gelu"      { row 0 'layer 2 .* gelu .* ok' nn-train --gradcheck -l 8,4 -a gelu "$D/moons.csv"; }
+@test "nn-train: --leaky-slope changes leaky-relu" { nn-train -q -a leaky-relu -o a.nn "$D/moons.csv"; nn-train -q -a leaky-relu --leaky-slope 0.01 -o b.nn "$D/moons.csv"; nn-train -q -a leaky-relu --leaky-slope 0.3 -o c.nn "$D/moons.csv"; cmp <(nn-predict --proba -m a.nn "$D/moons.csv") <(nn-predict --proba -m b.nn "$D/moons.csv"); ! cmp -s <(nn-predict --proba -m a.nn "$D/moons.csv") <(nn-predict --proba -m c.nn "$D/moons.csv"); }
+@test "nn-train: --leaky-slope 1.5"                { row 2 'leaky-slope: expected a number in \[0, 1\]' nn-train --leaky-slope 1.5 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --leaky-slope -0.1"               { row 2 'leaky-slope' nn-train --leaky-slope -0.1 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init he, xavier, lecun, uniform, auto" { for k in he xavier lecun uniform auto; do nn-train -q -e 1 --init $k -o $k.nn "$D/moons.csv" || return 1; done; ! cmp -s <(nn-predict --proba -m he.nn "$D/moons.csv") <(nn-predict --proba -m uniform.nn "$D/moons.csv"); nn-train -q -e 1 -o default.nn "$D/moons.csv"; cmp <(nn-predict --proba -m default.nn "$D/moons.csv") <(nn-predict --proba -m auto.nn "$D/moons.csv"); }
+@test "nn-train: --init zero is refused (symmetry)" { row 2 'init zero: every unit of a layer would compute the same output and receive the same gradient' nn-train --init zero -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init unknown"                   { row 2 'init: expected auto, he, xavier, lecun or uniform, got "normal"' nn-train --init normal -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --dropout 0.2 trains"             { row 0 '' nn-train -q --dropout 0.2 -o m.nn "$D/moons.csv"; [ -s m.nn ]; }
+@test "nn-train: --dropout 1"                      { row 2 'dropout: 1 would drop every unit' nn-train --dropout 1 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --dropout -0.1"                   { row 2 'dropout: expected a number in \[0, 1\], got "-0.1"' nn-train --dropout -0.1 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --dropout nan"                    { row 2 'dropout: expected a number' nn-train --dropout nan -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --dropout without hidden layers"  { row 2 "dropout acts on hidden layers, and -l '' makes none" nn-train -l '' --dropout 0.5 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --batchnorm without hidden layers" { row 2 'batchnorm acts on hidden layers' nn-train -l '' --batchnorm -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --residual on equal widths"       { row 0 '' nn-train -q -l 8,8,8 --residual -o m.nn "$D/moons.csv"; [ -s m.nn ]; }
+@test "nn-train: --residual with no width kept"    { row 2 'residual: no hidden layer keeps its width \(2 -> 16 -> 8\)' nn-train --residual -l 16,8 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: a plain model has no LAYR section, one with options has" { nn-train -q -e 2 -o a.nn "$D/moons.csv"; nn-train -q -e 2 --batchnorm -o b.nn "$D/moons.csv"; ! grep -q LAYR a.nn; grep -q LAYR b.nn; }
+@test "nn-train: --batchnorm --dropout predicts deterministically, >= 0.95 on moons" {
+	nn-gen moons -n 1000 --seed 4 | nn-split -t 0.3 --seed 4 - tr.csv te.csv
+	nn-train -q -l 32,32 --batchnorm --dropout 0.2 --optimizer adam -r 0.01 -e 60 -o m.nn tr.csv
+	nn-predict --proba -m m.nn te.csv >p1
+	nn-predict --proba -m m.nn te.csv >p2
+	cmp p1 p2
+	a=$(nn-predict -m m.nn te.csv | accuracy)
+	echo "accuracy $a"
+	awk -v a="$a" 'BEGIN { exit !(a >= 0.95) }'
+}
+@test "nn-train: --batchnorm --dropout --residual: same model for --threads 1 and 3" {
+	nn-gen moons -n 3000 --seed 2 >w.csv
+	for t in 1 3; do nn-train -q -l 32,32 -b 256 -e 3 --batchnorm --dropout 0.3 --residual --threads $t -o t$t.nn w.csv || return 1; done
+	cmp <(nn-predict --proba -m t1.nn w.csv) <(nn-predict --proba -m t3.nn w.csv)
+}
+@test "nn-train: --resume with --batchnorm --dropout continues exactly" {
+	nn-train -q -l 16,16 -b 50 -e 4 --optimizer adam --batchnorm --dropout 0.3 --residual -o a.nn "$D/moons.csv"
+	nn-train -q -l 16,16 -b 50 -e 2 --optimizer adam --batchnorm --dropout 0.3 --residual -o b.nn "$D/moons.csv"
+	nn-train -q -b 50 -e 2 --resume b.nn -o b.nn "$D/moons.csv"
+	cmp <(nn-predict --proba -m a.nn "$D/moons.csv") <(nn-predict --proba -m b.nn "$D/moons.csv")
+}
+@test "nn-train: --gradcheck with gelu, dropout (fixed mask) and batch norm" {
+	row 0 'layer 3 .* ok' nn-train --gradcheck -l 8,4 -a gelu "$D/moons.csv"
+	row 0 'layer 3 .* ok' nn-train --gradcheck -l 8,4 --dropout 0.3 "$D/moons.csv"
+	row 0 'layer 3 .* ok' nn-train --gradcheck -l 8,4 --batchnorm -a tanh "$D/moons.csv"
+	row 0 'layer 3 .* ok' nn-train --gradcheck -l 8,8 --batchnorm --dropout 0.2 --residual -a tanh "$D/moons.csv"
+}
+@test "nn-train: --trace refuses batch norm"       { row 1 'dense layers only' nn-train --trace --batchnorm -l 4 "$D/moons.csv"; }
+@test "nn-train: --patience keeps batch norm's statistics of the best epoch" {
+	nn-split -t 0.5 --seed 2 "$D/moons.csv" tr.csv va.csv
+	row 0 'saved the best epoch' nn-train -l 32,32 --batchnorm -e 80 -r 0.3 --val va.csv --patience 10 --log t.log -o m.nn tr.csv
+	close_to "$(logloss m.nn va.csv)" "$(logmin t.log)"
+}
+@test "nn-train: resume equivalence (nn-model weights identical)" {
+	nn-train -q -l 16,8 --optimizer adam --batchnorm --dropout 0.1 -e 6 -s 3 -o full.nn "$D/moons.csv"
+	nn-train -q -l 16,8 --optimizer adam --batchnorm --dropout 0.1 -e 2 -s 3 -o part.nn "$D/moons.csv"
+	nn-train -q --resume part.nn -e 4 -o res.nn "$D/moons.csv"
+	cmp <(nn-model weights full.nn) <(nn-model weights res.nn)
+}
+@test "nn-train: resume after kill -INT continues where it stopped" {
+	nn-gen moons -n 20000 --seed 4 >big.csv
+	nn-train -q -l 16,16 -e 1000000 -s 5 -o m.nn big.csv 2>err & p=$!
+	sleep 1; kill -INT $p; wait $p || rc=$?
+	[ "$rc" -eq 130 ]
+	e=$(sed -n 's/.*stopped at epoch \([0-9]*\), row .*/\1/p' err)
+	[ -n "$e" ]
+	# finish the interrupted epoch e and one more; then compare with e + 1
+	# epochs in one go
+	nn-train -q --resume m.nn -e 2 -o res.nn big.csv
+	nn-train -q -l 16,16 -e $((e + 1)) -s 5 -o full.nn big.csv
+	cmp <(nn-model weights full.nn) <(nn-model weights res.nn)
+}

@@ -1,7 +1,11 @@
 /*
  * test_grad.c - finite-difference checks of every gradient backprop uses:
- * each activation's derivative, each loss fused with its output
- * activation, the dense layer (w, b and input), and whole networks.
+ * each activation's derivative (leaky-relu also with another slope), each
+ * loss fused with its output activation, the dense layer (w, b and input),
+ * and whole networks, also with dropout (training mode, the masks fixed by
+ * one seed for every evaluation), batch normalisation (training and
+ * inference mode: gamma, beta, and the weights below it, whose gradient
+ * passes through the normalised inputs) and skip connections.
  *
  * Central differences in float carry an error of about h^2 f''' plus
  * eps/h rounding; with h = 1e-2 on O(1) values that is ~1e-4 relative, so
@@ -68,6 +72,43 @@ check_activations(nn_rng *r)
 		}
 		tap_ok(worst < TOL, "activation %s: derivative vs central difference "
 		    "(worst rel. error %.2g)", nn_act_name((nn_act)k), worst);
+	}
+}
+
+/* Leaky-relu with slopes other than the default, through the _p calls. */
+static void
+check_leaky_slopes(nn_rng *r)
+{
+	enum { N = 64 };
+	static const float slopes[] = { 0.0f, 0.3f, 1.0f };
+	float z[N], a[N], dz[N], ones[N], ap[N], am[N], zp[N], zm[N];
+
+	for (int i = 0; i < N; i++)
+		ones[i] = 1.0f;
+	for (size_t k = 0; k < sizeof(slopes) / sizeof(slopes[0]); k++) {
+		const float p = slopes[k];
+		double worst = 0.0;
+		int neg_ok = 1;
+		fill(r, z, N);
+		nn_act_forward_p(NN_ACT_LEAKY_RELU, p, a, z, 1, N);
+		memset(dz, 0, sizeof(dz));
+		nn_act_backward_p(NN_ACT_LEAKY_RELU, p, dz, ones, z, a, N);
+		for (int i = 0; i < N; i++) {
+			zp[i] = z[i] + H;
+			zm[i] = z[i] - H;
+			if (z[i] < 0 && a[i] != p * z[i])
+				neg_ok = 0;
+		}
+		nn_act_forward_p(NN_ACT_LEAKY_RELU, p, ap, zp, 1, N);
+		nn_act_forward_p(NN_ACT_LEAKY_RELU, p, am, zm, 1, N);
+		for (int i = 0; i < N; i++) {
+			double e = relerr(dz[i], ((double)ap[i] - am[i]) / (2.0 * H));
+			if (e > worst)
+				worst = e;
+		}
+		tap_ok(worst < TOL && neg_ok, "leaky-relu slope %g: f(z) = %g z "
+		    "below 0, derivative vs central difference (worst %.2g)",
+		    (double)p, (double)p, worst);
 	}
 }
 
@@ -229,6 +270,126 @@ check_network(nn_rng *r, nn_act hidden, nn_task task)
 	nn_model_free(m);
 }
 
+/* The batch loss of a network in either mode; train uses one seed for
+ * every call, so every evaluation sees the same dropout masks. */
+static double
+net_loss(const nn_model *m, nn_work *w, const float *x, const uint32_t *y,
+    const float *t, size_t B, int train)
+{
+	const float *o = train ? nn_forward_train(m, w, x, B, 777) :
+	    nn_forward(m, w, x, B);
+	return nn_loss_forward(m->loss, o, y, t, B, m->nout);
+}
+
+/* A network with layer options: every parameter (gamma and beta too)
+ * against central differences.  The best of two step sizes counts, so a
+ * kink of leaky-relu between p - h and p + h does not (a wrong derivative
+ * is wrong at both). */
+static void
+check_network_opts(nn_rng *r, const char *what, size_t nl,
+    const size_t *sizes, const nn_layer_opts *lo, nn_task task, int train)
+{
+	enum { B = 6, MAXD = 8 };
+	static const float hs[2] = { 1e-2f, 1e-3f };
+	const size_t D = sizes[0], K = sizes[nl];
+	nn_err e;
+	nn_model *m = nn_model_new(nl, sizes, lo, &e);
+	float x[B * MAXD], t[B * MAXD];
+	uint32_t y[B];
+	double worst = 0.0;
+
+	if (m == NULL) {
+		tap_ok(0, "%s: %s", what, e.msg);
+		return;
+	}
+	m->task = task;
+	m->loss = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
+	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
+	nn_model_init(m, r);
+	for (size_t i = 0; i < m->nparams; i++)   /* nonzero biases, beta */
+		m->params[i] += (float)(0.1 * nn_rng_normal(r));
+	for (size_t l = 0; l < nl; l++)           /* running statistics */
+		for (size_t j = 0; m->layers[l].batchnorm && j < sizes[l + 1]; j++) {
+			m->stats[m->layers[l].s_off + j] =
+			    (float)(nn_rng_uniform(r) - 0.5);
+			m->stats[m->layers[l].s_off + sizes[l + 1] + j] =
+			    (float)(0.5 + 1.5 * nn_rng_uniform(r));
+		}
+	fill(r, x, B * D);
+	fill(r, t, B * K);
+	for (int i = 0; i < B; i++)
+		y[i] = (uint32_t)nn_rng_below(r, K > 1 ? K : 2);
+	nn_work *w = nn_work_new(m, B);
+	net_loss(m, w, x, y, t, B, train);
+	nn_zero_grad(m);
+	nn_backward(m, w, x, y, t, B);
+	for (size_t i = 0; i < m->nparams; i++) {
+		float keep = m->params[i];
+		double best = INFINITY;
+		for (int k = 0; k < 2; k++) {
+			m->params[i] = keep + hs[k];
+			double lp = net_loss(m, w, x, y, t, B, train);
+			m->params[i] = keep - hs[k];
+			double lm = net_loss(m, w, x, y, t, B, train);
+			double er = relerr(m->grads[i], (lp - lm) / (2.0 * hs[k]));
+			if (er < best)
+				best = er;
+		}
+		m->params[i] = keep;
+		if (best > worst)
+			worst = best;
+	}
+	tap_ok(worst < TOL, "network %s, %s, %s mode: all %zu parameter "
+	    "gradients vs central difference (worst %.2g)", what,
+	    nn_task_name(task), train ? "training" : "inference", m->nparams,
+	    worst);
+	nn_work_free(w);
+	nn_model_free(m);
+}
+
+static void
+check_networks_with_options(nn_rng *r)
+{
+	const size_t s3[] = { 3, 5, 4, 1 }, s3k[] = { 3, 5, 4, 3 };
+	const size_t sres[] = { 3, 4, 4, 4, 1 };
+	const nn_layer_opts lin = { .act = NN_ACT_LINEAR };
+	const nn_layer_opts sig = { .act = NN_ACT_SIGMOID };
+	const nn_layer_opts smx = { .act = NN_ACT_SOFTMAX };
+	const nn_layer_opts leaky = { .act = NN_ACT_LEAKY_RELU, .act_param = 0.3f };
+	const nn_layer_opts drop = { .act = NN_ACT_TANH, .dropout = 0.4f };
+	const nn_layer_opts bn = { .act = NN_ACT_TANH, .batchnorm = 1 };
+	const nn_layer_opts bng = { .act = NN_ACT_GELU, .batchnorm = 1 };
+	const nn_layer_opts res = { .act = NN_ACT_TANH, .residual = 1 };
+	const nn_layer_opts tnh = { .act = NN_ACT_TANH };
+	const nn_layer_opts all = { .act = NN_ACT_GELU, .batchnorm = 1,
+		.dropout = 0.3f, .residual = 1 };
+	const nn_layer_opts allnr = { .act = NN_ACT_SWISH, .batchnorm = 1,
+		.dropout = 0.3f };
+
+	nn_layer_opts a[] = { leaky, leaky, sig };
+	check_network_opts(r, "3-5-4-1 leaky-relu slope 0.3", 3, s3, a,
+	    NN_TASK_BINARY, 0);
+	nn_layer_opts b[] = { drop, drop, lin };
+	check_network_opts(r, "3-5-4-1 tanh, dropout 0.4", 3, s3, b,
+	    NN_TASK_REGRESSION, 1);
+	check_network_opts(r, "3-5-4-1 tanh, dropout 0.4", 3, s3, b,
+	    NN_TASK_REGRESSION, 0);
+	nn_layer_opts c[] = { bn, bng, sig };
+	check_network_opts(r, "3-5-4-1 batchnorm tanh, gelu", 3, s3, c,
+	    NN_TASK_BINARY, 1);
+	check_network_opts(r, "3-5-4-1 batchnorm tanh, gelu", 3, s3, c,
+	    NN_TASK_BINARY, 0);
+	nn_layer_opts d[] = { tnh, res, res, lin };
+	check_network_opts(r, "3-4-4-4-1 tanh, residual 4-4 twice", 4, sres, d,
+	    NN_TASK_REGRESSION, 0);
+	nn_layer_opts f[] = { allnr, all, all, sig };
+	check_network_opts(r, "3-4-4-4-1 batchnorm + dropout + residual "
+	    "(gelu, swish)", 4, sres, f, NN_TASK_BINARY, 1);
+	nn_layer_opts g[] = { allnr, allnr, smx };
+	check_network_opts(r, "3-5-4-3 batchnorm + dropout (swish)", 3, s3k, g,
+	    NN_TASK_MULTICLASS, 1);
+}
+
 int
 main(void)
 {
@@ -236,11 +397,14 @@ main(void)
 
 	nn_rng_seed(&r, 42);
 	check_activations(&r);
+	check_leaky_slopes(&r);
 	check_losses(&r);
 	check_dense(&r);
 	check_network(&r, NN_ACT_TANH, NN_TASK_MULTICLASS);
 	check_network(&r, NN_ACT_SIGMOID, NN_TASK_BINARY);
 	check_network(&r, NN_ACT_ELU, NN_TASK_REGRESSION);
 	check_network(&r, NN_ACT_SWISH, NN_TASK_MULTICLASS);
+	check_network(&r, NN_ACT_GELU, NN_TASK_BINARY);
+	check_networks_with_options(&r);
 	return tap_done();
 }

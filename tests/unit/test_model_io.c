@@ -8,7 +8,10 @@
  * library's output must equal it byte for byte, and the bad files below are
  * made by changing one field of a valid description and encoding it again
  * with a correct checksum, so each reaches the check it is aimed at instead
- * of stopping at the CRC.
+ * of stopping at the CRC.  The optional sections (LAYR: per-layer options
+ * and batch-normalisation statistics; ckpt: the training state) are
+ * encoded the same way, for models that use every feature and for every
+ * optimizer.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -155,6 +158,18 @@ typedef struct spec {
 	uint64_t np;            /* parameter count written */
 	size_t nw;              /* values written */
 	const float *w;
+	/* LAYR */
+	uint32_t nlayr;
+	float aparam[MAXL], drop[MAXL];
+	uint32_t flags[MAXL];
+	const float *stats[MAXL];       /* (2 lout) for batchnorm layers */
+	/* ckpt */
+	const char *opt;
+	float oset[6];          /* rate, momentum, beta1, beta2, eps, decay */
+	uint64_t t, epoch, row, rng[4];
+	uint64_t nm, nv;        /* moment counts written */
+	size_t wm, wv;          /* values written */
+	const float *mm, *vv;
 	/* section order and extras */
 	const char *order[12];  /* tags; NULL ends; default order if order[0] NULL */
 } spec;
@@ -208,6 +223,30 @@ enc_payload(const spec *s, const char *tag, bytes *b)
 		b_u64(b, s->np);
 		for (size_t i = 0; i < s->nw; i++)
 			b_f32(b, s->w[i]);
+	} else if (strcmp(tag, "LAYR") == 0) {
+		b_u32(b, s->nlayr);
+		for (uint32_t l = 0; l < s->nl && l < MAXL; l++) {
+			b_f32(b, s->aparam[l]);
+			b_f32(b, s->drop[l]);
+			b_u32(b, s->flags[l]);
+			for (uint32_t j = 0; s->stats[l] && j < 2 * s->lout[l]; j++)
+				b_f32(b, s->stats[l][j]);
+		}
+	} else if (strcmp(tag, "ckpt") == 0) {
+		b_str(b, s->opt);
+		for (int i = 0; i < 6; i++)
+			b_f32(b, s->oset[i]);
+		b_u64(b, s->t);
+		b_u64(b, s->epoch);
+		b_u64(b, s->row);
+		for (int i = 0; i < 4; i++)
+			b_u64(b, s->rng[i]);
+		b_u64(b, s->nm);
+		for (size_t i = 0; i < s->wm; i++)
+			b_f32(b, s->mm[i]);
+		b_u64(b, s->nv);
+		for (size_t i = 0; i < s->wv; i++)
+			b_f32(b, s->vv[i]);
 	} else {
 		b_str(b, "payload of an extra section");
 	}
@@ -274,6 +313,48 @@ spec_of(const nn_model *m)
 	s.floss = m->final_loss;
 	s.np = s.nw = m->nparams;
 	s.w = m->params;
+
+	/* LAYR when a layer has more than a size and an activation (a
+	 * leaky-relu slope other than 0.01, dropout, batchnorm, residual) */
+	int layr = 0, n = 0;
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		s.aparam[l] = L->act_param;
+		s.drop[l] = L->dropout;
+		s.flags[l] = (L->batchnorm ? 1u : 0) | (L->residual ? 2u : 0);
+		s.stats[l] = L->batchnorm ? m->stats + L->s_off : NULL;
+		layr |= s.flags[l] != 0 || L->dropout != 0.0f ||
+		    L->act_param != (L->act == NN_ACT_LEAKY_RELU ? 0.01f : 0.0f);
+	}
+	s.nlayr = (uint32_t)m->nlayers;
+	if (m->ckpt != NULL) {
+		const nn_ckpt *c = m->ckpt;
+		s.opt = nn_opt_name(c->opt.kind);
+		s.oset[0] = c->opt.lr;
+		s.oset[1] = c->opt.momentum;
+		s.oset[2] = c->opt.beta1;
+		s.oset[3] = c->opt.beta2;
+		s.oset[4] = c->opt.eps;
+		s.oset[5] = c->opt.weight_decay;
+		s.t = c->t;
+		s.epoch = c->epoch;
+		s.row = c->row;
+		memcpy(s.rng, c->rng.s, sizeof(s.rng));
+		s.nm = s.wm = c->m ? m->nparams : 0;
+		s.nv = s.wv = c->v ? m->nparams : 0;
+		s.mm = c->m;
+		s.vv = c->v;
+	}
+	if (layr || m->ckpt != NULL) {
+		s.order[n++] = "ARCH";
+		if (layr)
+			s.order[n++] = "LAYR";
+		for (int i = 1; std_order[i] != NULL; i++)
+			s.order[n++] = std_order[i];
+		if (m->ckpt != NULL)
+			s.order[n++] = "ckpt";
+		s.order[n] = NULL;
+	}
 	return s;
 }
 
@@ -344,6 +425,95 @@ make_model(nn_task task, uint64_t seed)
 	return m;
 }
 
+/* A model using every layer option: 2 -> 4 leaky-relu (slope 0.2),
+ * batchnorm, dropout 0.25 -> 4 gelu, batchnorm, residual, dropout 0.1 -> 4
+ * tanh, residual -> K; running statistics set; a checkpoint of optimizer
+ * opt (opt < 0: none). */
+static nn_model *
+make_full(nn_task task, uint64_t seed, int opt)
+{
+	size_t K = task == NN_TASK_MULTICLASS ? 3 : 1;
+	size_t sizes[5] = { 2, 4, 4, 4, K };
+	nn_layer_opts lo[4] = {
+		{ .act = NN_ACT_LEAKY_RELU, .act_param = 0.2f, .batchnorm = 1,
+		  .dropout = 0.25f },
+		{ .act = NN_ACT_GELU, .batchnorm = 1, .residual = 1,
+		  .dropout = 0.1f },
+		{ .act = NN_ACT_TANH, .residual = 1 },
+		{ .act = task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
+		  task == NN_TASK_BINARY ? NN_ACT_SIGMOID : NN_ACT_LINEAR },
+	};
+	nn_model *plain = make_model(task, seed), *m;
+	nn_err e;
+	nn_rng r;
+
+	if ((m = nn_model_new(4, sizes, lo, &e)) == NULL) {
+		printf("Bail out! nn_model_new: %s\n", e.msg);
+		exit(1);
+	}
+	/* names and metadata from the plain model */
+	free(m->offset);
+	free(m->factor);
+	m->offset = plain->offset;
+	m->factor = plain->factor;
+	m->feat_names = plain->feat_names;
+	m->target_name = plain->target_name;
+	m->labels = plain->labels;
+	m->cmdline = plain->cmdline;
+	plain->offset = plain->factor = NULL;
+	plain->feat_names = plain->labels = NULL;
+	plain->target_name = plain->cmdline = NULL;
+	m->nlabels = plain->nlabels;
+	plain->nlabels = 0;
+	m->task = task;
+	m->loss = plain->loss;
+	m->scale = plain->scale;
+	m->target_col = plain->target_col;
+	m->ncols = plain->ncols;
+	m->seed = plain->seed;
+	m->data_crc = plain->data_crc;
+	m->data_rows = plain->data_rows;
+	m->epochs = plain->epochs;
+	m->batch = plain->batch;
+	m->lr = plain->lr;
+	m->final_loss = plain->final_loss;
+	nn_model_free(plain);
+
+	nn_rng_seed(&r, seed);
+	for (size_t i = 0; i < m->nparams; i++)
+		m->params[i] = (float)nn_rng_normal(&r);
+	for (size_t i = 0; i < m->nstats; i++)
+		m->stats[i] = (float)nn_rng_normal(&r);
+	for (size_t l = 0; l < 2; l++)   /* variances: >= 0, one exactly 0 */
+		for (size_t j = 0; j < 4; j++)
+			m->stats[m->layers[l].s_off + 4 + j] =
+			    l == 0 && j == 2 ? 0.0f : (float)nn_rng_uniform(&r) * 3;
+	if (opt >= 0) {
+		nn_ckpt *c = m->ckpt = nn_xcalloc(1, sizeof(*c));
+		nn_optim_defaults(&c->opt, (nn_opt)opt, 0.0123f);
+		c->opt.weight_decay = 0.5f;
+		c->t = 0x0123456789abcdefULL;
+		c->epoch = 7;
+		c->row = 33;
+		nn_rng_seed(&c->rng, seed + 1);
+		nn_optim *o = nn_optim_new(&c->opt, m->nparams);
+		if (o->m) {
+			c->m = o->m;
+			o->m = NULL;
+			for (size_t i = 0; i < m->nparams; i++)
+				c->m[i] = (float)nn_rng_normal(&r);
+		}
+		if (o->v) {
+			c->v = o->v;
+			o->v = NULL;
+			for (size_t i = 0; i < m->nparams; i++)
+				c->v[i] = (float)nn_rng_uniform(&r);
+		}
+		nn_optim_free(o);
+	}
+	return m;
+}
+
 static int
 same_str(const char *a, const char *b)
 {
@@ -361,8 +531,32 @@ diff_models(const nn_model *a, const nn_model *b)
 		    a->layers[l].nout != b->layers[l].nout ||
 		    a->layers[l].act != b->layers[l].act ||
 		    a->layers[l].w_off != b->layers[l].w_off ||
-		    a->layers[l].b_off != b->layers[l].b_off)
+		    a->layers[l].b_off != b->layers[l].b_off ||
+		    memcmp(&a->layers[l].act_param, &b->layers[l].act_param, 4) ||
+		    memcmp(&a->layers[l].dropout, &b->layers[l].dropout, 4) ||
+		    a->layers[l].batchnorm != b->layers[l].batchnorm ||
+		    a->layers[l].residual != b->layers[l].residual ||
+		    a->layers[l].g_off != b->layers[l].g_off ||
+		    a->layers[l].s_off != b->layers[l].s_off)
 			return "layers";
+	if (a->nstats != b->nstats || (a->nstats && memcmp(a->stats, b->stats,
+	    a->nstats * sizeof(float)) != 0))
+		return "running statistics";
+	if ((a->ckpt == NULL) != (b->ckpt == NULL))
+		return "checkpoint presence";
+	if (a->ckpt != NULL) {
+		const nn_ckpt *x = a->ckpt, *y = b->ckpt;
+		if (memcmp(&x->opt, &y->opt, sizeof(x->opt)) != 0 || x->t != y->t ||
+		    x->epoch != y->epoch || x->row != y->row ||
+		    memcmp(x->rng.s, y->rng.s, sizeof(x->rng.s)) != 0)
+			return "checkpoint settings";
+		if ((x->m == NULL) != (y->m == NULL) || (x->m && memcmp(x->m,
+		    y->m, a->nparams * sizeof(float)) != 0))
+			return "checkpoint first moments";
+		if ((x->v == NULL) != (y->v == NULL) || (x->v && memcmp(x->v,
+		    y->v, a->nparams * sizeof(float)) != 0))
+			return "checkpoint second moments";
+	}
 	if (a->task != b->task || a->loss != b->loss || a->scale != b->scale)
 		return "task/loss/scale";
 	if (a->nparams != b->nparams ||
@@ -578,9 +772,8 @@ test_round_trip(const char *dir)
 }
 
 static void
-test_truncation_and_flips(void)
+test_truncation_and_flips(nn_model *m)
 {
-	nn_model *m = make_model(NN_TASK_MULTICLASS, 7);
 	nn_err e;
 	int rc;
 	bytes b = to_mem(m, &rc, &e);
@@ -769,7 +962,7 @@ test_bad_fields(void)
 	}
 	free(b.p);
 
-	BAD(s0, s.act[0] = "gelu", "unknown activation \"gelu\"",
+	BAD(s0, s.act[0] = "mish", "unknown activation \"mish\"",
 	    "unknown activation");
 	BAD(s0, s.act[1] = "Softmax", "unknown activation", "activation names "
 	    "are case-sensitive");
@@ -903,6 +1096,288 @@ test_bad_fields(void)
 	nn_model_free(m);
 	nn_model_free(mb);
 	nn_model_free(mr);
+}
+
+/* Models with every layer option and a checkpoint of each optimizer: save,
+ * load, save gives the same bytes, and the bytes are the documented
+ * format. */
+static void
+test_full_round_trip(const char *dir)
+{
+	char *p1 = path_in(dir, "f1.nn"), *p2 = path_in(dir, "f2.nn");
+	static const nn_task tasks[3] = { NN_TASK_MULTICLASS, NN_TASK_BINARY,
+		NN_TASK_REGRESSION };
+
+	for (int o = -1; o < NN_OPT_COUNT; o++) {
+		nn_task task = tasks[(o + 1) % 3];
+		nn_model *m = make_full(task, 100 + (uint64_t)(o + 1), o), *l;
+		const char *on = o < 0 ? "no checkpoint" : nn_opt_name((nn_opt)o);
+		nn_err e;
+		int rc;
+		bytes f1, f2, w, ref;
+		spec sp;
+		const char *d;
+
+		e.msg[0] = '\0';
+		rc = nn_model_save(m, p1, &e);
+		l = rc == 0 ? nn_model_load(p1, &e) : NULL;
+		d = l ? diff_models(m, l) : "not read";
+		tap_ok(l != NULL && d == NULL, "every layer option, %s, %s: "
+		    "saved and loaded equal%s%s%s", nn_task_name(task), on,
+		    d ? " -- " : "", d ? d : "", l ? "" : e.msg);
+		if (l == NULL) {
+			nn_model_free(m);
+			continue;
+		}
+		rc = nn_model_save(l, p2, &e);
+		f1 = slurp_file(p1);
+		f2 = slurp_file(p2);
+		tap_ok(rc == 0 && f1.n > 0 && same_bytes(f1, f2),
+		    "every layer option, %s: save, load, save gives identical "
+		    "bytes (%zu)", on, f1.n);
+		w = to_mem(m, &rc, &e);
+		sp = spec_of(m);
+		ref = encode(&sp);
+		tap_ok(rc == 0 && same_bytes(ref, w) && same_bytes(w, f1) &&
+		    find_sec(&w, "LAYR", NULL) != 0 &&
+		    (o < 0) == (find_sec(&w, "ckpt", NULL) == 0),
+		    "every layer option, %s: bytes are exactly the documented "
+		    "format", on);
+		{
+			/* the reader predicts as the writer did */
+			nn_work *wa = nn_work_new(m, 3), *wb = nn_work_new(l, 3);
+			const float x[6] = { 0.5f, -1.0f, 2.0f, 0.0f, -0.3f, 0.7f };
+			float oa[9];
+			memcpy(oa, nn_forward(m, wa, x, 3), 3 * m->nout * sizeof(float));
+			tap_ok(memcmp(oa, nn_forward(l, wb, x, 3),
+			    3 * m->nout * sizeof(float)) == 0,
+			    "every layer option, %s: the loaded model predicts the "
+			    "same bytes", on);
+			nn_work_free(wa);
+			nn_work_free(wb);
+		}
+		free(f1.p);
+		free(f2.p);
+		free(w.p);
+		free(ref.p);
+		nn_model_free(l);
+		nn_model_free(m);
+	}
+
+	/* a plain network with a checkpoint; a leaky-relu of the default
+	 * slope needs no LAYR, one of another slope does */
+	{
+		nn_model *m = make_model(NN_TASK_BINARY, 55);
+		int rc;
+		nn_err e;
+		bytes w;
+		m->ckpt = nn_xcalloc(1, sizeof(*m->ckpt));
+		nn_optim_defaults(&m->ckpt->opt, NN_OPT_SGD, 0.1f);
+		nn_rng_seed(&m->ckpt->rng, 1);
+		w = to_mem(m, &rc, &e);
+		nn_model *l = from_mem(w.p, w.n, &e);
+		tap_ok(rc == 0 && l && diff_models(m, l) == NULL &&
+		    find_sec(&w, "LAYR", NULL) == 0 && find_sec(&w, "ckpt",
+		    NULL) != 0, "plain layers, sgd checkpoint: no LAYR, round "
+		    "trip (%s)", l ? "ok" : e.msg);
+		nn_model_free(l);
+		free(w.p);
+		m->layers[0].act = NN_ACT_LEAKY_RELU;
+		m->layers[0].act_param = 0.01f;
+		w = to_mem(m, &rc, &e);
+		tap_ok(rc == 0 && find_sec(&w, "LAYR", NULL) == 0,
+		    "leaky-relu of slope 0.01: no LAYR");
+		free(w.p);
+		m->layers[0].act_param = 0.05f;
+		w = to_mem(m, &rc, &e);
+		l = from_mem(w.p, w.n, &e);
+		tap_ok(rc == 0 && find_sec(&w, "LAYR", NULL) != 0 && l &&
+		    l->layers[0].act_param == 0.05f && diff_models(m, l) == NULL,
+		    "leaky-relu of slope 0.05: LAYR, read back");
+		nn_model_free(l);
+		free(w.p);
+		nn_model_free(m);
+	}
+	unlink(p1);
+	unlink(p2);
+	free(p1);
+	free(p2);
+}
+
+/* LAYR and ckpt fields, one wrong at a time; the writer's refusals. */
+static void
+test_bad_options(void)
+{
+	nn_model *m = make_full(NN_TASK_BINARY, 77, NN_OPT_ADAM);
+	nn_model *mm = make_full(NN_TASK_BINARY, 78, NN_OPT_MOMENTUM);
+	spec s0 = spec_of(m), sm = spec_of(mm), s;
+	float st[8], v[256], nanv = nanf("");
+	nn_err e;
+	bytes b;
+	char msg[600];
+	int rc;
+
+#define BAD(base, change, want, what) do {                                   \
+	s = (base);                                                          \
+	change;                                                              \
+	b = encode(&s);                                                      \
+	tap_ok(refused(b.p, b.n, &e) && strstr(e.msg, want) != NULL,         \
+	    "%s: \"%s\"", what, e.msg);                                      \
+	free(b.p);                                                           \
+} while (0)
+
+	b = encode(&s0);
+	{
+		nn_model *l = from_mem(b.p, b.n, &e);
+		tap_ok(l != NULL && diff_models(m, l) == NULL,
+		    "test encoder and library agree on LAYR and ckpt");
+		nn_model_free(l);
+	}
+	free(b.p);
+
+	BAD(s0, s.nlayr = 3, "3 layers, but the architecture has 4",
+	    "LAYR layer count");
+	BAD(s0, s.aparam[0] = 1.5f, "leaky-relu parameter 1.5", "slope above 1");
+	BAD(s0, s.aparam[0] = -0.1f, "leaky-relu parameter -0.1",
+	    "negative slope");
+	BAD(s0, s.aparam[0] = nanv, "leaky-relu parameter nan", "NaN slope");
+	BAD(s0, s.aparam[1] = 0.5f, "gelu parameter 0.5", "parameter of gelu");
+	BAD(s0, s.drop[0] = 1.0f, "dropout 1 is not in [0, 1)", "dropout 1");
+	BAD(s0, s.drop[0] = -0.25f, "dropout -0.25 is not", "negative dropout");
+	BAD(s0, s.drop[3] = 0.5f, "dropout 0.5 on the output layer",
+	    "dropout on the output layer");
+	BAD(s0, s.flags[3] = 1, "output layer with flags 0x1",
+	    "batchnorm on the output layer");
+	BAD(s0, s.flags[2] = 6, "unknown flags 0x6", "unknown flag bit");
+	BAD(s0, (s.flags[0] = 2), "residual, but 2 inputs and 4 outputs",
+	    "residual with nin != nout");
+	memcpy(st, m->stats, sizeof(st));
+	st[1] = nanv;
+	BAD(s0, s.stats[0] = st, "running mean 2 is not finite",
+	    "NaN running mean");
+	memcpy(st, m->stats, sizeof(st));
+	st[5] = -0.5f;
+	BAD(s0, s.stats[0] = st, "running variance 2 is negative",
+	    "negative running variance");
+	st[5] = INFINITY;
+	BAD(s0, s.stats[0] = st, "running variance 2 is not finite",
+	    "infinite running variance");
+	BAD(s0, (s.flags[2] = 3, s.stats[2] = NULL), "running statistics run "
+	    "past", "batchnorm without its statistics");
+	BAD(s0, s.flags[1] = 2, "LAYR section, byte",
+	    "statistics of a layer that is not batchnorm");
+	BAD(s0, (s.flags[1] = 2, s.stats[1] = NULL), "parameters take",
+	    "batchnorm flag cleared: gamma and beta left over in WGHT");
+	BAD(s0, s.np = s.nw = m->nparams - 8, "parameters take",
+	    "weights without gamma and beta");
+	{
+		const char *o[] = { "ARCH", "SCAL", "FEAT", "TARG", "LABL", "META",
+			"WGHT", "ckpt", NULL };
+		BAD(s0, memcpy(s.order, o, sizeof(o)), "parameters take",
+		    "LAYR missing: the weights do not fit plain layers");
+	}
+	{
+		const char *o[] = { "ARCH", "LAYR", "SCAL", "FEAT", "TARG", "LABL",
+			"META", "WGHT", "LAYR", NULL };
+		BAD(s0, memcpy(s.order, o, sizeof(o)), "a second LAYR section",
+		    "duplicate LAYR");
+	}
+	{
+		const char *o[] = { "ARCH", "LAYR", "SCAL", "FEAT", "TARG", "LABL",
+			"META", "WGHT", "ckpt", "ckpt", NULL };
+		BAD(s0, memcpy(s.order, o, sizeof(o)), "a second ckpt section",
+		    "duplicate ckpt");
+	}
+
+	BAD(s0, s.opt = "lbfgs", "unknown optimizer \"lbfgs\"",
+	    "unknown optimizer");
+	BAD(s0, s.nm = s.wm = 0, "0 first moments, but adam keeps",
+	    "adam without first moments");
+	BAD(sm, (s.nv = s.wv = m->nparams, s.vv = m->ckpt->v),
+	    "second moments, but momentum keeps 0", "momentum with second "
+	    "moments");
+	BAD(s0, s.wv = m->nparams - 1, "run past the end",
+	    "one second moment short");
+	memcpy(v, m->ckpt->v, m->nparams * sizeof(float));
+	v[3] = -1.0f;
+	BAD(s0, s.vv = v, "second moment 4 is negative", "negative second "
+	    "moment");
+	v[3] = nanv;
+	BAD(s0, s.vv = v, "second moment 4 is not finite", "NaN second moment");
+	memcpy(v, m->ckpt->m, m->nparams * sizeof(float));
+	v[m->nparams - 1] = INFINITY;
+	BAD(s0, s.mm = v, "first moment", "infinite first moment");
+	BAD(s0, s.oset[0] = 0.0f, "rate 0 is not positive", "rate 0");
+	BAD(s0, s.oset[2] = 1.0f, "beta1 1 is not in [0, 1)", "beta1 1");
+	BAD(s0, s.oset[4] = nanv, "eps nan", "NaN eps");
+	BAD(s0, s.oset[5] = -1.0f, "weight decay -1", "negative decay");
+	BAD(s0, memset(s.rng, 0, sizeof(s.rng)), "generator state is all zero",
+	    "all-zero generator");
+	BAD(s0, s.row = s.rows, "row 150 is past the 150 training rows",
+	    "row past the data");
+	{
+		/* a hostile moment count: refused before any allocation */
+		s = s0;
+		s.nm = (uint64_t)1 << 60;
+		b = encode(&s);
+		tap_ok(refused_small(&b, msg, sizeof(msg)) &&
+		    strstr(msg, "first moments, but") != NULL,
+		    "hostile moment count 2^60: refused (%s)", msg);
+		free(b.p);
+	}
+	{
+		/* an unknown ancillary section beside ckpt is still skipped */
+		const char *o[] = { "ckpt", "ARCH", "optm", "LAYR", "SCAL", "FEAT",
+			"TARG", "LABL", "META", "WGHT", NULL };
+		nn_model *l;
+		s = s0;
+		memcpy(s.order, o, sizeof(o));
+		b = encode(&s);
+		l = from_mem(b.p, b.n, &e);
+		tap_ok(l != NULL && diff_models(m, l) == NULL, "LAYR and ckpt in "
+		    "any order, unknown ancillary skipped (%s)", l ? "read" :
+		    e.msg);
+		nn_model_free(l);
+		free(b.p);
+	}
+#undef BAD
+
+	/* the writer applies the same rules and writes nothing */
+	{
+		static const struct { const char *what, *want; } cases[] = {
+			{ "negative running variance", "running variance 1 is "
+			  "negative" },
+			{ "residual 2 -> 4", "residual, but 2 inputs" },
+			{ "dropout on the output layer", "hidden layers only" },
+			{ "slope 3", "bad leaky-relu parameter 3" },
+			{ "adam checkpoint without v", "moments do not fit" },
+			{ "nstats off by one", "running statistics, but" },
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			nn_model *x = make_full(NN_TASK_BINARY, 90, NN_OPT_ADAM);
+			float *keep = NULL;
+			switch (i) {
+			case 0: x->stats[x->layers[1].s_off + 4] = -1.0f; break;
+			case 1: x->layers[0].residual = 1; break;
+			case 2: x->layers[3].dropout = 0.5f; break;
+			case 3: x->layers[0].act_param = 3.0f; break;
+			case 4: keep = x->ckpt->v; x->ckpt->v = NULL; break;
+			case 5: x->nstats++; break;
+			}
+			b = to_mem(x, &rc, &e);
+			tap_ok(rc < 0 && b.n == 0 && strstr(e.msg, cases[i].want),
+			    "nn_model_write refuses a model with %s: \"%s\"",
+			    cases[i].what, e.msg);
+			free(b.p);
+			if (keep)
+				x->ckpt->v = keep;
+			if (i == 5)
+				x->nstats--;
+			nn_model_free(x);
+		}
+	}
+	nn_model_free(m);
+	nn_model_free(mm);
 }
 
 static void
@@ -1167,7 +1642,10 @@ main(void)
 		return 1;
 	}
 	test_round_trip(dir);
-	test_truncation_and_flips();
+	test_truncation_and_flips(make_model(NN_TASK_MULTICLASS, 7));
+	test_truncation_and_flips(make_full(NN_TASK_BINARY, 8, NN_OPT_ADAM));
+	test_full_round_trip(dir);
+	test_bad_options();
 	test_hostile_counts();
 	test_bad_fields();
 	test_envelope();
