@@ -513,6 +513,67 @@ class_weights(const char *spec, const nn_data *d)
 }
 
 /* ====================================================================== */
+/* Regression targets                                                     */
+/* ====================================================================== */
+
+/* A regression target is trained standardised, like the inputs: targets in
+ * the hundreds would otherwise make the first gradients huge and the
+ * default rate diverge.  The output layer is linear, so the scaling folds
+ * into it exactly once training is done: the model file predicts in the
+ * target's own units and needs no field for it. */
+typedef struct tscale {
+	int on;
+	double mean, sd;
+} tscale;
+
+static tscale
+fit_target(const nn_scale scale, const float *t, size_t n)
+{
+	tscale ts = { 0, 0.0, 1.0 };
+	double sum = 0.0, ss = 0.0;
+
+	if (scale == NN_SCALE_NONE || t == NULL || n == 0)
+		return ts;
+	for (size_t i = 0; i < n; i++)
+		sum += t[i];
+	ts.mean = sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (t[i] - ts.mean) * (t[i] - ts.mean);
+	ts.sd = sqrt(ss / (double)n);
+	if (!(ts.sd > 0.0) || !isfinite(1.0 / ts.sd))
+		ts.sd = 1.0;
+	ts.on = 1;
+	return ts;
+}
+
+static void
+scale_targets(const tscale *ts, float *t, size_t n)
+{
+	if (!ts->on || t == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		t[i] = (float)((t[i] - ts->mean) / ts->sd);
+}
+
+/* fold: output layer (w, b) -> (w sd, b sd + mean), predicting in target
+ * units; unfold: the inverse, for a model that goes on training. */
+static void
+fold_output(nn_model *m, const tscale *ts, int fold)
+{
+	const nn_dense *L = &m->layers[m->nlayers - 1];
+	float *w = m->params + L->w_off;   /* (nin, nout) */
+	float *b = m->params + L->b_off;   /* (nout) */
+
+	if (!ts->on)
+		return;
+	for (size_t i = 0; i < L->nin * L->nout; i++)
+		w[i] = (float)(fold ? w[i] * ts->sd : w[i] / ts->sd);
+	for (size_t j = 0; j < L->nout; j++)
+		b[j] = (float)(fold ? b[j] * ts->sd + ts->mean :
+		    (b[j] - ts->mean) / ts->sd);
+}
+
+/* ====================================================================== */
 /* Signals                                                                */
 /* ====================================================================== */
 
@@ -923,6 +984,8 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 		nn_model *m = build_model(o, d, task, tr.x, tr.n);
 		nn_model_scale(m, tr.x, tr.n);
 		nn_model_scale(m, vr.x, vr.n);
+		tscale ts = fit_target(o->scale, tr.t, tr.n);
+		scale_targets(&ts, tr.t, tr.n);
 		m->class_w = cw;
 		train_cfg(o, &cfg);
 		cfg.stop = &stop_signal;
@@ -933,6 +996,7 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 		if (stop_signal)
 			return 128 + stop_signal;
 		m->class_w = NULL;
+		fold_output(m, &ts, 1);   /* validated in the target's units */
 		vl[f] = nn_evaluate(m, vr.x, vr.y, vr.t, vr.n, &va[f]);
 		if (!classify)
 			va[f] = sqrt(m->loss == NN_LOSS_MSE ? vl[f] : NAN);
@@ -1236,6 +1300,11 @@ main(int argc, char **argv)
 	nn_model_scale(m, tr.x, tr.n);
 	if (va.n)
 		nn_model_scale(m, va.x, va.n);
+	tscale ts = fit_target(o.scale, tr.t, tr.n);
+	scale_targets(&ts, tr.t, tr.n);
+	scale_targets(&ts, va.t, va.n);
+	if (o.resume || o.init_from)
+		fold_output(m, &ts, 0);
 	m->seed = o.seed;
 	m->cmdline = cmdline;
 	m->data_crc = data.crc;
@@ -1320,6 +1389,7 @@ main(int argc, char **argv)
 	}
 	m->epochs = (uint32_t)(keep_best ? r.best_epoch : res.epoch);
 	m->final_loss = (float)res.loss;
+	fold_output(m, &ts, 1);
 	m->class_w = NULL;
 
 	sigset_t old;

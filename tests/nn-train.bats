@@ -250,3 +250,10 @@ accuracy() { nn-eval --format json | tr -d ' \n' | sed -n 's/.*"accuracy":\([-0-
 	nn-train -q -l 16,16 -e $((e + 1)) -s 5 -o full.nn big.csv
 	cmp <(nn-model weights full.nn) <(nn-model weights res.nn)
 }
+r2of() { nn-eval --format json | tr -d ' \n' | sed -n 's/.*"r2":\([-0-9.eE+]*\).*/\1/p'; }
+@test "nn-train: regression on nn-gen's unscaled targets trains with the defaults" {
+	nn-gen regression -n 600 --seed 3 | nn-split -t 0.3 --seed 3 - tr.csv te.csv
+	row 0 'regression' nn-train -o m.nn tr.csv
+	r=$(nn-predict -m m.nn te.csv | r2of)
+	awk -v r="$r" 'BEGIN { exit !(r > 0.99) }'
+}
