@@ -984,7 +984,7 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 		nn_model *m = build_model(o, d, task, tr.x, tr.n);
 		nn_model_scale(m, tr.x, tr.n);
 		nn_model_scale(m, vr.x, vr.n);
-		tscale ts = fit_target(o->scale, tr.t, tr.n);
+		tscale ts = fit_target(o->scale, classify ? NULL : tr.t, tr.n);
 		scale_targets(&ts, tr.t, tr.n);
 		m->class_w = cw;
 		train_cfg(o, &cfg);
@@ -1300,7 +1300,7 @@ main(int argc, char **argv)
 	nn_model_scale(m, tr.x, tr.n);
 	if (va.n)
 		nn_model_scale(m, va.x, va.n);
-	tscale ts = fit_target(o.scale, tr.t, tr.n);
+	tscale ts = fit_target(o.scale, classify ? NULL : tr.t, tr.n);
 	scale_targets(&ts, tr.t, tr.n);
 	scale_targets(&ts, va.t, va.n);
 	if (o.resume || o.init_from)
