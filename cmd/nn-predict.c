@@ -6,15 +6,24 @@
  * network with one GEMM per layer, and written out; memory stays the same
  * however long the input.  Columns are matched by name to the features the
  * model was trained on, so a test file may order or add columns freely.
+ *
+ * Output is the hot spot for a small network: each row is formatted into
+ * one buffer, written once per batch (or when full).  Probabilities and
+ * values go through nn_fmt_g9 (printf "%.9g" without printf), labels are
+ * quoted once, and the echoed target is quoted only when it must be (the
+ * rules of nn_csv_put).
  */
 #include <err.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_fmt.h"
 #include "util.h"
 
 #define BATCH 1024
+/* Output buffer: written when a batch is done or when it is full. */
+#define OUT_CAP (256 * 1024)
 
 enum { OPT_PROBA = 0x200, OPT_NO_HEADER };
 
@@ -94,11 +103,117 @@ map_columns(const nn_model *m, nn_csv *c, const char *name, int header,
 	    "with the target)", name, nc, m->nin, m->ncols);
 }
 
-static void
-put_field(const char *s)
+/* ---- output -------------------------------------------------------------- */
+
+/* A label as an output field. */
+typedef struct field {
+	char *s;
+	size_t n;
+} field;
+
+typedef struct obuf {
+	char *s;                 /* (OUT_CAP) */
+	size_t n;
+} obuf;
+
+static void __attribute__((noreturn))
+write_failed(void)
 {
-	if (nn_csv_put(stdout, s) < 0)
-		close_stdout();
+	close_stdout();          /* says why, and exits (quietly on EPIPE) */
+	errx(1, "stdout: write error");
+}
+
+static void
+ob_flush(obuf *b)
+{
+	if (b->n != 0 && fwrite(b->s, 1, b->n, stdout) != b->n)
+		write_failed();
+	b->n = 0;
+}
+
+static void
+ob_put(obuf *b, const char *s, size_t n)
+{
+	if (b->n + n > OUT_CAP) {
+		ob_flush(b);
+		if (n > OUT_CAP) {
+			if (fwrite(s, 1, n, stdout) != n)
+				write_failed();
+			return;
+		}
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+}
+
+static void
+ob_char(obuf *b, char ch)
+{
+	if (b->n == OUT_CAP)
+		ob_flush(b);
+	b->s[b->n++] = ch;
+}
+
+static void
+ob_float(obuf *b, float v)
+{
+	if (b->n + NN_FMT_G9_MAX > OUT_CAP)
+		ob_flush(b);
+	b->n += nn_fmt_g9(b->s + b->n, v);
+}
+
+/* Does s need quotes as a CSV field?  The rule of nn_csv_put: a comma, a
+ * quote or a line end inside, or a blank at either end (the reader would
+ * trim it). */
+static int
+must_quote(const char *s, size_t n)
+{
+	if (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
+	    s[n - 1] == '\t'))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			return 1;
+	return 0;
+}
+
+/* s as the text of one CSV field, in a new string of *len bytes. */
+static char *
+field_text(const char *s, size_t *len)
+{
+	size_t n = strlen(s), k = 0;
+	char *f = nn_xmalloc(2 * n + 3);
+
+	if (!must_quote(s, n)) {
+		memcpy(f, s, n + 1);
+		*len = n;
+		return f;
+	}
+	f[k++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			f[k++] = '"';
+		f[k++] = s[i];
+	}
+	f[k++] = '"';
+	f[k] = '\0';
+	*len = k;
+	return f;
+}
+
+static void
+ob_field(obuf *b, const char *s)
+{
+	size_t n = strlen(s);
+	char *f;
+
+	if (!must_quote(s, n)) {
+		ob_put(b, s, n);
+		return;
+	}
+	f = field_text(s, &n);
+	ob_put(b, f, n);
+	free(f);
 }
 
 int
@@ -108,6 +223,8 @@ main(int argc, char **argv)
 	int proba = 0, header = 1, has_target, ch;
 	nn_model *m;
 	nn_work *w;
+	obuf ob;
+	field *lab;
 	nn_csv *c;
 	nn_err e;
 	FILE *fp;
@@ -154,24 +271,31 @@ main(int argc, char **argv)
 		die_err(1, &e);
 	free(roles);
 
+	ob.s = nn_xmalloc(OUT_CAP);
+	ob.n = 0;
+	lab = nn_xmalloc((m->nlabels ? m->nlabels : 1) * sizeof(*lab));
+	for (size_t k = 0; k < m->nlabels; k++)     /* quoted once */
+		lab[k].s = field_text(m->labels[k], &lab[k].n);
+
 	/* header */
 	if (has_target) {
-		put_field(m->target_name);
-		putchar(',');
+		ob_field(&ob, m->target_name);
+		ob_char(&ob, ',');
 	}
-	fputs("predicted", stdout);
+	ob_put(&ob, "predicted", 9);
 	if (proba && m->task != NN_TASK_REGRESSION)
 		for (size_t k = 0; k < m->nlabels; k++) {
-			putchar(',');
 			/* "p_" + label, quoted as one field if it must be */
 			size_t len = strlen(m->labels[k]);
 			char *h = nn_xmalloc(len + 3);
 			memcpy(h, "p_", 2);
 			memcpy(h + 2, m->labels[k], len + 1);
-			put_field(h);
+			ob_char(&ob, ',');
+			ob_field(&ob, h);
 			free(h);
 		}
-	putchar('\n');
+	ob_char(&ob, '\n');
+	ob_flush(&ob);
 
 	x = nn_xmalloc((size_t)BATCH * m->nin * sizeof(*x));   /* (BATCH, D) */
 	w = nn_work_new(m, BATCH);
@@ -180,34 +304,44 @@ main(int argc, char **argv)
 		const float *out = nn_forward(m, w, x, (size_t)n);   /* (n, K) */
 		for (long i = 0; i < n; i++) {
 			const float *o = out + (size_t)i * m->nout;
+			const field *l;
 			if (has_target) {
-				put_field(nn_csv_text(c, (size_t)i, 0));
-				putchar(',');
+				ob_field(&ob, nn_csv_text(c, (size_t)i, 0));
+				ob_char(&ob, ',');
 			}
 			switch (m->task) {
 			case NN_TASK_REGRESSION:
-				printf("%.9g", o[0]);
+				ob_float(&ob, o[0]);
 				break;
 			case NN_TASK_BINARY:
-				put_field(m->labels[o[0] >= 0.5f]);
-				if (proba)
-					printf(",%.9g,%.9g", 1.0f - o[0], o[0]);
+				l = &lab[o[0] >= 0.5f];
+				ob_put(&ob, l->s, l->n);
+				if (proba) {
+					ob_char(&ob, ',');
+					ob_float(&ob, 1.0f - o[0]);
+					ob_char(&ob, ',');
+					ob_float(&ob, o[0]);
+				}
 				break;
 			default: {
 				size_t best = 0;
 				for (size_t k = 1; k < m->nout; k++)
 					if (o[k] > o[best])
 						best = k;
-				put_field(m->labels[best]);
+				ob_put(&ob, lab[best].s, lab[best].n);
 				if (proba)
-					for (size_t k = 0; k < m->nout; k++)
-						printf(",%.9g", o[k]);
+					for (size_t k = 0; k < m->nout; k++) {
+						ob_char(&ob, ',');
+						ob_float(&ob, o[k]);
+					}
 				break;
 			}
 			}
-			putchar('\n');
+			ob_char(&ob, '\n');
 		}
+		ob_flush(&ob);
 	}
+	ob_flush(&ob);
 	if (n < 0)
 		die_err(1, &e);
 	nn_csv_free(c);
@@ -215,6 +349,10 @@ main(int argc, char **argv)
 		fclose(fp);
 	nn_work_free(w);
 	free(x);
+	for (size_t k = 0; k < m->nlabels; k++)
+		free(lab[k].s);
+	free(lab);
+	free(ob.s);
 	nn_model_free(m);
 	close_stdout();
 	return 0;

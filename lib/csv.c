@@ -17,21 +17,62 @@
  * exactly, and a row never straddles two calls.  The same trick lets
  * nn_csv_open stop right after the first record.
  *
- * nn_data_read is this reader with a matrix that doubles, plus a hash table
- * that interns the target column's values.
+ * nn_data_read is this reader with a matrix that doubles; the target
+ * column's values are interned by the field callback itself (a hash table,
+ * no copy per row).  On a regular file, with more than one core, it takes
+ * a faster road:
+ *
+ *  - The header is read as usual.  Then the rest of the file is split into
+ *    one byte range per core, and one thread per range counts its line ends
+ *    and finds its first LF (pread into a small buffer: no copy of the file
+ *    is kept, and no memory has to be zeroed for one).
+ *  - The data is cut after the first LF of each range, and each part is
+ *    parsed by its own libcsv parser in its own thread, reading its bytes
+ *    with pread, straight into its slice of the final matrix (the line ends
+ *    counted bound its rows; a row only ends at one).  An unquoted LF ends
+ *    a row, so a part starts as the sequential parser stands after that
+ *    LF (libcsv at a row start, no CR pending): rows, values, labels and
+ *    their order are exactly the sequential ones.  The parts' labels are
+ *    interned into the first part's table in order; their CRCs are joined
+ *    with GF(2) arithmetic (crc_cat).
+ *  - A quote can hide a LF inside a field, so a part that meets one stops
+ *    every part, and the file is read again as a stream.  So does an error
+ *    in a later part, whose line numbers are unknown: the stream finds the
+ *    first error in file order and names its true line.  An error in the
+ *    first part is the sequential reader's own.
+ *
+ * Pipes keep the streaming path: they may be endless.
+ *
+ * NN_CSV_THREADS=N (1 to 64; other values are ignored) in the environment
+ * sets the number of parts and drops the minimum part size (MIN_PART), so
+ * that tests can push small inputs through the split; N=1 is the stream
+ * reader.
  */
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <csv.h>
 
 #include "nn_csv.h"
 
 #define CHUNK (64 * 1024)
+/* Bytes per pread of a part reader and of a line count: small enough to
+ * stay in cache between the read and the scans and parse of it. */
+#define WINDOW (256 * 1024)
+/* Smallest part worth a thread, and most threads used without
+ * NN_CSV_THREADS. */
+#define MIN_PART (1u << 20)
+#define MAX_CORES 8
+#define MAX_PARTS 64
 /* A field this long is an unterminated quote or not CSV at all; refuse it
  * rather than buffer the rest of an endless input. */
 #define FIELD_MAX (16u << 20)
@@ -40,9 +81,21 @@
 
 enum { MODE_FIRST, MODE_DATA };
 
+/* Distinct target values in order of first appearance, with a hash table
+ * (open addressing, load <= 1/2) from value to index. */
+typedef struct interner {
+	char **s;
+	uint64_t *h;             /* (n) hash of s[i] */
+	size_t n, cap;
+	uint32_t *tab;           /* (tcap) index + 1, 0 = empty */
+	size_t tcap;
+} interner;
+
 struct nn_csv {
 	/* what the per-field callback touches, together at the front */
 	size_t col;              /* fields of the current row seen so far */
+	size_t fastcols;         /* fields 1 .. fastcols may take the fast path:
+	                            ncols - 1, or 0 while scan_nl or failed */
 	unsigned long line;      /* physical line of the next byte (1-based) */
 	float *dst;              /* (nnum) where the current row's numbers go */
 	const int *roles;        /* (ncols) */
@@ -64,17 +117,28 @@ struct nn_csv {
 	size_t toffcap;
 	char *arena;
 	size_t alen, acap;
+	/* nn_data_read: text slot 0 is interned into `in` and its index stored
+	 * in y[row]; neither lines nor text offsets are kept. */
+	interner *in;
+	uint32_t *y;             /* (max) */
+	int unbounded;           /* x holds every row left: parse to the end */
+	int overrun;             /* failed because the rows did not fit */
 
-	FILE *fp;
-	char *name;
+	FILE *fp;                /* NULL: pread from fd */
+	int fd;
+	off_t foff, fend;        /* pread: next offset; end of this reader's part */
+	atomic_int *stop;        /* a part reader: set when any part meets a quote */
+	int abandon;             /* failed on *stop, or on a short read */
+	unsigned char *buf;      /* (CHUNK or WINDOW) the current chunk */
 	int mode;
-	unsigned char *buf;      /* (CHUNK) the current chunk */
 	size_t len, pos;         /* bytes in buf, bytes of it parsed */
 	int has_cr;              /* this chunk holds a CR */
 	int started;             /* a chunk has been read */
 	int done;                /* end of input reached and csv_fini called */
-	uint32_t crc;
+	uint32_t crc;            /* of the bytes read from fp; with pread, of the
+	                            bytes fed to libcsv */
 	struct csv_parser p;
+	char *name;
 
 	char **names;            /* (ncols) */
 	uint32_t *nhash;         /* (nhcap) column index + 1, 0 = empty */
@@ -145,13 +209,19 @@ blank(const char *s, size_t n)
 }
 
 static uint64_t
-hash_str(const char *s)
+hash_mem(const char *s, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h;
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	return hash_mem(s, strlen(s));
 }
 
 /* Line ends inside a (quoted) field: LF, CR LF and a lone CR each count
@@ -167,36 +237,76 @@ count_nl(const unsigned char *s, size_t n)
 	return k;
 }
 
-/* Exact fast path for the plain decimals that make up most numeric CSVs:
- * [-+]digits[.digits] with an integer mantissa below 2^24 and at most 10
- * fraction digits.  Both m and 10^k are then exact floats, so one IEEE
- * division rounds exactly as strtof does (Clinger's fast path).  Anything
- * else returns 0 and goes to nn_parse_float. */
+/* Exact fast paths for the plain decimals that make up most numeric CSVs;
+ * anything else returns 0 and goes to nn_parse_float (strtof).
+ *  - A single digit, and any integer of up to 18 digits: the conversion
+ *    of an integer to float rounds correctly by itself.
+ *  - [-+]digits.digits, mantissa m below 2^24, at most 10 fraction digits
+ *    k: m and 10^k are exact floats, so one IEEE division rounds exactly
+ *    as strtof does (Clinger's fast path).
+ *  - Mantissa below 2^53, k <= 18: the same in double gives the double
+ *    nearest the value; rounding that to float is the float nearest the
+ *    value unless the double lies exactly halfway between two floats
+ *    (only then can double rounding go wrong), which goes to strtof. */
 static inline __attribute__((always_inline)) int
 fast_float(const unsigned char *s, size_t n, float *out)
 {
-	static const float p10[] = { 1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f,
+	static const float p10f[] = { 1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f,
 	    1e7f, 1e8f, 1e9f, 1e10f };
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18 };
 #if FLT_EVAL_METHOD == 0
-	const unsigned char *end = s + n;
+	const unsigned char *end = s + n, *d0;
 	uint64_t m = 0;
-	int neg = 0, ndig = 0, frac = 0;
+	size_t nint, nfrac;
+	int neg = 0;
 
+	if (n == 1) {
+		unsigned dg = (unsigned)s[0] - '0';
+		if (dg > 9)
+			return 0;
+		*out = (float)dg;
+		return 1;
+	}
 	if (s < end && (*s == '-' || *s == '+'))
 		neg = *s++ == '-';
-	for (; s < end && *s >= '0' && *s <= '9'; s++)
-		m = m * 10 + (uint64_t)(*s - '0'), ndig++;
-	if (s < end && *s == '.')
-		for (s++; s < end && *s >= '0' && *s <= '9'; s++)
-			m = m * 10 + (uint64_t)(*s - '0'), ndig++, frac++;
-	/* 18 digits cannot overflow m; beyond, leave it to strtof */
-	if (s != end || ndig == 0 || ndig > 18 || frac > 10 || m > (1u << 24))
+	for (d0 = s; s < end && (unsigned)*s - '0' <= 9; s++)
+		m = m * 10 + (unsigned)*s - '0';
+	nint = (size_t)(s - d0);
+	if (s == end) {
+		/* 18 digits cannot overflow m; beyond, leave it to strtof */
+		if (nint == 0 || nint > 18)
+			return 0;
+		float v = (float)(int64_t)m;
+		*out = neg ? -v : v;
+		return 1;
+	}
+	if (*s != '.' || nint > 18)
 		return 0;
-	float v = frac ? (float)m / p10[frac] : (float)m;
+	for (d0 = ++s; s < end && (unsigned)*s - '0' <= 9; s++)
+		m = m * 10 + (unsigned)*s - '0';
+	nfrac = (size_t)(s - d0);
+	/* m < 10^18; 10^nfrac is exact in double up to 10^22 */
+	if (s != end || nint + nfrac == 0 || nint + nfrac > 18)
+		return 0;
+	if (m <= (1u << 24) && nfrac <= 10) {
+		float v = (float)m / p10f[nfrac];
+		*out = neg ? -v : v;
+		return 1;
+	}
+	if (m > (UINT64_C(1) << 53))
+		return 0;
+	double dv = (double)m / p10[nfrac];
+	uint64_t bits;
+	memcpy(&bits, &dv, sizeof(bits));
+	/* the 29 mantissa bits a float drops: exactly one half? */
+	if ((bits & ((UINT64_C(1) << 29) - 1)) == (UINT64_C(1) << 28))
+		return 0;
+	float v = (float)dv;
 	*out = neg ? -v : v;
 	return 1;
 #else
-	(void)s, (void)n, (void)out, (void)p10;
+	(void)s, (void)n, (void)out, (void)p10f, (void)p10;
 	return 0;
 #endif
 }
@@ -205,7 +315,92 @@ static int
 fail(nn_csv *c)
 {
 	c->failed = 1;
+	c->fastcols = 0;
 	return -1;
+}
+
+/* After a change of scan_nl, failed or ncols. */
+static void
+set_fast(nn_csv *c)
+{
+	c->fastcols = c->scan_nl || c->failed || c->mode != MODE_DATA ||
+	    c->ncols == 0 ? 0 : c->ncols - 1;
+}
+
+/* A big buffer that threads fill front to back: on Linux ask for huge
+ * pages, so that filling it is not one page fault per 4 KiB (the kernel
+ * zeroing the pages is a good part of a split read's time). */
+static void *
+big_xalloc(size_t n)
+{
+	void *p;
+
+	if (n < (8u << 20) || posix_memalign(&p, 2u << 20, n) != 0)
+		return nn_xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+/* ---- interning ---------------------------------------------------------- */
+
+static void
+intern_rehash(interner *t, size_t tcap)
+{
+	free(t->tab);
+	t->tab = nn_xcalloc(tcap, sizeof(*t->tab));
+	t->tcap = tcap;
+	for (size_t k = 0; k < t->n; k++) {
+		size_t i = (size_t)t->h[k] & (tcap - 1);
+		while (t->tab[i] != 0)
+			i = (i + 1) & (tcap - 1);
+		t->tab[i] = (uint32_t)k + 1;
+	}
+}
+
+/* Index of s[0, n) (no NUL inside), added if new; -1 if there are too many
+ * distinct values. */
+static long
+intern(interner *t, const char *s, size_t n)
+{
+	uint64_t h = hash_mem(s, n);
+	size_t i;
+
+	if (t->tcap == 0)
+		intern_rehash(t, 64);
+	for (i = (size_t)h & (t->tcap - 1); t->tab[i] != 0;
+	    i = (i + 1) & (t->tcap - 1)) {
+		uint32_t k = t->tab[i] - 1;
+		if (t->h[k] == h && strncmp(t->s[k], s, n) == 0 &&
+		    t->s[k][n] == '\0')
+			return (long)k;
+	}
+	if (t->n >= UINT32_MAX / 4)
+		return -1;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->s = nn_xrealloc(t->s, t->cap * sizeof(*t->s));
+		t->h = nn_xrealloc(t->h, t->cap * sizeof(*t->h));
+	}
+	t->s[t->n] = xmemdup0(s, n);
+	t->h[t->n] = h;
+	t->tab[i] = (uint32_t)t->n + 1;
+	t->n++;
+	if (2 * t->n > t->tcap)
+		intern_rehash(t, 2 * t->tcap);
+	return (long)t->n - 1;
+}
+
+static void
+intern_free(interner *t)
+{
+	for (size_t k = 0; k < t->n; k++)
+		free(t->s[k]);
+	free(t->s);
+	free(t->h);
+	free(t->tab);
+	memset(t, 0, sizeof(*t));
 }
 
 /* ====================================================================== */
@@ -260,6 +455,8 @@ first_row(int ch, void *data)
 static void
 grow_batch(nn_csv *c)
 {
+	if (c->in != NULL)
+		return;          /* nn_data_read keeps neither */
 	if (c->nb == c->linecap) {
 		c->linecap = c->linecap ? 2 * c->linecap : 64;
 		c->lines = nn_xrealloc(c->lines, c->linecap * sizeof(*c->lines));
@@ -311,6 +508,18 @@ text_field(nn_csv *c, const char *s, size_t n, unsigned long line, size_t j,
 		fail(c);
 		return;
 	}
+	if (c->in != NULL) {
+		/* as a C string: a NUL byte ends the value, as in the arena */
+		long v = intern(c->in, s, strnlen(s, n));
+		if (v < 0) {
+			nn_errf(&c->err, "%s:%lu:%zu: too many distinct target "
+			    "values", c->name, c->row_line, j + 1);
+			fail(c);
+			return;
+		}
+		c->y[c->nb] = (uint32_t)v;
+		return;
+	}
 
 	if (c->alen + n + 1 > c->acap) {
 		while (c->alen + n + 1 > c->acap)
@@ -331,22 +540,25 @@ data_field_full(nn_csv *c, const char *s, size_t n, size_t j)
 	unsigned long line = c->line;
 	int r;
 
+	c->cr_pending = 0;
 	if (c->failed)
 		return;
 	if (c->scan_nl)
 		c->line += count_nl((const unsigned char *)s, n);
 	if (j == 0) {
 		if (c->nb >= c->max) {
-			/* cannot happen: pump() never feeds past the batch */
+			/* cannot happen: pump() never feeds past the batch, and
+			 * an unbounded read is given room for every line */
 			nn_errf(&c->err, "%s:%lu: internal error: batch overrun",
 			    c->name, line);
+			c->overrun = 1;
 			fail(c);
 			return;
 		}
 		c->row_line = line;
 		c->dst = c->nnum ? c->x + c->nb * c->nnum : NULL;
 		grow_batch(c);
-		for (size_t k = 0; k < c->ntext; k++)
+		for (size_t k = 0; c->in == NULL && k < c->ntext; k++)
 			c->toff[c->nb * c->ntext + k] = 0;
 	}
 	if (j >= c->ncols)
@@ -360,18 +572,25 @@ data_field_full(nn_csv *c, const char *s, size_t n, size_t j)
 }
 
 /* MODE_DATA: the hot path, once per field.  Kept small so that the call
- * from libcsv stays cheap: a plain number in the middle of a row. */
+ * from libcsv stays cheap: a plain number in the middle of a row, a single
+ * digit cheapest of all.  (A row's first field takes the full path, which
+ * also clears cr_pending: only it can follow a line end.) */
 static void
 data_field(void *s, size_t n, void *data)
 {
 	nn_csv *c = data;
+	const unsigned char *u = s;
 	size_t j = c->col++;
 	int r;
 
-	c->cr_pending = 0;
-	if (j != 0 && j < c->ncols && !(c->scan_nl | c->failed) &&
-	    (r = c->roles[j]) >= 0 && fast_float(s, n, &c->dst[r]))
-		return;
+	if (j - 1 < c->fastcols && (r = c->roles[j]) >= 0) {
+		if (n == 1 && (unsigned)u[0] - '0' <= 9) {
+			c->dst[r] = (float)((unsigned)u[0] - '0');
+			return;
+		}
+		if (fast_float(u, n, &c->dst[r]))
+			return;
+	}
 	data_field_full(c, s, n, j);
 }
 
@@ -393,7 +612,9 @@ data_row(int ch, void *data)
 		fail(c);
 		return;
 	}
-	c->lines[c->nb++] = c->row_line;
+	if (c->in == NULL)
+		c->lines[c->nb] = c->row_line;
+	c->nb++;
 }
 
 /* ====================================================================== */
@@ -428,23 +649,73 @@ span_lines(const unsigned char *s, size_t n, size_t k, int has_cr)
 	return n;
 }
 
+/* pread exactly n bytes at off into s.  Returns 0, or -1 with errno set
+ * (0 when the file ended first). */
+static int
+pread_full(int fd, void *s, size_t n, off_t off)
+{
+	for (size_t done = 0; done < n; ) {
+		ssize_t got = pread(fd, (char *)s + done, n - done, off + (off_t)done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = 0;
+			return -1;
+		}
+		done += (size_t)got;
+	}
+	return 0;
+}
+
+/* A part reader gives up: another part (or this one) met a quote, or the
+ * file changed under it.  The caller reads the file again as a stream. */
+static int
+abandon(nn_csv *c)
+{
+	if (c->stop != NULL)
+		atomic_store_explicit(c->stop, 1, memory_order_relaxed);
+	c->abandon = 1;
+	nn_errf(&c->err, "%s: interrupted", c->name);
+	return fail(c);
+}
+
+/* The next chunk: read from fp, or with pread up to the end of the part. */
 static int
 refill(nn_csv *c)
 {
-	size_t n = fread(c->buf, 1, CHUNK, c->fp);
+	size_t n;
 
-	if (n == 0 && ferror(c->fp)) {
-		nn_errf(&c->err, "%s: %s", c->name, strerror(errno));
-		return fail(c);
+	if (c->fp == NULL) {
+		n = c->fend - c->foff < WINDOW ? (size_t)(c->fend - c->foff) : WINDOW;
+		if (c->stop != NULL &&
+		    atomic_load_explicit(c->stop, memory_order_relaxed))
+			return abandon(c);
+		if (pread_full(c->fd, c->buf, n, c->foff) < 0) {
+			if (errno == 0)          /* it shrank */
+				return abandon(c);
+			nn_errf(&c->err, "%s: %s", c->name, strerror(errno));
+			return fail(c);
+		}
+		c->foff += (off_t)n;
+		if (c->stop != NULL && n && memchr(c->buf, '"', n) != NULL)
+			return abandon(c);
+	} else {
+		n = fread(c->buf, 1, CHUNK, c->fp);
+		if (n == 0 && ferror(c->fp)) {
+			nn_errf(&c->err, "%s: %s", c->name, strerror(errno));
+			return fail(c);
+		}
+		c->crc = nn_crc32(c->crc, c->buf, n);
 	}
-	c->crc = nn_crc32(c->crc, c->buf, n);
 	c->pos = 0;
 	c->len = n;
 	/* A field can only hold a line end if it is quoted: if the parser is
 	 * not inside a quoted field and the chunk has no quote, skip the
 	 * per-field scan. */
-	c->scan_nl = c->p.quoted || memchr(c->buf, '"', n) != NULL;
-	c->has_cr = memchr(c->buf, '\r', n) != NULL;
+	c->scan_nl = c->p.quoted || (n && memchr(c->buf, '"', n) != NULL);
+	set_fast(c);
+	c->has_cr = !c->unbounded && n && memchr(c->buf, '\r', n) != NULL;
 	return 0;
 }
 
@@ -464,7 +735,8 @@ parse_error(nn_csv *c, const char *what, int at_start)
 	fail(c);
 }
 
-/* Parse until the batch holds want rows, or to the end of the input. */
+/* Parse until the batch holds want rows (an unbounded read: every row
+ * left), or to the end of the input. */
 static int
 pump(nn_csv *c, size_t want)
 {
@@ -472,7 +744,7 @@ pump(nn_csv *c, size_t want)
 	    c->mode == MODE_DATA ? data_field : first_field;
 	void (*r)(int, void *) = c->mode == MODE_DATA ? data_row : first_row;
 
-	while (c->nb < want && !c->failed && !c->done) {
+	while ((c->unbounded || c->nb < want) && !c->failed && !c->done) {
 		if (c->pos == c->len) {
 			int fresh = !c->started;
 			c->started = 1;
@@ -487,10 +759,14 @@ pump(nn_csv *c, size_t want)
 			/* skip a UTF-8 byte order mark */
 			if (fresh && c->len >= 3 && memcmp(c->buf, "\xef\xbb\xbf", 3) == 0)
 				c->pos = 3;
+			if (c->fp == NULL)
+				c->crc = nn_crc32(c->crc, c->buf, c->pos);
 		}
 		size_t avail = c->len - c->pos, need = want - c->nb, feed = avail;
-		if (need < avail)
+		if (!c->unbounded && need < avail)
 			feed = span_lines(c->buf + c->pos, avail, need, c->has_cr);
+		if (c->fp == NULL)
+			c->crc = nn_crc32(c->crc, c->buf + c->pos, feed);
 		if (csv_parse(&c->p, c->buf + c->pos, feed, f, r, c) != feed) {
 			parse_error(c, csv_strerror(csv_error(&c->p)), 0);
 			break;
@@ -560,31 +836,34 @@ index_names(nn_csv *c)
 	return 0;
 }
 
-nn_csv *
-nn_csv_open(FILE *fp, const char *name, int header, nn_err *e)
+/* A reader with its parser, not yet at any input. */
+static nn_csv *
+csv_new(const char *name, nn_err *e)
 {
 	nn_csv *c = nn_xcalloc(1, sizeof(*c));
 
-	c->fp = fp;
-	c->name = nn_xstrdup(name);
-	c->buf = nn_xmalloc(CHUNK);
-	c->line = 1;
-	c->acap = 256;
-	c->arena = nn_xmalloc(c->acap);
 	if (csv_init(&c->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
 		nn_errf(e, "%s: cannot start the CSV parser", name);
-		free(c->arena);
-		free(c->buf);
-		free(c->name);
 		free(c);
 		return NULL;
 	}
 	csv_set_blk_size(&c->p, 4096);
+	c->name = nn_xstrdup(name);
+	c->line = 1;
+	c->acap = 256;
+	c->arena = nn_xmalloc(c->acap);
+	return c;
+}
+
+/* Read the first record: the column names, or the first data row. */
+static nn_csv *
+open_first(nn_csv *c, int header, nn_err *e)
+{
 	c->mode = MODE_FIRST;
 	if (pump(c, 1) < 0)
 		goto bad;
 	if (c->nrec == 0) {
-		nn_errf(&c->err, "%s: empty input", name);
+		nn_errf(&c->err, "%s: empty input", c->name);
 		goto bad;
 	}
 	c->nb = 0;
@@ -605,12 +884,41 @@ nn_csv_open(FILE *fp, const char *name, int header, nn_err *e)
 	if (index_names(c) < 0)
 		goto bad;
 	c->mode = MODE_DATA;
+	set_fast(c);
 	return c;
 bad:
 	if (e != NULL)
 		*e = c->err;
 	nn_csv_free(c);
 	return NULL;
+}
+
+nn_csv *
+nn_csv_open(FILE *fp, const char *name, int header, nn_err *e)
+{
+	nn_csv *c = csv_new(name, e);
+
+	if (c == NULL)
+		return NULL;
+	c->fp = fp;
+	c->buf = nn_xmalloc(CHUNK);
+	return open_first(c, header, e);
+}
+
+/* nn_csv_open on the bytes [from, to) of the file fd, with pread. */
+static nn_csv *
+open_pread(int fd, off_t from, off_t to, const char *name, int header,
+    nn_err *e)
+{
+	nn_csv *c = csv_new(name, e);
+
+	if (c == NULL)
+		return NULL;
+	c->fd = fd;
+	c->foff = from;
+	c->fend = to;
+	c->buf = nn_xmalloc(WINDOW);
+	return open_first(c, header, e);
 }
 
 void
@@ -713,12 +1021,14 @@ replay_first(nn_csv *c)
 	c->pending_first = 0;
 	c->line = c->rec_line;
 	c->scan_nl = 1;
+	set_fast(c);
 	for (size_t j = 0; j < c->nrec; j++)
 		data_field(c->rec[j], strlen(c->rec[j]), c);
 	data_row(-1, c);
 	c->line = line;
 	c->cr_pending = cr;
 	c->scan_nl = scan;
+	set_fast(c);
 	for (size_t j = 0; j < c->nrec; j++)
 		free(c->rec[j]);
 	c->nrec = 0;
@@ -754,7 +1064,7 @@ nn_csv_read(nn_csv *c, float *x, size_t max, nn_err *e)
 const char *
 nn_csv_text(const nn_csv *c, size_t i, size_t k)
 {
-	if (i >= c->nb || k >= c->ntext)
+	if (i >= c->nb || k >= c->ntext || c->in != NULL)
 		return NULL;
 	return c->arena + c->toff[i * c->ntext + k];
 }
@@ -762,7 +1072,7 @@ nn_csv_text(const nn_csv *c, size_t i, size_t k)
 unsigned long
 nn_csv_line(const nn_csv *c, size_t i)
 {
-	return i < c->nb ? c->lines[i] : 0;
+	return i < c->nb && c->in == NULL ? c->lines[i] : 0;
 }
 
 uint32_t
@@ -774,61 +1084,6 @@ nn_csv_crc(const nn_csv *c)
 /* ====================================================================== */
 /* Whole data sets                                                        */
 /* ====================================================================== */
-
-/* Distinct target values in order of first appearance, with a hash table
- * (open addressing, load <= 1/2) from value to index. */
-typedef struct interner {
-	char **s;
-	uint64_t *h;             /* (n) hash of s[i] */
-	size_t n, cap;
-	uint32_t *tab;           /* (tcap) index + 1, 0 = empty */
-	size_t tcap;
-} interner;
-
-static void
-intern_rehash(interner *t, size_t tcap)
-{
-	free(t->tab);
-	t->tab = nn_xcalloc(tcap, sizeof(*t->tab));
-	t->tcap = tcap;
-	for (size_t k = 0; k < t->n; k++) {
-		size_t i = (size_t)t->h[k] & (tcap - 1);
-		while (t->tab[i] != 0)
-			i = (i + 1) & (tcap - 1);
-		t->tab[i] = (uint32_t)k + 1;
-	}
-}
-
-/* Index of s, added if new; -1 if there are too many distinct values. */
-static long
-intern(interner *t, const char *s)
-{
-	uint64_t h = hash_str(s);
-	size_t i;
-
-	if (t->tcap == 0)
-		intern_rehash(t, 64);
-	for (i = (size_t)h & (t->tcap - 1); t->tab[i] != 0;
-	    i = (i + 1) & (t->tcap - 1)) {
-		uint32_t k = t->tab[i] - 1;
-		if (t->h[k] == h && strcmp(t->s[k], s) == 0)
-			return (long)k;
-	}
-	if (t->n >= UINT32_MAX / 4)
-		return -1;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 16;
-		t->s = nn_xrealloc(t->s, t->cap * sizeof(*t->s));
-		t->h = nn_xrealloc(t->h, t->cap * sizeof(*t->h));
-	}
-	t->s[t->n] = nn_xstrdup(s);
-	t->h[t->n] = h;
-	t->tab[i] = (uint32_t)t->n + 1;
-	t->n++;
-	if (2 * t->n > t->tcap)
-		intern_rehash(t, 2 * t->tcap);
-	return (long)t->n - 1;
-}
 
 typedef struct label {
 	const char *s;
@@ -892,16 +1147,6 @@ finish_labels(nn_data *d, interner *t)
 	free(l);
 }
 
-static void
-intern_free(interner *t)
-{
-	for (size_t k = 0; k < t->n; k++)
-		free(t->s[k]);
-	free(t->s);
-	free(t->h);
-	free(t->tab);
-}
-
 /* The target column: a name, else a 1-based number; -1 for none. */
 static int
 find_target(const nn_csv *c, const char *name, const char *target, long *tc,
@@ -934,73 +1179,41 @@ find_target(const nn_csv *c, const char *name, const char *target, long *tc,
 	return 0;
 }
 
-int
-nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
-    nn_data *out, nn_err *e)
+/* Roles for a data set: the target is text slot 0, every other column a
+ * feature in file order.  Sets *tc (target column or -1) and *d. */
+static int
+data_roles(nn_csv *c, const char *name, const nn_data_opts *o, long *tc,
+    size_t *d, nn_err *e)
 {
-	interner in = { 0 };
-	nn_csv *c;
-	int *roles = NULL;
-	size_t d, cap, n = 0, rowbytes, bytes;
-	long tc, k;
-	float *x = NULL;
-	uint32_t *y = NULL;
+	int *roles, rc;
 
-	memset(out, 0, sizeof(*out));
-	if ((c = nn_csv_open(fp, name, o->header, e)) == NULL)
+	if (find_target(c, name, o->target, tc, e) < 0)
 		return -1;
-	if (find_target(c, name, o->target, &tc, e) < 0)
-		goto bad;
-	d = c->ncols - (tc >= 0);
+	*d = c->ncols - (*tc >= 0);
 	roles = nn_xmalloc(c->ncols * sizeof(*roles));
 	for (size_t j = 0, f = 0; j < c->ncols; j++)
-		roles[j] = (long)j == tc ? NN_COL_TEXT(0) : (int)f++;
-	if (nn_csv_set_roles(c, roles, d, tc >= 0, 0, e) < 0)
-		goto bad;
+		roles[j] = (long)j == *tc ? NN_COL_TEXT(0) : (int)f++;
+	rc = nn_csv_set_roles(c, roles, *d, *tc >= 0, 0, e);
+	free(roles);
 	c->text_required = 1;
-	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)
-		goto toobig;
-	/* Start near 1 MiB and double. */
-	cap = rowbytes ? (1u << 20) / rowbytes : 1024;
-	if (cap < 16)
-		cap = 16;
-	if (nn_mul_size(cap, rowbytes, &bytes) < 0)
-		goto toobig;
-	x = nn_xmalloc(bytes);
-	y = nn_xmalloc(cap * sizeof(*y));
-	for (;;) {
-		if (n == cap) {
-			if (nn_mul_size(cap, 2, &cap) < 0 ||
-			    nn_mul_size(cap, rowbytes, &bytes) < 0 ||
-			    cap > SIZE_MAX / sizeof(*y))
-				goto toobig;
-			x = nn_xrealloc(x, bytes);
-			y = nn_xrealloc(y, cap * sizeof(*y));
-		}
-		if ((k = nn_csv_read(c, x + n * d, cap - n, e)) < 0)
-			goto bad;
-		if (k == 0)
-			break;
-		for (long i = 0; tc >= 0 && i < k; i++) {
-			const char *s = nn_csv_text(c, (size_t)i, 0);
-			long v;
-			if ((v = intern(&in, s)) < 0) {
-				nn_errf(e, "%s:%lu:%ld: too many distinct target "
-				    "values", name, nn_csv_line(c, (size_t)i), tc + 1);
-				goto bad;
-			}
-			y[n + (size_t)i] = (uint32_t)v;
-		}
-		n += (size_t)k;
-	}
+	return rc;
+}
+
+/* Fill out from n rows read into x (n, d) and y (n); takes x, y and the
+ * labels of in. */
+static int
+data_finish(nn_csv *c, const char *name, long tc, size_t d, float *x,
+    uint32_t *y, size_t n, interner *in, uint32_t crc, nn_data *out,
+    nn_err *e)
+{
 	if (n == 0) {
-		nn_errf(e, "%s: no data rows", name);
-		goto bad;
+		free(x);
+		free(y);
+		return nn_errf(e, "%s: no data rows", name);
 	}
 	out->n = n;
 	out->d = d;
-	out->x = nn_xrealloc(x, n * rowbytes);
-	x = NULL;
+	out->x = nn_xrealloc(x, n * d * sizeof(float) + !d);
 	out->ncols = c->ncols;
 	out->target_col = tc;
 	out->feat_names = nn_xmalloc((d ? d : 1) * sizeof(*out->feat_names));
@@ -1012,25 +1225,460 @@ nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
 	}
 	if (tc >= 0) {
 		out->y = nn_xrealloc(y, n * sizeof(*y));
-		y = NULL;
-		finish_labels(out, &in);
-	}
-	free(y);
-	out->crc = nn_csv_crc(c);
-	intern_free(&in);
-	free(roles);
-	nn_csv_free(c);
+		finish_labels(out, in);
+	} else
+		free(y);
+	out->crc = crc;
 	return 0;
+}
+
+/* ---- from a stream ------------------------------------------------------ */
+
+static int
+read_stream(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
+    nn_err *e)
+{
+	interner in = { 0 };
+	nn_csv *c;
+	size_t d, cap, n = 0, rowbytes, bytes;
+	long tc, k;
+	float *x = NULL;
+	uint32_t *y = NULL;
+	int rc = -1;
+
+	if ((c = nn_csv_open(fp, name, o->header, e)) == NULL)
+		return -1;
+	if (data_roles(c, name, o, &tc, &d, e) < 0)
+		goto out;
+	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)
+		goto toobig;
+	/* Start near 1 MiB and double. */
+	cap = rowbytes ? (1u << 20) / rowbytes : 1024;
+	if (cap < 16)
+		cap = 16;
+	if (nn_mul_size(cap, rowbytes, &bytes) < 0)
+		goto toobig;
+	x = nn_xmalloc(bytes + 1);
+	y = nn_xmalloc(cap * sizeof(*y));
+	c->in = &in;
+	for (;;) {
+		if (n == cap) {
+			if (nn_mul_size(cap, 2, &cap) < 0 ||
+			    nn_mul_size(cap, rowbytes, &bytes) < 0 ||
+			    cap > SIZE_MAX / sizeof(*y))
+				goto toobig;
+			x = nn_xrealloc(x, bytes + 1);
+			y = nn_xrealloc(y, cap * sizeof(*y));
+		}
+		c->y = y + n;
+		if ((k = nn_csv_read(c, x + n * d, cap - n, e)) < 0)
+			goto out;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	rc = data_finish(c, name, tc, d, x, y, n, &in, nn_csv_crc(c), out, e);
+	x = NULL;
+	y = NULL;
+	goto out;
 toobig:
 	nn_errf(e, "%s: data set too large for memory", name);
-bad:
+out:
 	intern_free(&in);
 	free(x);
 	free(y);
-	free(roles);
 	nn_csv_free(c);
-	nn_data_free(out);
-	return -1;
+	return rc;
+}
+
+/* ---- CRC-32 of a concatenation ------------------------------------------ */
+
+/* The CRC register as a polynomial over GF(2), reflected: bit 31 holds the
+ * coefficient of x^0, bit 0 that of x^31.  a * b modulo the CRC
+ * polynomial. */
+static uint32_t
+gf2_mulmod(uint32_t a, uint32_t b)
+{
+	uint32_t p = 0;
+
+	for (uint32_t bit = 0x80000000u; bit != 0; bit >>= 1) {
+		if (a & bit)
+			p ^= b;
+		b = b & 1 ? (b >> 1) ^ 0xedb88320u : b >> 1;   /* b *= x */
+	}
+	return p;
+}
+
+/* CRC-32 of A followed by B, from crc(A), crc(B) and the length of B:
+ * crc(A) shifted through 8 |B| zero bits (times x^(8|B|)), plus crc(B).
+ * The pre- and post-inversions of the two CRCs cancel in that sum (the
+ * identity behind zlib's crc32_combine). */
+static uint32_t
+crc_cat(uint32_t crc_a, uint32_t crc_b, size_t len_b)
+{
+	uint32_t sq = 0x00800000u;    /* x^8 */
+	uint32_t r = 0x80000000u;     /* 1 */
+
+	for (; len_b != 0; len_b >>= 1) {
+		if (len_b & 1)
+			r = gf2_mulmod(r, sq);
+		sq = gf2_mulmod(sq, sq);
+	}
+	return gf2_mulmod(r, crc_a) ^ crc_b;
+}
+
+/* ---- splitting a regular file -------------------------------------------- */
+
+/* One byte range of the file, counted by one thread. */
+typedef struct range {
+	int fd;
+	off_t at;                /* file offset of its first byte */
+	size_t n;                /* bytes */
+	unsigned char *buf;      /* (WINDOW) scratch */
+	/* results */
+	int err;                 /* errno of a failed read; -1 if it shrank */
+	size_t first_lf;         /* 1 + offset of its first LF; 0 if none */
+	size_t pre;              /* line ends in [0, first_lf) */
+	size_t tot;              /* line ends in all of it */
+} range;
+
+/* Line ends in s[0, n): every LF and every CR, less one for each LF right
+ * after a CR (in s, or at the end of the previous span when *cr is set).
+ * So a CR LF counts once however the spans cut it, and a CR at the very
+ * end counts: only an upper bound on rows is needed. */
+static size_t
+count_le(const unsigned char *s, size_t n, int *cr)
+{
+	const unsigned char *p, *end = s + n;
+	size_t k = 0;
+
+	if (n == 0)
+		return 0;
+	for (p = s; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		k++;
+	if (*cr && s[0] == '\n')
+		k--;
+	for (p = s; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
+		k += p + 1 == end || p[1] != '\n';
+	*cr = end[-1] == '\r';
+	return k;
+}
+
+static void *
+count_range(void *arg)
+{
+	range *r = arg;
+	int cr = 0;
+
+	for (size_t done = 0; done < r->n; ) {
+		size_t m = r->n - done < WINDOW ? r->n - done : WINDOW;
+		const unsigned char *lf;
+		if (pread_full(r->fd, r->buf, m, r->at + (off_t)done) < 0) {
+			r->err = errno ? errno : -1;
+			return NULL;
+		}
+		if (r->first_lf == 0 && (lf = memchr(r->buf, '\n', m)) != NULL) {
+			size_t k = (size_t)(lf - r->buf) + 1;
+			r->first_lf = done + k;
+			r->tot += count_le(r->buf, k, &cr);
+			r->pre = r->tot;
+			r->tot += count_le(lf + 1, m - k, &cr);
+		} else
+			r->tot += count_le(r->buf, m, &cr);
+		done += m;
+	}
+	return NULL;
+}
+
+/* Run fn on items 0 .. n-1 (each size bytes), item 0 here and the others
+ * in threads; an item whose thread cannot start runs here too. */
+static void
+run_all(void *(*fn)(void *), void *items, size_t size, int n)
+{
+	pthread_t t[MAX_PARTS];
+	int up[MAX_PARTS];
+
+	for (int i = 1; i < n; i++)
+		up[i] = pthread_create(&t[i], NULL, fn,
+		    (char *)items + (size_t)i * size) == 0;
+	fn(items);
+	for (int i = 1; i < n; i++) {
+		if (up[i])
+			pthread_join(t[i], NULL);
+		else
+			fn((char *)items + (size_t)i * size);
+	}
+}
+
+/* How many parts for a file of size bytes: NN_CSV_THREADS if set (see the
+ * top), else one per core, at most MAX_CORES, each at least MIN_PART
+ * bytes. */
+static int
+nparts(off_t size)
+{
+	const char *s = getenv("NN_CSV_THREADS");
+	long n;
+
+	if (s != NULL && nn_parse_long(s, 1, MAX_PARTS, &n, "", NULL) == 0)
+		return (int)n;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n > MAX_CORES)
+		n = MAX_CORES;
+	if (n > size / MIN_PART)
+		n = (long)(size / MIN_PART);
+	return n < 1 ? 1 : (int)n;
+}
+
+/* One part of the file, parsed by one thread. */
+typedef struct part {
+	nn_csv *c;
+	interner in;             /* later parts: their labels in order */
+	size_t first;            /* row of the matrix where it starts */
+	size_t bound;            /* room for rows: its line ends (+ 1) */
+	float *x;                /* (bound, d) its slice of the matrix */
+	uint32_t *y;             /* (bound) */
+	long rows;               /* read, or -1 */
+	nn_err err;
+} part;
+
+static void *
+parse_part(void *arg)
+{
+	part *p = arg;
+
+	p->c->unbounded = 1;
+	p->c->in = &p->in;
+	p->c->y = p->y;
+	p->rows = nn_csv_read(p->c, p->x, p->bound, &p->err);
+	return NULL;
+}
+
+/* A reader of the data rows in [from, to) of the file of proto; from is
+ * just after a LF. */
+static nn_csv *
+open_part(const nn_csv *proto, off_t from, off_t to)
+{
+	nn_csv *c = csv_new(proto->name, NULL);
+	int *roles;
+
+	if (c == NULL)
+		return NULL;
+	c->fd = proto->fd;
+	c->foff = from;
+	c->fend = to;
+	c->stop = proto->stop;
+	c->buf = nn_xmalloc(WINDOW);
+	c->started = 1;          /* not the input's start: no byte order mark */
+	c->mode = MODE_DATA;
+	c->ncols = proto->ncols;
+	roles = nn_xmalloc(c->ncols * sizeof(*roles));
+	memcpy(roles, proto->roles, c->ncols * sizeof(*roles));
+	c->roles = roles;
+	c->nnum = proto->nnum;
+	c->ntext = proto->ntext;
+	c->allow_nonfinite = proto->allow_nonfinite;
+	c->text_required = proto->text_required;
+	set_fast(c);
+	return c;
+}
+
+/*
+ * The file fd from offset at to size, in nparts parts.  Returns 0, -1 on
+ * error, or 1: read it as a stream instead (a quote after the header, an
+ * error in a later part, or the file changed).
+ */
+static int
+read_split(int fd, off_t at, off_t size, int nparts, const char *name,
+    const nn_data_opts *o, nn_data *out, nn_err *e)
+{
+	range rg[MAX_PARTS];
+	part pt[MAX_PARTS];
+	off_t cut[MAX_PARTS + 1], start;
+	size_t lep[MAX_PARTS + 1], acc = 0, d, rowbytes, bytes, total = 0, n;
+	int np = 0, nrg, rc = -1;
+	float *x = NULL;
+	uint32_t *y = NULL;
+	atomic_int stop;
+	uint32_t crc;
+	unsigned char extra;
+	long tc;
+	nn_csv *c;
+
+	memset(rg, 0, sizeof(rg));
+	memset(pt, 0, sizeof(pt));
+	atomic_init(&stop, 0);
+	if ((c = open_pread(fd, at, size, name, o->header, e)) == NULL)
+		return -1;
+	if (data_roles(c, name, o, &tc, &d, e) < 0)
+		goto out;
+	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)
+		goto toobig;
+	/* From here the header's reader is part 0's. */
+	start = c->foff - (off_t)(c->len - c->pos);
+	c->stop = &stop;
+	if (memchr(c->buf + c->pos, '"', c->len - c->pos) != NULL) {
+		rc = 1;
+		goto out;
+	}
+
+	/* Count the line ends of each range; cut after the first LF of each
+	 * range but the first.  lep[k]: line ends in [start, cut[k]). */
+	nrg = size - start < nparts ? (int)(size - start) : nparts;
+	for (int i = 0; i < nrg; i++) {
+		size_t len = (size_t)(size - start), q = len / (size_t)nrg,
+		    rem = len % (size_t)nrg;
+		rg[i].fd = fd;
+		rg[i].at = start + (off_t)((size_t)i * q +
+		    ((size_t)i < rem ? (size_t)i : rem));
+		rg[i].n = q + ((size_t)i < rem);
+		rg[i].buf = nn_xmalloc(WINDOW);
+	}
+	run_all(count_range, rg, sizeof(*rg), nrg);
+	for (int i = 0; i < nrg; i++)
+		if (rg[i].err != 0) {
+			if (rg[i].err > 0)
+				nn_errf(e, "%s: %s", name, strerror(rg[i].err));
+			rc = rg[i].err > 0 ? -1 : 1;
+			goto out;
+		}
+	cut[0] = start;
+	lep[0] = 0;
+	for (int i = 0; i < nrg; i++) {
+		off_t at_lf = rg[i].at + (off_t)rg[i].first_lf;
+		if (i > 0 && rg[i].first_lf != 0 && at_lf < size) {
+			cut[++np] = at_lf;
+			lep[np] = acc + rg[i].pre;
+		}
+		acc += rg[i].tot;
+	}
+	cut[++np] = size;
+	lep[np] = acc;
+
+	for (int k = 0; k < np; k++) {
+		part *p = &pt[k];
+		p->bound = lep[k + 1] > lep[k] ? lep[k + 1] - lep[k] : 0;
+		p->bound += (k == np - 1) + (k == 0 && c->pending_first);
+		if (p->bound == 0)
+			p->bound = 1;
+		p->first = total;
+		if (total > SIZE_MAX - p->bound)
+			goto toobig;
+		total += p->bound;
+	}
+	if (nn_mul_size(total, rowbytes, &bytes) < 0 ||
+	    total > SIZE_MAX / sizeof(*y))
+		goto toobig;
+	x = big_xalloc(bytes + 1);
+	y = big_xalloc(total * sizeof(*y) + 1);
+	for (int k = 0; k < np; k++) {
+		part *p = &pt[k];
+		p->x = x + p->first * d;
+		p->y = y + p->first;
+		if (k > 0 && (p->c = open_part(c, cut[k], cut[k + 1])) == NULL) {
+			rc = 1;
+			goto out;
+		}
+	}
+	/* part 0 ends at cut[1], maybe inside its current chunk */
+	pt[0].c = c;
+	c->fend = cut[1];
+	if (c->foff > cut[1]) {
+		c->len -= (size_t)(c->foff - cut[1]);
+		c->foff = cut[1];
+	}
+	run_all(parse_part, pt, sizeof(*pt), np);
+
+	/* The first failure in file order: part 0 is the sequential reader,
+	 * so its error stands; a later part's lines are unknown. */
+	for (int k = 0; k < np; k++) {
+		if (pt[k].rows >= 0)
+			continue;
+		if (k > 0 || pt[0].c->abandon || pt[0].c->overrun)
+			rc = 1;
+		else if (e != NULL)
+			*e = pt[0].err;
+		goto out;
+	}
+	if (pread(fd, &extra, 1, size) > 0) {   /* it grew */
+		rc = 1;
+		goto out;
+	}
+	/* Join the parts: their labels into part 0's table in order, their
+	 * rows down onto the previous part's end, their CRCs. */
+	n = (size_t)pt[0].rows;
+	crc = c->crc;
+	for (int k = 1; k < np; k++) {
+		part *p = &pt[k];
+		size_t r = (size_t)p->rows;
+		uint32_t *map = nn_xmalloc((p->in.n ? p->in.n : 1) * sizeof(*map));
+		for (size_t i = 0; i < p->in.n; i++) {
+			long v = intern(&pt[0].in, p->in.s[i], strlen(p->in.s[i]));
+			if (v < 0) {
+				free(map);
+				rc = 1;
+				goto out;
+			}
+			map[i] = (uint32_t)v;
+		}
+		for (size_t i = 0; tc >= 0 && i < r; i++)
+			y[n + i] = map[p->y[i]];
+		free(map);
+		if (p->first != n)
+			memmove(x + n * d, p->x, r * rowbytes);
+		n += r;
+		crc = crc_cat(crc, p->c->crc, (size_t)(cut[k + 1] - cut[k]));
+	}
+	rc = data_finish(c, name, tc, d, x, y, n, &pt[0].in, crc, out, e);
+	x = NULL;
+	y = NULL;
+	goto out;
+toobig:
+	nn_errf(e, "%s: data set too large for memory", name);
+out:
+	for (int k = 0; k < MAX_PARTS; k++) {
+		free(rg[k].buf);
+		intern_free(&pt[k].in);
+		if (k > 0)
+			nn_csv_free(pt[k].c);
+	}
+	free(x);
+	free(y);
+	nn_csv_free(c);
+	return rc;
+}
+
+int
+nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
+    nn_data *out, nn_err *e)
+{
+	struct stat st;
+	int fd = fileno(fp), np, rc;
+	off_t at;
+
+	memset(out, 0, sizeof(*out));
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (at = ftello(fp)) >= 0 && at < st.st_size &&
+	    (np = nparts(st.st_size - at)) > 1) {
+		nn_crc32(0, NULL, 0);   /* build its tables before threads race */
+		rc = read_split(fd, at, st.st_size, np, name, o, out, e);
+		if (rc <= 0) {
+			if (rc == 0)
+				(void)fseeko(fp, st.st_size, SEEK_SET);
+			else
+				nn_data_free(out);
+			return rc;
+		}
+		nn_data_free(out);
+		if (fseeko(fp, at, SEEK_SET) != 0) {
+			nn_errf(e, "%s: %s", name, strerror(errno));
+			return -1;
+		}
+	}
+	if (read_stream(fp, name, o, out, e) < 0) {
+		nn_data_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 void

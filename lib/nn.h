@@ -6,6 +6,7 @@
 
 #include "nn_base.h"
 #include "nn_csv.h"
+#include "nn_fmt.h"
 #include "nn_model.h"
 #include "nn_metrics.h"
 #include "nn_plot.h"

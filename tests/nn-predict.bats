@@ -23,6 +23,12 @@ setup_file() {
 	printf 'x1,x2\n0.5,nan\n' >"$D/nan.csv"
 	printf 'x1,x2\n0.5,0.1\n0.5\n' >"$D/ragged.csv"
 	: >"$D/empty.csv"
+	# labels that must be quoted in CSV: a comma, a quote, a leading blank
+	awk 'BEGIN { srand(11); print "x1,x2,kind"; q = "\"";
+		l[1] = q "a,b" q; l[2] = q "say " q q "hi" q q q; l[3] = q " lead" q;
+		for (i = 0; i < 300; i++) { k = i % 3 + 1;
+			printf "%.4f,%.4f,%s\n", 4*k + rand(), -3*k + rand(), l[k] } }' >"$D/odd.csv"
+	nn-train -q -o "$D/odd.nn" "$D/odd.csv"
 	head -c 100 "$D/moons.nn" >"$D/truncated.nn"
 	cp "$D/moons.nn" "$D/flipped.nn"
 	printf '\x55' | dd of="$D/flipped.nn" bs=1 seek=200 conv=notrunc 2>/dev/null
@@ -32,6 +38,21 @@ acc() { awk -F, 'NR > 1 { n++; ok += $1 == $2 } END { print ok / n }'; }
 above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 # every row's p_ columns (from column 3 on) sum to 1
 sums_to_one() { awk -F, 'NR > 1 { s = 0; for (i = 3; i <= NF; i++) s += $i; if (s < 0.999 || s > 1.001) exit 1 }'; }
+# Read back as CSV: the echoed target ($2's column 1) is the input's ($1's
+# column 3), every prediction is one of the labels, the p_ columns are
+# named after them in order.
+csv_roundtrip() {
+	python3 - "$1" "$2" <<'PY'
+import csv, sys
+inp = list(csv.reader(open(sys.argv[1], newline="")))
+out = list(csv.reader(open(sys.argv[2], newline="")))
+labels = sorted({r[2] for r in inp[1:]})
+ok = [r[0] for r in out[1:]] == [r[2] for r in inp[1:]]
+ok = ok and all(r[1] in labels for r in out[1:])
+ok = ok and out[0] == ["kind", "predicted"] + ["p_" + l for l in labels]
+sys.exit(0 if ok and len(labels) == 3 else 1)
+PY
+}
 mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 
 @test "nn-predict: usage == SYNOPSIS"            { check_usage nn-predict nn-predict.1; }
@@ -41,6 +62,8 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 @test "nn-predict: --proba adds p_0,p_1 summing to 1" { row 0 '^label,predicted,p_0,p_1' nn-predict --proba -m "$D/moons.nn" "$D/moons.csv"; nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" | sums_to_one; }
 @test "nn-predict: string labels come back"       { row 0 '^colour,predicted' nn-predict -m "$D/colours.nn" "$D/colours.csv"; a=$(nn-predict -m "$D/colours.nn" "$D/colours.csv" | acc); [ "$a" = 1 ]; }
 @test "nn-predict: --proba with string labels"    { row 0 '^colour,predicted,p_blue,p_green,p_red' nn-predict --proba -m "$D/colours.nn" "$D/colours.csv"; nn-predict --proba -m "$D/colours.nn" "$D/colours.csv" | sums_to_one; }
+@test "nn-predict: labels needing quotes round-trip" { nn-predict --proba -m "$D/odd.nn" "$D/odd.csv" >out.csv; csv_roundtrip "$D/odd.csv" out.csv; }
+@test "nn-predict: quoted labels learnt"          { a=$(nn-predict -m "$D/odd.nn" "$D/odd.csv" | python3 -c 'import csv,sys; r=list(csv.reader(sys.stdin))[1:]; print(sum(a==b for a,b in r)/len(r))'); above "$a" 0.95; }
 @test "nn-predict: regression values"             { row 0 '^y,predicted' nn-predict -m "$D/reg.nn" "$D/reg.csv"; m=$(nn-predict -m "$D/reg.nn" "$D/reg.csv" | mse); above 0.01 "$m"; }
 @test "nn-predict: features only, no target"      { row 0 '^predicted$' nn-predict -m "$D/moons.nn" "$D/features.csv"; [ "${#lines[@]}" -eq 3 ]; }
 @test "nn-predict: columns matched by name"       { a=$(nn-predict -m "$D/moons.nn" "$D/features.csv"); b=$(nn-predict -m "$D/moons.nn" "$D/reordered.csv"); [ "$a" = "$b" ]; }

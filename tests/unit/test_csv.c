@@ -2,7 +2,9 @@
  * test_csv.c - the CSV reader and writer: parsing (header, quoting, CR LF,
  * blank lines), exact line:column in every error message, the streaming
  * reader against a whole read, text slots, target selection, label order,
- * the CRC, and nn_csv_put round trips.
+ * the CRC, and nn_csv_put round trips.  The split read of a regular file
+ * (NN_CSV_THREADS parts, see lib/csv.c) against the stream read of the
+ * same bytes: the same data bit for bit, or the same first error.
  *
  * Inputs go through tmpfile(), so the reader sees a real FILE.  Expected
  * values come from the generators here (or strtof), not from a previous
@@ -496,7 +498,13 @@ test_numbers(void)
 	static const char *fixed[] = { "0", "-0", "+5", "16777215", "16777216",
 	    "16777217", "123456789", "0.1", "-0.3", ".5", "5.", "1e3", "1E-3",
 	    "0x10", "3.4028234e38", "1e-45", "0.0000001", "12345.678",
-	    "9999999.9", "1.00000000001", "  7  ", "000000000000000000000012" };
+	    "9999999.9", "1.00000000001", "  7  ", "000000000000000000000012",
+	    "16777217.0", "16777219.00", "33554434.0", "-16777217.000",
+	    "123456789012345678", "1234567890123456789", "9007199254740993",
+	    "9007199254740993.0", "0.1234567890123456", "-0.0", "4294967295",
+	    "0.000000000000000000001", "0.0000000000000000000001",
+	    "0.00000000000000000000001", "99999999999999999.9", "+.5",
+	    "1.", "00.00" };
 	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	buf b = { 0 };
 	char **src = malloc((N + nf) * sizeof(*src));
@@ -525,7 +533,34 @@ test_numbers(void)
 			}
 			*p = '\0';
 		}
-		if (i >= nf && i % 2) {
+		if (i >= nf && i % 4 == 3) {
+			/* long mantissas (double path), some of them a float
+			 * midpoint in [2^24, 2^30) with trailing zeros */
+			int nd = 12 + (int)nn_rng_below(&r, 8), dot;
+			char digits[32];
+			if (nn_rng_below(&r, 4) == 0) {
+				int k = 24 + (int)nn_rng_below(&r, 6);
+				uint64_t half = (uint64_t)1 << (k - 24);
+				uint64_t m = ((uint64_t)1 << k) +
+				    (2 * nn_rng_below(&r, 1u << 23) + 1) * half;
+				snprintf(digits, sizeof(digits), "%llu", (unsigned long long)m);
+				nd = (int)strlen(digits);
+				snprintf(s, sizeof(s), "%s.%.*s", digits,
+				    (int)nn_rng_below(&r, 4), "000");
+			} else {
+				for (int k = 0; k < nd; k++)
+					digits[k] = (char)('0' + nn_rng_below(&r, 10));
+				char *p = s;
+				dot = (int)nn_rng_below(&r, (uint64_t)nd + 1);
+				if (nn_rng_below(&r, 2))
+					*p++ = '-';
+				memcpy(p, digits, (size_t)dot);
+				p += dot;
+				*p++ = '.';
+				memcpy(p, digits + dot, (size_t)(nd - dot));
+				p[nd - dot] = '\0';
+			}
+		} else if (i >= nf && i % 2) {
 			/* near the fast path's limits: mantissa up to 2^24 + 9,
 			 * 0 to 12 fraction digits */
 			uint64_t m = (1u << 24) + 10 - nn_rng_below(&r, 1u << 20);
@@ -541,6 +576,7 @@ test_numbers(void)
 		bput(&b, ",0\n");
 	}
 	if (read_data(b.s, 1, NULL, &d, &e) == 0) {
+		nn_data d2;
 		size_t bad = 0, first = 0;
 		for (size_t i = 0; i < N + nf; i++) {
 			float v = strtof(src[i], NULL);
@@ -549,6 +585,11 @@ test_numbers(void)
 		}
 		tap_ok(bad == 0, "%zu numbers equal strtof bit for bit (%zu differ, "
 		    "first \"%s\")", N + nf, bad, bad ? src[first] : "");
+		setenv("NN_CSV_THREADS", "3", 1);
+		tap_ok(read_data(b.s, 1, NULL, &d2, &e) == 0 && d2.n == d.n &&
+		    same_floats(d.x, d2.x, d.n), "the same numbers read in 3 parts");
+		unsetenv("NN_CSV_THREADS");
+		nn_data_free(&d2);
 		nn_data_free(&d);
 	} else
 		tap_ok(0, "numbers: %s", e.msg);
@@ -650,6 +691,325 @@ test_labels(void)
 	}
 }
 
+/* ---- split reads ---------------------------------------------------------- */
+
+/* nn_data_read of s through a regular file in `threads` parts (1: the
+ * stream reader), from offset skip. */
+static int
+read_parts(const char *s, size_t n, size_t skip, int threads, int header,
+    const char *target, nn_data *d, nn_err *e)
+{
+	nn_data_opts o = { header, target };
+	FILE *fp = input(s, n);
+	char num[16];
+	int rc;
+
+	snprintf(num, sizeof(num), "%d", threads);
+	setenv("NN_CSV_THREADS", num, 1);
+	if (fseek(fp, (long)skip, SEEK_SET) != 0)
+		exit(2);
+	e->msg[0] = '\0';
+	rc = nn_data_read(fp, "t.csv", &o, d, e);
+	unsetenv("NN_CSV_THREADS");
+	fclose(fp);
+	return rc;
+}
+
+static int
+same_strs(char *const *a, char *const *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Every field of two data sets, floats bit for bit. */
+static int
+same_data(const nn_data *a, const nn_data *b)
+{
+	if (a->n != b->n || a->d != b->d || a->ncols != b->ncols ||
+	    a->target_col != b->target_col || a->nlabels != b->nlabels ||
+	    a->t_integral != b->t_integral || a->crc != b->crc ||
+	    (a->t == NULL) != (b->t == NULL) ||
+	    (a->target_name == NULL) != (b->target_name == NULL))
+		return 0;
+	if (!same_floats(a->x, b->x, a->n * a->d) ||
+	    !same_strs(a->feat_names, b->feat_names, a->d))
+		return 0;
+	if (a->target_name == NULL)
+		return 1;
+	return strcmp(a->target_name, b->target_name) == 0 &&
+	    same_strs(a->labels, b->labels, a->nlabels) &&
+	    memcmp(a->y, b->y, a->n * sizeof(*a->y)) == 0 &&
+	    (a->t == NULL || same_floats(a->t, b->t, a->n));
+}
+
+/* The stream reader and every split of s agree: the same data, or the same
+ * error.  Returns the number of disagreeing splits; *what names the first. */
+static int
+agree(const char *s, size_t n, size_t skip, int header, const char *target,
+    char *what, size_t wn)
+{
+	static const int threads[] = { 2, 3, 4, 5, 8, 13, 64 };
+	nn_data ref, d;
+	nn_err eref, e;
+	int rref = read_parts(s, n, skip, 1, header, target, &ref, &eref), bad = 0;
+
+	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		int rc = read_parts(s, n, skip, threads[i], header, target, &d, &e);
+		int ok = rc == rref && (rc == 0 ? same_data(&ref, &d) :
+		    strcmp(e.msg, eref.msg) == 0);
+		if (!ok && bad++ == 0)
+			snprintf(what, wn, "%d parts: %s / %s", threads[i],
+			    rc == 0 ? "ok" : e.msg, rref == 0 ? "ok" : eref.msg);
+		if (rc == 0)
+			nn_data_free(&d);
+	}
+	if (rref == 0)
+		nn_data_free(&ref);
+	if (!bad)
+		snprintf(what, wn, "%s", rref == 0 ? "ok" : eref.msg);
+	return bad;
+}
+
+/* A quote-free file: every kind of line end, blank lines, maybe a byte
+ * order mark and no line end at the end.  Row i is "i,a,b,label". */
+static void
+gen_plain(buf *b, nn_rng *r, size_t rows, int header, int numeric, int bom,
+    int last_end)
+{
+	static const char *ends[] = { "\n", "\n", "\n", "\r\n", "\r", "\n\n",
+	    "\r\n  \r\n", "\n \t\n", "\r\r\n" };
+	static const char *words[] = { "cat", "dog", "émeu", "a b", "zebra" };
+	static const char *nums[] = { "3", "-1", "2.5", "10", "7" };
+	char row[128];
+
+	if (bom)
+		bput(b, "\xef\xbb\xbf");
+	if (header)
+		bput(b, "id,a,b,y\r\n");
+	for (size_t i = 0; i < rows; i++) {
+		int k = (int)nn_rng_below(r, 5);
+		snprintf(row, sizeof(row), "%zu,%.6f,%d,%s", i,
+		    (double)nn_rng_below(r, 100000) / 64 - 500,
+		    (int)nn_rng_below(r, 256), numeric ? nums[k] : words[k]);
+		bput(b, row);
+		if (i + 1 < rows || last_end)
+			bput(b, ends[nn_rng_below(r, sizeof(ends) / sizeof(ends[0]))]);
+	}
+}
+
+static void
+test_split(void)
+{
+	static const struct {
+		size_t rows;
+		int header, numeric, bom, last_end;
+		const char *target;
+	} v[] = {
+		{ 300, 1, 0, 0, 1, NULL }, { 300, 1, 1, 1, 0, NULL },
+		{ 300, 0, 1, 0, 1, NULL }, { 300, 0, 0, 1, 0, "4" },
+		{ 300, 1, 1, 0, 1, "" }, { 300, 1, 1, 0, 1, "b" },
+		{ 7, 1, 0, 0, 1, NULL }, { 1, 1, 1, 0, 0, NULL },
+		{ 1, 0, 1, 0, 1, NULL }, { 0, 1, 1, 0, 1, NULL },
+		{ 5000, 1, 0, 0, 1, NULL },
+	};
+	char what[1200];
+	nn_rng r;
+
+	nn_rng_seed(&r, 21);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf b = { 0 };
+		bput(&b, "");
+		gen_plain(&b, &r, v[i].rows, v[i].header, v[i].numeric, v[i].bom,
+		    v[i].last_end);
+		tap_ok(agree(b.s, b.n, 0, v[i].header, v[i].target, what,
+		    sizeof(what)) == 0, "split case %zu (%zu rows): %s", i,
+		    v[i].rows, what);
+		free(b.s);
+	}
+	/* only LFs, no blank lines: the parts need no moving */
+	{
+		buf b = { 0 };
+		char row[64];
+		bput(&b, "a,b,y\n");
+		for (int i = 0; i < 2000; i++) {
+			snprintf(row, sizeof(row), "%d,%d,%d\n", i, i % 7, i % 3);
+			bput(&b, row);
+		}
+		tap_ok(agree(b.s, b.n, 0, 1, NULL, what, sizeof(what)) == 0,
+		    "split, LF only: %s", what);
+		free(b.s);
+	}
+	/* quotes anywhere: read as a stream */
+	{
+		buf b = { 0 };
+		unsigned long lines[2000];
+		static float want[2000 * 3];
+		gen_stream(&b, lines, want, 2000);
+		tap_ok(agree(b.s, b.n, 0, 1, "1", what, sizeof(what)) == 0,
+		    "split, quoted fields everywhere: %s", what);
+		free(b.s);
+	}
+}
+
+/* Each error at each place: the stream's message (the first error in file
+ * order, with its line); and the line checked by counting here. */
+static void
+test_split_errors(void)
+{
+	static const char *bad[] = { "%zu,abc,1,x", "%zu,1", "%zu,,1,x",
+	    "%zu,nan,1,x", "%zu,1,2,x,4", "%zu,1,2,", "%zu,1\"2,3,x",
+	    "%zu,\"1\n2\",3,x", "\"%zu,1,2,x" };
+	static const size_t at[] = { 0, 1, 150, 298, 299 };
+	char what[1200], row[64];
+	int fails = 0, cases = 0;
+	nn_rng r;
+
+	nn_rng_seed(&r, 5);
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		for (size_t a = 0; a < sizeof(at) / sizeof(at[0]); a++) {
+			buf b = { 0 };
+			char *s;
+			gen_plain(&b, &r, 300, 1, 0, 0, 1);
+			/* replace row at[a]: "N," at a line start */
+			snprintf(row, sizeof(row), "%zu,", at[a]);
+			for (s = b.s; *s != '\0'; s++)
+				if ((s == b.s || s[-1] == '\n' || s[-1] == '\r') &&
+				    strncmp(s, row, strlen(row)) == 0)
+					break;
+			if (*s == '\0')
+				exit(2);
+			size_t off = (size_t)(s - b.s), end = off + strcspn(s, "\r\n");
+			buf c = { 0 };
+			bput(&c, "");
+			c.s = realloc(c.s, b.n + 64);
+			memcpy(c.s, b.s, off);
+			int m = snprintf(c.s + off, 64, bad[k], at[a]);
+			memcpy(c.s + off + m, b.s + end, b.n - end + 1);
+			c.n = off + (size_t)m + b.n - end;
+			cases++;
+			if (agree(c.s, c.n, 0, 1, NULL, what, sizeof(what)) != 0 &&
+			    fails++ == 0)
+				tap_ok(0, "split error %zu at row %zu: %s", k, at[a], what);
+			free(b.s);
+			free(c.s);
+		}
+	tap_ok(fails == 0, "split errors: %d cases, %d differ from the stream",
+	    cases, fails);
+
+	/* an error near the end of a plain file, so in a later part, and an
+	 * earlier one that must win */
+	{
+		buf b = { 0 };
+		nn_data d;
+		nn_err e;
+		char msg[96];
+		bput(&b, "a,b,y\n");
+		for (int i = 0; i < 1000; i++) {
+			snprintf(row, sizeof(row), i == 900 ? "%d,x%d,1\n" :
+			    i == 950 ? "%d\n" : "%d,%d,0\n", i, i);
+			bput(&b, row);
+		}
+		snprintf(msg, sizeof(msg), "t.csv:%d:2: expected a number, got "
+		    "\"x900\"", 900 + 2);
+		tap_ok(read_parts(b.s, b.n, 0, 2, 1, NULL, &d, &e) == -1 &&
+		    strcmp(e.msg, msg) == 0, "error in the 2nd of 2 parts: %s",
+		    e.msg);
+		b.s[b.n - 3] = ';';   /* also a bad last row */
+		tap_ok(read_parts(b.s, b.n, 0, 7, 1, NULL, &d, &e) == -1 &&
+		    strcmp(e.msg, msg) == 0, "the first of two errors: %s", e.msg);
+		memcpy(b.s + 6, "q\n", 2);   /* and row 0 ragged: part 0 */
+		tap_ok(read_parts(b.s, b.n, 0, 2, 1, NULL, &d, &e) == -1 &&
+		    strcmp(e.msg, "t.csv:2:1: expected a number, got \"q\"") == 0,
+		    "error in part 0: %s", e.msg);
+		free(b.s);
+	}
+}
+
+static void
+test_split_misc(void)
+{
+	char what[1200];
+	nn_data d, d2;
+	nn_err e;
+	nn_rng r;
+	buf b = { 0 };
+
+	nn_rng_seed(&r, 9);
+	/* a quote in the header only: still split; one in the last row or
+	 * one hiding a line end: read as a stream */
+	bput(&b, "\"id\",\"a\",\"b\",\"y\"\n");
+	gen_plain(&b, &r, 400, 0, 0, 0, 1);
+	tap_ok(agree(b.s, b.n, 0, 1, NULL, what, sizeof(what)) == 0,
+	    "quoted header: %s", what);
+	bput(&b, "400,1,2,\"q,\"\"r\"\"\"\n401,1,2,\"two\nlines\"\n402,1,2,x\n");
+	tap_ok(agree(b.s, b.n, 0, 1, NULL, what, sizeof(what)) == 0,
+	    "quotes at the end: %s", what);
+	tap_ok(read_parts(b.s, b.n, 0, 4, 1, NULL, &d, &e) == 0 && d.n == 403 &&
+	    strcmp(d.labels[d.y[400]], "q,\"r\"") == 0 &&
+	    strcmp(d.labels[d.y[401]], "two\nlines") == 0 &&
+	    d.crc == nn_crc32(0, b.s, b.n), "quoted labels read whole");
+	nn_data_free(&d);
+	free(b.s);
+
+	/* reading starts where fp stands */
+	memset(&b, 0, sizeof(b));
+	bput(&b, "junk,\"\n");
+	size_t skip = b.n;
+	gen_plain(&b, &r, 500, 1, 1, 0, 1);
+	tap_ok(agree(b.s, b.n, skip, 1, NULL, what, sizeof(what)) == 0,
+	    "from the middle of a file: %s", what);
+	tap_ok(read_parts(b.s, b.n, skip, 3, 1, NULL, &d, &e) == 0 &&
+	    d.crc == nn_crc32(0, b.s + skip, b.n - skip) && d.n == 500,
+	    "crc of the bytes read (%s)", e.msg);
+	nn_data_free(&d);
+	free(b.s);
+
+	/* a quote met by a part reader in a later chunk (256 KiB), in part 0
+	 * and in the last part: every part stops, the stream reads it */
+	for (int q = 0; q < 2; q++) {
+		memset(&b, 0, sizeof(b));
+		gen_plain(&b, &r, q ? 40000 : 13000, 1, 0, 0, 1);
+		bput(&b, "40000,1,2,\"x\ny\"\n");
+		if (q == 0)
+			gen_plain(&b, &r, 27000, 0, 0, 0, 1);
+		tap_ok(agree(b.s, b.n, 0, 1, NULL, what, sizeof(what)) == 0,
+		    "a quote %s, %zu bytes: %s", q ? "at the end" : "at 1/3", b.n,
+		    what);
+		free(b.s);
+	}
+	/* CR LF cut by the end of a 256 KiB chunk of the line count */
+	memset(&b, 0, sizeof(b));
+	bput(&b, "a,b\r\n");
+	for (int i = 0; i < 110000; i++)
+		bput(&b, "1,2\r\n");
+	tap_ok(agree(b.s, b.n, 0, 1, NULL, what, sizeof(what)) == 0,
+	    "CR LF across chunks: %s", what);
+	free(b.s);
+
+	/* large enough to be split without NN_CSV_THREADS on a multi-core
+	 * machine (2 MiB a part) */
+	memset(&b, 0, sizeof(b));
+	gen_plain(&b, &r, 150000, 1, 0, 0, 1);
+	{
+		nn_data_opts o = { 1, NULL };
+		FILE *fp = input(b.s, b.n);
+		unsetenv("NN_CSV_THREADS");
+		int rc = nn_data_read(fp, "t.csv", &o, &d, &e);
+		fclose(fp);
+		tap_ok(rc == 0 && read_parts(b.s, b.n, 0, 1, 1, NULL, &d2, &e) == 0 &&
+		    same_data(&d, &d2) && d.n == 150000 &&
+		    d.crc == nn_crc32(0, b.s, b.n),
+		    "%zu bytes, default parts: as the stream", b.n);
+		if (rc == 0)
+			nn_data_free(&d);
+		nn_data_free(&d2);
+	}
+	free(b.s);
+}
+
 /* ---- writing -------------------------------------------------------------- */
 
 static void
@@ -732,6 +1092,9 @@ main(void)
 	test_stream_errors();
 	test_numbers();
 	test_labels();
+	test_split();
+	test_split_errors();
+	test_split_misc();
 	test_put();
 	return tap_done();
 }
