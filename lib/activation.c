@@ -114,10 +114,12 @@ nn_act_forward_p(nn_act a, float p, float *out, const float *in, size_t B,
 			out[i] = tanhf(in[i]);
 		break;
 	case NN_ACT_RELU:
+		NN_SIMD
 		for (size_t i = 0; i < n; i++)
 			out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 		break;
 	case NN_ACT_LEAKY_RELU:
+		NN_SIMD
 		for (size_t i = 0; i < n; i++)
 			out[i] = in[i] > 0.0f ? in[i] : p * in[i];
 		break;
@@ -154,22 +156,27 @@ nn_act_backward_p(nn_act a, float p, float *din, const float *dout,
 {
 	switch (a) {
 	case NN_ACT_LINEAR:
+		NN_SIMD
 		for (size_t i = 0; i < n; i++)
 			din[i] += dout[i];
 		break;
 	case NN_ACT_SIGMOID:
+		NN_SIMD
 		for (size_t i = 0; i < n; i++)
 			din[i] += dout[i] * out[i] * (1.0f - out[i]);
 		break;
 	case NN_ACT_TANH:
+		NN_SIMD
 		for (size_t i = 0; i < n; i++)
 			din[i] += dout[i] * (1.0f - out[i] * out[i]);
 		break;
 	case NN_ACT_RELU:
+		NN_SIMD
 		for (size_t i = 0; i < n; i++)
 			din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
 		break;
 	case NN_ACT_LEAKY_RELU:
+		NN_SIMD
 		for (size_t i = 0; i < n; i++)
 			din[i] += in[i] > 0.0f ? dout[i] : p * dout[i];
 		break;

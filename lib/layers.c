@@ -42,6 +42,7 @@ nn_dense_backward(float *din, float *dw, float *db, const float *dout,
 	/* db (nout) += sum over rows of dout */
 	for (size_t i = 0; i < B; i++) {
 		const float *d = dout + i * nout;
+		NN_SIMD
 		for (size_t j = 0; j < nout; j++)
 			db[j] += d[j];
 	}

@@ -18,6 +18,16 @@
 
 #define NN_VERSION "0.1.0"
 
+/* Ask the compiler to vectorise an elementwise loop (the Makefile passes
+ * -fopenmp-simd; elsewhere the pragma is ignored).  Only for loops where
+ * each element is computed alone, so the result is the scalar loop's. */
+#define NN_SIMD _Pragma("omp simd")
+/* The same for a sum into v: the vector lanes fix the order of additions,
+ * which then depends on the compiled code alone, never on the data's
+ * position or the thread count. */
+#define NN_SIMD_PRAGMA_(x) _Pragma(#x)
+#define NN_SIMD_SUM(v) NN_SIMD_PRAGMA_(omp simd reduction(+:v))
+
 /* ---- errors ----------------------------------------------------------- */
 
 typedef struct nn_err {

@@ -12,11 +12,6 @@
 
 #include "nn_model.h"
 
-/* Ask for vectorisation of an elementwise loop (needs -fopenmp-simd, which
- * the Makefile passes; without it the pragma is ignored).  Only loops with
- * no reduction get it, so the results stay those of the scalar loop. */
-#define NN_SIMD _Pragma("omp simd")
-
 static const char *const opt_names[NN_OPT_COUNT] = {
 	[NN_OPT_SGD] = "sgd", [NN_OPT_MOMENTUM] = "momentum",
 	[NN_OPT_NESTEROV] = "nesterov", [NN_OPT_ADAM] = "adam",

@@ -251,16 +251,21 @@ reduce_block(trainer *tr, size_t b)
 			shard_bounds(tr->B, tr->S, s, &a, &z);
 			const float w = (float)(z - a) / (float)tr->B;
 			const float *gs = tr->grads[s];
-			if (s == 0)
+			if (s == 0) {
+				NN_SIMD
 				for (size_t i = lo; i < hi; i++)
 					g[i] = w * gs[i];
-			else
+			} else {
+				NN_SIMD
 				for (size_t i = lo; i < hi; i++)
 					g[i] += w * gs[i];
+			}
 		}
 	}
 	if (tr->cfg->l1 > 0.0f || tr->cfg->l2 > 0.0f)
 		add_penalties(tr, lo, hi);
+	/* the order of this sum is fixed by the block, never by the threads */
+	NN_SIMD_SUM(ss)
 	for (size_t i = lo; i < hi; i++)
 		ss += (double)g[i] * g[i];
 	tr->blk_ss[b] = ss;
