@@ -172,13 +172,19 @@ nn_act_backward_p(nn_act a, float p, float *din, const float *dout,
 		break;
 	case NN_ACT_RELU:
 		NN_SIMD
-		for (size_t i = 0; i < n; i++)
-			din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
+		for (size_t i = 0; i < n; i++) {
+			/* load first, then select: a load under the condition
+			 * keeps the compiler from vectorising */
+			const float d = dout[i];
+			din[i] += in[i] > 0.0f ? d : 0.0f;
+		}
 		break;
 	case NN_ACT_LEAKY_RELU:
 		NN_SIMD
-		for (size_t i = 0; i < n; i++)
-			din[i] += in[i] > 0.0f ? dout[i] : p * dout[i];
+		for (size_t i = 0; i < n; i++) {
+			const float d = dout[i];
+			din[i] += in[i] > 0.0f ? d : p * d;
+		}
 		break;
 	case NN_ACT_ELU:
 		/* for z <= 0: f'(z) = alpha e^z = f(z) + alpha */
