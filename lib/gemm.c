@@ -7,8 +7,7 @@
  * Parallelism, when it comes, is ours: shards of a batch with fixed
  * boundaries, reduced in a fixed order.
  *
- * `make BLAS=none` builds a portable kernel instead: row-major i-k-j loops
- * that compilers vectorise, blocked so a tile of B stays in cache.
+ * `make BLAS=none` builds a portable kernel instead (below).
  */
 #include <stddef.h>
 
@@ -37,13 +36,58 @@ nn_gemm(int transa, int transb, size_t M, size_t N, size_t K, float alpha,
 
 #else
 
-#define KB 128 /* rows of op(B) per block: a (KB, N) panel stays in L2 */
+#include <stdlib.h>
+
+/* The portable kernel.  op(A) and op(B) are first copied into panels with
+ * unit stride (so transposes cost one copy, not a strided inner loop);
+ * then each 4 x 16 tile of C is accumulated in registers over all of K:
+ * 4 rows times 16 columns is 16 SSE registers, and the inner j loop is
+ * elementwise, so compilers vectorise it at any -O2.  Function
+ * multiversioning lets the same code use AVX2/AVX-512 where the processor
+ * has them.  Deterministic: the order of the k sum is fixed. */
+
+#define MR 4
+#define NR 16
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NN_CLONES
+#endif
+
+NN_CLONES static void
+tile(size_t mr, size_t nr, size_t K, float alpha, const float *restrict a,
+    size_t lda, const float *restrict bp, float *restrict C, size_t ldc)
+{
+	float acc[MR][NR];
+
+	for (size_t r = 0; r < MR; r++)
+		for (size_t j = 0; j < NR; j++)
+			acc[r][j] = 0.0f;
+	for (size_t k = 0; k < K; k++) {
+		const float *b = bp + k * NR;   /* (K, NR) panel */
+		for (size_t r = 0; r < MR; r++) {
+			const float av = a[r * lda + k];
+			NN_SIMD
+			for (size_t j = 0; j < NR; j++)
+				acc[r][j] += av * b[j];
+		}
+	}
+	for (size_t r = 0; r < mr; r++)
+		for (size_t j = 0; j < nr; j++)
+			C[r * ldc + j] += alpha * acc[r][j];
+}
 
 void
 nn_gemm(int transa, int transb, size_t M, size_t N, size_t K, float alpha,
     const float *A, size_t lda, const float *B, size_t ldb, float beta,
     float *C, size_t ldc)
 {
+	/* a: op(A) as (M rounded up to MR, K) rows; bp: one (K, NR) panel */
+	size_t Mr = (M + MR - 1) / MR * MR;
+	float *a = nn_xcalloc(Mr * (K ? K : 1), sizeof(float));
+	float *bp = nn_xmalloc((K ? K : 1) * NR * sizeof(float));
+
 	for (size_t i = 0; i < M; i++) {
 		float *c = C + i * ldc;
 		if (beta == 0.0f)
@@ -52,23 +96,22 @@ nn_gemm(int transa, int transb, size_t M, size_t N, size_t K, float alpha,
 		else if (beta != 1.0f)
 			for (size_t j = 0; j < N; j++)
 				c[j] *= beta;
+		for (size_t k = 0; k < K; k++)
+			a[i * K + k] = transa ? A[k * lda + i] : A[i * lda + k];
 	}
-	for (size_t k0 = 0; k0 < K; k0 += KB) {
-		size_t k1 = k0 + KB < K ? k0 + KB : K;
-		for (size_t i = 0; i < M; i++) {
-			float *restrict c = C + i * ldc;
-			for (size_t k = k0; k < k1; k++) {
-				float a = alpha * (transa ? A[k * lda + i] : A[i * lda + k]);
-				if (!transb) {
-					const float *restrict b = B + k * ldb;
-					for (size_t j = 0; j < N; j++)
-						c[j] += a * b[j];
-				} else {
-					for (size_t j = 0; j < N; j++)
-						c[j] += a * B[j * ldb + k];
-				}
-			}
+	for (size_t j0 = 0; j0 < N; j0 += NR) {
+		size_t nr = N - j0 < NR ? N - j0 : NR;
+		for (size_t k = 0; k < K; k++)
+			for (size_t j = 0; j < NR; j++)
+				bp[k * NR + j] = j >= nr ? 0.0f : transb ?
+				    B[(j0 + j) * ldb + k] : B[k * ldb + j0 + j];
+		for (size_t i0 = 0; i0 < M; i0 += MR) {
+			size_t mr = M - i0 < MR ? M - i0 : MR;
+			tile(mr, nr, K, alpha, a + i0 * K, K, bp, C + i0 * ldc + j0,
+			    ldc);
 		}
 	}
+	free(a);
+	free(bp);
 }
 #endif
