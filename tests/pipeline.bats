@@ -1,0 +1,37 @@
+#!/usr/bin/env bats
+# The whole pipeline, as the README shows it: nn-gen | nn-split, nn-train,
+# nn-predict | nn-eval.
+load common
+
+accuracy() { nn-eval --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)["accuracy"])'; }
+atleast() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+@test "pipeline: moons 1000 -> 16,8 for 200 epochs reaches 0.95" {
+	nn-gen moons -n 1000 --seed 1 | nn-split -t 0.3 --seed 1 - tr.csv te.csv
+	nn-train -q -l 16,8 -e 200 -o m.nn tr.csv
+	a=$(nn-predict -m m.nn te.csv | accuracy)
+	echo "accuracy $a"
+	atleast "$a" 0.95
+	nn-predict -m m.nn te.csv | nn-eval | grep -q '^accuracy'
+}
+@test "pipeline: string labels red/green/blue, 3x3 confusion matrix, the same strings back" {
+	nn-gen blobs --classes 3 -n 600 --seed 2 | sed -e '1!s/,0$/,red/' -e '1!s/,1$/,green/' -e '1!s/,2$/,blue/' |
+	    nn-split -t 0.3 --seed 2 --stratify - tr.csv te.csv
+	nn-train -q -o m.nn tr.csv
+	nn-predict -m m.nn te.csv | cut -d, -f2 | tail -n +2 | sort -u | tr '\n' ' ' | grep -qx 'blue green red '
+	n=$(nn-predict -m m.nn te.csv | nn-eval --format json |
+	    python3 -c 'import json, sys; m = json.load(sys.stdin)["confusion_matrix"]; print(len(m), *map(len, m))')
+	[ "$n" = "3 3 3 3" ]
+}
+@test "pipeline: the same command twice gives the same model bytes" {
+	nn-gen circles -n 400 --seed 3 >d.csv
+	nn-train -q -l 8,4 -o m.nn d.csv; mv m.nn a.nn
+	nn-train -q -l 8,4 -o m.nn d.csv
+	cmp a.nn m.nn
+}
+@test "pipeline: -r 1e6 exits 3 naming epoch, batch and layer; the old model stays" {
+	nn-gen moons -n 1000 --seed 1 >d.csv
+	nn-train -q -l 16,8 -o m.nn d.csv; cp m.nn old.nn
+	row 3 'not finite at epoch [0-9]+, batch [0-9]+, layer [0-9]+' nn-train -r 1e6 -l 16,8 -o m.nn d.csv
+	cmp m.nn old.nn
+}
