@@ -15,18 +15,23 @@
 
 #ifndef NN_NO_BLAS
 #include <cblas.h>
+#include <pthread.h>
+
+static pthread_once_t pinned = PTHREAD_ONCE_INIT;
+
+static void
+pin_one_thread(void)
+{
+	openblas_set_num_threads(1);
+}
 
 void
 nn_gemm(int transa, int transb, size_t M, size_t N, size_t K, float alpha,
     const float *A, size_t lda, const float *B, size_t ldb, float beta,
     float *C, size_t ldc)
 {
-	static int pinned;
-
-	if (!pinned) {
-		openblas_set_num_threads(1);
-		pinned = 1;
-	}
+	/* once, whichever thread gets here first */
+	pthread_once(&pinned, pin_one_thread);
 	if (M == 0 || N == 0)
 		return;
 	cblas_sgemm(CblasRowMajor, transa ? CblasTrans : CblasNoTrans,
