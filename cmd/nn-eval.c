@@ -56,8 +56,7 @@ static const char synopsis[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(synopsis, stderr);
-	exit(2);
+	usage_exit(synopsis);
 }
 
 /* The value of a keyword option, as its index in words[]; exit 2 if none. */
@@ -582,9 +581,7 @@ main(int argc, char **argv)
 			    "--format", "text, csv or json");
 			break;
 		case OPT_HELP:
-			fputs(synopsis, stdout);
-			close_stdout();
-			return 0;
+			help_exit(synopsis);
 		case OPT_VERSION:
 			print_version();
 		default:

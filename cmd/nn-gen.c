@@ -69,8 +69,7 @@ static const char synopsis[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(synopsis, stderr);
-	exit(2);
+	usage_exit(synopsis);
 }
 
 /* One generator: the kind's parameters, drawn from the seed, and the
@@ -323,9 +322,7 @@ main(int argc, char **argv)
 			factor_s = optarg;
 			break;
 		case OPT_HELP:
-			fputs(synopsis, stdout);
-			close_stdout();
-			return 0;
+			help_exit(synopsis);
 		case OPT_VERSION:
 			print_version();
 		default:

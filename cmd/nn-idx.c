@@ -97,8 +97,7 @@ static const char synopsis[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(synopsis, stderr);
-	exit(2);
+	usage_exit(synopsis);
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -457,9 +456,7 @@ main(int argc, char **argv)
 				    prefix, strlen(prefix) > 40 ? "..." : "");
 			break;
 		case OPT_HELP:
-			fputs(synopsis, stdout);
-			close_stdout();
-			return 0;
+			help_exit(synopsis);
 		case OPT_VERSION:
 			print_version();
 		default:

@@ -38,8 +38,7 @@ static const char synopsis[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(synopsis, stderr);
-	exit(2);
+	usage_exit(synopsis);
 }
 
 /* ====================================================================== */
@@ -370,9 +369,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_HELP:
-			fputs(synopsis, stdout);
-			close_stdout();
-			return 0;
+			help_exit(synopsis);
 		case OPT_VERSION:
 			print_version();
 		default:

@@ -105,8 +105,7 @@ static const char synopsis[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(synopsis, stderr);
-	exit(2);
+	usage_exit(synopsis);
 }
 
 /* ====================================================================== */
@@ -1189,9 +1188,7 @@ main(int argc, char **argv)
 			o.leaky_slope = opt_double(optarg, 0.0, 1.0, "--leaky-slope");
 			break;
 		case OPT_HELP:
-			fputs(synopsis, stdout);
-			close_stdout();
-			return 0;
+			help_exit(synopsis);
 		case OPT_VERSION:
 			print_version();
 		default:

@@ -218,12 +218,33 @@ shard_seed(const trainer *tr, size_t s)
 	return z ^ (z >> 31);
 }
 
+/* Rows of out (B, K) whose predicted class is y's: the probability of
+ * class 1 at least 0.5 for one output, else the largest output. */
+static size_t
+count_correct(const float *out, const uint32_t *y, size_t B, size_t K)
+{
+	size_t ok = 0;
+
+	for (size_t i = 0; i < B; i++) {
+		const float *o = out + i * K;
+		size_t best = 0;
+		if (K == 1)
+			best = o[0] >= 0.5f;
+		else
+			for (size_t k = 1; k < K; k++)
+				if (o[k] > o[best])
+					best = k;
+		ok += best == y[i];
+	}
+	return ok;
+}
+
 /* Phase 1 for shard s: gather, forward, backward into grads[s]. */
 static void
 run_shard(trainer *tr, size_t s)
 {
 	nn_model *m = tr->m;
-	size_t lo, hi, rows, D = tr->D, K = m->nout, ok = 0;
+	size_t lo, hi, rows, D = tr->D, K = m->nout;
 	const int classify = m->task != NN_TASK_REGRESSION;
 
 	shard_bounds(tr->B, tr->S, s, &lo, &hi);
@@ -239,20 +260,7 @@ run_shard(trainer *tr, size_t s)
 	memset(tr->grads[s], 0, tr->P * sizeof(float));
 	const float *out = nn_forward_train(m, tr->work[s], tr->xs[s], rows,
 	    shard_seed(tr, s));
-	if (classify) {
-		for (size_t i = 0; i < rows; i++) {
-			const float *o = out + i * K;
-			size_t best = 0;
-			if (K == 1)
-				best = o[0] >= 0.5f;
-			else
-				for (size_t k = 1; k < K; k++)
-					if (o[k] > o[best])
-						best = k;
-			ok += best == tr->ys[s][i];
-		}
-	}
-	tr->correct[s] = ok;
+	tr->correct[s] = classify ? count_correct(out, tr->ys[s], rows, K) : 0;
 	/* nn_backward adds into m->grads; give it this shard's buffer through
 	 * a shallow copy of the model, so shards never share a gradient. */
 	nn_model view = *m;
@@ -814,17 +822,8 @@ nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
 		const float *out = nn_forward(m, w, x + s * D, B);
 		sum += nn_loss_forward(m->loss, out, classify ? y + s : NULL,
 		    classify ? NULL : t + s, B, K) * (double)B;
-		for (size_t i = 0; classify && i < B; i++) {
-			const float *o = out + i * K;
-			size_t best = 0;
-			if (K == 1)
-				best = o[0] >= 0.5f;
-			else
-				for (size_t k = 1; k < K; k++)
-					if (o[k] > o[best])
-						best = k;
-			ok += best == y[s + i];
-		}
+		if (classify)
+			ok += count_correct(out, y + s, B, K);
 	}
 	nn_work_free(w);
 	if (acc != NULL)
