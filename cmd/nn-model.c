@@ -302,6 +302,39 @@ info(const nn_model *m)
 	printf("%g\n", (double)m->lr);
 	key("  final loss");
 	printf("%g\n", (double)m->final_loss);
+	key("  resumable");
+	if (m->ckpt == NULL) {
+		printf("no (no optimizer state: saved from the best epoch, or "
+		    "by an older nnkit)\n");
+		return;
+	}
+	const nn_ckpt *c = m->ckpt;
+	printf("yes: %s", nn_opt_name(c->opt.kind));
+	switch (c->opt.kind) {
+	case NN_OPT_MOMENTUM:
+	case NN_OPT_NESTEROV:
+		printf(", momentum %g", (double)c->opt.momentum);
+		break;
+	case NN_OPT_ADAM:
+	case NN_OPT_ADAMW:
+		printf(", beta1 %g, beta2 %g, eps %g", (double)c->opt.beta1,
+		    (double)c->opt.beta2, (double)c->opt.eps);
+		break;
+	case NN_OPT_RMSPROP:
+		printf(", decay %g, eps %g", (double)c->opt.beta2, (double)c->opt.eps);
+		break;
+	case NN_OPT_ADAGRAD:
+		printf(", eps %g", (double)c->opt.eps);
+		break;
+	default:
+		break;
+	}
+	if (c->opt.weight_decay != 0.0f)
+		printf(", weight decay %g", (double)c->opt.weight_decay);
+	printf("; %" PRIu64 " steps, %" PRIu64 " epochs", c->t, c->epoch);
+	if (c->row)
+		printf(" and %" PRIu64 " rows", c->row);
+	putchar('\n');
 }
 
 /* ====================================================================== */

@@ -181,3 +181,8 @@ same_weights() { [ "$(nn-model weights "$1")" = "$(nn-model weights "$2")" ]; }
 @test "nn-model: command without MODEL"             { usage_err '' nn-model info; }
 @test "nn-model: two operands"                      { usage_err '' nn-model weights "$D/m.nn" "$D/m.nn"; }
 @test "nn-model: bad option"                        { usage_err 'unrecognized option' nn-model info --bogus "$D/m.nn"; }
+@test "nn-model: info says whether and how a model can be resumed" {
+	nn-train -q --optimizer adam -e 3 -o r.nn "$D/d.csv"
+	run nn-model info r.nn
+	grep -q 'resumable *yes: adam, beta1 0.9, beta2 0.999, eps 1e-08; [0-9]* steps, 3 epochs' <<<"$output"
+}
