@@ -35,3 +35,14 @@ atleast() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 	row 3 'not finite at epoch [0-9]+, batch [0-9]+, layer [0-9]+' nn-train -r 1e6 -l 16,8 -o m.nn d.csv
 	cmp m.nn old.nn
 }
+@test "pipeline: make demo prints the 3 x 4 table of median test accuracies" {
+	run "$BATS_TEST_DIRNAME/../scripts/demo"
+	[ "$status" -eq 0 ]
+	grep -Eq '^data +none +4 +8-4 +16-8-4' <<<"$output"
+	for d in linear moons circles; do
+		n=$(grep -E "^$d " <<<"$output" | grep -oE '[01]\.[0-9]{3} \([01]\.[0-9]{2}-[01]\.[0-9]{2}\)' | wc -l)
+		[ "$n" -eq 4 ] || { echo "$d: $n cells"; return 1; }
+	done
+	# the deeper networks learn the circles (a linear model cannot)
+	grep -E '^circles ' <<<"$output" | awk '{ exit !($8 >= 0.9 && $2 < 0.8) }'
+}
