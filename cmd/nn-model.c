@@ -309,21 +309,21 @@ info(const nn_model *m)
 		return;
 	}
 	const nn_ckpt *c = m->ckpt;
-	printf("yes: %s", nn_opt_name(c->opt.kind));
+	printf("yes: %s", nn_optim_name(c->opt.kind));
 	switch (c->opt.kind) {
-	case NN_OPT_MOMENTUM:
-	case NN_OPT_NESTEROV:
+	case NN_OPTIM_MOMENTUM:
+	case NN_OPTIM_NESTEROV:
 		printf(", momentum %g", (double)c->opt.momentum);
 		break;
-	case NN_OPT_ADAM:
-	case NN_OPT_ADAMW:
+	case NN_OPTIM_ADAM:
+	case NN_OPTIM_ADAMW:
 		printf(", beta1 %g, beta2 %g, eps %g", (double)c->opt.beta1,
 		    (double)c->opt.beta2, (double)c->opt.eps);
 		break;
-	case NN_OPT_RMSPROP:
+	case NN_OPTIM_RMSPROP:
 		printf(", decay %g, eps %g", (double)c->opt.beta2, (double)c->opt.eps);
 		break;
-	case NN_OPT_ADAGRAD:
+	case NN_OPTIM_ADAGRAD:
 		printf(", eps %g", (double)c->opt.eps);
 		break;
 	default:

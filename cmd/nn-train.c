@@ -235,52 +235,6 @@ infer_task(const nn_data *d, const char *name, int asked, nn_task want)
 	return want;
 }
 
-/* Fit offset/factor per column in double: x' = (x - offset) * factor.  A
- * constant column gets factor 1 (it carries no information to amplify). */
-static void
-fit_scale(nn_model *m, const float *x, size_t n)
-{
-	const size_t D = m->nin;
-	double *a = nn_xcalloc(D, sizeof(double)), *b = nn_xcalloc(D, sizeof(double));
-
-	if (m->scale == NN_SCALE_STANDARD) {
-		/* two passes (mean, then squared deviations): no cancellation */
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < D; j++)
-				a[j] += x[i * D + j];
-		for (size_t j = 0; j < D; j++)
-			a[j] /= (double)n;
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < D; j++) {
-				double v = x[i * D + j] - a[j];
-				b[j] += v * v;
-			}
-		for (size_t j = 0; j < D; j++) {
-			double sd = sqrt(b[j] / (double)n);
-			m->offset[j] = (float)a[j];
-			m->factor[j] = sd > 0.0 && isfinite(1.0 / sd) ? (float)(1.0 / sd) : 1.0f;
-		}
-	} else if (m->scale == NN_SCALE_MINMAX) {
-		for (size_t j = 0; j < D; j++)
-			a[j] = b[j] = x[j];
-		for (size_t i = 1; i < n; i++)
-			for (size_t j = 0; j < D; j++) {
-				double v = x[i * D + j];
-				if (v < a[j])
-					a[j] = v;
-				if (v > b[j])
-					b[j] = v;
-			}
-		for (size_t j = 0; j < D; j++) {
-			double r = b[j] - a[j];
-			m->offset[j] = (float)a[j];
-			m->factor[j] = r > 0.0 && isfinite(1.0 / r) ? (float)(1.0 / r) : 1.0f;
-		}
-	}
-	free(a);
-	free(b);
-}
-
 /* ====================================================================== */
 /* Row sets: training, validation, folds                                  */
 /* ====================================================================== */
@@ -512,67 +466,6 @@ class_weights(const char *spec, const nn_data *d)
 }
 
 /* ====================================================================== */
-/* Regression targets                                                     */
-/* ====================================================================== */
-
-/* A regression target is trained standardised, like the inputs: targets in
- * the hundreds would otherwise make the first gradients huge and the
- * default rate diverge.  The output layer is linear, so the scaling folds
- * into it exactly once training is done: the model file predicts in the
- * target's own units and needs no field for it. */
-typedef struct tscale {
-	int on;
-	double mean, sd;
-} tscale;
-
-static tscale
-fit_target(const nn_scale scale, const float *t, size_t n)
-{
-	tscale ts = { 0, 0.0, 1.0 };
-	double sum = 0.0, ss = 0.0;
-
-	if (scale == NN_SCALE_NONE || t == NULL || n == 0)
-		return ts;
-	for (size_t i = 0; i < n; i++)
-		sum += t[i];
-	ts.mean = sum / (double)n;
-	for (size_t i = 0; i < n; i++)
-		ss += (t[i] - ts.mean) * (t[i] - ts.mean);
-	ts.sd = sqrt(ss / (double)n);
-	if (!(ts.sd > 0.0) || !isfinite(1.0 / ts.sd))
-		ts.sd = 1.0;
-	ts.on = 1;
-	return ts;
-}
-
-static void
-scale_targets(const tscale *ts, float *t, size_t n)
-{
-	if (!ts->on || t == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		t[i] = (float)((t[i] - ts->mean) / ts->sd);
-}
-
-/* fold: output layer (w, b) -> (w sd, b sd + mean), predicting in target
- * units; unfold: the inverse, for a model that goes on training. */
-static void
-fold_output(nn_model *m, const tscale *ts, int fold)
-{
-	const nn_dense *L = &m->layers[m->nlayers - 1];
-	float *w = m->params + L->w_off;   /* (nin, nout) */
-	float *b = m->params + L->b_off;   /* (nout) */
-
-	if (!ts->on)
-		return;
-	for (size_t i = 0; i < L->nin * L->nout; i++)
-		w[i] = (float)(fold ? w[i] * ts->sd : w[i] / ts->sd);
-	for (size_t j = 0; j < L->nout; j++)
-		b[j] = (float)(fold ? b[j] * ts->sd + ts->mean :
-		    (b[j] - ts->mean) / ts->sd);
-}
-
-/* ====================================================================== */
 /* Signals                                                                */
 /* ====================================================================== */
 
@@ -629,7 +522,7 @@ typedef struct run {
 	int quiet, verbose, bar;
 	size_t patience;
 	double min_delta;
-	nn_sched sched;
+	nn_sched_kind sched;
 	size_t lr_step;
 	double lr_gamma;
 	FILE *log;
@@ -779,8 +672,8 @@ typedef struct opts {
 	double rate, momentum, beta1, beta2, eps, wd, val_split, min_delta;
 	double l1, l2, clip_norm, clip_value, lr_gamma;
 	long patience, lr_step, warmup;
-	nn_opt opt;
-	nn_sched sched;
+	nn_optim_kind opt;
+	nn_sched_kind sched;
 	int loss_asked, trace, gradcheck;
 	nn_loss loss;
 	nn_init init;                   /* --init */
@@ -858,7 +751,7 @@ build_model(const opts *o, const nn_data *d, nn_task task, const float *x,
 	m->task = task;
 	m->loss = pick_loss(o, task);
 	m->scale = o->scale;
-	fit_scale(m, x, n);
+	nn_scale_fit(m, x, n);
 	nn_rng_seed(&init_rng, o->seed);
 	nn_model_init_with(m, &init_rng, o->init);
 	return m;
@@ -937,7 +830,7 @@ train_cfg(const opts *o, nn_train_cfg *c)
 		c->opt.beta1 = (float)o->beta1;
 	if (o->beta2 >= 0.0)
 		c->opt.beta2 = (float)o->beta2;
-	else if (o->opt == NN_OPT_RMSPROP)
+	else if (o->opt == NN_OPTIM_RMSPROP)
 		c->opt.beta2 = 0.9f;   /* RMSprop's usual decay */
 	if (o->eps >= 0.0)
 		c->opt.eps = (float)o->eps;
@@ -983,8 +876,8 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 		nn_model *m = build_model(o, d, task, tr.x, tr.n);
 		nn_model_scale(m, tr.x, tr.n);
 		nn_model_scale(m, vr.x, vr.n);
-		tscale ts = fit_target(o->scale, classify ? NULL : tr.t, tr.n);
-		scale_targets(&ts, tr.t, tr.n);
+		nn_tscale ts = nn_tscale_fit(m, tr.t, tr.n);
+		nn_tscale_apply(&ts, tr.t, tr.n);
 		m->class_w = cw;
 		train_cfg(o, &cfg);
 		cfg.stop = &stop_signal;
@@ -995,7 +888,7 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 		if (stop_signal)
 			return 128 + stop_signal;
 		m->class_w = NULL;
-		fold_output(m, &ts, 1);   /* validated in the target's units */
+		nn_tscale_fold(m, &ts);   /* validated in the target's units */
 		vl[f] = nn_evaluate(m, vr.x, vr.y, vr.t, vr.n, &va[f]);
 		if (!classify)
 			va[f] = sqrt(m->loss == NN_LOSS_MSE ? vl[f] : NAN);
@@ -1083,7 +976,7 @@ main(int argc, char **argv)
 		.header = 1, .scale = NN_SCALE_STANDARD, .epochs = 100, .batch = 32,
 		.rate = -1.0, .momentum = -1.0, .beta1 = -1.0, .beta2 = -1.0,
 		.eps = -1.0, .lr_gamma = -1.0, .lr_step = 10, .seed = 1,
-		.opt = NN_OPT_SGD, .sched = NN_SCHED_CONSTANT,
+		.opt = NN_OPTIM_SGD, .sched = NN_SCHED_CONSTANT,
 		.leaky_slope = 0.01,
 	};
 	char *cmdline = join_argv(argc, argv);
@@ -1127,7 +1020,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_NO_HEADER: o.header = 0; break;
 		case OPT_OPTIMIZER:
-			if (nn_opt_lookup(optarg, &o.opt) < 0)
+			if (nn_optim_lookup(optarg, &o.opt) < 0)
 				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
 				    "adamw, rmsprop or adagrad, got \"%s\"", optarg);
 			break;
@@ -1224,8 +1117,8 @@ main(int argc, char **argv)
 	/* The adaptive optimizers want a small step: each parameter moves by
 	 * about the rate whatever its gradient's scale. */
 	if (o.rate < 0.0)
-		o.rate = o.opt == NN_OPT_SGD || o.opt == NN_OPT_MOMENTUM ||
-		    o.opt == NN_OPT_NESTEROV ? 0.1 : o.opt == NN_OPT_ADAGRAD ? 0.01 : 0.001;
+		o.rate = o.opt == NN_OPTIM_SGD || o.opt == NN_OPTIM_MOMENTUM ||
+		    o.opt == NN_OPTIM_NESTEROV ? 0.1 : o.opt == NN_OPTIM_ADAGRAD ? 0.01 : 0.001;
 	if (o.threads == 0) {
 		long nc = sysconf(_SC_NPROCESSORS_ONLN);
 		o.threads = nc < 1 ? 1 : nc > 256 ? 256 : nc;
@@ -1297,11 +1190,11 @@ main(int argc, char **argv)
 	nn_model_scale(m, tr.x, tr.n);
 	if (va.n)
 		nn_model_scale(m, va.x, va.n);
-	tscale ts = fit_target(o.scale, classify ? NULL : tr.t, tr.n);
-	scale_targets(&ts, tr.t, tr.n);
-	scale_targets(&ts, va.t, va.n);
+	nn_tscale ts = nn_tscale_fit(m, tr.t, tr.n);
+	nn_tscale_apply(&ts, tr.t, tr.n);
+	nn_tscale_apply(&ts, va.t, va.n);
 	if (o.resume || o.init_from)
-		fold_output(m, &ts, 0);
+		nn_tscale_unfold(m, &ts);
 	m->seed = o.seed;
 	m->cmdline = cmdline;
 	m->data_crc = data.crc;
@@ -1386,7 +1279,7 @@ main(int argc, char **argv)
 	}
 	m->epochs = (uint32_t)(keep_best ? r.best_epoch : res.epoch);
 	m->final_loss = (float)res.loss;
-	fold_output(m, &ts, 1);
+	nn_tscale_fold(m, &ts);
 	m->class_w = NULL;
 
 	sigset_t old;

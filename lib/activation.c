@@ -14,7 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn_model.h"
+#include "nn_layers.h"
 
 #define LEAKY_SLOPE 0.01f       /* the default; layers may carry another */
 #define ELU_ALPHA 1.0f
@@ -34,20 +34,19 @@ static const char *const act_names[NN_ACT_COUNT] = {
 };
 
 const char *
-nn_act_name(nn_act a)
+nn_act_name(nn_act v)
 {
-	return (unsigned)a < NN_ACT_COUNT ? act_names[a] : "?";
+	return nn_name_of(act_names, NN_ACT_COUNT, (int)v);
 }
 
 int
 nn_act_lookup(const char *name, nn_act *out)
 {
-	for (int i = 0; i < NN_ACT_COUNT; i++)
-		if (strcmp(name, act_names[i]) == 0) {
-			*out = (nn_act)i;
-			return 0;
-		}
-	return -1;
+	int i = nn_name_find(act_names, NN_ACT_COUNT, name);
+
+	if (i >= 0)
+		*out = (nn_act)i;
+	return i < 0 ? -1 : 0;
 }
 
 float

@@ -194,6 +194,25 @@ nn_parse_float(const char *s, size_t n, float *out)
 }
 
 /* ====================================================================== */
+/* Name tables                                                            */
+/* ====================================================================== */
+
+const char *
+nn_name_of(const char *const *names, int n, int i)
+{
+	return i >= 0 && i < n && names[i] != NULL ? names[i] : "?";
+}
+
+int
+nn_name_find(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ====================================================================== */
 /* CRC-32                                                                 */
 /* ====================================================================== */
 

@@ -11,7 +11,7 @@
  */
 #include <stddef.h>
 
-#include "nn_model.h"
+#include "nn_layers.h"
 
 #ifndef NN_NO_BLAS
 #include <cblas.h>

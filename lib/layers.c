@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn_model.h"
+#include "nn_layers.h"
 
 /* ====================================================================== */
 /* Dense                                                                  */

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn_model.h"
+#include "nn_layers.h"
 
 /* Probability floor for the loss value: log(1e-7) = -16 bounds one row's
  * contribution, as Keras does. */
@@ -21,52 +21,19 @@ static const char *const loss_names[NN_LOSS_COUNT] = {
 	[NN_LOSS_BCE] = "bce", [NN_LOSS_CCE] = "cce", [NN_LOSS_MSE] = "mse",
 	[NN_LOSS_MAE] = "mae", [NN_LOSS_HUBER] = "huber",
 };
-static const char *const task_names[NN_TASK_COUNT] = {
-	[NN_TASK_BINARY] = "binary", [NN_TASK_MULTICLASS] = "multiclass",
-	[NN_TASK_REGRESSION] = "regression",
-};
-static const char *const scale_names[NN_SCALE_COUNT] = {
-	[NN_SCALE_NONE] = "none", [NN_SCALE_STANDARD] = "standard",
-	[NN_SCALE_MINMAX] = "minmax",
-};
-
-static int
-lookup(const char *const *names, int n, const char *name)
+const char *
+nn_loss_name(nn_loss l)
 {
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	return -1;
+	return nn_name_of(loss_names, NN_LOSS_COUNT, (int)l);
 }
-
-const char *nn_loss_name(nn_loss l) { return (unsigned)l < NN_LOSS_COUNT ? loss_names[l] : "?"; }
-const char *nn_task_name(nn_task t) { return (unsigned)t < NN_TASK_COUNT ? task_names[t] : "?"; }
-const char *nn_scale_name(nn_scale s) { return (unsigned)s < NN_SCALE_COUNT ? scale_names[s] : "?"; }
 
 int
 nn_loss_lookup(const char *name, nn_loss *out)
 {
-	int i = lookup(loss_names, NN_LOSS_COUNT, name);
+	int i = nn_name_find(loss_names, NN_LOSS_COUNT, name);
+
 	if (i >= 0)
 		*out = (nn_loss)i;
-	return i < 0 ? -1 : 0;
-}
-
-int
-nn_task_lookup(const char *name, nn_task *out)
-{
-	int i = lookup(task_names, NN_TASK_COUNT, name);
-	if (i >= 0)
-		*out = (nn_task)i;
-	return i < 0 ? -1 : 0;
-}
-
-int
-nn_scale_lookup(const char *name, nn_scale *out)
-{
-	int i = lookup(scale_names, NN_SCALE_COUNT, name);
-	if (i >= 0)
-		*out = (nn_scale)i;
 	return i < 0 ? -1 : 0;
 }
 

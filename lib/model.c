@@ -155,6 +155,16 @@ free_strv(char **v, size_t n)
 }
 
 void
+nn_ckpt_free(nn_ckpt *c)
+{
+	if (c == NULL)
+		return;
+	free(c->m);
+	free(c->v);
+	free(c);
+}
+
+void
 nn_model_free(nn_model *m)
 {
 	if (m == NULL)
@@ -177,6 +187,27 @@ nn_model_free(nn_model *m)
 /* Initialisation and scaling                                             */
 /* ====================================================================== */
 
+static const char *const task_names[NN_TASK_COUNT] = {
+	[NN_TASK_BINARY] = "binary", [NN_TASK_MULTICLASS] = "multiclass",
+	[NN_TASK_REGRESSION] = "regression",
+};
+
+const char *
+nn_task_name(nn_task t)
+{
+	return nn_name_of(task_names, NN_TASK_COUNT, (int)t);
+}
+
+int
+nn_task_lookup(const char *name, nn_task *out)
+{
+	int i = nn_name_find(task_names, NN_TASK_COUNT, name);
+
+	if (i >= 0)
+		*out = (nn_task)i;
+	return i < 0 ? -1 : 0;
+}
+
 static const char *const init_names[NN_INIT_COUNT] = {
 	[NN_INIT_AUTO] = "auto", [NN_INIT_HE] = "he",
 	[NN_INIT_XAVIER] = "xavier", [NN_INIT_LECUN] = "lecun",
@@ -184,20 +215,19 @@ static const char *const init_names[NN_INIT_COUNT] = {
 };
 
 const char *
-nn_init_name(nn_init i)
+nn_init_name(nn_init v)
 {
-	return (unsigned)i < NN_INIT_COUNT ? init_names[i] : "?";
+	return nn_name_of(init_names, NN_INIT_COUNT, (int)v);
 }
 
 int
 nn_init_lookup(const char *name, nn_init *out)
 {
-	for (int i = 0; i < NN_INIT_COUNT; i++)
-		if (strcmp(name, init_names[i]) == 0) {
-			*out = (nn_init)i;
-			return 0;
-		}
-	return -1;
+	int i = nn_name_find(init_names, NN_INIT_COUNT, name);
+
+	if (i >= 0)
+		*out = (nn_init)i;
+	return i < 0 ? -1 : 0;
 }
 
 static int
@@ -253,20 +283,6 @@ void
 nn_model_init(nn_model *m, nn_rng *r)
 {
 	nn_model_init_with(m, r, NN_INIT_AUTO);
-}
-
-void
-nn_model_scale(const nn_model *m, float *x, size_t B)
-{
-	const size_t D = m->nin;
-
-	if (m->scale == NN_SCALE_NONE)
-		return;
-	for (size_t i = 0; i < B; i++) {
-		float *row = x + i * D;
-		for (size_t j = 0; j < D; j++)
-			row[j] = (row[j] - m->offset[j]) * m->factor[j];
-	}
 }
 
 /* ====================================================================== */

@@ -81,12 +81,12 @@ str_ok(const char *s)
 
 /* Which moment arrays an optimizer keeps. */
 static void
-moments(nn_opt k, int *has_m, int *has_v)
+moments(nn_optim_kind k, int *has_m, int *has_v)
 {
-	*has_m = k == NN_OPT_MOMENTUM || k == NN_OPT_NESTEROV ||
-	    k == NN_OPT_ADAM || k == NN_OPT_ADAMW;
-	*has_v = k == NN_OPT_ADAM || k == NN_OPT_ADAMW || k == NN_OPT_RMSPROP ||
-	    k == NN_OPT_ADAGRAD;
+	*has_m = k == NN_OPTIM_MOMENTUM || k == NN_OPTIM_NESTEROV ||
+	    k == NN_OPTIM_ADAM || k == NN_OPTIM_ADAMW;
+	*has_v = k == NN_OPTIM_ADAM || k == NN_OPTIM_ADAMW || k == NN_OPTIM_RMSPROP ||
+	    k == NN_OPTIM_ADAGRAD;
 }
 
 /* A layer with something only LAYR can say. */
@@ -129,7 +129,7 @@ ckpt_size(const nn_model *m)
 	if (c == NULL)
 		return 0;
 	moments(c->opt.kind, &hm, &hv);
-	return 4 + strlen(nn_opt_name(c->opt.kind)) + 6 * 4 + 3 * 8 + 4 * 8 +
+	return 4 + strlen(nn_optim_name(c->opt.kind)) + 6 * 4 + 3 * 8 + 4 * 8 +
 	    2 * 8 + 4 * (uint64_t)m->nparams * (uint64_t)(hm + hv);
 }
 
@@ -169,7 +169,7 @@ check_ckpt(const nn_model *m, nn_err *e)
 	const nn_optim_cfg *o = &c->opt;
 	int hm, hv;
 
-	if ((unsigned)o->kind >= NN_OPT_COUNT)
+	if ((unsigned)o->kind >= NN_OPTIM_COUNT)
 		return nn_errf(e, "checkpoint: bad optimizer %d", (int)o->kind);
 	if (!isfinite(o->lr) || o->lr <= 0.0f)
 		return nn_errf(e, "checkpoint: the rate %g is not positive",
@@ -192,7 +192,7 @@ check_ckpt(const nn_model *m, nn_err *e)
 	moments(o->kind, &hm, &hv);
 	if ((c->m != NULL) != hm || (c->v != NULL) != hv)
 		return nn_errf(e, "checkpoint: the moments do not fit optimizer "
-		    "%s", nn_opt_name(o->kind));
+		    "%s", nn_optim_name(o->kind));
 	for (size_t i = 0; hm && i < m->nparams; i++)
 		if (!isfinite(c->m[i]))
 			return nn_errf(e, "checkpoint: first moment %zu is not "
@@ -571,7 +571,7 @@ emit_model(const nn_model *m, FILE *fp)
 	if (m->ckpt != NULL) {
 		const nn_ckpt *k = m->ckpt;
 		const float *mv[2] = { k->m, k->v };
-		put_str(&b, nn_opt_name(k->opt.kind));
+		put_str(&b, nn_optim_name(k->opt.kind));
 		put_f32(&b, k->opt.lr);
 		put_f32(&b, k->opt.momentum);
 		put_f32(&b, k->opt.beta1);
@@ -825,7 +825,7 @@ static int look_task(const char *s, void *o) { return nn_task_lookup(s, o); }
 static int look_loss(const char *s, void *o) { return nn_loss_lookup(s, o); }
 static int look_act(const char *s, void *o) { return nn_act_lookup(s, o); }
 static int look_scale(const char *s, void *o) { return nn_scale_lookup(s, o); }
-static int look_opt(const char *s, void *o) { return nn_opt_lookup(s, o); }
+static int look_opt(const char *s, void *o) { return nn_optim_lookup(s, o); }
 
 static int
 get_end(rd *r)
@@ -1171,7 +1171,7 @@ read_ckpt(rd *r, nn_model *m)
 		if (n != (has[a] ? m->nparams : 0)) {
 			r->off -= 8;
 			return rd_fail(r, "%ju %ss, but %s keeps %zu", (uintmax_t)n,
-			    what[a], nn_opt_name(c->opt.kind), has[a] ?
+			    what[a], nn_optim_name(c->opt.kind), has[a] ?
 			    m->nparams : 0);
 		}
 		if (n == 0)

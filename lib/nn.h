@@ -7,7 +7,9 @@
 #include "nn_base.h"
 #include "nn_csv.h"
 #include "nn_fmt.h"
+#include "nn_layers.h"
 #include "nn_model.h"
+#include "nn_train.h"
 #include "nn_metrics.h"
 #include "nn_plot.h"
 

@@ -70,6 +70,15 @@ int nn_parse_float(const char *s, size_t n, float *out);
 /* A 64-bit unsigned seed (decimal). */
 int nn_parse_seed(const char *s, uint64_t *out, const char *what, nn_err *e);
 
+/* ---- name tables --------------------------------------------------------- */
+
+/* Enumerations are stored in files and given on command lines by name, never
+ * by number.  Each module keeps a table names[n] indexed by its enum; these
+ * two do the rest.  nn_name_of: names[i], or "?" when i is out of range.
+ * nn_name_find: the index of name, or -1. */
+const char *nn_name_of(const char *const *names, int n, int i);
+int nn_name_find(const char *const *names, int n, const char *name);
+
 /* ---- CRC-32 (IEEE 802.3, as zlib/PNG) ----------------------------------- */
 
 uint32_t nn_crc32(uint32_t crc, const void *buf, size_t n);

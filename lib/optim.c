@@ -10,34 +10,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn_model.h"
+#include "nn_train.h"
 
-static const char *const opt_names[NN_OPT_COUNT] = {
-	[NN_OPT_SGD] = "sgd", [NN_OPT_MOMENTUM] = "momentum",
-	[NN_OPT_NESTEROV] = "nesterov", [NN_OPT_ADAM] = "adam",
-	[NN_OPT_ADAMW] = "adamw", [NN_OPT_RMSPROP] = "rmsprop",
-	[NN_OPT_ADAGRAD] = "adagrad",
+static const char *const opt_names[NN_OPTIM_COUNT] = {
+	[NN_OPTIM_SGD] = "sgd", [NN_OPTIM_MOMENTUM] = "momentum",
+	[NN_OPTIM_NESTEROV] = "nesterov", [NN_OPTIM_ADAM] = "adam",
+	[NN_OPTIM_ADAMW] = "adamw", [NN_OPTIM_RMSPROP] = "rmsprop",
+	[NN_OPTIM_ADAGRAD] = "adagrad",
 };
 
 const char *
-nn_opt_name(nn_opt o)
+nn_optim_name(nn_optim_kind v)
 {
-	return (unsigned)o < NN_OPT_COUNT ? opt_names[o] : "?";
+	return nn_name_of(opt_names, NN_OPTIM_COUNT, (int)v);
 }
 
 int
-nn_opt_lookup(const char *name, nn_opt *out)
+nn_optim_lookup(const char *name, nn_optim_kind *out)
 {
-	for (int i = 0; i < NN_OPT_COUNT; i++)
-		if (strcmp(name, opt_names[i]) == 0) {
-			*out = (nn_opt)i;
-			return 0;
-		}
-	return -1;
+	int i = nn_name_find(opt_names, NN_OPTIM_COUNT, name);
+
+	if (i >= 0)
+		*out = (nn_optim_kind)i;
+	return i < 0 ? -1 : 0;
 }
 
 void
-nn_optim_defaults(nn_optim_cfg *c, nn_opt kind, float lr)
+nn_optim_defaults(nn_optim_cfg *c, nn_optim_kind kind, float lr)
 {
 	c->kind = kind;
 	c->lr = lr;
@@ -56,17 +55,17 @@ nn_optim_new(const nn_optim_cfg *c, size_t n)
 	o->c = *c;
 	o->n = n;
 	switch (c->kind) {
-	case NN_OPT_MOMENTUM:
-	case NN_OPT_NESTEROV:
+	case NN_OPTIM_MOMENTUM:
+	case NN_OPTIM_NESTEROV:
 		o->m = nn_xcalloc(n, sizeof(float));
 		break;
-	case NN_OPT_ADAM:
-	case NN_OPT_ADAMW:
+	case NN_OPTIM_ADAM:
+	case NN_OPTIM_ADAMW:
 		o->m = nn_xcalloc(n, sizeof(float));
 		o->v = nn_xcalloc(n, sizeof(float));
 		break;
-	case NN_OPT_RMSPROP:
-	case NN_OPT_ADAGRAD:
+	case NN_OPTIM_RMSPROP:
+	case NN_OPTIM_ADAGRAD:
 		o->v = nn_xcalloc(n, sizeof(float));
 		break;
 	default:
@@ -101,18 +100,18 @@ nn_optim_update(const nn_optim *o, float *restrict p, const float *restrict g,
 	float *restrict m = o->m, *restrict v = o->v;
 
 	switch (c->kind) {
-	case NN_OPT_SGD:
+	case NN_OPTIM_SGD:
 		for (size_t i = lo; i < hi; i++)
 			p[i] -= lr * (g[i] + wd * p[i]);
 		break;
-	case NN_OPT_MOMENTUM:
+	case NN_OPTIM_MOMENTUM:
 		/* v <- mu v + g;  p <- p - lr v   (PyTorch's form) */
 		for (size_t i = lo; i < hi; i++) {
 			m[i] = mu * m[i] + (g[i] + wd * p[i]);
 			p[i] -= lr * m[i];
 		}
 		break;
-	case NN_OPT_NESTEROV:
+	case NN_OPTIM_NESTEROV:
 		/* look ahead along the velocity: p <- p - lr (g + mu v) */
 		for (size_t i = lo; i < hi; i++) {
 			float gi = g[i] + wd * p[i];
@@ -120,8 +119,8 @@ nn_optim_update(const nn_optim *o, float *restrict p, const float *restrict g,
 			p[i] -= lr * (gi + mu * m[i]);
 		}
 		break;
-	case NN_OPT_ADAM:
-	case NN_OPT_ADAMW: {
+	case NN_OPTIM_ADAM:
+	case NN_OPTIM_ADAMW: {
 		/* bias corrections: the moments start at zero, so early
 		 * averages are scaled up by 1 / (1 - beta^t) */
 		const double t = (double)o->t;
@@ -131,7 +130,7 @@ nn_optim_update(const nn_optim *o, float *restrict p, const float *restrict g,
 		/* Two branch-free loops rather than one with a test inside, so
 		 * they vectorise: this is a fifth of a training step otherwise.
 		 * Elementwise, so the result is the same as the scalar loop. */
-		if (c->kind == NN_OPT_ADAMW) {
+		if (c->kind == NN_OPTIM_ADAMW) {
 			const float shrink = 1.0f - lr * wd;
 			NN_SIMD
 			for (size_t i = lo; i < hi; i++) {
@@ -152,31 +151,21 @@ nn_optim_update(const nn_optim *o, float *restrict p, const float *restrict g,
 		}
 		break;
 	}
-	case NN_OPT_RMSPROP:
+	case NN_OPTIM_RMSPROP:
 		for (size_t i = lo; i < hi; i++) {
 			float gi = g[i] + wd * p[i];
 			v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
 			p[i] -= lr * gi / (sqrtf(v[i]) + eps);
 		}
 		break;
-	case NN_OPT_ADAGRAD:
+	case NN_OPTIM_ADAGRAD:
 		for (size_t i = lo; i < hi; i++) {
 			float gi = g[i] + wd * p[i];
 			v[i] += gi * gi;
 			p[i] -= lr * gi / (sqrtf(v[i]) + eps);
 		}
 		break;
-	case NN_OPT_COUNT:
+	case NN_OPTIM_COUNT:
 		break;
 	}
-}
-
-void
-nn_ckpt_free(nn_ckpt *c)
-{
-	if (c == NULL)
-		return;
-	free(c->m);
-	free(c->v);
-	free(c);
 }

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn_model.h"
+#include "nn_train.h"
 
 static void
 put_matrix(FILE *fp, const char *title, const float *v, size_t r, size_t c)
@@ -127,7 +127,7 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 		}
 	}
 
-	fprintf(fp, "== update (%s, rate %g)\n", nn_opt_name(oc->kind), oc->lr);
+	fprintf(fp, "== update (%s, rate %g)\n", nn_optim_name(oc->kind), oc->lr);
 	memcpy(p, m->params, m->nparams * sizeof(float));
 	o = nn_optim_new(oc, m->nparams);
 	nn_optim_begin(o);

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "nn_model.h"
+#include "nn_train.h"
 
 /* A shard of 64 rows keeps GEMM efficient (the row count is GEMM's M and
  * the K of the weight-gradient product); at most 16 shards bounds the
@@ -61,24 +61,23 @@ static const char *const sched_names[NN_SCHED_COUNT] = {
 };
 
 const char *
-nn_sched_name(nn_sched s)
+nn_sched_name(nn_sched_kind v)
 {
-	return (unsigned)s < NN_SCHED_COUNT ? sched_names[s] : "?";
+	return nn_name_of(sched_names, NN_SCHED_COUNT, (int)v);
 }
 
 int
-nn_sched_lookup(const char *name, nn_sched *out)
+nn_sched_lookup(const char *name, nn_sched_kind *out)
 {
-	for (int i = 0; i < NN_SCHED_COUNT; i++)
-		if (strcmp(name, sched_names[i]) == 0) {
-			*out = (nn_sched)i;
-			return 0;
-		}
-	return -1;
+	int i = nn_name_find(sched_names, NN_SCHED_COUNT, name);
+
+	if (i >= 0)
+		*out = (nn_sched_kind)i;
+	return i < 0 ? -1 : 0;
 }
 
 double
-nn_schedule_lr(const nn_schedule *s, double base, size_t e, size_t E)
+nn_sched_lr(const nn_sched *s, double base, size_t e, size_t E)
 {
 	double k = (double)(e - 1), lr = base;
 
@@ -705,7 +704,7 @@ nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
 		double sum = 0.0, t0 = now();
 		size_t nb = 0, correct = 0, steps = 0, seen = 0;
 		tr.epoch = ep;
-		tr.opt->c.lr = (float)(nn_schedule_lr(&cfg->sched, cfg->opt.lr, ep, E) *
+		tr.opt->c.lr = (float)(nn_sched_lr(&cfg->sched, cfg->opt.lr, ep, E) *
 		    lr_factor);
 		if (cfg->stats)
 			for (size_t l = 0; l < L; l++)

@@ -329,7 +329,7 @@ spec_of(const nn_model *m)
 	s.nlayr = (uint32_t)m->nlayers;
 	if (m->ckpt != NULL) {
 		const nn_ckpt *c = m->ckpt;
-		s.opt = nn_opt_name(c->opt.kind);
+		s.opt = nn_optim_name(c->opt.kind);
 		s.oset[0] = c->opt.lr;
 		s.oset[1] = c->opt.momentum;
 		s.oset[2] = c->opt.beta1;
@@ -490,7 +490,7 @@ make_full(nn_task task, uint64_t seed, int opt)
 			    l == 0 && j == 2 ? 0.0f : (float)nn_rng_uniform(&r) * 3;
 	if (opt >= 0) {
 		nn_ckpt *c = m->ckpt = nn_xcalloc(1, sizeof(*c));
-		nn_optim_defaults(&c->opt, (nn_opt)opt, 0.0123f);
+		nn_optim_defaults(&c->opt, (nn_optim_kind)opt, 0.0123f);
 		c->opt.weight_decay = 0.5f;
 		c->t = 0x0123456789abcdefULL;
 		c->epoch = 7;
@@ -1108,10 +1108,10 @@ test_full_round_trip(const char *dir)
 	static const nn_task tasks[3] = { NN_TASK_MULTICLASS, NN_TASK_BINARY,
 		NN_TASK_REGRESSION };
 
-	for (int o = -1; o < NN_OPT_COUNT; o++) {
+	for (int o = -1; o < NN_OPTIM_COUNT; o++) {
 		nn_task task = tasks[(o + 1) % 3];
 		nn_model *m = make_full(task, 100 + (uint64_t)(o + 1), o), *l;
-		const char *on = o < 0 ? "no checkpoint" : nn_opt_name((nn_opt)o);
+		const char *on = o < 0 ? "no checkpoint" : nn_optim_name((nn_optim_kind)o);
 		nn_err e;
 		int rc;
 		bytes f1, f2, w, ref;
@@ -1172,7 +1172,7 @@ test_full_round_trip(const char *dir)
 		nn_err e;
 		bytes w;
 		m->ckpt = nn_xcalloc(1, sizeof(*m->ckpt));
-		nn_optim_defaults(&m->ckpt->opt, NN_OPT_SGD, 0.1f);
+		nn_optim_defaults(&m->ckpt->opt, NN_OPTIM_SGD, 0.1f);
 		nn_rng_seed(&m->ckpt->rng, 1);
 		w = to_mem(m, &rc, &e);
 		nn_model *l = from_mem(w.p, w.n, &e);
@@ -1208,8 +1208,8 @@ test_full_round_trip(const char *dir)
 static void
 test_bad_options(void)
 {
-	nn_model *m = make_full(NN_TASK_BINARY, 77, NN_OPT_ADAM);
-	nn_model *mm = make_full(NN_TASK_BINARY, 78, NN_OPT_MOMENTUM);
+	nn_model *m = make_full(NN_TASK_BINARY, 77, NN_OPTIM_ADAM);
+	nn_model *mm = make_full(NN_TASK_BINARY, 78, NN_OPTIM_MOMENTUM);
 	spec s0 = spec_of(m), sm = spec_of(mm), s;
 	float st[8], v[256], nanv = nanf("");
 	nn_err e;
@@ -1354,7 +1354,7 @@ test_bad_options(void)
 			{ "nstats off by one", "running statistics, but" },
 		};
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			nn_model *x = make_full(NN_TASK_BINARY, 90, NN_OPT_ADAM);
+			nn_model *x = make_full(NN_TASK_BINARY, 90, NN_OPTIM_ADAM);
 			float *keep = NULL;
 			switch (i) {
 			case 0: x->stats[x->layers[1].s_off + 4] = -1.0f; break;
@@ -1643,7 +1643,7 @@ main(void)
 	}
 	test_round_trip(dir);
 	test_truncation_and_flips(make_model(NN_TASK_MULTICLASS, 7));
-	test_truncation_and_flips(make_full(NN_TASK_BINARY, 8, NN_OPT_ADAM));
+	test_truncation_and_flips(make_full(NN_TASK_BINARY, 8, NN_OPTIM_ADAM));
 	test_full_round_trip(dir);
 	test_bad_options();
 	test_hostile_counts();

@@ -1,0 +1,164 @@
+/*
+ * nn_train.h - learning: optimizer state and updates, learning-rate
+ * schedules, the mini-batch training loop (threads, validation, early
+ * stopping), evaluation, and looking inside a step.
+ *
+ *   optim.c    nn_optim_new/free/begin/update
+ *   train.c    nn_sched_*, nn_train*, nn_evaluate
+ *   trace.c    nn_trace, nn_gradcheck
+ *
+ * Shapes use the legend of nn_layers.h.
+ */
+#ifndef NN_TRAIN_H
+#define NN_TRAIN_H
+
+#include "nn_model.h"
+
+/* ---- optimizer state ------------------------------------------------------ */
+
+
+/* Optimizer state over a flat parameter buffer of n floats. */
+typedef struct nn_optim {
+	nn_optim_cfg c;
+	size_t n;
+	uint64_t t;          /* steps taken */
+	float *m;            /* (n) first moment / velocity, or NULL */
+	float *v;            /* (n) second moment / accumulator, or NULL */
+} nn_optim;
+
+/* Owned by the caller: nn_optim_free. */
+nn_optim *nn_optim_new(const nn_optim_cfg *c, size_t n);
+void nn_optim_free(nn_optim *o);
+/* Start a step (advances t; call once per step before the ranges). */
+void nn_optim_begin(nn_optim *o);
+/* Update params[lo, hi) from grads[lo, hi).  Elementwise, so disjoint ranges
+ * may run on different threads and give the same result as one call. */
+void nn_optim_update(const nn_optim *o, float *params, const float *grads,
+    size_t lo, size_t hi);
+
+/* ---- training ------------------------------------------------------------- */
+
+/* Learning-rate schedules, by epoch e = 1..E after a linear warm-up:
+ *   constant     lr
+ *   step         lr * gamma^floor((e - 1) / step)
+ *   exponential  lr * gamma^(e - 1)
+ *   inverse      lr / (1 + gamma (e - 1))
+ *   cosine       lr * (1 + cos(pi (e - 1) / E)) / 2
+ *   plateau      lr, times gamma whenever the validation loss has not
+ *                improved for `step` epochs (the program tracks it; see
+ *                nn_epoch.lr_factor) */
+typedef enum nn_sched_kind {
+	NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_EXPONENTIAL, NN_SCHED_INVERSE,
+	NN_SCHED_COSINE, NN_SCHED_PLATEAU, NN_SCHED_COUNT
+} nn_sched_kind;
+
+const char *nn_sched_name(nn_sched_kind s);
+int nn_sched_lookup(const char *name, nn_sched_kind *out);
+
+typedef struct nn_sched {
+	nn_sched_kind kind;
+	size_t step;            /* step, plateau: epochs */
+	double gamma;           /* step, exponential, inverse, plateau */
+	size_t warmup;          /* epochs of linear warm-up: lr e / (warmup + 1) */
+} nn_sched;
+
+/* The rate of epoch e (1-based) of E epochs, from the base rate. */
+double nn_sched_lr(const nn_sched *s, double base, size_t e, size_t E);
+
+/* What the per-epoch callback sees. */
+typedef struct nn_epoch {
+	size_t epoch;               /* 1-based, counting resumed epochs */
+	double loss;                /* mean training loss (penalties excluded) */
+	double acc;                 /* training accuracy, NAN for regression */
+	double lr;                  /* rate of this epoch */
+	double seconds;             /* wall time of the epoch */
+	size_t nlayers;
+	/* with cfg.stats only, else NULL: per layer (nlayers), weights only */
+	const double *grad_norm;    /* mean over the epoch's steps of ||dL/dW|| */
+	const double *weight_norm;  /* ||W|| at the end of the epoch */
+	const double *update_ratio; /* mean over the steps of ||dW|| / ||W|| */
+	/* the callback may lower it (reduce-on-plateau): the rate from the
+	 * next epoch on is multiplied by it; starts at 1 */
+	double lr_factor;
+} nn_epoch;
+
+typedef struct nn_train_cfg {
+	size_t epochs;          /* >= 1: epochs to run (after a resumed one) */
+	size_t batch;           /* >= 1 */
+	nn_optim_cfg opt;
+	nn_sched sched;
+	uint64_t seed;          /* shuffling (and dropout masks) */
+	int threads;            /* >= 1; the weights do not depend on it */
+	float l1, l2;           /* penalties on the weights (not the biases):
+	                           l1 |w| and l2 w^2 / 2 added to the loss */
+	float clip_norm;        /* > 0: scale the gradient to at most this norm */
+	float clip_value;       /* > 0: clamp each gradient to [-v, v] */
+	const float *class_w;   /* (classes) loss weight of each class, or NULL */
+	int resume;             /* continue from m->ckpt (optimizer, epoch, rng) */
+	int stats;              /* fill nn_epoch's per-layer statistics */
+	volatile int *stop;     /* set (by a signal handler): stop after the
+	                           current batch */
+	/* called after every epoch; a non-zero return stops training (the model
+	 * keeps the weights reached).  May be NULL. */
+	int (*on_epoch)(void *ctx, nn_epoch *ep);
+	/* called after every batch (on the calling thread) with the epoch, the
+	 * 1-based batch, the batches of the epoch and the batch's loss; for
+	 * progress displays.  May be NULL. */
+	void (*on_batch)(void *ctx, size_t epoch, size_t batch, size_t nbatch,
+	    double loss);
+	void *ctx;
+} nn_train_cfg;
+
+typedef struct nn_train_res {
+	double loss;            /* mean loss of the last complete epoch */
+	size_t epoch;           /* epochs completed (counting resumed ones) */
+	size_t row;             /* rows into the next epoch (after a stop) */
+	int stopped;            /* cfg->stop was seen */
+	size_t bad_epoch, bad_batch, bad_layer; /* where a non-finite value
+	                           appeared (layer 1-based), after an error */
+} nn_train_res;
+
+/* Mini-batch gradient descent over n rows of scaled x (n, D).  Each epoch
+ * shuffles the rows 0..n-1 afresh with the seeded generator.  Targets: y (n)
+ * class indices for binary/multiclass, t (n) for regression.
+ *
+ * Threads: each mini-batch of B rows is cut into nn_train_shards(B) shards
+ * whose boundaries depend on B alone; each shard's gradient is computed
+ * with a single-threaded GEMM into its own buffer and the shards are summed
+ * in shard order.  Which thread computes a shard never matters, so the
+ * weights are the same for every thread count.
+ *
+ * On return m->ckpt holds the state to resume from (allocated if absent).
+ * Returns 0, or -1 when the loss or a gradient stops being finite (the
+ * message names epoch, batch and layer; no non-finite value was applied:
+ * the params hold the last finite state). */
+int nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
+    size_t n, const nn_train_cfg *cfg, nn_train_res *res, nn_err *e);
+size_t nn_train_shards(size_t B);
+
+/* Mean loss and accuracy (NAN for regression) of the model on n rows of
+ * scaled x, in inference mode, computed in batches. */
+double nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t n, double *acc);
+
+/* ---- looking inside a step (lib/trace.c) --------------------------------- */
+
+/* Write to fp the forward and backward pass of B rows of scaled x through
+ * the dense layers (every z, a, dz, dW, db, the loss) and the weights after
+ * one step of the optimizer oc.  The model is not changed.  A model with
+ * batch norm, dropout or skip connections is refused (-1). */
+int nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t B, const nn_optim_cfg *oc, nn_err *e);
+/* Compare backprop's gradient of the mean loss over B rows with central
+ * differences, in training mode with one fixed dropout mask and the batch's
+ * own normalisation statistics, for up to 64 parameters per layer (w, b,
+ * and batch norm's gamma, beta) spread evenly.  Per layer: worst (nlayers)
+ * gets the largest relative error of one parameter, |a - n| / max(|a| +
+ * |n|, 1e-3), and rel (nlayers) the relative error of the layer's gradient
+ * as a vector, ||a - n|| / sqrt(||a||^2 + ||n||^2).  Each n is the central
+ * difference, over steps from 0.03 to 0.0001, closest to a (a relu kink
+ * spoils some steps but rarely all).  The parameters are restored. */
+int nn_gradcheck(nn_model *m, const float *x, const uint32_t *y,
+    const float *t, size_t B, double *worst, double *rel, nn_err *e);
+
+#endif
