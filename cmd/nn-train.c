@@ -1,16 +1,20 @@
 /*
  * nn-train - train a neural network on a CSV file and save the model.
  *
- * The program's part is the user's: options checked, the data read with
- * every bad token named by line and column, the task inferred from the
- * target column, the scaling fitted and stored, progress and the final loss
- * on stderr, the model saved atomically.  The arithmetic is the library's.
+ * The program's part is the user's: options parsed and checked (each one
+ * honoured or refused with a message, also when a model is continued with
+ * --resume or --init-from), the data read with every bad token named by
+ * line and column, the task inferred from the target column, progress, the
+ * log and the report on stderr, the model saved atomically.  What a model
+ * learns and how -- scaling, training, validation, early stopping,
+ * cross-validation -- is the library's (lib/nn_train.h).
  */
 #include <err.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +30,8 @@
 #define MAX_PARAMS ((size_t)1 << 29)
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_AUTO_CLASSES 20
+/* The tolerance of --gradcheck on the relative error (see nn_gradcheck). */
+#define GRADCHECK_TOL 3e-2
 
 enum {
 	OPT_TARGET = 0x200, OPT_TASK, OPT_SCALE, OPT_NO_HEADER, OPT_OPTIMIZER,
@@ -35,6 +41,7 @@ enum {
 	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
 	OPT_INIT_FROM, OPT_CV, OPT_TRACE, OPT_GRADCHECK,
 	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
+	OPT_LAST
 };
 
 static const struct option longopts[] = {
@@ -107,10 +114,6 @@ usage(void)
 {
 	usage_exit(synopsis);
 }
-
-/* ====================================================================== */
-/* Options                                                                */
-/* ====================================================================== */
 
 typedef struct layer_opt {
 	size_t width;
@@ -193,6 +196,146 @@ join_argv(int argc, char **argv)
 	return s;
 }
 
+/* ====================================================================== */
+/* Options                                                                */
+/* ====================================================================== */
+
+/* What the user asked for.  Training settings go straight into cfg, their
+ * one home; given[] records which options were on the command line, so a
+ * continued model can honour or refuse each one. */
+typedef struct opts {
+	nn_train_cfg cfg;
+	const char *layers, *out, *target, *val_path, *log_path, *class_w;
+	const char *resume, *init_from, *start;  /* start: either of the two */
+	const char *input;
+	nn_act act;
+	nn_task task;
+	nn_scale scale;
+	nn_loss loss;
+	nn_init init;
+	nn_optim_kind opt;
+	int header, quiet, verbose, trace, gradcheck, batchnorm, residual;
+	long cv;
+	double rate, momentum, beta1, beta2, eps, wd, val_split, dropout,
+	    leaky_slope;
+	unsigned char given[OPT_LAST];
+} opts;
+
+#define GIVEN(o, c) ((o)->given[(c)])
+
+static void
+parse_opts(int argc, char **argv, opts *o)
+{
+	nn_train_cfg *c = &o->cfg;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "a:b:e:l:o:qr:s:v", longopts,
+	    NULL)) != -1) {
+		if (ch > 0 && ch < OPT_LAST)
+			o->given[ch] = 1;
+		switch (ch) {
+		case 'a':
+			if (nn_act_lookup(optarg, &o->act) < 0 ||
+			    o->act == NN_ACT_SOFTMAX)
+				errx(2, "-a: unknown hidden activation \"%s\" (sigmoid, "
+				    "tanh, relu, leaky-relu, elu, swish, gelu, linear)",
+				    optarg);
+			break;
+		case 'b': c->batch = (size_t)opt_long(optarg, 1, 1L << 24, "-b"); break;
+		case 'e': c->epochs = (size_t)opt_long(optarg, 1, 100000000L, "-e"); break;
+		case 'l': o->layers = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'r': o->rate = opt_double(optarg, 0x1p-126, 1e30, "-r"); break;
+		case 's': c->seed = opt_seed(optarg, "-s"); break;
+		case OPT_TARGET: o->target = optarg; break;
+		case OPT_TASK:
+			if (strcmp(optarg, "auto") == 0)
+				o->given[OPT_TASK] = 0;
+			else if (nn_task_lookup(optarg, &o->task) < 0)
+				errx(2, "--task: expected auto, binary, multiclass or "
+				    "regression, got \"%s\"", optarg);
+			break;
+		case OPT_SCALE:
+			if (nn_scale_lookup(optarg, &o->scale) < 0)
+				errx(2, "--scale: expected standard, minmax or none, got "
+				    "\"%s\"", optarg);
+			break;
+		case OPT_NO_HEADER: o->header = 0; break;
+		case OPT_OPTIMIZER:
+			if (nn_optim_lookup(optarg, &o->opt) < 0)
+				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
+				    "adamw, rmsprop or adagrad, got \"%s\"", optarg);
+			break;
+		case OPT_MOMENTUM: o->momentum = opt_double(optarg, 0.0, 0.999999, "--momentum"); break;
+		case OPT_BETA1: o->beta1 = opt_double(optarg, 0.0, 0.999999, "--beta1"); break;
+		case OPT_BETA2: o->beta2 = opt_double(optarg, 0.0, 0.999999999, "--beta2"); break;
+		case OPT_EPS: o->eps = opt_double(optarg, 1e-30, 1.0, "--eps"); break;
+		case OPT_WEIGHT_DECAY: o->wd = opt_double(optarg, 0.0, 1e6, "--weight-decay"); break;
+		case OPT_THREADS: c->threads = (int)opt_long(optarg, 1, 256, "--threads"); break;
+		case OPT_VAL: o->val_path = optarg; break;
+		case OPT_VAL_SPLIT: o->val_split = opt_double(optarg, 1e-9, 0.999999, "--val-split"); break;
+		case OPT_PATIENCE: c->patience = (size_t)opt_long(optarg, 1, 100000000L, "--patience"); break;
+		case OPT_MIN_DELTA: c->min_delta = opt_double(optarg, 0.0, 1e30, "--min-delta"); break;
+		case OPT_LOG: o->log_path = optarg; break;
+		case OPT_SCHEDULE:
+			if (nn_sched_lookup(optarg, &c->sched.kind) < 0)
+				errx(2, "--schedule: expected constant, step, exponential, "
+				    "inverse, cosine or plateau, got \"%s\"", optarg);
+			break;
+		case OPT_LR_STEP: c->sched.step = (size_t)opt_long(optarg, 1, 100000000L, "--lr-step"); break;
+		case OPT_LR_GAMMA: c->sched.gamma = opt_double(optarg, 0.0, 1e6, "--lr-gamma"); break;
+		case OPT_WARMUP: c->sched.warmup = (size_t)opt_long(optarg, 0, 100000000L, "--warmup"); break;
+		case OPT_L1: c->l1 = (float)opt_double(optarg, 0.0, 1e6, "--l1"); break;
+		case OPT_L2: c->l2 = (float)opt_double(optarg, 0.0, 1e6, "--l2"); break;
+		case OPT_CLIP_NORM: c->clip_norm = (float)opt_double(optarg, 1e-30, 1e30, "--clip-norm"); break;
+		case OPT_CLIP_VALUE: c->clip_value = (float)opt_double(optarg, 1e-30, 1e30, "--clip-value"); break;
+		case OPT_CLASS_WEIGHT: o->class_w = optarg; break;
+		case OPT_LOSS:
+			if (nn_loss_lookup(optarg, &o->loss) < 0)
+				errx(2, "--loss: expected bce, cce, mse, mae or huber, got "
+				    "\"%s\"", optarg);
+			break;
+		case OPT_RESUME: o->resume = optarg; break;
+		case OPT_INIT_FROM: o->init_from = optarg; break;
+		case OPT_CV: o->cv = opt_long(optarg, 2, 1000, "--cv"); break;
+		case OPT_TRACE: o->trace = 1; break;
+		case OPT_GRADCHECK: o->gradcheck = 1; break;
+		case OPT_INIT:
+			if (strcmp(optarg, "zero") == 0)
+				errx(2, "--init zero: every unit of a layer would "
+				    "compute the same output and receive the same "
+				    "gradient, so they could never become different; "
+				    "use he, xavier, lecun or uniform");
+			if (nn_init_lookup(optarg, &o->init) < 0)
+				errx(2, "--init: expected auto, he, xavier, lecun or "
+				    "uniform, got \"%s\"", optarg);
+			break;
+		case OPT_DROPOUT:
+			o->dropout = opt_double(optarg, 0.0, 1.0, "--dropout");
+			if (o->dropout >= 1.0)
+				errx(2, "--dropout: %s would drop every unit; expected "
+				    "a probability below 1", optarg);
+			break;
+		case OPT_BATCHNORM: o->batchnorm = 1; break;
+		case OPT_RESIDUAL: o->residual = 1; break;
+		case OPT_LEAKY_SLOPE:
+			o->leaky_slope = opt_double(optarg, 0.0, 1.0, "--leaky-slope");
+			break;
+		case OPT_HELP:
+			help_exit(synopsis);
+		case OPT_VERSION:
+			print_version();
+		default:
+			usage();
+		}
+	}
+	if (argc - optind > 1)
+		usage();
+	o->input = optind < argc ? argv[optind] : NULL;
+}
+
 /* Fail before a long training if the model could not be saved anyway. */
 static void
 check_output_dir(const char *path)
@@ -205,14 +348,76 @@ check_output_dir(const char *path)
 	free(copy);
 }
 
+/* Combinations, defaults that depend on other options, and what can be
+ * checked before any data is read. */
+static void
+check_opts(opts *o)
+{
+	nn_train_cfg *c = &o->cfg;
+	const int has_val = o->val_path != NULL || o->val_split > 0;
+
+	if (o->out == NULL && o->cv == 0 && !o->trace && !o->gradcheck)
+		errx(2, "-o MODEL is required");
+	if (o->trace && o->gradcheck)
+		errx(2, "--trace and --gradcheck exclude each other");
+	if (o->target != NULL && *o->target == '\0')
+		errx(2, "--target: expected a column name or number, got \"\"");
+	if (o->val_path && o->val_split > 0)
+		errx(2, "--val and --val-split exclude each other");
+	if (c->patience && !has_val)
+		errx(2, "--patience needs a validation set (--val FILE or --val-split F)");
+	if (c->sched.kind == NN_SCHED_PLATEAU && !has_val)
+		errx(2, "--schedule plateau needs a validation set (--val or --val-split)");
+	if (o->resume && o->init_from)
+		errx(2, "--resume and --init-from exclude each other");
+	if (o->cv && (o->resume || o->init_from || has_val))
+		errx(2, "--cv makes its own validation folds: no --val, --val-split, "
+		    "--resume or --init-from");
+	o->start = o->resume ? o->resume : o->init_from;
+	if (!GIVEN(o, OPT_LR_GAMMA))
+		c->sched.gamma = nn_sched_gamma_default(c->sched.kind);
+	if (!GIVEN(o, OPT_THREADS)) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		c->threads = nc < 1 ? 1 : nc > 256 ? 256 : (int)nc;
+	}
+	{	/* the layer list is checked now, before any data is read */
+		layer_opt *hid;
+		parse_layers(o->layers, &hid);
+		free(hid);
+	}
+	if (o->out != NULL && !o->trace && !o->gradcheck)
+		check_output_dir(o->out);
+}
+
+/* The optimizer's settings: base (its defaults, or a checkpoint's) with
+ * every option the user gave on top. */
+static void
+optim_opts(const opts *o, nn_optim_cfg *oc)
+{
+	if (GIVEN(o, 'r'))
+		oc->lr = (float)o->rate;
+	if (GIVEN(o, OPT_MOMENTUM))
+		oc->momentum = (float)o->momentum;
+	if (GIVEN(o, OPT_BETA1))
+		oc->beta1 = (float)o->beta1;
+	if (GIVEN(o, OPT_BETA2))
+		oc->beta2 = (float)o->beta2;
+	if (GIVEN(o, OPT_EPS))
+		oc->eps = (float)o->eps;
+	if (GIVEN(o, OPT_WEIGHT_DECAY))
+		oc->weight_decay = (float)o->wd;
+}
+
 /* ====================================================================== */
-/* Task and scaling                                                       */
+/* Task, class weights, validation rows                                   */
 /* ====================================================================== */
 
 static nn_task
-infer_task(const nn_data *d, const char *name, int asked, nn_task want)
+infer_task(const nn_data *d, const char *name, const opts *o)
 {
-	if (!asked) {
+	nn_task want = o->task;
+
+	if (!GIVEN(o, OPT_TASK)) {
 		if (d->t != NULL && (!d->t_integral || d->nlabels > MAX_AUTO_CLASSES))
 			return NN_TASK_REGRESSION;
 		want = d->nlabels > 2 ? NN_TASK_MULTICLASS : NN_TASK_BINARY;
@@ -235,87 +440,79 @@ infer_task(const nn_data *d, const char *name, int asked, nn_task want)
 	return want;
 }
 
-/* ====================================================================== */
-/* Row sets: training, validation, folds                                  */
-/* ====================================================================== */
-
-/* A set of rows gathered from the data: owned copies. */
-typedef struct rows {
-	size_t n;
-	float *x;       /* (n, D) */
-	uint32_t *y;    /* (n) or NULL */
-	float *t;       /* (n) or NULL */
-} rows;
-
-static void
-rows_free(rows *r)
+static nn_loss
+pick_loss(const opts *o, nn_task task)
 {
-	free(r->x);
-	free(r->y);
-	free(r->t);
-	memset(r, 0, sizeof(*r));
+	nn_loss l = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
+	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
+
+	if (!GIVEN(o, OPT_LOSS))
+		return l;
+	if ((o->loss == NN_LOSS_BCE) != (task == NN_TASK_BINARY) ||
+	    (o->loss == NN_LOSS_CCE) != (task == NN_TASK_MULTICLASS))
+		errx(2, "--loss %s does not fit a %s task (binary: bce; multiclass: "
+		    "cce; regression: mse, mae or huber)", nn_loss_name(o->loss),
+		    nn_task_name(task));
+	return o->loss;
 }
 
-/* Copy rows idx[0..k) of d into r. */
-static void
-rows_take(rows *r, const nn_data *d, const uint32_t *idx, size_t k, int classify)
+/* "balanced" (n / (K * count)) or "cat=3,dog=1" (others 1). */
+static float *
+class_weights(const char *spec, const nn_data *d)
 {
-	r->n = k;
-	r->x = nn_xmalloc((k ? k : 1) * d->d * sizeof(float));
-	r->y = classify ? nn_xmalloc((k ? k : 1) * sizeof(uint32_t)) : NULL;
-	r->t = classify ? NULL : nn_xmalloc((k ? k : 1) * sizeof(float));
-	for (size_t i = 0; i < k; i++) {
-		memcpy(r->x + i * d->d, d->x + (size_t)idx[i] * d->d, d->d * sizeof(float));
-		if (classify)
-			r->y[i] = d->y[idx[i]];
-		else
-			r->t[i] = d->t[idx[i]];
-	}
-}
+	float *w = nn_xmalloc(d->nlabels * sizeof(*w));
+	char *copy, *tok, *next;
 
-/* Deal the rows into k folds, stratified by class for classification: the
- * rows of each class (or all rows, for regression) are shuffled with the
- * seed and dealt round-robin, continuing from where the previous class
- * ended so fold sizes stay within one row of each other.  fold[i] gets
- * row i's fold. */
-static void
-deal_folds(const nn_data *d, int classify, size_t k, uint64_t seed,
-    uint32_t *fold)
-{
-	size_t groups = classify ? d->nlabels : 1, next = 0;
-	uint32_t *idx = nn_xmalloc((d->n ? d->n : 1) * sizeof(*idx));
-	nn_rng r;
-
-	nn_rng_seed(&r, seed ^ 0xf01d5eedULL);
-	for (size_t g = 0; g < groups; g++) {
-		size_t m = 0;
+	for (size_t k = 0; k < d->nlabels; k++)
+		w[k] = 1.0f;
+	if (strcmp(spec, "balanced") == 0) {
+		size_t *count = nn_xcalloc(d->nlabels, sizeof(*count));
 		for (size_t i = 0; i < d->n; i++)
-			if (!classify || d->y[i] == g)
-				idx[m++] = (uint32_t)i;
-		nn_rng_shuffle(&r, idx, m);
-		for (size_t i = 0; i < m; i++)
-			fold[idx[i]] = (uint32_t)(next++ % k);
+			count[d->y[i]]++;
+		for (size_t k = 0; k < d->nlabels; k++)
+			w[k] = (float)((double)d->n / ((double)d->nlabels * (double)count[k]));
+		free(count);
+		return w;
 	}
-	free(idx);
+	copy = nn_xstrdup(spec);
+	for (tok = copy; tok != NULL; tok = next) {
+		char *eq;
+		size_t k;
+		if ((next = strchr(tok, ',')) != NULL)
+			*next++ = '\0';
+		if ((eq = strrchr(tok, '=')) == NULL)
+			errx(2, "--class-weight: expected balanced or LABEL=W,..., got \"%s\"", tok);
+		*eq = '\0';
+		for (k = 0; k < d->nlabels && strcmp(d->labels[k], tok) != 0; k++)
+			;
+		if (k == d->nlabels)
+			errx(2, "--class-weight: no class \"%s\" in the data", tok);
+		w[k] = (float)opt_double(eq + 1, 0.0, 1e6, "--class-weight");
+	}
+	free(copy);
+	return w;
 }
 
-/* Split d into train and validation: the first ceil(f * count) rows of each
- * shuffled class go to validation. */
+/* Split the training rows into train and validation: the first ceil(f *
+ * count) rows of each shuffled class go to validation. */
 static void
-split_val(const nn_data *d, int classify, double f, uint64_t seed, rows *tr,
-    rows *va)
+split_val(nn_rows *all, double f, uint64_t seed, nn_rows *tr, nn_rows *va)
 {
-	size_t groups = classify ? d->nlabels : 1, ntr = 0, nva = 0;
-	uint32_t *idx = nn_xmalloc(d->n * sizeof(*idx));
-	uint32_t *itr = nn_xmalloc(d->n * sizeof(*itr));
-	uint32_t *iva = nn_xmalloc(d->n * sizeof(*iva));
+	const size_t n = all->n;
+	size_t groups = 1, ntr = 0, nva = 0;
+	uint32_t *idx = nn_xmalloc(n * sizeof(*idx));
+	uint32_t *itr = nn_xmalloc(n * sizeof(*itr));
+	uint32_t *iva = nn_xmalloc(n * sizeof(*iva));
 	nn_rng r;
 
-	nn_rng_seed(&r, seed ^ 0x7a15eedULL);
+	for (size_t i = 0; all->y != NULL && i < n; i++)
+		if (all->y[i] + (size_t)1 > groups)
+			groups = all->y[i] + (size_t)1;
+	nn_rng_seed(&r, seed ^ NN_STREAM_VAL);
 	for (size_t g = 0; g < groups; g++) {
 		size_t m = 0, k;
-		for (size_t i = 0; i < d->n; i++)
-			if (!classify || d->y[i] == g)
+		for (size_t i = 0; i < n; i++)
+			if (all->y == NULL || all->y[i] == g)
 				idx[m++] = (uint32_t)i;
 		nn_rng_shuffle(&r, idx, m);
 		k = (size_t)ceil(f * (double)m - 1e-9);
@@ -330,11 +527,8 @@ split_val(const nn_data *d, int classify, double f, uint64_t seed, rows *tr,
 	}
 	if (nva == 0)
 		errx(1, "--val-split %g leaves no validation rows", f);
-	/* training order does not matter (epochs shuffle); validation order
-	 * only changes summation order: keep both in file order */
-
-	rows_take(tr, d, itr, ntr, classify);
-	rows_take(va, d, iva, nva, classify);
+	nn_rows_take(tr, all, itr, ntr);
+	nn_rows_take(va, all, iva, nva);
 	free(idx);
 	free(itr);
 	free(iva);
@@ -355,7 +549,7 @@ cmp_label_ref(const void *a, const void *b)
  * by name, labels mapped to the training classes. */
 static void
 read_val(const char *path, const nn_data *d, const nn_data_opts *o,
-    int classify, rows *va)
+    int classify, nn_rows *va)
 {
 	const char *name;
 	FILE *fp = open_input(path, &name);
@@ -410,13 +604,16 @@ read_val(const char *path, const nn_data *d, const nn_data_opts *o,
 	} else if (v.t == NULL) {
 		errx(1, "%s: target column \"%s\" is not numeric", name, d->target_name);
 	}
+	if (v.n == 0)
+		errx(1, "%s: no data rows", path);
 	va->n = v.n;
-	va->x = nn_xmalloc((v.n ? v.n : 1) * d->d * sizeof(float));
+	va->d = d->d;
+	va->x = nn_xmalloc(v.n * d->d * sizeof(float));
 	for (size_t i = 0; i < v.n; i++)
 		for (size_t j = 0; j < d->d; j++)
 			va->x[i * d->d + j] = v.x[i * v.d + col[j]];
 	if (classify) {
-		va->y = nn_xmalloc((v.n ? v.n : 1) * sizeof(uint32_t));
+		va->y = nn_xmalloc(v.n * sizeof(uint32_t));
 		for (size_t i = 0; i < v.n; i++)
 			va->y[i] = map[v.y[i]];
 	} else {
@@ -428,281 +625,14 @@ read_val(const char *path, const nn_data *d, const nn_data_opts *o,
 	nn_data_free(&v);
 }
 
-/* "balanced" (n / (K * count)) or "cat=3,dog=1" (others 1). */
-static float *
-class_weights(const char *spec, const nn_data *d)
-{
-	float *w = nn_xmalloc(d->nlabels * sizeof(*w));
-	char *copy, *tok, *next;
-
-	for (size_t k = 0; k < d->nlabels; k++)
-		w[k] = 1.0f;
-	if (strcmp(spec, "balanced") == 0) {
-		size_t *count = nn_xcalloc(d->nlabels, sizeof(*count));
-		for (size_t i = 0; i < d->n; i++)
-			count[d->y[i]]++;
-		for (size_t k = 0; k < d->nlabels; k++)
-			w[k] = (float)((double)d->n / ((double)d->nlabels * (double)count[k]));
-		free(count);
-		return w;
-	}
-	copy = nn_xstrdup(spec);
-	for (tok = copy; tok != NULL; tok = next) {
-		char *eq;
-		size_t k;
-		if ((next = strchr(tok, ',')) != NULL)
-			*next++ = '\0';
-		if ((eq = strrchr(tok, '=')) == NULL)
-			errx(2, "--class-weight: expected balanced or LABEL=W,..., got \"%s\"", tok);
-		*eq = '\0';
-		for (k = 0; k < d->nlabels && strcmp(d->labels[k], tok) != 0; k++)
-			;
-		if (k == d->nlabels)
-			errx(2, "--class-weight: no class \"%s\" in the data", tok);
-		w[k] = (float)opt_double(eq + 1, 0.0, 1e6, "--class-weight");
-	}
-	free(copy);
-	return w;
-}
-
 /* ====================================================================== */
-/* Signals                                                                */
+/* The model: a new one, or one to continue                               */
 /* ====================================================================== */
 
-/* The first SIGINT/SIGTERM asks training to stop after the current batch
- * (the handler only sets a flag); a second one ends the process at once,
- * before any file is touched. */
-static volatile int stop_signal;
-
-static void
-on_signal(int sig)
-{
-	if (stop_signal) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	stop_signal = sig;
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* Saving must not be cut in half by the second signal: hold both until the
- * rename is done (the save takes milliseconds). */
-static void
-hold_signals(int hold, sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (hold)
-		sigprocmask(SIG_BLOCK, &set, old);
-	else
-		sigprocmask(SIG_SETMASK, old, NULL);
-}
-
-/* ====================================================================== */
-/* Training with validation, early stopping, the log                       */
-/* ====================================================================== */
-
-typedef struct run {
-	/* settings */
-	int quiet, verbose, bar;
-	size_t patience;
-	double min_delta;
-	nn_sched_kind sched;
-	size_t lr_step;
-	double lr_gamma;
-	FILE *log;
-	const char *log_name;
-	/* state */
-	nn_model *m;
-	const rows *val;
-	size_t first_epoch, last_epoch;
-	double best;
-	size_t best_epoch, bad;
-	float *best_params;     /* (P + nstats): weights, then batch norm's
-	                           running statistics, of the best epoch */
-	double plateau_best;
-	size_t plateau_bad;
-	double t0, last_draw, last_val;
-} run;
-
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The progress bar: epoch, batch, loss, validation loss and ETA, redrawn
- * in place at most ten times a second. */
-static void
-draw_bar(run *r, size_t epoch, size_t batch, size_t nbatch, double loss)
-{
-	double t = seconds(), el = t - r->t0;
-	size_t total = (r->last_epoch - r->first_epoch + 1) * nbatch;
-	size_t done = (epoch - r->first_epoch) * nbatch + batch;
-	int w = 20, fill = (int)((double)w * (double)done / (double)total);
-
-	if (t - r->last_draw < 0.1 && done < total)
-		return;
-	r->last_draw = t;
-	fprintf(stderr, "\r\033[K[%.*s%*s] epoch %zu/%zu batch %zu/%zu loss %.4f",
-	    fill, "####################", w - fill, "", epoch, r->last_epoch,
-	    batch, nbatch, loss);
-	if (r->val != NULL && isfinite(r->last_val))
-		fprintf(stderr, " val %.4f", r->last_val);
-	fprintf(stderr, " ETA %.0fs", el / (double)done * (double)(total - done));
-	fflush(stderr);
-}
-
-static void
-on_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
-{
-	run *r = ctx;
-
-	if (r->bar)
-		draw_bar(r, epoch, batch, nbatch, loss);
-}
-
-static void
-put_num(FILE *fp, double v)
-{
-	if (isfinite(v))
-		fprintf(fp, ",%.9g", v);
-	else
-		fputs(",", fp);
-}
-
-static int
-on_epoch(void *ctx, nn_epoch *ep)
-{
-	run *r = ctx;
-	double vloss = NAN, vacc = NAN;
-	int stop = 0;
-
-	if (r->val != NULL)
-		vloss = nn_evaluate(r->m, r->val->x, r->val->y, r->val->t,
-		    r->val->n, &vacc);
-	if (r->log != NULL) {
-		fprintf(r->log, "%zu", ep->epoch);
-		put_num(r->log, ep->loss);
-		put_num(r->log, ep->acc);
-		put_num(r->log, vloss);
-		put_num(r->log, vacc);
-		put_num(r->log, ep->lr);
-		put_num(r->log, ep->seconds);
-		for (size_t l = 0; l < ep->nlayers; l++) {
-			put_num(r->log, ep->grad_norm[l]);
-			put_num(r->log, ep->weight_norm[l]);
-			put_num(r->log, ep->update_ratio[l]);
-		}
-		fputc('\n', r->log);
-		if (ferror(r->log))
-			err(1, "%s", r->log_name);
-	}
-	if (r->val != NULL) {
-		if (vloss < r->best - r->min_delta || r->best_epoch == 0) {
-			r->best = vloss;
-			r->best_epoch = ep->epoch;
-			r->bad = 0;
-			if (r->best_params != NULL) {
-				memcpy(r->best_params, r->m->params,
-				    r->m->nparams * sizeof(float));
-				if (r->m->nstats)
-					memcpy(r->best_params + r->m->nparams, r->m->stats,
-					    r->m->nstats * sizeof(float));
-			}
-		} else if (++r->bad >= r->patience && r->patience > 0) {
-			stop = 1;
-		}
-		if (r->sched == NN_SCHED_PLATEAU) {
-			if (vloss < r->plateau_best - r->min_delta) {
-				r->plateau_best = vloss;
-				r->plateau_bad = 0;
-			} else if (++r->plateau_bad >= r->lr_step) {
-				ep->lr_factor = r->lr_gamma;
-				r->plateau_bad = 0;
-			}
-		}
-	}
-	if (r->verbose) {
-		fprintf(stderr, "epoch %zu/%zu  loss %.6f", ep->epoch, r->last_epoch,
-		    ep->loss);
-		if (isfinite(ep->acc))
-			fprintf(stderr, "  acc %.4f", ep->acc);
-		if (r->val != NULL) {
-			fprintf(stderr, "  val_loss %.6f", vloss);
-			if (isfinite(vacc))
-				fprintf(stderr, "  val_acc %.4f", vacc);
-		}
-		fprintf(stderr, "  lr %.3g  %.3fs\n", ep->lr, ep->seconds);
-	}
-	r->last_val = vloss;
-	return stop;
-}
-
-/* ====================================================================== */
-/* Main                                                                   */
-/* ====================================================================== */
-
-typedef struct opts {
-	const char *layers, *out, *target, *val_path, *log_path, *class_w;
-	const char *resume, *init_from;
-	nn_act act;
-	nn_task task;
-	int task_asked, header, quiet, verbose;
-	nn_scale scale;
-	long epochs, batch, threads, cv;
-	double rate, momentum, beta1, beta2, eps, wd, val_split, min_delta;
-	double l1, l2, clip_norm, clip_value, lr_gamma;
-	long patience, lr_step, warmup;
-	nn_optim_kind opt;
-	nn_sched_kind sched;
-	int loss_asked, trace, gradcheck;
-	nn_loss loss;
-	nn_init init;                   /* --init */
-	double dropout, leaky_slope;    /* --dropout, --leaky-slope */
-	int batchnorm, residual;        /* --batchnorm, --residual */
-	uint64_t seed;
-} opts;
-
-static nn_loss
-pick_loss(const opts *o, nn_task task)
-{
-	nn_loss l = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
-	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
-
-	if (!o->loss_asked)
-		return l;
-	if ((o->loss == NN_LOSS_BCE) != (task == NN_TASK_BINARY) ||
-	    (o->loss == NN_LOSS_CCE) != (task == NN_TASK_MULTICLASS))
-		errx(2, "--loss %s does not fit a %s task (binary: bce; multiclass: "
-		    "cce; regression: mse, mae or huber)", nn_loss_name(o->loss),
-		    nn_task_name(task));
-	return o->loss;
-}
-
-/* A fresh model for the data: architecture from the options, scaling fitted
- * on the training rows x (n, D). */
+/* A fresh model for the data: architecture from the options, the input
+ * scaling fitted on the training rows r, weights drawn from the seed. */
 static nn_model *
-build_model(const opts *o, const nn_data *d, nn_task task, const float *x,
-    size_t n)
+build_model(const opts *o, const nn_data *d, nn_task task, const nn_rows *r)
 {
 	layer_opt *hid;
 	size_t nhid = parse_layers(o->layers, &hid);
@@ -751,16 +681,10 @@ build_model(const opts *o, const nn_data *d, nn_task task, const float *x,
 	m->task = task;
 	m->loss = pick_loss(o, task);
 	m->scale = o->scale;
-	nn_scale_fit(m, x, n);
-	nn_rng_seed(&init_rng, o->seed);
+	nn_scale_fit(m, r->x, r->n);
+	nn_rng_seed(&init_rng, o->cfg.seed);
 	nn_model_init_with(m, &init_rng, o->init);
-	return m;
-}
-
-/* Copy names and labels of d into m (strings duplicated). */
-static void
-name_model(nn_model *m, const nn_data *d, nn_task task)
-{
+	/* names and labels */
 	m->feat_names = nn_xmalloc(d->d * sizeof(char *));
 	for (size_t j = 0; j < d->d; j++)
 		m->feat_names[j] = nn_xstrdup(d->feat_names[j]);
@@ -773,12 +697,77 @@ name_model(nn_model *m, const nn_data *d, nn_task task)
 		for (size_t k = 0; k < d->nlabels; k++)
 			m->labels[k] = nn_xstrdup(d->labels[k]);
 	}
+	return m;
 }
 
-/* A model given by --resume or --init-from must take this data. */
-static nn_model *
-load_start(const char *path, const nn_data *d, nn_task task, int resume)
+/* What a continued model refuses: an option that would change what the
+ * network computes or how its weights were made.  Each is compared with the
+ * model, and refused only when it differs. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+refuse(const opts *o, const char *fmt, ...)
 {
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errx(2, "%s %s: %s", o->resume ? "--resume" : "--init-from", o->start,
+	    msg);
+}
+
+static void
+check_shape(const opts *o, const nn_model *m)
+{
+	const size_t nhid = m->nlayers - 1;
+
+	if (GIVEN(o, 'l')) {
+		layer_opt *hid;
+		size_t n = parse_layers(o->layers, &hid);
+		int same = n == nhid;
+		for (size_t l = 0; same && l < n; l++)
+			same = hid[l].width == m->layers[l].nout &&
+			    (!hid[l].has_act || hid[l].act == m->layers[l].act);
+		free(hid);
+		if (!same)
+			refuse(o, "-l %s does not match the model's hidden layers; a "
+			    "continued model keeps its shape (leave -l out, or train "
+			    "a new model)", o->layers);
+	}
+	for (size_t l = 0; l < nhid; l++) {
+		const nn_dense *L = &m->layers[l];
+		if (GIVEN(o, 'a') && L->act != o->act)
+			refuse(o, "-a %s: hidden layer %zu is %s in the model; a "
+			    "continued model keeps its activations", nn_act_name(o->act),
+			    l + 1, nn_act_name(L->act));
+		if (GIVEN(o, OPT_BATCHNORM) && !L->batchnorm)
+			refuse(o, "--batchnorm: hidden layer %zu has none; batch norm "
+			    "adds parameters a continued model does not have", l + 1);
+		if (GIVEN(o, OPT_RESIDUAL) && !L->residual &&
+		    L->nin == L->nout)
+			refuse(o, "--residual: hidden layer %zu has no skip "
+			    "connection in the model", l + 1);
+		if (GIVEN(o, OPT_LEAKY_SLOPE) && L->act == NN_ACT_LEAKY_RELU &&
+		    L->act_param != (float)o->leaky_slope)
+			refuse(o, "--leaky-slope %g: the model's layer %zu has "
+			    "slope %g; a continued model keeps its activations",
+			    o->leaky_slope, l + 1, L->act_param);
+	}
+	if (GIVEN(o, OPT_SCALE) && o->scale != m->scale)
+		refuse(o, "--scale %s: the model's inputs are scaled %s, and its "
+		    "weights were learned on that scale", nn_scale_name(o->scale),
+		    nn_scale_name(m->scale));
+	if (GIVEN(o, OPT_INIT))
+		refuse(o, "--init: the weights come from the model");
+}
+
+/* A model given by --resume or --init-from, checked against this data and
+ * these options.  Applied to it: --loss, --dropout (and every training
+ * setting, through cfg); refused: what would change its shape. */
+static nn_model *
+load_start(opts *o, const nn_data *d, nn_task task)
+{
+	const char *path = o->start;
 	nn_err e;
 	nn_model *m = nn_model_load(path, &e);
 
@@ -803,115 +792,234 @@ load_start(const char *path, const nn_data *d, nn_task task, int resume)
 				errx(1, "%s: class %zu is \"%s\" in the model, \"%s\" in "
 				    "the data", path, k + 1, m->labels[k], d->labels[k]);
 	}
-	if (resume && m->ckpt == NULL)
-		errx(1, "%s: no training state to resume from (saved with early "
-		    "stopping, or by an older nnkit); use --init-from", path);
-	if (!resume) {
+	check_shape(o, m);
+	if (o->resume) {
+		if (m->ckpt == NULL)
+			errx(1, "%s: no training state to resume from (saved with "
+			    "early stopping, or by an older nnkit); use --init-from",
+			    path);
+		if (GIVEN(o, OPT_OPTIMIZER) && o->opt != m->ckpt->opt.kind)
+			refuse(o, "--optimizer %s: the checkpoint holds %s's state; "
+			    "to switch optimizers, start afresh with --init-from",
+			    nn_optim_name(o->opt), nn_optim_name(m->ckpt->opt.kind));
+		if (GIVEN(o, 's') && o->cfg.seed != m->seed)
+			refuse(o, "-s %llu: resuming continues the run's random "
+			    "streams (seed %llu); for another seed use --init-from",
+			    (unsigned long long)o->cfg.seed,
+			    (unsigned long long)m->seed);
+		/* the optimizer goes on as it was, with the user's changes */
+		o->cfg.opt = m->ckpt->opt;
+		optim_opts(o, &o->cfg.opt);
+		o->cfg.seed = m->seed;
+		o->cfg.resume = 1;
+	} else {
 		nn_ckpt_free(m->ckpt);
 		m->ckpt = NULL;
 	}
+	if (GIVEN(o, OPT_LOSS))
+		m->loss = pick_loss(o, task);
+	if (GIVEN(o, OPT_DROPOUT)) {
+		if (m->nlayers < 2 && o->dropout > 0.0)
+			refuse(o, "--dropout acts on hidden layers, and the model "
+			    "has none");
+		for (size_t l = 0; l + 1 < m->nlayers; l++)
+			m->layers[l].dropout = (float)o->dropout;
+	}
+	o->cfg.warm = 1;
+	free(m->cmdline);
+	m->cmdline = NULL;
 	return m;
 }
 
-static void
-train_cfg(const opts *o, nn_train_cfg *c)
+/* ====================================================================== */
+/* Progress, the log, signals                                             */
+/* ====================================================================== */
+
+typedef struct run {
+	int verbose, bar;
+	FILE *log;
+	const char *log_name;
+	size_t first_epoch, last_epoch;
+	int has_val;
+	double t0, last_draw, last_val;
+} run;
+
+static double
+seconds(void)
 {
-	memset(c, 0, sizeof(*c));
-	c->epochs = (size_t)o->epochs;
-	c->batch = (size_t)o->batch;
-	/* shuffling draws from its own stream, not the one that drew the
-	 * initial weights */
-	c->seed = o->seed ^ 0x5eed5eed5eed5eedULL;
-	c->threads = (int)o->threads;
-	nn_optim_defaults(&c->opt, o->opt, (float)o->rate);
-	if (o->momentum >= 0.0)
-		c->opt.momentum = (float)o->momentum;
-	if (o->beta1 >= 0.0)
-		c->opt.beta1 = (float)o->beta1;
-	if (o->beta2 >= 0.0)
-		c->opt.beta2 = (float)o->beta2;
-	else if (o->opt == NN_OPTIM_RMSPROP)
-		c->opt.beta2 = 0.9f;   /* RMSprop's usual decay */
-	if (o->eps >= 0.0)
-		c->opt.eps = (float)o->eps;
-	c->opt.weight_decay = (float)o->wd;
-	c->sched.kind = o->sched;
-	c->sched.step = (size_t)o->lr_step;
-	c->sched.gamma = o->lr_gamma;
-	c->sched.warmup = (size_t)o->warmup;
-	c->l1 = (float)o->l1;
-	c->l2 = (float)o->l2;
-	c->clip_norm = (float)o->clip_norm;
-	c->clip_value = (float)o->clip_value;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The progress bar: epoch, batch, loss, validation loss and ETA, redrawn
+ * in place at most ten times a second. */
+static void
+on_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
+{
+	run *r = ctx;
+	double t = seconds(), el = t - r->t0;
+	size_t total = (r->last_epoch - r->first_epoch + 1) * nbatch;
+	size_t done = (epoch - r->first_epoch) * nbatch + batch;
+	int w = 20, fill = (int)((double)w * (double)done / (double)total);
+
+	if (!r->bar || (t - r->last_draw < 0.1 && done < total))
+		return;
+	r->last_draw = t;
+	fprintf(stderr, "\r\033[K[%.*s%*s] epoch %zu/%zu batch %zu/%zu loss %.4f",
+	    fill, "####################", w - fill, "", epoch, r->last_epoch,
+	    batch, nbatch, loss);
+	if (r->has_val && isfinite(r->last_val))
+		fprintf(stderr, " val %.4f", r->last_val);
+	fprintf(stderr, " ETA %.0fs", el / (double)done * (double)(total - done));
+	fflush(stderr);
+}
+
+static void
+put_num(FILE *fp, double v)
+{
+	if (isfinite(v))
+		fprintf(fp, ",%.9g", v);
+	else
+		fputs(",", fp);
+}
+
+static int
+on_epoch(void *ctx, const nn_epoch *ep)
+{
+	run *r = ctx;
+
+	if (r->log != NULL) {
+		fprintf(r->log, "%zu", ep->epoch);
+		put_num(r->log, ep->loss);
+		put_num(r->log, ep->acc);
+		put_num(r->log, ep->val_loss);
+		put_num(r->log, ep->val_acc);
+		put_num(r->log, ep->lr);
+		put_num(r->log, ep->seconds);
+		for (size_t l = 0; l < ep->nlayers; l++) {
+			put_num(r->log, ep->grad_norm[l]);
+			put_num(r->log, ep->weight_norm[l]);
+			put_num(r->log, ep->update_ratio[l]);
+		}
+		fputc('\n', r->log);
+		if (ferror(r->log))
+			err(1, "%s", r->log_name);
+	}
+	if (r->verbose) {
+		fprintf(stderr, "epoch %zu/%zu  loss %.6f", ep->epoch, r->last_epoch,
+		    ep->loss);
+		if (isfinite(ep->acc))
+			fprintf(stderr, "  acc %.4f", ep->acc);
+		if (r->has_val) {
+			fprintf(stderr, "  val_loss %.6f", ep->val_loss);
+			if (isfinite(ep->val_acc))
+				fprintf(stderr, "  val_acc %.4f", ep->val_acc);
+		}
+		fprintf(stderr, "  lr %.3g  %.3fs\n", ep->lr, ep->seconds);
+	}
+	r->last_val = ep->val_loss;
+	return 0;
+}
+
+/* The first SIGINT/SIGTERM asks training to stop after the current batch
+ * (the handler only sets a flag); a second one ends the process at once,
+ * before any file is touched. */
+static volatile int stop_signal;
+
+static void
+on_signal(int sig)
+{
+	if (stop_signal) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	stop_signal = sig;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Saving must not be cut in half by the second signal: hold both until the
+ * rename is done (the save takes milliseconds). */
+static void
+hold_signals(int hold, sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (hold)
+		sigprocmask(SIG_BLOCK, &set, old);
+	else
+		sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* ====================================================================== */
+/* The runs: cross-validation, a look inside, training                    */
+/* ====================================================================== */
+
+typedef struct cv_ctx {
+	const opts *o;
+	const nn_data *d;
+	nn_task task;
+} cv_ctx;
+
+static nn_model *
+cv_make(void *ctx, const nn_rows *train)
+{
+	const cv_ctx *c = ctx;
+
+	return build_model(c->o, c->d, c->task, train);
 }
 
 /* --cv K: K trainings, each validated on the fold it did not see. */
 static int
-cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
+cross_validate(const opts *o, const nn_data *d, nn_task task, nn_rows *all)
 {
 	const int classify = task != NN_TASK_REGRESSION;
 	const size_t K = (size_t)o->cv;
-	uint32_t *fold = nn_xmalloc(d->n * sizeof(*fold));
-	uint32_t *itr = nn_xmalloc(d->n * sizeof(*itr));
-	uint32_t *iva = nn_xmalloc(d->n * sizeof(*iva));
-	double *vl = nn_xcalloc(K, sizeof(double)), *va = nn_xcalloc(K, sizeof(double));
+	nn_cv_fold *f = nn_xcalloc(K, sizeof(*f));
+	cv_ctx ctx = { o, d, task };
+	double ml = 0, ma = 0, sl = 0, sa = 0;
+	nn_err e;
+	int rc;
 
-	if (d->n < K)
-		errx(1, "--cv %zu: only %zu rows", K, d->n);
-	deal_folds(d, classify, K, o->seed, fold);
-	for (size_t f = 0; f < K; f++) {
-		size_t ntr = 0, nva = 0;
-		rows tr, vr;
-		nn_train_cfg cfg;
-		nn_train_res res;
-		nn_err e;
-		for (size_t i = 0; i < d->n; i++) {
-			if (fold[i] == f)
-				iva[nva++] = (uint32_t)i;
-			else
-				itr[ntr++] = (uint32_t)i;
-		}
-		rows_take(&tr, d, itr, ntr, classify);
-		rows_take(&vr, d, iva, nva, classify);
-		nn_model *m = build_model(o, d, task, tr.x, tr.n);
-		nn_model_scale(m, tr.x, tr.n);
-		nn_model_scale(m, vr.x, vr.n);
-		nn_tscale ts = nn_tscale_fit(m, tr.t, tr.n);
-		nn_tscale_apply(&ts, tr.t, tr.n);
-		m->class_w = cw;
-		train_cfg(o, &cfg);
-		cfg.stop = &stop_signal;
-		if (nn_train(m, tr.x, tr.y, tr.t, tr.n, &cfg, &res, &e) < 0) {
-			warnx("fold %zu: %s", f + 1, e.msg);
-			return 3;
-		}
-		if (stop_signal)
-			return 128 + stop_signal;
-		m->class_w = NULL;
-		nn_tscale_fold(m, &ts);   /* validated in the target's units */
-		vl[f] = nn_evaluate(m, vr.x, vr.y, vr.t, vr.n, &va[f]);
-		if (!classify)
-			va[f] = sqrt(m->loss == NN_LOSS_MSE ? vl[f] : NAN);
-		printf("fold %zu/%zu: train %zu, val %zu, val_loss %.6f", f + 1, K,
-		    tr.n, vr.n, vl[f]);
+	if ((rc = nn_cv(cv_make, &ctx, all, d->nlabels, K, &o->cfg, f, &e)) < 0) {
+		warnx("%s", e.msg);
+		return 3;
+	}
+	if (rc > 0)
+		return 128 + stop_signal;
+	for (size_t k = 0; k < K; k++) {
+		double acc = classify ? f[k].val_acc : f[k].val_rmse;
+		printf("fold %zu/%zu: train %zu, val %zu, val_loss %.6f", k + 1, K,
+		    f[k].ntrain, f[k].nval, f[k].val_loss);
 		if (classify)
-			printf(", val_acc %.4f\n", va[f]);
-		else if (isfinite(va[f]))
-			printf(", val_rmse %.6g\n", va[f]);
+			printf(", val_acc %.4f\n", acc);
+		else if (isfinite(acc))
+			printf(", val_rmse %.6g\n", acc);
 		else
 			putchar('\n');
-		rows_free(&tr);
-		rows_free(&vr);
-		nn_model_free(m);
+		ml += f[k].val_loss / (double)K;
+		ma += acc / (double)K;
 	}
-	double ml = 0, ma = 0, sl = 0, sa = 0;
-	for (size_t f = 0; f < K; f++) {
-		ml += vl[f] / (double)K;
-		ma += va[f] / (double)K;
-	}
-	for (size_t f = 0; f < K; f++) {
-		sl += (vl[f] - ml) * (vl[f] - ml) / (double)(K - 1);
-		sa += (va[f] - ma) * (va[f] - ma) / (double)(K - 1);
+	for (size_t k = 0; k < K; k++) {
+		double acc = classify ? f[k].val_acc : f[k].val_rmse;
+		sl += (f[k].val_loss - ml) * (f[k].val_loss - ml) / (double)(K - 1);
+		sa += (acc - ma) * (acc - ma) / (double)(K - 1);
 	}
 	printf("mean: val_loss %.6f +- %.6f", ml, sqrt(sl));
 	if (classify)
@@ -920,28 +1028,27 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, const float *cw)
 		printf(", val_rmse %.6g +- %.6g\n", ma, sqrt(sa));
 	else
 		putchar('\n');
-	free(fold);
-	free(itr);
-	free(iva);
-	free(vl);
-	free(va);
+	free(f);
 	close_stdout();
 	return 0;
 }
 
-/* The tolerance of --gradcheck on the relative error (see nn_gradcheck). */
-#define GRADCHECK_TOL 3e-2
-
 /* --trace and --gradcheck: on the first BATCH rows of the training data as
  * scaled for training, before any step; nothing is written. */
 static int
-look_inside(const opts *o, nn_model *m, const rows *tr, const nn_train_cfg *cfg)
+look_inside(const opts *o, nn_model *m, nn_rows *tr)
 {
-	size_t B = (size_t)o->batch < tr->n ? (size_t)o->batch : tr->n;
+	size_t B = o->cfg.batch < tr->n ? o->cfg.batch : tr->n;
+	nn_tscale ts;
 	nn_err e;
 
+	nn_model_scale(m, tr->x, tr->n);
+	ts = nn_tscale_fit(m, tr->t, tr->n);
+	nn_tscale_apply(&ts, tr->t, tr->n);
+	if (o->cfg.warm)
+		nn_tscale_unfold(m, &ts);
 	if (o->trace) {
-		if (nn_trace(stdout, m, tr->x, tr->y, tr->t, B, &cfg->opt, &e) < 0)
+		if (nn_trace(stdout, m, tr, B, &o->cfg, &e) < 0)
 			die_err(1, &e);
 		close_stdout();
 		return 0;
@@ -949,7 +1056,7 @@ look_inside(const opts *o, nn_model *m, const rows *tr, const nn_train_cfg *cfg)
 	double *worst = nn_xcalloc(m->nlayers, sizeof(double));
 	double *rel = nn_xcalloc(m->nlayers, sizeof(double));
 	int bad = 0;
-	nn_gradcheck(m, tr->x, tr->y, tr->t, B, worst, rel, &e);
+	nn_gradcheck(m, tr, o->cfg.class_w, B, worst, rel, &e);
 	printf("gradient check on %zu rows, central differences; a layer fails "
 	    "above %g\n", B, GRADCHECK_TOL);
 	for (size_t l = 0; l < m->nlayers; l++) {
@@ -968,15 +1075,98 @@ look_inside(const opts *o, nn_model *m, const rows *tr, const nn_train_cfg *cfg)
 	return 0;
 }
 
+/* Train m on tr (validated on va, if any rows), save it to -o. */
+static int
+train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
+    const nn_data *d)
+{
+	nn_train_cfg *c = &o->cfg;
+	run r = {
+		.verbose = o->verbose && !o->quiet,
+		.bar = !o->quiet && !o->verbose && isatty(STDERR_FILENO),
+		.first_epoch = (c->resume ? (size_t)m->ckpt->epoch : 0) + 1,
+		.has_val = va->n > 0, .last_val = NAN,
+	};
+	nn_train_res res;
+	nn_err e;
+	sigset_t old;
+	int status = 0;
+
+	r.last_epoch = r.first_epoch + c->epochs - 1;
+	r.t0 = seconds();
+	if (o->log_path != NULL) {
+		if ((r.log = fopen(o->log_path, "w")) == NULL)
+			err(1, "%s", o->log_path);
+		r.log_name = o->log_path;
+		fputs("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds", r.log);
+		for (size_t l = 1; l <= m->nlayers; l++)
+			fprintf(r.log, ",grad_norm_%zu,weight_norm_%zu,update_ratio_%zu",
+			    l, l, l);
+		fputc('\n', r.log);
+		c->stats = 1;
+	}
+	c->val = va->n ? va : NULL;
+	c->on_epoch = on_epoch;
+	c->on_batch = on_batch;
+	c->ctx = &r;
+	c->stop = &stop_signal;
+	/* what the model records of its training */
+	m->seed = c->seed;
+	m->data_crc = d->crc;
+	m->data_rows = d->n;
+	m->batch = (uint32_t)c->batch;
+	m->lr = c->opt.lr;
+
+	if (nn_fit(m, tr, c, &res, &e) < 0) {
+		if (r.bar)
+			fputs("\r\033[K", stderr);
+		warnx("%s; %s not written", e.msg, o->out);
+		status = 3;
+	}
+	if (r.bar && status == 0)
+		fputs("\r\033[K", stderr);
+	if (r.log != NULL && fclose(r.log) != 0)
+		err(1, "%s", o->log_path);
+	for (size_t i = 0; status == 0 && i < m->nparams; i++)
+		if (!isfinite(m->params[i])) {
+			warnx("training diverged: a weight is not finite (lower the "
+			    "learning rate); %s not written", o->out);
+			status = 3;
+		}
+	if (status != 0)
+		return status;
+	m->epochs = (uint32_t)(res.kept_best ? res.best_epoch : res.epoch);
+	m->final_loss = (float)res.loss;
+
+	hold_signals(1, &old);
+	if (nn_model_save(m, o->out, &e) < 0)
+		die_err(1, &e);
+	if (stop_signal) {
+		warnx("%s: stopped at epoch %zu, row %zu of %zu; saved a checkpoint "
+		    "to %s (continue with --resume %s)", stop_signal == SIGINT ?
+		    "interrupted" : "terminated", res.epoch + (res.row ? 1 : 0),
+		    res.row, tr->n, o->out, o->out);
+		return 128 + stop_signal;
+	}
+	hold_signals(0, &old);
+	if (!o->quiet) {
+		fprintf(stderr, "nn-train: %zu rows, %zu features, %s, %zu parameters; "
+		    "final loss %.6f after %zu epochs\n", tr->n, d->d,
+		    nn_task_name(m->task), m->nparams, res.loss, res.epoch);
+		if (c->patience > 0 && res.best_epoch > 0)
+			fprintf(stderr, "nn-train: saved the best epoch, %zu of %zu "
+			    "(val_loss %.6f)\n", res.best_epoch, res.epoch,
+			    res.best_val);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	opts o = {
-		.layers = "16,8", .act = NN_ACT_RELU, .task = NN_TASK_BINARY,
-		.header = 1, .scale = NN_SCALE_STANDARD, .epochs = 100, .batch = 32,
-		.rate = -1.0, .momentum = -1.0, .beta1 = -1.0, .beta2 = -1.0,
-		.eps = -1.0, .lr_gamma = -1.0, .lr_step = 10, .seed = 1,
-		.opt = NN_OPTIM_SGD, .sched = NN_SCHED_CONSTANT,
+		.layers = "16,8", .act = NN_ACT_RELU, .header = 1,
+		.scale = NN_SCALE_STANDARD, .opt = NN_OPTIM_SGD,
 		.leaky_slope = 0.01,
 	};
 	char *cmdline = join_argv(argc, argv);
@@ -985,154 +1175,13 @@ main(int argc, char **argv)
 	nn_data_opts dopts;
 	nn_err e;
 	FILE *fp;
-	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:b:e:l:o:qr:s:v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			if (nn_act_lookup(optarg, &o.act) < 0 || o.act == NN_ACT_SOFTMAX)
-				errx(2, "-a: unknown hidden activation \"%s\" (sigmoid, "
-				    "tanh, relu, leaky-relu, elu, swish, gelu, linear)",
-				    optarg);
-			break;
-		case 'b': o.batch = opt_long(optarg, 1, 1L << 24, "-b"); break;
-		case 'e': o.epochs = opt_long(optarg, 1, 100000000L, "-e"); break;
-		case 'l': o.layers = optarg; break;
-		case 'o': o.out = optarg; break;
-		case 'q': o.quiet = 1; break;
-		case 'v': o.verbose = 1; break;
-		case 'r': o.rate = opt_double(optarg, 0x1p-126, 1e30, "-r"); break;
-		case 's': o.seed = opt_seed(optarg, "-s"); break;
-		case OPT_TARGET: o.target = optarg; break;
-		case OPT_TASK:
-			if (strcmp(optarg, "auto") == 0)
-				o.task_asked = 0;
-			else if (nn_task_lookup(optarg, &o.task) == 0)
-				o.task_asked = 1;
-			else
-				errx(2, "--task: expected auto, binary, multiclass or "
-				    "regression, got \"%s\"", optarg);
-			break;
-		case OPT_SCALE:
-			if (nn_scale_lookup(optarg, &o.scale) < 0)
-				errx(2, "--scale: expected standard, minmax or none, got "
-				    "\"%s\"", optarg);
-			break;
-		case OPT_NO_HEADER: o.header = 0; break;
-		case OPT_OPTIMIZER:
-			if (nn_optim_lookup(optarg, &o.opt) < 0)
-				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
-				    "adamw, rmsprop or adagrad, got \"%s\"", optarg);
-			break;
-		case OPT_MOMENTUM: o.momentum = opt_double(optarg, 0.0, 0.999999, "--momentum"); break;
-		case OPT_BETA1: o.beta1 = opt_double(optarg, 0.0, 0.999999, "--beta1"); break;
-		case OPT_BETA2: o.beta2 = opt_double(optarg, 0.0, 0.999999999, "--beta2"); break;
-		case OPT_EPS: o.eps = opt_double(optarg, 1e-30, 1.0, "--eps"); break;
-		case OPT_WEIGHT_DECAY: o.wd = opt_double(optarg, 0.0, 1e6, "--weight-decay"); break;
-		case OPT_THREADS: o.threads = opt_long(optarg, 1, 256, "--threads"); break;
-		case OPT_VAL: o.val_path = optarg; break;
-		case OPT_VAL_SPLIT: o.val_split = opt_double(optarg, 1e-9, 0.999999, "--val-split"); break;
-		case OPT_PATIENCE: o.patience = opt_long(optarg, 1, 100000000L, "--patience"); break;
-		case OPT_MIN_DELTA: o.min_delta = opt_double(optarg, 0.0, 1e30, "--min-delta"); break;
-		case OPT_LOG: o.log_path = optarg; break;
-		case OPT_SCHEDULE:
-			if (nn_sched_lookup(optarg, &o.sched) < 0)
-				errx(2, "--schedule: expected constant, step, exponential, "
-				    "inverse, cosine or plateau, got \"%s\"", optarg);
-			break;
-		case OPT_LR_STEP: o.lr_step = opt_long(optarg, 1, 100000000L, "--lr-step"); break;
-		case OPT_LR_GAMMA: o.lr_gamma = opt_double(optarg, 0.0, 1e6, "--lr-gamma"); break;
-		case OPT_WARMUP: o.warmup = opt_long(optarg, 0, 100000000L, "--warmup"); break;
-		case OPT_L1: o.l1 = opt_double(optarg, 0.0, 1e6, "--l1"); break;
-		case OPT_L2: o.l2 = opt_double(optarg, 0.0, 1e6, "--l2"); break;
-		case OPT_CLIP_NORM: o.clip_norm = opt_double(optarg, 1e-30, 1e30, "--clip-norm"); break;
-		case OPT_CLIP_VALUE: o.clip_value = opt_double(optarg, 1e-30, 1e30, "--clip-value"); break;
-		case OPT_CLASS_WEIGHT: o.class_w = optarg; break;
-		case OPT_LOSS:
-			if (nn_loss_lookup(optarg, &o.loss) < 0)
-				errx(2, "--loss: expected bce, cce, mse, mae or huber, got "
-				    "\"%s\"", optarg);
-			o.loss_asked = 1;
-			break;
-		case OPT_RESUME: o.resume = optarg; break;
-		case OPT_INIT_FROM: o.init_from = optarg; break;
-		case OPT_CV: o.cv = opt_long(optarg, 2, 1000, "--cv"); break;
-		case OPT_TRACE: o.trace = 1; break;
-		case OPT_GRADCHECK: o.gradcheck = 1; break;
-		case OPT_INIT:
-			if (strcmp(optarg, "zero") == 0)
-				errx(2, "--init zero: every unit of a layer would "
-				    "compute the same output and receive the same "
-				    "gradient, so they could never become different; "
-				    "use he, xavier, lecun or uniform");
-			if (nn_init_lookup(optarg, &o.init) < 0)
-				errx(2, "--init: expected auto, he, xavier, lecun or "
-				    "uniform, got \"%s\"", optarg);
-			break;
-		case OPT_DROPOUT:
-			o.dropout = opt_double(optarg, 0.0, 1.0, "--dropout");
-			if (o.dropout >= 1.0)
-				errx(2, "--dropout: %s would drop every unit; expected "
-				    "a probability below 1", optarg);
-			break;
-		case OPT_BATCHNORM: o.batchnorm = 1; break;
-		case OPT_RESIDUAL: o.residual = 1; break;
-		case OPT_LEAKY_SLOPE:
-			o.leaky_slope = opt_double(optarg, 0.0, 1.0, "--leaky-slope");
-			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage();
-
-	/* ---- combinations ---- */
-	if (o.out == NULL && o.cv == 0 && !o.trace && !o.gradcheck)
-		errx(2, "-o MODEL is required");
-	if (o.trace && o.gradcheck)
-		errx(2, "--trace and --gradcheck exclude each other");
-	if (o.target != NULL && *o.target == '\0')
-		errx(2, "--target: expected a column name or number, got \"\"");
-	if (o.val_path && o.val_split > 0)
-		errx(2, "--val and --val-split exclude each other");
-	if (o.patience && !o.val_path && o.val_split <= 0)
-		errx(2, "--patience needs a validation set (--val FILE or --val-split F)");
-	if (o.sched == NN_SCHED_PLATEAU && !o.val_path && o.val_split <= 0)
-		errx(2, "--schedule plateau needs a validation set (--val or --val-split)");
-	if (o.resume && o.init_from)
-		errx(2, "--resume and --init-from exclude each other");
-	if (o.cv && (o.resume || o.init_from || o.val_path || o.val_split > 0))
-		errx(2, "--cv makes its own validation folds: no --val, --val-split, "
-		    "--resume or --init-from");
-	if (o.lr_gamma < 0.0)
-		o.lr_gamma = o.sched == NN_SCHED_INVERSE ? 0.01 :
-		    o.sched == NN_SCHED_EXPONENTIAL ? 0.95 : 0.5;
-	/* The adaptive optimizers want a small step: each parameter moves by
-	 * about the rate whatever its gradient's scale. */
-	if (o.rate < 0.0)
-		o.rate = o.opt == NN_OPTIM_SGD || o.opt == NN_OPTIM_MOMENTUM ||
-		    o.opt == NN_OPTIM_NESTEROV ? 0.1 : o.opt == NN_OPTIM_ADAGRAD ? 0.01 : 0.001;
-	if (o.threads == 0) {
-		long nc = sysconf(_SC_NPROCESSORS_ONLN);
-		o.threads = nc < 1 ? 1 : nc > 256 ? 256 : nc;
-	}
-	{	/* the layer list is checked now, before any data is read */
-		layer_opt *hid;
-		parse_layers(o.layers, &hid);
-		free(hid);
-	}
-	if (o.out != NULL && !o.trace && !o.gradcheck)
-		check_output_dir(o.out);
+	nn_train_defaults(&o.cfg);
+	parse_opts(argc, argv, &o);
+	check_opts(&o);
 
 	/* ---- data ---- */
-	fp = open_input(argc ? argv[0] : NULL, &name);
+	fp = open_input(o.input, &name);
 	dopts.header = o.header;
 	dopts.target = o.target;
 	if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
@@ -1141,172 +1190,47 @@ main(int argc, char **argv)
 		fclose(fp);
 	if (data.d == 0)
 		errx(1, "%s: no feature columns besides the target", name);
-	nn_task task = infer_task(&data, name, o.task_asked, o.task);
+	const nn_task task = infer_task(&data, name, &o);
 	const int classify = task != NN_TASK_REGRESSION;
 	(void)pick_loss(&o, task);
+	nn_optim_defaults(&o.cfg.opt, o.opt);
+	optim_opts(&o, &o.cfg.opt);
 	float *cw = NULL;
 	if (o.class_w != NULL) {
 		if (!classify)
 			errx(2, "--class-weight is for classification");
 		cw = class_weights(o.class_w, &data);
 	}
+	o.cfg.class_w = cw;
+	nn_rows all = { .n = data.n, .d = data.d, .x = data.x,
+	    .y = classify ? data.y : NULL, .t = classify ? NULL : data.t };
 	catch_signals();
 	if (o.cv)
-		return cross_validate(&o, &data, task, cw);
+		return cross_validate(&o, &data, task, &all);
 
 	/* ---- training and validation rows ---- */
-	rows tr = { 0 }, va = { 0 };
+	nn_rows tr = { 0 }, va = { 0 };
 	if (o.val_split > 0) {
-		split_val(&data, classify, o.val_split, o.seed, &tr, &va);
+		split_val(&all, o.val_split, o.cfg.seed, &tr, &va);
 	} else {
-		tr.n = data.n;
-		tr.x = data.x;
-		tr.y = data.y;
-		tr.t = data.t;
+		tr = all;
 		data.x = NULL;
 		data.y = NULL;
 		data.t = NULL;
 		if (o.val_path)
 			read_val(o.val_path, &data, &dopts, classify, &va);
-		if (o.val_path && va.n == 0)
-			errx(1, "%s: no data rows", o.val_path);
 	}
 
 	/* ---- the model ---- */
-	nn_model *m;
-	if (o.resume || o.init_from) {
-		m = load_start(o.resume ? o.resume : o.init_from, &data, task,
-		    o.resume != NULL);
-		/* resuming goes on with the seed of the run it continues:
-		 * dropout masks are drawn from it */
-		if (o.resume)
-			o.seed = m->seed;
-		free(m->cmdline);
-		m->cmdline = NULL;
-	} else {
-		m = build_model(&o, &data, task, tr.x, tr.n);
-		name_model(m, &data, task);
-	}
-	nn_model_scale(m, tr.x, tr.n);
-	if (va.n)
-		nn_model_scale(m, va.x, va.n);
-	nn_tscale ts = nn_tscale_fit(m, tr.t, tr.n);
-	nn_tscale_apply(&ts, tr.t, tr.n);
-	nn_tscale_apply(&ts, va.t, va.n);
-	if (o.resume || o.init_from)
-		nn_tscale_unfold(m, &ts);
-	m->seed = o.seed;
+	nn_model *m = o.start ? load_start(&o, &data, task) :
+	    build_model(&o, &data, task, &tr);
 	m->cmdline = cmdline;
-	m->data_crc = data.crc;
-	m->data_rows = data.n;
-	m->batch = (uint32_t)o.batch;
-	m->lr = (float)o.rate;
-	m->class_w = cw;
-
-	nn_train_cfg cfg;
-	train_cfg(&o, &cfg);
-	if (o.trace || o.gradcheck)
-		return look_inside(&o, m, &tr, &cfg);
-	if (o.resume) {
-		/* the optimizer goes on as it was; -e counts further epochs */
-		cfg.opt = m->ckpt->opt;
-		cfg.resume = 1;
-	}
-
-	/* ---- the run ---- */
-	run r = {
-		.quiet = o.quiet, .verbose = o.verbose && !o.quiet,
-		.bar = !o.quiet && !o.verbose && isatty(STDERR_FILENO),
-		.patience = (size_t)o.patience, .min_delta = o.min_delta,
-		.sched = o.sched, .lr_step = (size_t)o.lr_step, .lr_gamma = o.lr_gamma,
-		.m = m, .val = va.n ? &va : NULL, .best = INFINITY,
-		.plateau_best = INFINITY,
-		.first_epoch = (o.resume ? (size_t)m->ckpt->epoch : 0) + 1,
-	};
-	r.last_epoch = r.first_epoch + (size_t)o.epochs - 1;
-	r.t0 = seconds();
-	r.last_val = NAN;
-	if (va.n && o.patience > 0)
-		r.best_params = nn_xmalloc((m->nparams + m->nstats) * sizeof(float));
-	if (o.log_path != NULL) {
-		if ((r.log = fopen(o.log_path, "w")) == NULL)
-			err(1, "%s", o.log_path);
-		r.log_name = o.log_path;
-		fputs("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds", r.log);
-		for (size_t l = 1; l <= m->nlayers; l++)
-			fprintf(r.log, ",grad_norm_%zu,weight_norm_%zu,update_ratio_%zu",
-			    l, l, l);
-		fputc('\n', r.log);
-		cfg.stats = 1;
-	}
-	cfg.on_epoch = on_epoch;
-	cfg.on_batch = on_batch;
-	cfg.ctx = &r;
-	cfg.stop = &stop_signal;
-
-	nn_train_res res;
-	int status = 0;
-	if (nn_train(m, tr.x, tr.y, tr.t, tr.n, &cfg, &res, &e) < 0) {
-		if (r.bar)
-			fputs("\r\033[K", stderr);
-		warnx("%s; %s not written", e.msg, o.out);
-		status = 3;
-	}
-	if (r.bar && status == 0)
-		fputs("\r\033[K", stderr);
-	if (r.log != NULL && fclose(r.log) != 0)
-		err(1, "%s", o.log_path);
-	for (size_t i = 0; status == 0 && i < m->nparams; i++)
-		if (!isfinite(m->params[i])) {
-			warnx("training diverged: a weight is not finite (lower the "
-			    "learning rate); %s not written", o.out);
-			status = 3;
-		}
-	if (status != 0)
-		return status;
-
-	/* With early stopping, the model saved is the best epoch's.  Its
-	 * training state (optimizer moments) belongs to a later epoch, so it is
-	 * not kept: such a model is fine-tuned with --init-from, not resumed. */
-	const int keep_best = r.val != NULL && o.patience > 0 && !stop_signal;
-	if (keep_best && r.best_epoch != res.epoch) {
-		memcpy(m->params, r.best_params, m->nparams * sizeof(float));
-		if (m->nstats)
-			memcpy(m->stats, r.best_params + m->nparams,
-			    m->nstats * sizeof(float));
-		nn_ckpt_free(m->ckpt);
-		m->ckpt = NULL;
-	}
-	m->epochs = (uint32_t)(keep_best ? r.best_epoch : res.epoch);
-	m->final_loss = (float)res.loss;
-	nn_tscale_fold(m, &ts);
-	m->class_w = NULL;
-
-	sigset_t old;
-	hold_signals(1, &old);
-	if (nn_model_save(m, o.out, &e) < 0)
-		die_err(1, &e);
-	if (stop_signal) {
-		warnx("%s: stopped at epoch %zu, row %zu of %zu; saved a checkpoint "
-		    "to %s (continue with --resume %s)", stop_signal == SIGINT ?
-		    "interrupted" : "terminated", res.epoch + (res.row ? 1 : 0),
-		    res.row, tr.n, o.out, o.out);
-		return 128 + stop_signal;
-	}
-	hold_signals(0, &old);
-	if (!o.quiet) {
-		fprintf(stderr, "nn-train: %zu rows, %zu features, %s, %zu parameters; "
-		    "final loss %.6f after %zu epochs\n", tr.n, data.d,
-		    nn_task_name(task), m->nparams, res.loss, res.epoch);
-		if (keep_best)
-			fprintf(stderr, "nn-train: saved the best epoch, %zu of %zu "
-			    "(val_loss %.6f)\n", r.best_epoch, res.epoch, r.best);
-	}
-	rows_free(&tr);
-	rows_free(&va);
-	free(r.best_params);
+	int status = o.trace || o.gradcheck ? look_inside(&o, m, &tr) :
+	    train_and_save(&o, m, &tr, &va, &data);
+	nn_rows_free(&tr);
+	nn_rows_free(&va);
 	free(cw);
 	nn_data_free(&data);
 	nn_model_free(m);
-	return 0;
+	return status;
 }

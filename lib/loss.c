@@ -6,16 +6,15 @@
  * cheap and free of the 0/0 that differentiating log(p) and the activation
  * separately would meet when p saturates.  So backward here returns dL/dz
  * for the output layer, and the output activation's own derivative is never
- * used.
+ * used.  The loss value is likewise computed from z (softplus, log-sum-exp)
+ * rather than from p: p rounds to 0 or 1 in float long before the loss is
+ * infinite, and a clamped log would under-report a confidently wrong batch
+ * to the log, early stopping and the plateau schedule.
  */
 #include <math.h>
 #include <string.h>
 
 #include "nn_layers.h"
-
-/* Probability floor for the loss value: log(1e-7) = -16 bounds one row's
- * contribution, as Keras does. */
-#define P_EPS 1e-7
 
 static const char *const loss_names[NN_LOSS_COUNT] = {
 	[NN_LOSS_BCE] = "bce", [NN_LOSS_CCE] = "cce", [NN_LOSS_MSE] = "mse",
@@ -37,46 +36,65 @@ nn_loss_lookup(const char *name, nn_loss *out)
 	return i < 0 ? -1 : 0;
 }
 
-static double
-clamp_p(double p)
+/* Row i's weight: its class's, or 1. */
+static inline double
+row_w(const float *cw, const uint32_t *y, size_t i)
 {
-	return p < P_EPS ? P_EPS : p > 1.0 - P_EPS ? 1.0 - P_EPS : p;
+	return cw != NULL && y != NULL ? (double)cw[y[i]] : 1.0;
+}
+
+/* softplus(v) = ln(1 + e^v), without overflow for large v or loss of the
+ * small result for very negative v. */
+static inline double
+softplus(double v)
+{
+	return (v > 0.0 ? v : 0.0) + log1p(exp(-fabs(v)));
 }
 
 double
-nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
-    const float *t, size_t B, size_t K)
+nn_loss_forward(nn_loss l, const float *z, const uint32_t *y,
+    const float *t, const float *cw, size_t B, size_t K)
 {
 	double sum = 0.0;
 
 	if (B == 0)
 		return 0.0;
 	switch (l) {
-	case NN_LOSS_BCE: /* K == 1: out = P(class 1) */
-		for (size_t i = 0; i < B; i++) {
-			double p = clamp_p(out[i]);
-			sum -= y[i] ? log(p) : log(1.0 - p);
-		}
+	case NN_LOSS_BCE:
+		/* K == 1: -ln sigmoid(z) = softplus(-z) for class 1,
+		 * -ln(1 - sigmoid(z)) = softplus(z) for class 0 */
+		for (size_t i = 0; i < B; i++)
+			sum += row_w(cw, y, i) * softplus(y[i] ? -(double)z[i] : z[i]);
 		return sum / (double)B;
 	case NN_LOSS_CCE:
-		for (size_t i = 0; i < B; i++)
-			sum -= log(clamp_p(out[i * K + y[i]]));
+		/* -ln softmax(z)_y = logsumexp(z) - z_y, shifted by the row's
+		 * largest logit so no exp overflows */
+		for (size_t i = 0; i < B; i++) {
+			const float *r = z + i * K;
+			double mx = r[0], se = 0.0;
+			for (size_t k = 1; k < K; k++)
+				if (r[k] > mx)
+					mx = r[k];
+			for (size_t k = 0; k < K; k++)
+				se += exp((double)r[k] - mx);
+			sum += row_w(cw, y, i) * (mx + log(se) - (double)r[y[i]]);
+		}
 		return sum / (double)B;
 	case NN_LOSS_MSE:
 		for (size_t i = 0; i < B * K; i++) {
-			double d = (double)out[i] - t[i];
+			double d = (double)z[i] - t[i];
 			sum += d * d;
 		}
 		return sum / (double)(B * K);
 	case NN_LOSS_MAE:
 		for (size_t i = 0; i < B * K; i++)
-			sum += fabs((double)out[i] - t[i]);
+			sum += fabs((double)z[i] - t[i]);
 		return sum / (double)(B * K);
 	case NN_LOSS_HUBER:
 		/* quadratic near zero, linear beyond |d| = 1: MSE's smooth
 		 * minimum with MAE's indifference to outliers */
 		for (size_t i = 0; i < B * K; i++) {
-			double d = fabs((double)out[i] - t[i]);
+			double d = fabs((double)z[i] - t[i]);
 			sum += d <= 1.0 ? 0.5 * d * d : d - 0.5;
 		}
 		return sum / (double)(B * K);
@@ -88,7 +106,7 @@ nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
 
 void
 nn_loss_backward(nn_loss l, float *dz, const float *out, const uint32_t *y,
-    const float *t, size_t B, size_t K)
+    const float *t, const float *cw, size_t B, size_t K)
 {
 	float inv;
 
@@ -128,4 +146,9 @@ nn_loss_backward(nn_loss l, float *dz, const float *out, const uint32_t *y,
 	case NN_LOSS_COUNT:
 		break;
 	}
+	/* class weights scale a row's whole gradient, as its loss */
+	if (cw != NULL && y != NULL)
+		for (size_t i = 0; i < B; i++)
+			for (size_t k = 0; k < K; k++)
+				dz[i * K + k] *= cw[y[i]];
 }

@@ -303,6 +303,7 @@ typedef struct wlayer {
 
 struct nn_work {
 	size_t maxb;
+	size_t nlayers;
 	size_t B;       /* rows of the last forward */
 	int train;      /* the last forward ran in training mode */
 	wlayer *l;      /* (nlayers) */
@@ -332,6 +333,7 @@ nn_work_new(const nn_model *m, size_t maxb)
 	}
 	total += 3 * widest;
 	w->maxb = maxb;
+	w->nlayers = m->nlayers;
 	w->l = nn_xcalloc(m->nlayers, sizeof(*w->l));
 	if (nn_mul_size(total, maxb, &bytes) < 0 || bytes > SIZE_MAX - vec ||
 	    nn_mul_size(bytes + vec, sizeof(float), &bytes) < 0)
@@ -427,43 +429,30 @@ nn_forward_train(const nn_model *m, nn_work *w, const float *x, size_t B,
 	return forward(m, w, x, B, &r);
 }
 
+const float *
+nn_work_logits(const nn_work *w)
+{
+	return w->l[w->nlayers - 1].z;
+}
+
 void
 nn_zero_grad(nn_model *m)
 {
 	memset(m->grads, 0, m->nparams * sizeof(*m->grads));
 }
 
-/* Class weights: row i's loss and gradient times class_w[y[i]], the mean
- * still over B rows (as Keras' class_weight).  Returns the weighted loss. */
-static double
-class_weigh(const nn_model *m, float *dz, const float *out, const uint32_t *y,
-    const float *t, size_t B)
-{
-	const size_t K = m->nout;
-	double sum = 0.0;
-
-	for (size_t i = 0; i < B; i++) {
-		const float cw = m->class_w[y[i]];
-		for (size_t k = 0; k < K; k++)
-			dz[i * K + k] *= cw;
-		sum += cw * nn_loss_forward(m->loss, out + i * K, y + i,
-		    t ? t + i : NULL, 1, K);
-	}
-	return sum / (double)B;
-}
-
 double
 nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
-    const float *t, size_t B)
+    const float *t, const float *cw, size_t B)
 {
 	const size_t Lc = m->nlayers;
 	const float *out = w->l[Lc - 1].a;   /* (B, K) */
-	double loss = nn_loss_forward(m->loss, out, y, t, B, m->nout);
+	/* the output layer has no batch norm: its z is the logits */
+	double loss = nn_loss_forward(m->loss, w->l[Lc - 1].z, y, t, cw, B,
+	    m->nout);
 
 	/* dL/du of the output layer (u = z there), fused with its activation */
-	nn_loss_backward(m->loss, w->gu, out, y, t, B, m->nout);
-	if (m->class_w != NULL && y != NULL)
-		loss = class_weigh(m, w->gu, out, y, t, B);
+	nn_loss_backward(m->loss, w->gu, out, y, t, cw, B, m->nout);
 	for (size_t l = Lc; l-- > 0;) {
 		const nn_dense *L = &m->layers[l];
 		const wlayer *q = &w->l[l];
@@ -498,29 +487,45 @@ nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
 	return loss;
 }
 
+/* The batch's statistics pooled from its shards' (each normalised its own
+ * rows): mean = sum n_s mean_s / B, variance = sum n_s (var_s + (mean_s -
+ * mean)^2) / B, summed in shard order in double, so the running statistics
+ * move once per step by the whole batch's mean and (unbiased) variance, the
+ * same for every thread count. */
 void
 nn_bn_update(nn_model *m, nn_work *const *w, const size_t *rows, size_t S)
 {
-	const float mo = NN_BN_MOMENTUM;
+	const double mo = NN_BN_MOMENTUM;
+	size_t B = 0;
 
 	if (m->nstats == 0)
 		return;
-	for (size_t s = 0; s < S; s++) {
-		const size_t B = rows[s];
-		if (B < 2 || !w[s]->train)
-			continue;       /* one row has no variance to learn */
-		const double unbias = (double)B / (double)(B - 1);
-		for (size_t l = 0; l < m->nlayers; l++) {
-			const nn_dense *L = &m->layers[l];
-			const wlayer *q = &w[s]->l[l];
-			if (!L->batchnorm)
-				continue;
-			float *rm = m->stats + L->s_off, *rv = rm + L->nout;
-			for (size_t j = 0; j < L->nout; j++) {
-				rm[j] = (1.0f - mo) * rm[j] + mo * q->mean[j];
-				rv[j] = (1.0f - mo) * rv[j] +
-				    mo * (float)(q->var[j] * unbias);
+	for (size_t s = 0; s < S; s++)
+		if (w[s]->train)
+			B += rows[s];
+	if (B < 2)
+		return;         /* one row has no variance to learn */
+	const double unbias = (double)B / (double)(B - 1);
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		if (!L->batchnorm)
+			continue;
+		float *rm = m->stats + L->s_off, *rv = rm + L->nout;
+		for (size_t j = 0; j < L->nout; j++) {
+			double mean = 0.0, m2 = 0.0;
+			for (size_t s = 0; s < S; s++)
+				if (w[s]->train)
+					mean += (double)rows[s] * w[s]->l[l].mean[j];
+			mean /= (double)B;
+			for (size_t s = 0; s < S; s++) {
+				if (!w[s]->train)
+					continue;
+				double d = (double)w[s]->l[l].mean[j] - mean;
+				m2 += (double)rows[s] * (w[s]->l[l].var[j] + d * d);
 			}
+			rm[j] = (float)((1.0 - mo) * rm[j] + mo * mean);
+			rv[j] = (float)((1.0 - mo) * rv[j] + mo * (m2 / (double)B) *
+			    unbias);
 		}
 	}
 }

@@ -64,17 +64,23 @@ typedef enum nn_loss { NN_LOSS_BCE, NN_LOSS_CCE, NN_LOSS_MSE, NN_LOSS_MAE,
 const char *nn_loss_name(nn_loss l);
 int nn_loss_lookup(const char *name, nn_loss *out);
 
-/* Mean loss over B rows of the network output `out` (B, K) (after the output
- * activation) against the targets; and, fused, its gradient with respect to
- * the output layer's *pre-activation* z, written (not added) to dz (B, K),
- * already divided by B.  y: (B) class indices (BCE, CCE); t: (B*K) values
- * (MSE).  BCE/CCE clamp probabilities away from 0 and 1 for the loss value
- * only; the gradient (p - y) is exact.  MSE, MAE and Huber (delta 1) are
- * means over B*K values of a linear output. */
-double nn_loss_forward(nn_loss l, const float *out, const uint32_t *y,
-    const float *t, size_t B, size_t K);
+/* The mean loss over B rows, in double, from the output layer's
+ * pre-activation z (B, K) -- the logits: BCE as softplus, CCE as
+ * log-sum-exp, so the value is exact however confidently wrong the network
+ * is (no probability is clamped).  MSE, MAE and Huber (delta 1) are means
+ * over B*K values of the linear output, which is z itself.
+ * y: (B) class indices (BCE, CCE); t: (B*K) targets (regression).
+ * cw: (classes) weight of each class, or NULL: row i's loss (and gradient)
+ * is multiplied by cw[y[i]], the mean still taken over B rows (as Keras'
+ * class_weight); ignored for regression. */
+double nn_loss_forward(nn_loss l, const float *z, const uint32_t *y,
+    const float *t, const float *cw, size_t B, size_t K);
+/* Fused with the output activation: dz (B, K) = dL/dz of the same mean loss,
+ * written (not added), from out = f(z) (B, K).  For sigmoid + BCE and
+ * softmax + CCE that is (p - y) / B, exact and free of the 0/0 that
+ * differentiating ln p and the activation separately meets. */
 void nn_loss_backward(nn_loss l, float *dz, const float *out,
-    const uint32_t *y, const float *t, size_t B, size_t K);
+    const uint32_t *y, const float *t, const float *cw, size_t B, size_t K);
 
 /* ---- layers: dense, batch normalisation, dropout ----------------------- */
 

@@ -109,9 +109,6 @@ typedef struct nn_model {
 	/* resumable training state, or NULL (owned; freed by nn_model_free) */
 	struct nn_ckpt *ckpt;
 
-	/* training only, borrowed, never saved: (classes) loss weight of each
-	 * class; nn_backward scales each row's loss and gradient by it */
-	const float *class_w;
 } nn_model;
 
 /* Allocate a model with nlayers dense layers of sizes[0] -> sizes[1] -> ...
@@ -184,15 +181,20 @@ const float *nn_forward(const nn_model *m, nn_work *w, const float *x,
  * the statistics of these B rows, kept in w for nn_bn_update. */
 const float *nn_forward_train(const nn_model *m, nn_work *w, const float *x,
     size_t B, uint64_t seed);
+/* The output layer's pre-activation (B, K) of the last forward: the logits
+ * the loss is computed from.  Borrowed from w, like nn_forward's result. */
+const float *nn_work_logits(const nn_work *w);
 /* After nn_forward or nn_forward_train on the same x: add the gradient of
  * the mean loss over the batch, as that forward computed it (its masks and
- * statistics), to m->grads and return the loss. */
+ * statistics), to m->grads and return the loss.  cw: (classes) class
+ * weights or NULL (see nn_loss_forward). */
 double nn_backward(nn_model *m, nn_work *w, const float *x,
-    const uint32_t *y, const float *t, size_t B);
+    const uint32_t *y, const float *t, const float *cw, size_t B);
 void nn_zero_grad(nn_model *m);
-/* Move the running statistics of every batchnorm layer towards those of S
- * shards, in order: w[s] after nn_forward_train of rows[s] rows.  Call once
- * per training step, on one thread; a no-op without batchnorm. */
+/* Move the running statistics of every batchnorm layer once towards the
+ * whole batch's mean and unbiased variance, pooled in order from S shards:
+ * w[s] after nn_forward_train of rows[s] rows.  Call once per training
+ * step, on one thread; a no-op without batchnorm or with fewer than 2 rows. */
 void nn_bn_update(nn_model *m, nn_work *const *w, const size_t *rows,
     size_t S);
 
@@ -208,15 +210,19 @@ int nn_optim_lookup(const char *name, nn_optim_kind *out);
 
 typedef struct nn_optim_cfg {
 	nn_optim_kind kind;
-	float lr;
+	float lr;            /* the base rate; a schedule scales it per epoch */
 	float momentum;      /* momentum, nesterov */
 	float beta1, beta2;  /* adam, adamw; rmsprop's decay is beta2 */
 	float eps;           /* adam, adamw, rmsprop, adagrad */
 	float weight_decay;  /* added to the gradient (L2), decoupled for adamw */
 } nn_optim_cfg;
 
-/* Defaults: momentum 0.9, beta1 0.9, beta2 0.999, eps 1e-8, no decay. */
-void nn_optim_defaults(nn_optim_cfg *c, nn_optim_kind kind, float lr);
+/* Every setting of kind at its default (lib/optim.c says why):
+ *   lr        0.1 (sgd, momentum, nesterov), 0.01 (adagrad), 0.001 (adam,
+ *             adamw, rmsprop)
+ *   momentum  0.9;  beta1 0.9;  beta2 0.999 (rmsprop: 0.9);  eps 1e-8;
+ *   weight_decay 0 */
+void nn_optim_defaults(nn_optim_cfg *c, nn_optim_kind kind);
 
 /* ---- checkpoints ----------------------------------------------------------- */
 

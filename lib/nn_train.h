@@ -31,10 +31,12 @@ nn_optim *nn_optim_new(const nn_optim_cfg *c, size_t n);
 void nn_optim_free(nn_optim *o);
 /* Start a step (advances t; call once per step before the ranges). */
 void nn_optim_begin(nn_optim *o);
-/* Update params[lo, hi) from grads[lo, hi).  Elementwise, so disjoint ranges
- * may run on different threads and give the same result as one call. */
-void nn_optim_update(const nn_optim *o, float *params, const float *grads,
-    size_t lo, size_t hi);
+/* Update params[lo, hi) from grads[lo, hi) with this step's rate lr (the
+ * schedule's, from o->c.lr; the state never stores it).  Elementwise, so
+ * disjoint ranges may run on different threads and give the same result as
+ * one call. */
+void nn_optim_update(const nn_optim *o, float lr, float *params,
+    const float *grads, size_t lo, size_t hi);
 
 /* ---- training ------------------------------------------------------------- */
 
@@ -65,11 +67,28 @@ typedef struct nn_sched {
 /* The rate of epoch e (1-based) of E epochs, from the base rate. */
 double nn_sched_lr(const nn_sched *s, double base, size_t e, size_t E);
 
+/* Rows of a data set, borrowed: the caller owns the buffers. */
+typedef struct nn_rows {
+	size_t n;
+	size_t d;               /* D */
+	float *x;               /* (n, D) */
+	uint32_t *y;            /* (n) class indices (classification), or NULL */
+	float *t;               /* (n) targets (regression), or NULL */
+} nn_rows;
+
+/* out gets rows idx[0..k) of r, copied (owned: nn_rows_free). */
+void nn_rows_take(nn_rows *out, const nn_rows *r, const uint32_t *idx,
+    size_t k);
+/* Free the buffers of rows made by nn_rows_take (or owned likewise). */
+void nn_rows_free(nn_rows *r);
+
 /* What the per-epoch callback sees. */
 typedef struct nn_epoch {
 	size_t epoch;               /* 1-based, counting resumed epochs */
-	double loss;                /* mean training loss (penalties excluded) */
+	double loss;                /* mean training loss (class-weighted,
+	                               penalties excluded) */
 	double acc;                 /* training accuracy, NAN for regression */
+	double val_loss, val_acc;   /* on cfg.val (unweighted); NAN without */
 	double lr;                  /* rate of this epoch */
 	double seconds;             /* wall time of the epoch */
 	size_t nlayers;
@@ -77,30 +96,41 @@ typedef struct nn_epoch {
 	const double *grad_norm;    /* mean over the epoch's steps of ||dL/dW|| */
 	const double *weight_norm;  /* ||W|| at the end of the epoch */
 	const double *update_ratio; /* mean over the steps of ||dW|| / ||W|| */
-	/* the callback may lower it (reduce-on-plateau): the rate from the
-	 * next epoch on is multiplied by it; starts at 1 */
-	double lr_factor;
 } nn_epoch;
 
+/* Everything that decides how a model learns: one home for each setting. */
 typedef struct nn_train_cfg {
 	size_t epochs;          /* >= 1: epochs to run (after a resumed one) */
 	size_t batch;           /* >= 1 */
-	nn_optim_cfg opt;
+	nn_optim_cfg opt;       /* nn_optim_defaults, then the user's changes */
 	nn_sched sched;
-	uint64_t seed;          /* shuffling (and dropout masks) */
+	uint64_t seed;          /* the run's seed; shuffling and dropout masks
+	                           draw from streams derived from it
+	                           (NN_STREAM_*) */
 	int threads;            /* >= 1; the weights do not depend on it */
 	float l1, l2;           /* penalties on the weights (not the biases):
 	                           l1 |w| and l2 w^2 / 2 added to the loss */
 	float clip_norm;        /* > 0: scale the gradient to at most this norm */
 	float clip_value;       /* > 0: clamp each gradient to [-v, v] */
-	const float *class_w;   /* (classes) loss weight of each class, or NULL */
+	const float *class_w;   /* (classes) loss weight of each class, or NULL;
+	                           borrowed */
+	/* validation: evaluated after every epoch (scaled like the training
+	 * rows); drives early stopping and the plateau schedule */
+	const nn_rows *val;     /* or NULL */
+	size_t patience;        /* > 0, with val: stop after this many epochs
+	                           without an improvement of the validation loss
+	                           by more than min_delta, and end with the best
+	                           epoch's weights (and batch-norm statistics) */
+	double min_delta;
 	int resume;             /* continue from m->ckpt (optimizer, epoch, rng) */
+	int warm;               /* nn_fit: m holds trained weights, its output
+	                           in the target's units (--resume, --init-from) */
 	int stats;              /* fill nn_epoch's per-layer statistics */
 	volatile int *stop;     /* set (by a signal handler): stop after the
 	                           current batch */
 	/* called after every epoch; a non-zero return stops training (the model
 	 * keeps the weights reached).  May be NULL. */
-	int (*on_epoch)(void *ctx, nn_epoch *ep);
+	int (*on_epoch)(void *ctx, const nn_epoch *ep);
 	/* called after every batch (on the calling thread) with the epoch, the
 	 * 1-based batch, the batches of the epoch and the batch's loss; for
 	 * progress displays.  May be NULL. */
@@ -109,47 +139,96 @@ typedef struct nn_train_cfg {
 	void *ctx;
 } nn_train_cfg;
 
+/* Random streams derived from the run's seed, one per use, so that adding
+ * a use never shifts another's draws (values are arbitrary but fixed: a
+ * saved model's seed must give the same run forever). */
+#define NN_STREAM_SHUFFLE  0x5eed5eed5eed5eedULL  /* each epoch's row order */
+#define NN_STREAM_VAL      0x7a15eedULL           /* --val-split */
+#define NN_STREAM_FOLDS    0xf01d5eedULL          /* --cv folds */
+#define NN_STREAM_GRADCHECK 0x6c0ffeeULL          /* gradcheck's mask */
+
+/* Fill c with every default: nn_optim_defaults(sgd), 100 epochs, batch 32,
+ * constant schedule (step 10, gamma 0.5), seed 1, one thread. */
+void nn_train_defaults(nn_train_cfg *c);
+/* The schedule's gamma when the user gives none: inverse 0.01, exponential
+ * 0.95, the others 0.5. */
+double nn_sched_gamma_default(nn_sched_kind k);
+
 typedef struct nn_train_res {
 	double loss;            /* mean loss of the last complete epoch */
 	size_t epoch;           /* epochs completed (counting resumed ones) */
 	size_t row;             /* rows into the next epoch (after a stop) */
 	int stopped;            /* cfg->stop was seen */
+	size_t best_epoch;      /* with val: the epoch of the lowest validation
+	                           loss (the one kept, with patience) */
+	double best_val;        /* its validation loss */
+	int kept_best;          /* the weights are best_epoch's, not the last */
 	size_t bad_epoch, bad_batch, bad_layer; /* where a non-finite value
 	                           appeared (layer 1-based), after an error */
 } nn_train_res;
 
-/* Mini-batch gradient descent over n rows of scaled x (n, D).  Each epoch
- * shuffles the rows 0..n-1 afresh with the seeded generator.  Targets: y (n)
- * class indices for binary/multiclass, t (n) for regression.
+/* Mini-batch gradient descent over the rows tr, scaled (x (n, D)).  Each
+ * epoch shuffles the rows 0..n-1 afresh with the seeded generator.
  *
  * Threads: each mini-batch of B rows is cut into nn_train_shards(B) shards
  * whose boundaries depend on B alone; each shard's gradient is computed
  * with a single-threaded GEMM into its own buffer and the shards are summed
  * in shard order.  Which thread computes a shard never matters, so the
- * weights are the same for every thread count.
+ * weights are the same for every thread count.  (Batch normalisation in
+ * training normalises each shard by its own statistics -- "ghost" batch
+ * norm over at most 64 rows; its running statistics move once per step by
+ * the whole batch's, see nn_bn_update.)
  *
- * On return m->ckpt holds the state to resume from (allocated if absent).
+ * On return m->ckpt holds the state to resume from (allocated if absent),
+ * or NULL when the best epoch's weights were restored (res->kept_best):
+ * the optimizer's state belongs to a later epoch.
  * Returns 0, or -1 when the loss or a gradient stops being finite (the
  * message names epoch, batch and layer; no non-finite value was applied:
  * the params hold the last finite state). */
-int nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
-    size_t n, const nn_train_cfg *cfg, nn_train_res *res, nn_err *e);
+int nn_train(nn_model *m, const nn_rows *tr, const nn_train_cfg *cfg,
+    nn_train_res *res, nn_err *e);
 size_t nn_train_shards(size_t B);
 
-/* Mean loss and accuracy (NAN for regression) of the model on n rows of
- * scaled x, in inference mode, computed in batches. */
-double nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
-    const float *t, size_t n, double *acc);
+/* Training as a whole, fit and apply of the scaling included: scales tr
+ * and cfg->val in place with the model's input scaling (already fitted,
+ * nn_scale_fit, or the loaded model's), standardises a regression target
+ * (nn_tscale), takes it out of a warm model's output layer first, trains,
+ * and folds it back so the model predicts in the target's units. */
+int nn_fit(nn_model *m, nn_rows *tr, const nn_train_cfg *cfg,
+    nn_train_res *res, nn_err *e);
+
+/* K-fold cross-validation: the rows are dealt into k folds (stratified by
+ * class for classification, seeded with cfg->seed); for each fold a fresh
+ * model from make (architecture and initialisation are the caller's; it
+ * fits the input scaling on the rows it is given) is trained with nn_fit on
+ * the other folds and evaluated on it.  The rows are not changed.  Per fold
+ * (k): val_loss, and val_acc (classification) or val_rmse (mse
+ * regression), else NAN; ntrain and nval.  cfg->val must be NULL. */
+typedef struct nn_cv_fold {
+	size_t ntrain, nval;
+	double val_loss, val_acc, val_rmse;
+} nn_cv_fold;
+int nn_cv(nn_model *(*make)(void *ctx, const nn_rows *train), void *ctx,
+    const nn_rows *rows, size_t nclass, size_t k, const nn_train_cfg *cfg,
+    nn_cv_fold *folds, nn_err *e);
+
+
+/* Mean loss (unweighted) and accuracy (NAN for regression) of the model on
+ * the scaled rows r, in inference mode, computed in batches. */
+double nn_evaluate(const nn_model *m, const nn_rows *r, double *acc);
 
 /* ---- looking inside a step (lib/trace.c) --------------------------------- */
 
 /* Write to fp the forward and backward pass of B rows of scaled x through
- * the dense layers (every z, a, dz, dW, db, the loss) and the weights after
- * one step of the optimizer oc.  The model is not changed.  A model with
- * batch norm, dropout or skip connections is refused (-1). */
-int nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
-    const float *t, size_t B, const nn_optim_cfg *oc, nn_err *e);
-/* Compare backprop's gradient of the mean loss over B rows with central
+ * the dense layers (every z, a, dz, dW, db, the loss) and one step as
+ * nn_train takes it with cfg: class weights, the L1/L2 penalties, clipping
+ * by norm and by value, then the optimizer at cfg's base rate (the
+ * schedule's first epoch).  The model is not changed.  A model with batch
+ * norm, dropout or skip connections is refused (-1). */
+int nn_trace(FILE *fp, const nn_model *m, const nn_rows *r, size_t B,
+    const nn_train_cfg *cfg, nn_err *e);
+/* Compare backprop's gradient of the mean loss over B rows (weighted by
+ * cw, the class weights or NULL, as training weighs it) with central
  * differences, in training mode with one fixed dropout mask and the batch's
  * own normalisation statistics, for up to 64 parameters per layer (w, b,
  * and batch norm's gamma, beta) spread evenly.  Per layer: worst (nlayers)
@@ -158,7 +237,7 @@ int nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
  * as a vector, ||a - n|| / sqrt(||a||^2 + ||n||^2).  Each n is the central
  * difference, over steps from 0.03 to 0.0001, closest to a (a relu kink
  * spoils some steps but rarely all).  The parameters are restored. */
-int nn_gradcheck(nn_model *m, const float *x, const uint32_t *y,
-    const float *t, size_t B, double *worst, double *rel, nn_err *e);
+int nn_gradcheck(nn_model *m, const nn_rows *r, const float *cw, size_t B,
+    double *worst, double *rel, nn_err *e);
 
 #endif

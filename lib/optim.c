@@ -35,14 +35,33 @@ nn_optim_lookup(const char *name, nn_optim_kind *out)
 	return i < 0 ? -1 : 0;
 }
 
+/* The one home of every optimizer default.  The rate: plain and momentum
+ * SGD take steps proportional to the gradient, so 0.1 suits standardised
+ * inputs; the adaptive methods move each parameter by about the rate
+ * whatever its gradient's scale, so they want a small one (Adagrad's
+ * accumulator shrinks its steps over time, so it starts larger). */
 void
-nn_optim_defaults(nn_optim_cfg *c, nn_optim_kind kind, float lr)
+nn_optim_defaults(nn_optim_cfg *c, nn_optim_kind kind)
 {
 	c->kind = kind;
-	c->lr = lr;
+	switch (kind) {
+	case NN_OPTIM_SGD:
+	case NN_OPTIM_MOMENTUM:
+	case NN_OPTIM_NESTEROV:
+		c->lr = 0.1f;
+		break;
+	case NN_OPTIM_ADAGRAD:
+		c->lr = 0.01f;
+		break;
+	default:
+		c->lr = 0.001f;
+		break;
+	}
 	c->momentum = 0.9f;
 	c->beta1 = 0.9f;
-	c->beta2 = 0.999f;
+	/* RMSprop's usual decay is 0.9 (Hinton's lecture, Keras, PyTorch's
+	 * alpha 0.99 aside); Adam's second-moment decay 0.999 */
+	c->beta2 = kind == NN_OPTIM_RMSPROP ? 0.9f : 0.999f;
 	c->eps = 1e-8f;
 	c->weight_decay = 0.0f;
 }
@@ -91,11 +110,11 @@ nn_optim_begin(nn_optim *o)
 }
 
 void
-nn_optim_update(const nn_optim *o, float *restrict p, const float *restrict g,
-    size_t lo, size_t hi)
+nn_optim_update(const nn_optim *o, float lr, float *restrict p,
+    const float *restrict g, size_t lo, size_t hi)
 {
 	const nn_optim_cfg *c = &o->c;
-	const float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
+	const float wd = c->weight_decay, mu = c->momentum;
 	const float b1 = c->beta1, b2 = c->beta2, eps = c->eps;
 	float *restrict m = o->m, *restrict v = o->v;
 

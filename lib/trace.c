@@ -26,10 +26,13 @@ put_matrix(FILE *fp, const char *title, const float *v, size_t r, size_t c)
 }
 
 int
-nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
-    const float *t, size_t B, const nn_optim_cfg *oc, nn_err *e)
+nn_trace(FILE *fp, const nn_model *m, const nn_rows *rows, size_t B,
+    const nn_train_cfg *cfg, nn_err *e)
 {
 	const size_t L = m->nlayers, K = m->nout;
+	const float *x = rows->x, *t = rows->t, *cw = cfg->class_w;
+	const uint32_t *y = rows->y;
+	const nn_optim_cfg *oc = &cfg->opt;
 	float **z = nn_xcalloc(L, sizeof(float *)), **a = nn_xcalloc(L, sizeof(float *));
 	float *dz, *da, *g = nn_xcalloc(m->nparams, sizeof(float));
 	float *p = nn_xmalloc(m->nparams * sizeof(float));
@@ -85,9 +88,22 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 		put_matrix(fp, title, a[l], B, D->nout);
 		in = a[l];
 	}
-	double loss = nn_loss_forward(m->loss, a[L - 1], y, t, B, K);
-	fprintf(fp, "loss (%s, mean over %zu rows) = %.7g\n", nn_loss_name(m->loss),
-	    B, loss);
+	double loss = nn_loss_forward(m->loss, z[L - 1], y, t, cw, B, K);
+	fprintf(fp, "loss (%s%s, mean over %zu rows, from the logits z) = %.9g\n",
+	    nn_loss_name(m->loss), cw && y ? ", class-weighted" : "", B, loss);
+	if (cfg->l1 > 0.0f || cfg->l2 > 0.0f) {
+		double pen = 0.0;
+		for (size_t l = 0; l < L; l++) {
+			const nn_dense *D = &m->layers[l];
+			const float *w = m->params + D->w_off;
+			for (size_t i = 0; i < D->nin * D->nout; i++)
+				pen += cfg->l1 * fabs((double)w[i]) +
+				    0.5 * cfg->l2 * (double)w[i] * w[i];
+		}
+		fprintf(fp, "penalty (l1 %g |W| + l2 %g W^2 / 2, weights only) = "
+		    "%.9g\nloss + penalty = %.9g\n", cfg->l1, cfg->l2, pen,
+		    loss + pen);
+	}
 
 	fprintf(fp, "== backward\n");
 	/* dL/da of the output, shown for the lesson; backprop itself uses the
@@ -100,11 +116,7 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 		snprintf(title, sizeof(title), "layer %zu: dL/da", L);
 		put_matrix(fp, title, da, B, K);
 	}
-	nn_loss_backward(m->loss, dz, a[L - 1], y, t, B, K);
-	if (m->class_w != NULL && y != NULL)
-		for (size_t i = 0; i < B; i++)
-			for (size_t k = 0; k < K; k++)
-				dz[i * K + k] *= m->class_w[y[i]];
+	nn_loss_backward(m->loss, dz, a[L - 1], y, t, cw, B, K);
 	for (size_t l = L; l-- > 0;) {
 		const nn_dense *D = &m->layers[l];
 		const float *prev = l ? a[l - 1] : x;
@@ -127,11 +139,55 @@ nn_trace(FILE *fp, const nn_model *m, const float *x, const uint32_t *y,
 		}
 	}
 
-	fprintf(fp, "== update (%s, rate %g)\n", nn_optim_name(oc->kind), oc->lr);
+	/* the step as nn_train takes it: penalties on the weights, clipping
+	 * by the norm of the whole gradient, then by value */
+	if (cfg->l1 > 0.0f || cfg->l2 > 0.0f) {
+		fprintf(fp, "== penalties: dW += l2 W + l1 sign(W)\n");
+		for (size_t l = 0; l < L; l++) {
+			const nn_dense *D = &m->layers[l];
+			const float *w = m->params + D->w_off;
+			float *gw = g + D->w_off;
+			for (size_t i = 0; i < D->nin * D->nout; i++)
+				gw[i] += cfg->l2 * w[i] + (w[i] > 0.0f ? cfg->l1 :
+				    w[i] < 0.0f ? -cfg->l1 : 0.0f);
+			snprintf(title, sizeof(title), "layer %zu: dW with penalties",
+			    l + 1);
+			put_matrix(fp, title, gw, D->nin, D->nout);
+		}
+	}
+	if (cfg->clip_norm > 0.0f) {
+		double ss = 0.0;
+		for (size_t i = 0; i < m->nparams; i++)
+			ss += (double)g[i] * g[i];
+		float sc = sqrt(ss) > cfg->clip_norm ?
+		    (float)(cfg->clip_norm / sqrt(ss)) : 1.0f;
+		fprintf(fp, "== clip by norm: ||g|| = %.9g, limit %g, scale %.9g\n",
+		    sqrt(ss), cfg->clip_norm, sc);
+		for (size_t i = 0; sc != 1.0f && i < m->nparams; i++)
+			g[i] *= sc;
+	}
+	if (cfg->clip_value > 0.0f) {
+		const float cv = cfg->clip_value;
+		fprintf(fp, "== clip by value: each gradient to [-%g, %g]\n", cv, cv);
+		for (size_t i = 0; i < m->nparams; i++)
+			g[i] = g[i] > cv ? cv : g[i] < -cv ? -cv : g[i];
+	}
+	if (cfg->l1 > 0.0f || cfg->l2 > 0.0f || cfg->clip_norm > 0.0f ||
+	    cfg->clip_value > 0.0f)
+		for (size_t l = 0; l < L; l++) {
+			const nn_dense *D = &m->layers[l];
+			snprintf(title, sizeof(title), "layer %zu: dW applied", l + 1);
+			put_matrix(fp, title, g + D->w_off, D->nin, D->nout);
+			snprintf(title, sizeof(title), "layer %zu: db applied", l + 1);
+			put_matrix(fp, title, g + D->b_off, 1, D->nout);
+		}
+	const float lr = (float)nn_sched_lr(&cfg->sched, oc->lr, 1,
+	    cfg->epochs);
+	fprintf(fp, "== update (%s, rate %g)\n", nn_optim_name(oc->kind), lr);
 	memcpy(p, m->params, m->nparams * sizeof(float));
 	o = nn_optim_new(oc, m->nparams);
 	nn_optim_begin(o);
-	nn_optim_update(o, p, g, 0, m->nparams);
+	nn_optim_update(o, lr, p, g, 0, m->nparams);
 	nn_optim_free(o);
 	for (size_t l = 0; l < L; l++) {
 		const nn_dense *D = &m->layers[l];
@@ -162,14 +218,16 @@ static const float GC_H[6] = { 3e-2f, 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f };
 #define GC_MAX 64   /* parameters checked per layer: spread evenly */
 
 int
-nn_gradcheck(nn_model *m, const float *x, const uint32_t *y, const float *t,
-    size_t B, double *worst, double *rel, nn_err *e)
+nn_gradcheck(nn_model *m, const nn_rows *rows, const float *cw, size_t B,
+    double *worst, double *rel, nn_err *e)
 {
+	const float *x = rows->x, *t = rows->t;
+	const uint32_t *y = rows->y;
 	nn_work *w = nn_work_new(m, B);
 	/* training mode with one seed throughout: the same dropout mask and
 	 * batch statistics in every evaluation, so the loss is one smooth
 	 * function of the parameters */
-	const uint64_t seed = 0x6c0ffee;
+	const uint64_t seed = NN_STREAM_GRADCHECK;
 	float *keep_b = nn_xmalloc(m->nparams * sizeof(float));
 	nn_rng r;
 	(void)e;
@@ -186,7 +244,7 @@ nn_gradcheck(nn_model *m, const float *x, const uint32_t *y, const float *t,
 
 	nn_forward_train(m, w, x, B, seed);
 	nn_zero_grad(m);
-	nn_backward(m, w, x, y, t, B);
+	nn_backward(m, w, x, y, t, cw, B);
 	for (size_t l = 0; l < m->nlayers; l++) {
 		const nn_dense *D = &m->layers[l];
 		/* every parameter of the layer: w, b, and gamma, beta */
@@ -205,11 +263,13 @@ nn_gradcheck(nn_model *m, const float *x, const uint32_t *y, const float *t,
 			for (int k = 0; k < 6; k++) {
 				float h = GC_H[k];
 				m->params[i] = keep + h;
-				const float *o = nn_forward_train(m, w, x, B, seed);
-				double lp = nn_loss_forward(m->loss, o, y, t, B, m->nout);
+				nn_forward_train(m, w, x, B, seed);
+				double lp = nn_loss_forward(m->loss, nn_work_logits(w),
+				    y, t, cw, B, m->nout);
 				m->params[i] = keep - h;
-				o = nn_forward_train(m, w, x, B, seed);
-				double lm = nn_loss_forward(m->loss, o, y, t, B, m->nout);
+				nn_forward_train(m, w, x, B, seed);
+				double lm = nn_loss_forward(m->loss, nn_work_logits(w),
+				    y, t, cw, B, m->nout);
 				m->params[i] = keep;
 				double num = (lp - lm) / (2.0 * h);
 				double s = fabs(num) + fabs(an);

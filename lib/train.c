@@ -103,6 +103,27 @@ nn_sched_lr(const nn_sched *s, double base, size_t e, size_t E)
 	return lr;
 }
 
+double
+nn_sched_gamma_default(nn_sched_kind k)
+{
+	return k == NN_SCHED_INVERSE ? 0.01 : k == NN_SCHED_EXPONENTIAL ? 0.95 :
+	    0.5;
+}
+
+void
+nn_train_defaults(nn_train_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->epochs = 100;
+	c->batch = 32;
+	nn_optim_defaults(&c->opt, NN_OPTIM_SGD);
+	c->sched.kind = NN_SCHED_CONSTANT;
+	c->sched.step = 10;
+	c->sched.gamma = nn_sched_gamma_default(NN_SCHED_CONSTANT);
+	c->seed = 1;
+	c->threads = 1;
+}
+
 /* ====================================================================== */
 /* The trainer                                                            */
 /* ====================================================================== */
@@ -158,6 +179,7 @@ typedef struct trainer {
 	const float *x;          /* (n, D) */
 	const uint32_t *y;       /* (n) or NULL */
 	const float *t;          /* (n) or NULL */
+	float lr;                /* this epoch's rate */
 	const uint32_t *perm;    /* (n) row order of this epoch */
 	size_t D, bs, P;
 	nn_optim *opt;
@@ -265,7 +287,8 @@ run_shard(trainer *tr, size_t s)
 	nn_model view = *m;
 	view.grads = tr->grads[s];
 	tr->loss[s] = nn_backward(&view, tr->work[s], tr->xs[s],
-	    classify ? tr->ys[s] : NULL, classify ? NULL : tr->ts[s], rows);
+	    classify ? tr->ys[s] : NULL, classify ? NULL : tr->ts[s],
+	    tr->cfg->class_w, rows);
 }
 
 /* Add the L1/L2 penalties' gradients to the weights within [lo, hi). */
@@ -340,7 +363,7 @@ update_block(trainer *tr, size_t b)
 	if (cv > 0.0f)
 		for (size_t i = lo; i < hi; i++)
 			g[i] = g[i] > cv ? cv : g[i] < -cv ? -cv : g[i];
-	nn_optim_update(tr->opt, tr->m->params, g, lo, hi);
+	nn_optim_update(tr->opt, tr->lr, tr->m->params, g, lo, hi);
 }
 
 static void
@@ -522,7 +545,7 @@ trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
 	tr->D = m->nin;
 	tr->P = m->nparams;
 	tr->bs = bs;
-	tr->seed = cfg->seed;
+	tr->seed = cfg->seed ^ NN_STREAM_SHUFFLE;
 	tr->nblk = (tr->P + BLK - 1) / BLK;
 	/* The largest shard and the most shards of any batch size up to
 	 * bs: the last, smaller batch of an epoch has fewer shards, and its
@@ -652,14 +675,61 @@ save_ckpt(nn_model *m, const nn_optim *o, const nn_rng *rng, size_t epoch,
 	c->rng = *rng;
 }
 
-int
-nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
-    size_t n, const nn_train_cfg *cfg, nn_train_res *res, nn_err *e)
+/* Early stopping and the plateau schedule, on the validation loss. */
+typedef struct watch {
+	double best;             /* lowest validation loss so far */
+	size_t best_epoch, bad;
+	float *best_params;      /* (P + nstats) weights, then batch norm's
+	                            running statistics, of the best epoch; only
+	                            with patience */
+	double plateau_best;
+	size_t plateau_bad;
+} watch;
+
+/* After epoch ep with validation loss v: 1 if patience has run out.  May
+ * lower *lr_factor (reduce-on-plateau). */
+static int
+watch_epoch(watch *w, const nn_model *m, const nn_train_cfg *cfg, size_t ep,
+    double v, double *lr_factor)
 {
+	int stop = 0;
+
+	if (v < w->best - cfg->min_delta || w->best_epoch == 0) {
+		w->best = v;
+		w->best_epoch = ep;
+		w->bad = 0;
+		if (w->best_params != NULL) {
+			memcpy(w->best_params, m->params, m->nparams * sizeof(float));
+			if (m->nstats)
+				memcpy(w->best_params + m->nparams, m->stats,
+				    m->nstats * sizeof(float));
+		}
+	} else if (++w->bad >= cfg->patience && cfg->patience > 0) {
+		stop = 1;
+	}
+	if (cfg->sched.kind == NN_SCHED_PLATEAU) {
+		if (v < w->plateau_best - cfg->min_delta) {
+			w->plateau_best = v;
+			w->plateau_bad = 0;
+		} else if (++w->plateau_bad >= cfg->sched.step) {
+			*lr_factor *= cfg->sched.gamma;
+			w->plateau_bad = 0;
+		}
+	}
+	return stop;
+}
+
+int
+nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
+    nn_train_res *res, nn_err *e)
+{
+	const size_t n = rows->n;
 	const size_t bs = cfg->batch < n ? cfg->batch : n;
 	const size_t L = m->nlayers;
+	const nn_rows *val = cfg->val != NULL && cfg->val->n > 0 ? cfg->val : NULL;
 	trainer tr = { 0 };
 	worker_arg *args = NULL;
+	watch wt = { .best = INFINITY, .plateau_best = INFINITY };
 	nn_rng rng, rng_epoch;
 	uint32_t *perm;
 	size_t e0 = 0, row0 = 0, done = 0, stop_row = 0;
@@ -673,12 +743,14 @@ nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
 		return nn_errf(e, "nothing to train on");
 	if (n > UINT32_MAX)
 		return nn_errf(e, "too many rows (%zu)", n);
+	if (cfg->resume && m->ckpt == NULL)
+		return nn_errf(e, "no training state to resume from");
 	trainer_init(&tr, m, cfg, bs);
-	tr.x = x;
-	tr.y = y;
-	tr.t = t;
-	nn_rng_seed(&rng, cfg->seed);
-	if (cfg->resume && m->ckpt != NULL) {
+	tr.x = rows->x;
+	tr.y = rows->y;
+	tr.t = rows->t;
+	nn_rng_seed(&rng, tr.seed);
+	if (cfg->resume) {
 		const nn_ckpt *c = m->ckpt;
 		if (c->m && tr.opt->m)
 			memcpy(tr.opt->m, c->m, tr.P * sizeof(float));
@@ -695,6 +767,9 @@ nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
 		ur = nn_xcalloc(L, sizeof(double));
 		prev = nn_xmalloc(tr.P * sizeof(float));
 	}
+	if (val != NULL && cfg->patience > 0)
+		wt.best_params = nn_xmalloc((m->nparams + m->nstats) *
+		    sizeof(float));
 	perm = nn_xmalloc(n * sizeof(*perm));
 	tr.perm = perm;
 	threads_start(&tr, &args);
@@ -704,7 +779,7 @@ nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
 		double sum = 0.0, t0 = now();
 		size_t nb = 0, correct = 0, steps = 0, seen = 0;
 		tr.epoch = ep;
-		tr.opt->c.lr = (float)(nn_sched_lr(&cfg->sched, cfg->opt.lr, ep, E) *
+		tr.lr = (float)(nn_sched_lr(&cfg->sched, cfg->opt.lr, ep, E) *
 		    lr_factor);
 		if (cfg->stats)
 			for (size_t l = 0; l < L; l++)
@@ -763,53 +838,74 @@ nn_train(nn_model *m, const float *x, const uint32_t *y, const float *t,
 		}
 		done = ep;
 		loss = seen ? sum / (double)seen : 0.0;
-		if (cfg->on_epoch != NULL || cfg->stop != NULL) {
-			nn_epoch info = {
-				.epoch = ep, .loss = loss, .lr = tr.opt->c.lr,
-				.acc = m->task == NN_TASK_REGRESSION ? NAN :
-				    (double)correct / (double)(seen ? seen : 1),
-				.seconds = now() - t0, .nlayers = L, .lr_factor = 1.0,
-			};
-			if (cfg->stats) {
-				for (size_t k = 0; k < L; k++) {
-					gn[k] /= (double)(steps ? steps : 1);
-					ur[k] /= (double)(steps ? steps : 1);
-				}
-				info.grad_norm = gn;
-				info.weight_norm = wn;
-				info.update_ratio = ur;
+		nn_epoch info = {
+			.epoch = ep, .loss = loss, .lr = tr.lr,
+			.acc = m->task == NN_TASK_REGRESSION ? NAN :
+			    (double)correct / (double)(seen ? seen : 1),
+			.val_loss = NAN, .val_acc = NAN,
+			.seconds = now() - t0, .nlayers = L,
+		};
+		int early = 0;
+		if (val != NULL) {
+			info.val_loss = nn_evaluate(m, val, &info.val_acc);
+			early = watch_epoch(&wt, m, cfg, ep, info.val_loss, &lr_factor);
+		}
+		if (cfg->stats) {
+			for (size_t k = 0; k < L; k++) {
+				gn[k] /= (double)(steps ? steps : 1);
+				ur[k] /= (double)(steps ? steps : 1);
 			}
-			if (cfg->on_epoch != NULL && cfg->on_epoch(cfg->ctx, &info) != 0)
-				break;
-			lr_factor *= info.lr_factor;
-			if (cfg->stop != NULL && *cfg->stop) {
-				res->stopped = 1;
-				break;
-			}
+			info.grad_norm = gn;
+			info.weight_norm = wn;
+			info.update_ratio = ur;
+		}
+		if (cfg->on_epoch != NULL && cfg->on_epoch(cfg->ctx, &info) != 0)
+			break;
+		if (early)
+			break;
+		if (cfg->stop != NULL && *cfg->stop) {
+			res->stopped = 1;
+			break;
 		}
 	}
 	if (rc == 0) {
 		save_ckpt(m, tr.opt, &rng, done, stop_row);
-		tr.opt->c.lr = cfg->opt.lr;  /* the base rate, not the last */
-		m->ckpt->opt.lr = cfg->opt.lr;
 		res->loss = loss;
 		res->epoch = done;
 		res->row = stop_row;
+		res->best_epoch = wt.best_epoch;
+		res->best_val = wt.best_epoch ? wt.best : NAN;
+		/* With early stopping the model is the best epoch's.  Its
+		 * optimizer moments belong to a later epoch, so the checkpoint
+		 * goes: such a model is fine-tuned with --init-from, not
+		 * resumed.  A stop by signal keeps the checkpoint instead. */
+		if (wt.best_params != NULL && !res->stopped &&
+		    wt.best_epoch != done) {
+			memcpy(m->params, wt.best_params, m->nparams * sizeof(float));
+			if (m->nstats)
+				memcpy(m->stats, wt.best_params + m->nparams,
+				    m->nstats * sizeof(float));
+			nn_ckpt_free(m->ckpt);
+			m->ckpt = NULL;
+			res->kept_best = 1;
+		}
 	}
 	trainer_free(&tr);
+	free(args);
 	free(perm);
 	free(gn);
 	free(wn);
 	free(ur);
 	free(prev);
+	free(wt.best_params);
 	return rc;
 }
 
 double
-nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
-    const float *t, size_t n, double *acc)
+nn_evaluate(const nn_model *m, const nn_rows *r, double *acc)
 {
 	enum { EB = 1024 };
+	const size_t n = r->n;
 	nn_work *w = nn_work_new(m, n < EB ? (n ? n : 1) : EB);
 	const size_t K = m->nout, D = m->nin;
 	const int classify = m->task != NN_TASK_REGRESSION;
@@ -818,14 +914,155 @@ nn_evaluate(const nn_model *m, const float *x, const uint32_t *y,
 
 	for (size_t s = 0; s < n; s += EB) {
 		size_t B = n - s < EB ? n - s : EB;
-		const float *out = nn_forward(m, w, x + s * D, B);
-		sum += nn_loss_forward(m->loss, out, classify ? y + s : NULL,
-		    classify ? NULL : t + s, B, K) * (double)B;
+		const float *out = nn_forward(m, w, r->x + s * D, B);
+		sum += nn_loss_forward(m->loss, nn_work_logits(w),
+		    classify ? r->y + s : NULL, classify ? NULL : r->t + s, NULL,
+		    B, K) * (double)B;
 		if (classify)
-			ok += count_correct(out, y + s, B, K);
+			ok += count_correct(out, r->y + s, B, K);
 	}
 	nn_work_free(w);
 	if (acc != NULL)
 		*acc = classify && n ? (double)ok / (double)n : NAN;
 	return n ? sum / (double)n : NAN;
+}
+
+/* ====================================================================== */
+/* Fit: scaling, training, folding; cross-validation                      */
+/* ====================================================================== */
+
+int
+nn_fit(nn_model *m, nn_rows *tr, const nn_train_cfg *cfg, nn_train_res *res,
+    nn_err *e)
+{
+	nn_rows *va = (nn_rows *)cfg->val;  /* the caller's rows, scaled here */
+	nn_tscale ts;
+	int rc;
+
+	nn_model_scale(m, tr->x, tr->n);
+	if (va != NULL)
+		nn_model_scale(m, va->x, va->n);
+	ts = nn_tscale_fit(m, tr->t, tr->n);
+	nn_tscale_apply(&ts, tr->t, tr->n);
+	if (va != NULL)
+		nn_tscale_apply(&ts, va->t, va->n);
+	if (cfg->warm)
+		nn_tscale_unfold(m, &ts);
+	rc = nn_train(m, tr, cfg, res, e);
+	/* also after a divergence: the params hold the last finite state */
+	nn_tscale_fold(m, &ts);
+	return rc;
+}
+
+void
+nn_rows_take(nn_rows *out, const nn_rows *r, const uint32_t *idx, size_t k)
+{
+	const size_t D = r->d;
+
+	out->n = k;
+	out->d = D;
+	out->x = nn_xmalloc((k ? k : 1) * D * sizeof(float));
+	out->y = r->y ? nn_xmalloc((k ? k : 1) * sizeof(uint32_t)) : NULL;
+	out->t = r->t ? nn_xmalloc((k ? k : 1) * sizeof(float)) : NULL;
+	for (size_t i = 0; i < k; i++) {
+		memcpy(out->x + i * D, r->x + (size_t)idx[i] * D, D * sizeof(float));
+		if (r->y)
+			out->y[i] = r->y[idx[i]];
+		if (r->t)
+			out->t[i] = r->t[idx[i]];
+	}
+}
+
+void
+nn_rows_free(nn_rows *r)
+{
+	free(r->x);
+	free(r->y);
+	free(r->t);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Deal the rows into k folds, stratified by class: the rows of each class
+ * (all rows when y is NULL) are shuffled with the seed and dealt
+ * round-robin, continuing from where the previous class ended so fold
+ * sizes stay within one row of each other.  fold[i] gets row i's fold. */
+static void
+deal_folds(const uint32_t *y, size_t n, size_t groups, size_t k,
+    uint64_t seed, uint32_t *fold)
+{
+	size_t next = 0;
+	uint32_t *idx = nn_xmalloc((n ? n : 1) * sizeof(*idx));
+	nn_rng r;
+
+	nn_rng_seed(&r, seed);
+	for (size_t g = 0; g < groups; g++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (y == NULL || y[i] == g)
+				idx[m++] = (uint32_t)i;
+		nn_rng_shuffle(&r, idx, m);
+		for (size_t i = 0; i < m; i++)
+			fold[idx[i]] = (uint32_t)(next++ % k);
+	}
+	free(idx);
+}
+
+int
+nn_cv(nn_model *(*make)(void *ctx, const nn_rows *train), void *ctx,
+    const nn_rows *rows, size_t nclass, size_t k, const nn_train_cfg *cfg,
+    nn_cv_fold *folds, nn_err *e)
+{
+	const size_t n = rows->n;
+	uint32_t *fold, *itr, *iva;
+	nn_train_cfg c = *cfg;
+	int rc = 0;
+
+	if (k < 2 || n < k)
+		return nn_errf(e, "--cv %zu: only %zu rows", k, n);
+	fold = nn_xmalloc(n * sizeof(*fold));
+	itr = nn_xmalloc(n * sizeof(*itr));
+	iva = nn_xmalloc(n * sizeof(*iva));
+	deal_folds(rows->y, n, rows->y ? nclass : 1, k,
+	    cfg->seed ^ NN_STREAM_FOLDS, fold);
+	for (size_t f = 0; f < k && rc == 0; f++) {
+		nn_rows tr, va;
+		nn_train_res res;
+		size_t ntr = 0, nva = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (fold[i] == f)
+				iva[nva++] = (uint32_t)i;
+			else
+				itr[ntr++] = (uint32_t)i;
+		}
+		nn_rows_take(&tr, rows, itr, ntr);
+		nn_rows_take(&va, rows, iva, nva);
+		nn_model *m = make(ctx, &tr);
+		c.val = NULL;
+		c.warm = 0;
+		c.resume = 0;
+		if (nn_fit(m, &tr, &c, &res, e) < 0) {
+			if (e != NULL) {
+				char why[sizeof(e->msg)];
+				memcpy(why, e->msg, sizeof(why));
+				nn_errf(e, "fold %zu: %s", f + 1, why);
+			}
+			rc = -1;
+		} else if (res.stopped) {
+			rc = 1;
+		} else {
+			nn_model_scale(m, va.x, va.n);
+			folds[f].ntrain = ntr;
+			folds[f].nval = nva;
+			folds[f].val_loss = nn_evaluate(m, &va, &folds[f].val_acc);
+			folds[f].val_rmse = m->task == NN_TASK_REGRESSION &&
+			    m->loss == NN_LOSS_MSE ? sqrt(folds[f].val_loss) : NAN;
+		}
+		nn_rows_free(&tr);
+		nn_rows_free(&va);
+		nn_model_free(m);
+	}
+	free(fold);
+	free(itr);
+	free(iva);
+	return rc;
 }

@@ -117,11 +117,8 @@ static double
 loss_of_z(nn_loss l, nn_act out_act, const float *z, const uint32_t *y,
     const float *t, size_t B, size_t K)
 {
-	float *o = malloc(B * K * sizeof(*o));
-	nn_act_forward(out_act, o, z, B, K);
-	double v = nn_loss_forward(l, o, y, t, B, K);
-	free(o);
-	return v;
+	(void)out_act;  /* the loss is computed from the logits */
+	return nn_loss_forward(l, z, y, t, NULL, B, K);
 }
 
 static void
@@ -145,7 +142,7 @@ check_losses(nn_rng *r)
 		for (int i = 0; i < B; i++)
 			y[i] = (uint32_t)nn_rng_below(r, k > 1 ? k : 2);
 		nn_act_forward(cases[c].act, o, z, B, k);
-		nn_loss_backward(cases[c].l, dz, o, y, t, B, k);
+		nn_loss_backward(cases[c].l, dz, o, y, t, NULL, B, k);
 		for (size_t i = 0; i < B * k; i++) {
 			float keep = z[i];
 			z[i] = keep + H;
@@ -249,15 +246,17 @@ check_network(nn_rng *r, nn_act hidden, nn_task task)
 	nn_work *w = nn_work_new(m, B);
 	nn_forward(m, w, x, B);
 	nn_zero_grad(m);
-	nn_backward(m, w, x, y, t, B);
+	nn_backward(m, w, x, y, t, NULL, B);
 	for (size_t i = 0; i < m->nparams; i++) {
 		float keep = m->params[i];
 		m->params[i] = keep + H;
-		const float *o = nn_forward(m, w, x, B);
-		double lp = nn_loss_forward(m->loss, o, y, t, B, K);
+		nn_forward(m, w, x, B);
+		double lp = nn_loss_forward(m->loss, nn_work_logits(w), y, t,
+		    NULL, B, K);
 		m->params[i] = keep - H;
-		o = nn_forward(m, w, x, B);
-		double lm = nn_loss_forward(m->loss, o, y, t, B, K);
+		nn_forward(m, w, x, B);
+		double lm = nn_loss_forward(m->loss, nn_work_logits(w), y, t,
+		    NULL, B, K);
 		m->params[i] = keep;
 		double er = relerr(m->grads[i], (lp - lm) / (2.0 * H));
 		if (er > worst)
@@ -276,9 +275,12 @@ static double
 net_loss(const nn_model *m, nn_work *w, const float *x, const uint32_t *y,
     const float *t, size_t B, int train)
 {
-	const float *o = train ? nn_forward_train(m, w, x, B, 777) :
-	    nn_forward(m, w, x, B);
-	return nn_loss_forward(m->loss, o, y, t, B, m->nout);
+	if (train)
+		nn_forward_train(m, w, x, B, 777);
+	else
+		nn_forward(m, w, x, B);
+	return nn_loss_forward(m->loss, nn_work_logits(w), y, t, NULL, B,
+	    m->nout);
 }
 
 /* A network with layer options: every parameter (gamma and beta too)
@@ -322,7 +324,7 @@ check_network_opts(nn_rng *r, const char *what, size_t nl,
 	nn_work *w = nn_work_new(m, B);
 	net_loss(m, w, x, y, t, B, train);
 	nn_zero_grad(m);
-	nn_backward(m, w, x, y, t, B);
+	nn_backward(m, w, x, y, t, NULL, B);
 	for (size_t i = 0; i < m->nparams; i++) {
 		float keep = m->params[i];
 		double best = INFINITY;

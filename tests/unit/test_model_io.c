@@ -490,7 +490,8 @@ make_full(nn_task task, uint64_t seed, int opt)
 			    l == 0 && j == 2 ? 0.0f : (float)nn_rng_uniform(&r) * 3;
 	if (opt >= 0) {
 		nn_ckpt *c = m->ckpt = nn_xcalloc(1, sizeof(*c));
-		nn_optim_defaults(&c->opt, (nn_optim_kind)opt, 0.0123f);
+		nn_optim_defaults(&c->opt, (nn_optim_kind)opt);
+		c->opt.lr = 0.0123f;
 		c->opt.weight_decay = 0.5f;
 		c->t = 0x0123456789abcdefULL;
 		c->epoch = 7;
@@ -1172,7 +1173,7 @@ test_full_round_trip(const char *dir)
 		nn_err e;
 		bytes w;
 		m->ckpt = nn_xcalloc(1, sizeof(*m->ckpt));
-		nn_optim_defaults(&m->ckpt->opt, NN_OPTIM_SGD, 0.1f);
+		nn_optim_defaults(&m->ckpt->opt, NN_OPTIM_SGD);
 		nn_rng_seed(&m->ckpt->rng, 1);
 		w = to_mem(m, &rc, &e);
 		nn_model *l = from_mem(w.p, w.n, &e);
