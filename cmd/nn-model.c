@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_fmt.h"
 #include "util.h"
 
 /* Width of the key column of `info` ("  learning rate" and two spaces). */
@@ -34,6 +35,21 @@ static const struct option longopts[] = {
 static const char synopsis[] =
     "usage: nn-model info MODEL\n"
     "       nn-model weights MODEL\n";
+
+/* A float as the shortest text that reads back as the same float: info
+ * shows every value exactly (a network can be rebuilt from it) without
+ * printing 0.9 as 0.899999976.  Four buffers in turn, so one printf can
+ * take several. */
+static const char *
+fnum(float v)
+{
+	static char buf[4][NN_FMT_G9_MAX];
+	static unsigned k;
+
+	k = (k + 1) % 4;
+	nn_fmt_short(buf[k], v);
+	return buf[k];
+}
 
 static void __attribute__((noreturn))
 usage(void)
@@ -192,11 +208,11 @@ info_arch(const nn_model *m)
 		    L->nin, (int)wout, L->nout, (int)wact, nn_act_name(L->act),
 		    (int)wpar, p, p == 1 ? "" : "s");
 		if (L->act == NN_ACT_LEAKY_RELU)
-			printf(", slope %g", (double)L->act_param);
+			printf(", slope %s", fnum(L->act_param));
 		if (L->batchnorm)
 			fputs(", batch norm", stdout);
 		if (L->dropout > 0.0f)
-			printf(", dropout %g", (double)L->dropout);
+			printf(", dropout %s", fnum(L->dropout));
 		if (L->residual)
 			fputs(", residual", stdout);
 		putchar('\n');
@@ -239,10 +255,9 @@ info_scaling(const nn_model *m)
 		if (w > wname)
 			wname = w;
 		if (m->scale != NN_SCALE_NONE) {
-			int n = snprintf(num[0], sizeof(num[0]), "%g",
-			    (double)m->offset[j]);
-			if ((size_t)n > woff)
-				woff = (size_t)n;
+			size_t n = nn_fmt_short(num[0], m->offset[j]);
+			if (n > woff)
+				woff = n;
 		}
 	}
 	printf("  ");
@@ -260,8 +275,8 @@ info_scaling(const nn_model *m)
 			continue;
 		}
 		put_name(m->feat_names[j], wname);
-		snprintf(num[0], sizeof(num[0]), "%g", (double)m->offset[j]);
-		snprintf(num[1], sizeof(num[1]), "%g", (double)m->factor[j]);
+		nn_fmt_short(num[0], m->offset[j]);
+		nn_fmt_short(num[1], m->factor[j]);
 		printf("  %-*s  %s\n", (int)woff, num[0], num[1]);
 	}
 }
@@ -299,9 +314,9 @@ info(const nn_model *m)
 	key("  batch");
 	printf("%" PRIu32 "\n", m->batch);
 	key("  learning rate");
-	printf("%g\n", (double)m->lr);
+	printf("%s\n", fnum(m->lr));
 	key("  final loss");
-	printf("%g\n", (double)m->final_loss);
+	printf("%s\n", fnum(m->final_loss));
 	key("  resumable");
 	if (m->ckpt == NULL) {
 		printf("no (no optimizer state: saved from the best epoch, or "
@@ -313,24 +328,24 @@ info(const nn_model *m)
 	switch (c->opt.kind) {
 	case NN_OPTIM_MOMENTUM:
 	case NN_OPTIM_NESTEROV:
-		printf(", momentum %g", (double)c->opt.momentum);
+		printf(", momentum %s", fnum(c->opt.momentum));
 		break;
 	case NN_OPTIM_ADAM:
 	case NN_OPTIM_ADAMW:
-		printf(", beta1 %g, beta2 %g, eps %g", (double)c->opt.beta1,
-		    (double)c->opt.beta2, (double)c->opt.eps);
+		printf(", beta1 %s, beta2 %s, eps %s", fnum(c->opt.beta1),
+		    fnum(c->opt.beta2), fnum(c->opt.eps));
 		break;
 	case NN_OPTIM_RMSPROP:
-		printf(", decay %g, eps %g", (double)c->opt.beta2, (double)c->opt.eps);
+		printf(", decay %s, eps %s", fnum(c->opt.beta2), fnum(c->opt.eps));
 		break;
 	case NN_OPTIM_ADAGRAD:
-		printf(", eps %g", (double)c->opt.eps);
+		printf(", eps %s", fnum(c->opt.eps));
 		break;
 	default:
 		break;
 	}
 	if (c->opt.weight_decay != 0.0f)
-		printf(", weight decay %g", (double)c->opt.weight_decay);
+		printf(", weight decay %s", fnum(c->opt.weight_decay));
 	printf("; %" PRIu64 " steps, %" PRIu64 " epochs", c->t, c->epoch);
 	if (c->row)
 		printf(" and %" PRIu64 " rows", c->row);

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn_fmt.h"
@@ -135,4 +136,17 @@ nn_fmt_g9(char *out, float v)
 	}
 	*o = '\0';
 	return (size_t)(o - out);
+}
+
+size_t
+nn_fmt_short(char *out, float v)
+{
+	int n = 0;
+
+	for (int p = 1; p <= 9; p++) {
+		n = snprintf(out, NN_FMT_G9_MAX, "%.*g", p, (double)v);
+		if (!isfinite(v) || strtof(out, NULL) == v)
+			break;
+	}
+	return (size_t)n;
 }

@@ -16,4 +16,9 @@
  * glibc's printf in the C locale, infinities and NaNs included. */
 size_t nn_fmt_g9(char *out, float v);
 
+/* The shortest of printf("%.1g") .. ("%.9g") of v that reads back (strtof)
+ * as v exactly: 0.9f prints "0.9", not "0.899999976", and nothing is lost.
+ * Same buffer contract as nn_fmt_g9; returns the length. */
+size_t nn_fmt_short(char *out, float v);
+
 #endif

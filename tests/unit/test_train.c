@@ -1,0 +1,190 @@
+/*
+ * test_train.c - what training reports and remembers, checked against
+ * float64 recomputations: the loss of a confidently wrong batch (from the
+ * logits, never clamped), class weights in the gradient check, and batch
+ * norm's running statistics after one step, for every batch size and thread
+ * count.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "tap.h"
+
+static double
+softplus(double v)
+{
+	return (v > 0 ? v : 0) + log1p(exp(-fabs(v)));
+}
+
+/* z (B, K) of a one-layer network in double. */
+static void
+logits(const nn_model *m, const float *x, size_t B, double *z)
+{
+	const nn_dense *L = &m->layers[0];
+
+	for (size_t i = 0; i < B; i++)
+		for (size_t k = 0; k < L->nout; k++) {
+			double s = m->params[L->b_off + k];
+			for (size_t j = 0; j < L->nin; j++)
+				s += (double)x[i * L->nin + j] *
+				    m->params[L->w_off + j * L->nout + k];
+			z[i * L->nout + k] = s;
+		}
+}
+
+/* A batch the network is sure of and wrong about: -ln p in the tens. */
+static void
+test_exact_loss(void)
+{
+	enum { B = 4, D = 2 };
+	size_t sb[] = { D, 1 }, sm[] = { D, 3 };
+	nn_act ab[] = { NN_ACT_SIGMOID }, am[] = { NN_ACT_SOFTMAX };
+	float x[B * D] = { 1, 2, 2, 1, -1, 3, 3, 3 };
+	uint32_t yb[B] = { 0, 0, 0, 0 }, ym[B] = { 2, 2, 1, 2 };
+	double z[B * 3], want = 0.0;
+	nn_err e;
+	nn_model *m = nn_model_alloc(1, sb, ab, &e);
+	nn_rows r = { .n = B, .d = D, .x = x, .y = yb };
+
+	m->task = NN_TASK_BINARY;
+	m->loss = NN_LOSS_BCE;
+	m->params[m->layers[0].w_off] = 20.0f;
+	m->params[m->layers[0].w_off + 1] = 15.0f;
+	logits(m, x, B, z);
+	for (size_t i = 0; i < B; i++)
+		want += softplus(z[i]);   /* -ln(1 - sigmoid(z)), class 0 */
+	want /= B;
+	double got = nn_evaluate(m, &r, NULL);
+	tap_ok(fabs(got - want) <= 1e-6 * want && want > 30.0, "bce of a "
+	    "confidently wrong batch is exact: %.9g, float64 %.9g", got, want);
+	nn_model_free(m);
+
+	m = nn_model_alloc(1, sm, am, &e);
+	m->task = NN_TASK_MULTICLASS;
+	m->loss = NN_LOSS_CCE;
+	for (size_t j = 0; j < D; j++) {
+		m->params[m->layers[0].w_off + j * 3 + 0] = 25.0f;
+		m->params[m->layers[0].w_off + j * 3 + 1] = -10.0f;
+	}
+	r.y = ym;
+	logits(m, x, B, z);
+	want = 0.0;
+	for (size_t i = 0; i < B; i++) {
+		double mx = z[i * 3], se = 0.0;
+		for (int k = 1; k < 3; k++)
+			mx = z[i * 3 + k] > mx ? z[i * 3 + k] : mx;
+		for (int k = 0; k < 3; k++)
+			se += exp(z[i * 3 + k] - mx);
+		want += mx + log(se) - z[i * 3 + ym[i]];
+	}
+	want /= B;
+	got = nn_evaluate(m, &r, NULL);
+	tap_ok(fabs(got - want) <= 1e-6 * want && want > 30.0, "cce of a "
+	    "confidently wrong batch is exact: %.9g, float64 %.9g", got, want);
+	nn_model_free(m);
+}
+
+/* Backprop and finite differences agree with class weights. */
+static void
+test_gradcheck_weights(void)
+{
+	enum { B = 40, D = 2 };
+	size_t sizes[] = { D, 6, 1 };
+	nn_act acts[] = { NN_ACT_TANH, NN_ACT_SIGMOID };
+	float x[B * D], cw[2] = { 1.0f, 3.0f };
+	uint32_t y[B];
+	double worst[2], rel[2];
+	nn_err e;
+	nn_rng rng;
+	nn_model *m = nn_model_alloc(2, sizes, acts, &e);
+	nn_rows r = { .n = B, .d = D, .x = x, .y = y };
+
+	nn_rng_seed(&rng, 5);
+	m->task = NN_TASK_BINARY;
+	m->loss = NN_LOSS_BCE;
+	nn_model_init(m, &rng);
+	for (size_t i = 0; i < B; i++) {
+		x[i * D] = (float)nn_rng_normal(&rng);
+		x[i * D + 1] = (float)nn_rng_normal(&rng);
+		y[i] = (uint32_t)nn_rng_below(&rng, 2);
+	}
+	nn_gradcheck(m, &r, cw, B, worst, rel, &e);
+	tap_ok(rel[0] < 1e-3 && rel[1] < 1e-3, "gradcheck with class weights "
+	    "1 and 3: relative errors %.3g, %.3g", rel[0], rel[1]);
+	nn_model_free(m);
+}
+
+/* One step on B identical rows: the batch's variance is 0, so the running
+ * variance goes from 1 to exactly 0.9 and the running mean to 0.1 z, for
+ * every batch size (one shard or many) and thread count. */
+static void
+test_bn_one_step(void)
+{
+	static const size_t bs[] = { 32, 128, 1024 };
+	enum { D = 3, H = 4 };
+
+	for (size_t b = 0; b < sizeof(bs) / sizeof(bs[0]); b++) {
+		const size_t B = bs[b];
+		float *x = malloc(B * D * sizeof(float)), first[2 * H];
+		uint32_t *y = malloc(B * sizeof(uint32_t));
+		int same = 1, exact = 1;
+
+		for (size_t i = 0; i < B; i++) {
+			x[i * D] = 0.5f;
+			x[i * D + 1] = -1.25f;
+			x[i * D + 2] = 2.0f;
+			y[i] = 1;
+		}
+		for (int T = 1; T <= 3; T++) {
+			size_t sizes[] = { D, H, 1 };
+			nn_layer_opts lo[2] = {
+				{ .act = NN_ACT_RELU, .batchnorm = 1 },
+				{ .act = NN_ACT_SIGMOID },
+			};
+			nn_err e;
+			nn_rng rng;
+			nn_model *m = nn_model_new(2, sizes, lo, &e);
+			nn_rows r = { .n = B, .d = D, .x = x, .y = y };
+			nn_train_cfg c;
+			nn_train_res res;
+			double z[H];
+
+			m->task = NN_TASK_BINARY;
+			m->loss = NN_LOSS_BCE;
+			nn_rng_seed(&rng, 3);
+			nn_model_init(m, &rng);
+			logits(m, x, 1, z);   /* layer 1's z of the row */
+			nn_train_defaults(&c);
+			c.epochs = 1;
+			c.batch = B;
+			c.threads = T;
+			nn_train(m, &r, &c, &res, &e);
+			const float *st = m->stats + m->layers[0].s_off;
+			for (size_t j = 0; j < H; j++)
+				exact &= st[H + j] == 0.9f &&
+				    fabs(st[j] - 0.1 * z[j]) <= 1e-6 * (fabs(z[j]) + 1);
+			if (T == 1)
+				memcpy(first, st, sizeof(first));
+			else
+				same &= memcmp(first, st, sizeof(first)) == 0;
+			nn_model_free(m);
+		}
+		tap_ok(exact && same, "batch norm after one step of %zu identical "
+		    "rows: running variance 0.9 old + 0.1 new exactly, mean 0.1 z, "
+		    "the same for 1, 2 and 3 threads", B);
+		free(x);
+		free(y);
+	}
+}
+
+int
+main(void)
+{
+	test_exact_loss();
+	test_gradcheck_weights();
+	test_bn_one_step();
+	printf("1..%d\n", tap_n);
+	return tap_failed != 0;
+}
