@@ -266,43 +266,8 @@ read_data_points(const char *path, const args *a, pts *q)
 	q->p.labels = (const char *const *)d->labels;
 }
 
-/* Were the model's features named by nn-train --no-header ("1", "2")? */
-static int
-positional_names(const nn_model *m)
-{
-	char buf[32];
-
-	for (size_t j = 0; j < m->nin; j++) {
-		snprintf(buf, sizeof(buf), "%zu", j + 1 + (j >= m->target_col));
-		if (strcmp(m->feat_names[j], buf) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* The model's labels in strcmp order, for bsearch. */
-typedef struct label {
-	const char *s;
-	long k;                  /* index in m->labels */
-} label;
-
-static int
-cmp_label(const void *a, const void *b)
-{
-	return strcmp(((const label *)a)->s, ((const label *)b)->s);
-}
-
-static long
-label_index(const label *l, size_t n, const char *s)
-{
-	label key = { s, -1 };
-	const label *hit = bsearch(&key, l, n, sizeof(*l), cmp_label);
-
-	return hit ? hit->k : -1;
-}
-
-/* The boundary figure: the model's two feature columns (by name, as
- * nn-predict finds them) and its target column when present. */
+/* The boundary figure: the model's two feature columns and its target
+ * column when present, found as nn-predict finds them (nn_bind_model). */
 static void
 read_model_points(const char *path, const nn_model *m, pts *q)
 {
@@ -310,10 +275,10 @@ read_model_points(const char *path, const nn_model *m, pts *q)
 	FILE *fp;
 	nn_csv *c;
 	nn_err e;
-	int *roles, has_target = 0;
+	int *roles, has_target;
 	size_t nc, n = 0, cap = 0;
 	float xb[2 * BATCH];
-	label *li = NULL;
+	nn_bind_index *li = NULL;     /* the model's labels */
 	long got;
 	int reg = m->task == NN_TASK_REGRESSION;
 
@@ -323,44 +288,16 @@ read_model_points(const char *path, const nn_model *m, pts *q)
 		die_err(1, &e);
 	nc = nn_csv_ncols(c);
 	roles = nn_xmalloc(nc * sizeof(*roles));
-	for (size_t j = 0; j < nc; j++)
-		roles[j] = NN_COL_SKIP;
-	if (!positional_names(m)) {
-		for (size_t j = 0; j < 2; j++) {
-			long k = nn_csv_find(c, m->feat_names[j]);
-			if (k < 0)
-				errx(1, "%s: no column \"%.*s%s\" (the model's features "
-				    "are its training file's columns)", name,
-				    SHOW(m->feat_names[j]));
-			roles[k] = (int)j;
-		}
-		long t = m->target_name ? nn_csv_find(c, m->target_name) : -1;
-		if (t >= 0 && roles[t] == NN_COL_SKIP) {
-			roles[t] = NN_COL_TEXT(0);
-			has_target = 1;
-		}
-	} else if (nc == m->ncols && m->target_col < nc) {
-		for (size_t j = 0, f = 0; j < nc; j++)
-			roles[j] = j == m->target_col ? NN_COL_TEXT(0) : (int)f++;
-		has_target = 1;
-	} else if (nc == 2) {
-		roles[0] = 0;
-		roles[1] = 1;
-	} else
-		errx(1, "%s: %zu columns, but the model takes 2 features (%u "
-		    "columns with the target)", name, nc, m->ncols);
-	if (nn_csv_set_roles(c, roles, 2, has_target, 0, &e) < 0)
+	if ((has_target = nn_bind_model(m, c, name, 1, roles, &e)) < 0 ||
+	    nn_csv_set_roles(c, roles, 2, (size_t)has_target, 0, &e) < 0)
 		die_err(1, &e);
 	q->xname = nn_xstrdup(m->feat_names[0]);
 	q->yname = nn_xstrdup(m->feat_names[1]);
 	free(roles);
 
-	if (has_target && !reg) {
-		li = nn_xmalloc((m->nlabels + 1) * sizeof(*li));
-		for (size_t k = 0; k < m->nlabels; k++)
-			li[k] = (label){ m->labels[k], (long)k };
-		qsort(li, m->nlabels, sizeof(*li), cmp_label);
-	}
+	if (has_target && !reg)
+		li = nn_bind_index_new((const char *const *)m->labels,
+		    m->nlabels);
 	while ((got = nn_csv_read(c, xb, BATCH, &e)) > 0) {
 		if (n + (size_t)got > cap) {
 			while (n + (size_t)got > cap)
@@ -384,7 +321,7 @@ read_model_points(const char *path, const nn_model *m, pts *q)
 				q->t[n + i] = (float)v;
 				q->cls[n + i] = -1;
 			} else {
-				q->cls[n + i] = label_index(li, m->nlabels, s);
+				q->cls[n + i] = nn_bind_index_find(li, s);
 				q->t[n + i] = 0.0f;
 			}
 		}
@@ -396,7 +333,7 @@ read_model_points(const char *path, const nn_model *m, pts *q)
 		errx(1, "%s: no data rows", name);
 	nn_csv_free(c);
 	close_input(fp);
-	free(li);
+	nn_bind_index_free(li);
 	q->p.n = n;
 	q->p.x = q->x;
 	q->p.xname = q->xname;

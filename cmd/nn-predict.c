@@ -5,7 +5,8 @@
  * reader, scaled with the transform stored at training, pushed through the
  * network with one GEMM per layer, and written out; memory stays the same
  * however long the input.  Columns are matched by name to the features the
- * model was trained on, so a test file may order or add columns freely.
+ * model was trained on (nn_bind_model), so a test file may order or add
+ * columns freely.
  *
  * Output is the hot spot for a small network: each row is formatted into
  * one buffer, written once per batch (or when full).  Probabilities and
@@ -43,63 +44,6 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	usage_exit(synopsis);
-}
-
-/* Were the model's features named by nn-train --no-header ("1", "2", ...)? */
-static int
-positional_names(const nn_model *m)
-{
-	char buf[32];
-
-	for (size_t j = 0; j < m->nin; j++) {
-		snprintf(buf, sizeof(buf), "%zu", j + 1 + (j >= m->target_col));
-		if (strcmp(m->feat_names[j], buf) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* Decide each input column's role: feature j of the model, the target
- * (echoed as text slot 0), or ignored.  Returns whether a target column is
- * present. */
-static int
-map_columns(const nn_model *m, nn_csv *c, const char *name, int header,
-    int *roles)
-{
-	size_t nc = nn_csv_ncols(c);
-	int has_target = 0;
-
-	for (size_t j = 0; j < nc; j++)
-		roles[j] = NN_COL_SKIP;
-	if (header && !positional_names(m)) {
-		for (size_t j = 0; j < m->nin; j++) {
-			long k = nn_csv_find(c, m->feat_names[j]);
-			if (k < 0)
-				errx(1, "%s: no column \"%s\" (the model's features are "
-				    "its training file's columns)", name, m->feat_names[j]);
-			roles[k] = (int)j;
-		}
-		long t = m->target_name ? nn_csv_find(c, m->target_name) : -1;
-		if (t >= 0 && roles[t] == NN_COL_SKIP) {
-			roles[t] = NN_COL_TEXT(0);
-			has_target = 1;
-		}
-		return has_target;
-	}
-	/* Positional: either the training layout (features and target) or
-	 * the features alone. */
-	if (nc == m->ncols && m->target_col < nc) {
-		for (size_t j = 0, f = 0; j < nc; j++)
-			roles[j] = j == m->target_col ? NN_COL_TEXT(0) : (int)f++;
-		return 1;
-	}
-	if (nc == m->nin) {
-		for (size_t j = 0; j < nc; j++)
-			roles[j] = (int)j;
-		return 0;
-	}
-	errx(1, "%s: %zu columns, but the model takes %zu features (%u columns "
-	    "with the target)", name, nc, m->nin, m->ncols);
 }
 
 /* ---- output -------------------------------------------------------------- */
@@ -263,8 +207,8 @@ main(int argc, char **argv)
 	if ((c = nn_csv_open(fp, name, header, &e)) == NULL)
 		die_err(1, &e);
 	roles = nn_xmalloc(nn_csv_ncols(c) * sizeof(*roles));
-	has_target = map_columns(m, c, name, header, roles);
-	if (nn_csv_set_roles(c, roles, m->nin, has_target ? 1 : 0, 0, &e) < 0)
+	if ((has_target = nn_bind_model(m, c, name, header, roles, &e)) < 0 ||
+	    nn_csv_set_roles(c, roles, m->nin, has_target ? 1 : 0, 0, &e) < 0)
 		die_err(1, &e);
 	free(roles);
 

@@ -194,7 +194,8 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 @test "nn-plot: boundary without -m"                { row 2 'needs -m MODEL' nn-plot boundary "$D/moons.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, missing model"            { row 1 'nope.nn' nn-plot boundary -m nope.nn "$D/moons.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, truncated model"          { row 1 'truncated.nn' nn-plot boundary -m "$D/truncated.nn" "$D/moons.csv" -o out.png; nofile; }
-@test "nn-plot: boundary, file without features"    { row 1 'no column "x1"' nn-plot boundary -m "$D/moons.nn" "$D/reg.csv" -o out.png; nofile; }
+@test "nn-plot: boundary, file without features"    { row 1 'reg.csv: no columns "x1", "x2" \(features of the model\)$' nn-plot boundary -m "$D/moons.nn" "$D/reg.csv" -o out.png; nofile; }
+@test "nn-plot: boundary, file without one feature" { cut -d, -f1,3 "$D/moons.csv" >f.csv; row 1 'f.csv: no column "x2" \(a feature of the model\)$' nn-plot boundary -m "$D/moons.nn" f.csv -o out.png; nofile; }
 @test "nn-plot: boundary, ragged row"               { row 1 'dragged.csv:3: expected 3 fields, got 1' nn-plot boundary -m "$D/moons.nn" "$D/dragged.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, non-numeric"              { row 1 'dword.csv:2:2: expected a number, got "abc"' nn-plot boundary -m "$D/moons.nn" "$D/dword.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, NaN"                      { row 1 'dnan.csv:2:2' nn-plot boundary -m "$D/moons.nn" "$D/dnan.csv" -o out.png; nofile; }
