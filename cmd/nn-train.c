@@ -534,17 +534,6 @@ split_val(nn_rows *all, double f, uint64_t seed, nn_rows *tr, nn_rows *va)
 	free(iva);
 }
 
-typedef struct label_ref {
-	const char *s;
-	uint32_t k;
-} label_ref;
-
-static int
-cmp_label_ref(const void *a, const void *b)
-{
-	return strcmp(((const label_ref *)a)->s, ((const label_ref *)b)->s);
-}
-
 /* Read a validation file with the training file's layout: features matched
  * by name, labels mapped to the training classes. */
 static void
@@ -558,7 +547,6 @@ read_val(const char *path, const nn_data *d, const nn_data_opts *o,
 	nn_err e;
 	size_t *col;
 	uint32_t *map = NULL;
-	label_ref *order;
 
 	vo.target = d->target_name;
 	if (nn_data_read(fp, name, &vo, &v, &e) < 0)
@@ -566,41 +554,16 @@ read_val(const char *path, const nn_data *d, const nn_data_opts *o,
 	if (fp != stdin)
 		fclose(fp);
 	col = nn_xmalloc(d->d * sizeof(*col));
-	for (size_t j = 0; j < d->d; j++) {
-		size_t k;
-		for (k = 0; k < v.d && strcmp(v.feat_names[k], d->feat_names[j]) != 0; k++)
-			;
-		if (k == v.d)
-			errx(1, "%s: no column \"%s\" (a feature of the training data)",
-			    name, d->feat_names[j]);
-		col[j] = k;
-	}
+	if (nn_bind_columns((const char *const *)v.feat_names, v.d,
+	    (const char *const *)d->feat_names, d->d, name, "the training data",
+	    col, &e) < 0)
+		die_err(1, &e);
 	if (classify) {
-		/* labels by name: binary search in the training labels sorted
-		 * by strcmp (their own order may be numeric) */
-		order = nn_xmalloc(d->nlabels * sizeof(*order));
-		for (size_t k = 0; k < d->nlabels; k++) {
-			order[k].s = d->labels[k];
-			order[k].k = (uint32_t)k;
-		}
-		qsort(order, d->nlabels, sizeof(*order), cmp_label_ref);
 		map = nn_xmalloc(v.nlabels * sizeof(*map));
-		for (size_t k = 0; k < v.nlabels; k++) {
-			size_t lo = 0, hi = d->nlabels;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				int c = strcmp(order[mid].s, v.labels[k]);
-				if (c < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo == d->nlabels || strcmp(order[lo].s, v.labels[k]) != 0)
-				errx(1, "%s: class \"%s\" does not occur in the training data",
-				    name, v.labels[k]);
-			map[k] = order[lo].k;
-		}
-		free(order);
+		if (nn_bind_labels((const char *const *)v.labels, v.nlabels,
+		    (const char *const *)d->labels, d->nlabels, name,
+		    "the training data", map, &e) < 0)
+			die_err(1, &e);
 	} else if (v.t == NULL) {
 		errx(1, "%s: target column \"%s\" is not numeric", name, d->target_name);
 	}

@@ -144,6 +144,29 @@ close_to() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit
 @test "nn-train: --init-from fine-tunes"           { nn-train -q -e 5 -o a.nn "$D/moons.csv"; row 0 '' nn-train -q -e 5 --init-from a.nn -o m.nn "$D/moons.csv"; }
 @test "nn-train: --init-from other features"       { nn-train -q -e 5 -o a.nn "$D/colours.csv"; row 1 'a.nn: ' nn-train --init-from a.nn -o m.nn "$D/moons.csv"; nomodel; }
 
+# Continuing a model: every option is honoured or refused with why, never
+# ignored (nn-train(1), CONTINUING A MODEL).
+sgd_model()  { nn-train -q -e 3 -o a.nn "$D/moons.csv"; }
+reg_model()  { nn-train -q -e 3 --task regression -l 6 "$@" -o r.nn "$D/moons.csv"; }
+weights_differ() { ! cmp -s <(nn-model weights "$1") <(nn-model weights "$2"); }
+@test "nn-train: --resume -r 0.5 trains at 0.5 and records it" { sgd_model; nn-train -q --resume a.nn -e 2 -r 0.5 -o b.nn "$D/moons.csv"; nn-train -q --resume a.nn -e 2 -o c.nn "$D/moons.csv"; weights_differ b.nn c.nn; nn-model info b.nn | grep -q 'learning rate *0.5$'; nn-model info c.nn | grep -q 'learning rate *0.1$'; }
+@test "nn-train: --resume --momentum applies"      { nn-train -q -e 3 --optimizer momentum -o a.nn "$D/moons.csv"; nn-train -q --resume a.nn -e 1 --momentum 0.5 -o b.nn "$D/moons.csv"; nn-model info b.nn | grep -q 'momentum 0.5;'; }
+@test "nn-train: --resume --optimizer other"       { sgd_model; row 2 'checkpoint holds sgd.*--init-from' nn-train --resume a.nn --optimizer adam -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --resume --optimizer the same"    { sgd_model; row 0 '' nn-train -q --resume a.nn --optimizer sgd -e 1 -o m.nn "$D/moons.csv"; }
+@test "nn-train: --resume -s other"                { sgd_model; row 2 'random streams \(seed 1\)' nn-train --resume a.nn -s 5 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --resume -l other"                { sgd_model; row 2 'does not match the model.s hidden layers' nn-train --resume a.nn -l 32 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --resume -l the same"             { sgd_model; row 0 '' nn-train -q --resume a.nn -l 16,8 -e 1 -o m.nn "$D/moons.csv"; }
+@test "nn-train: --init-from -l other"             { sgd_model; row 2 '^nn-train: --init-from a.nn: -l 4' nn-train --init-from a.nn -l 4 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init-from -a other"             { sgd_model; row 2 'hidden layer 1 is relu' nn-train --init-from a.nn -a tanh -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init-from --batchnorm"          { sgd_model; row 2 'batch norm adds parameters' nn-train --init-from a.nn --batchnorm -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init-from --leaky-slope other"  { nn-train -q -e 2 -a leaky-relu -o a.nn "$D/moons.csv"; row 2 'slope 0.01' nn-train --init-from a.nn --leaky-slope 0.2 -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init-from --scale other"        { sgd_model; row 2 'scaled standard' nn-train --init-from a.nn --scale minmax -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init-from --init"               { sgd_model; row 2 'weights come from the model' nn-train --init-from a.nn --init he -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init-from --residual"           { nn-train -q -e 2 -l 8,8 -o a.nn "$D/moons.csv"; row 2 'no skip connection' nn-train --init-from a.nn --residual -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: --init-from --loss huber trains and saves huber" { reg_model; nn-train -q --init-from r.nn -e 2 --task regression --loss huber -o h.nn "$D/moons.csv"; nn-train -q --init-from r.nn -e 2 --task regression -o s.nn "$D/moons.csv"; nn-model info h.nn | grep -q '^loss  *huber'; nn-model info s.nn | grep -q '^loss  *mse'; weights_differ h.nn s.nn; }
+@test "nn-train: --init-from --dropout applies"    { sgd_model; nn-train -q --init-from a.nn -e 1 --dropout 0.3 -o b.nn "$D/moons.csv"; nn-model info b.nn | grep -q 'dropout 0.3'; }
+@test "nn-train: --init-from keeps the model's target scaling" { reg_model --scale none; nn-train -q --init-from r.nn -e 2 --task regression -o a.nn "$D/moons.csv"; nn-train -q --init-from r.nn -e 2 --task regression --scale none -o b.nn "$D/moons.csv"; cmp <(nn-model weights a.nn) <(nn-model weights b.nn); }
+
 # --trace and --gradcheck
 @test "nn-train: --trace on the lesson's 2-2-1 sigmoid network matches hand arithmetic" {
 	printf 'x1,x2,y\n0.05,0.10,1\n0.5,0.8,0\n' >l.csv
@@ -161,6 +184,10 @@ close_to() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit
 @test "nn-train: --gradcheck for each loss"       { row 0 'softmax .* ok' nn-train --gradcheck -l 6 "$D/colours.csv"; for l in mse mae huber; do row 0 'linear .* ok' nn-train --gradcheck --task regression --loss $l -l 6 "$D/moons.csv" || return 1; done; }
 @test "nn-train: --trace writes no model"          { row 0 '' nn-train --trace -l 2 -b 2 -o m.nn "$D/ok.csv"; nomodel; }
 @test "nn-train: --trace with --gradcheck"         { row 2 'exclude each other' nn-train --trace --gradcheck "$D/ok.csv"; }
+@test "nn-train: --gradcheck with class weights"   { nn-gen moons -n 100 >m.csv; row 0 'layer 2 .* ok' nn-train --gradcheck -l 8 --class-weight 1=3 -b 100 m.csv; }
+@test "nn-train: --trace shows penalties and clipping" { row 0 'penalty \(l1 0.01 ' nn-train --trace -l 3 -b 4 --l1 0.01 --l2 0.1 --clip-norm 0.05 --clip-value 0.01 "$D/moons.csv"; grep -q '^== clip by norm: ' <<<"$output"; grep -q '^== clip by value' <<<"$output"; grep -q 'dW with penalties' <<<"$output"; }
+@test "nn-train: --trace's step includes --l2"     { a=$(nn-train --trace -l 3 -b 4 "$D/moons.csv" | sed -n '/after the step/,$p'); b=$(nn-train --trace -l 3 -b 4 --l2 1 "$D/moons.csv" | sed -n '/after the step/,$p'); [ "$a" != "$b" ]; }
+@test "nn-train: --trace's loss is class-weighted" { nn-train --trace -l 3 -b 8 --class-weight 1=3 "$D/moons.csv" | grep -q 'class-weighted'; }
 
 accuracy() { nn-eval --format json | tr -d ' \n' | sed -n 's/.*"accuracy":\([-0-9.eE+]*\).*/\1/p'; }
 @test "nn-train: every optimizer reaches 0.95 on moons (1000 samples, -l 16,8)" {
