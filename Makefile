@@ -7,6 +7,10 @@
 #   make experiments  the lesson's exercises as experiments
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make BLAS=none  portable GEMM instead of CBLAS/OpenBLAS
+#
+# check, demo, figures and experiments install what is missing first
+# (scripts/install-deps); a plain make never does: it stops at the
+# compiler's error and says what is missing.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -15,6 +19,8 @@ DESTDIR ?=
 BLAS    ?= openblas
 
 NN_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread -fopenmp-simd -fno-math-errno -Ilib
+# Each object's header dependencies, from the compiler, into its .d file.
+DEPFLAGS = -MMD -MP
 # clang reports a requested "omp simd" it could not honour (under the
 # sanitizers' -O1) as a warning; the loop is still correct, only slower.
 ifneq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
@@ -26,6 +32,8 @@ BLAS_LIBS =
 else
 BLAS_LIBS = -lopenblas
 endif
+# Expanded where used, not here (=, not :=): a goal that installs
+# libcairo2-dev first finds its flags once it is there.
 CAIRO_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
 CAIRO_LIBS = $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo)
 NN_CFLAGS += $(CAIRO_CFLAGS)
@@ -34,46 +42,71 @@ LIBS = -lcsv $(BLAS_LIBS) $(CAIRO_LIBS) -lm -pthread
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 LIB_HDR  = $(wildcard lib/*.h)
+CMD_OBJ  = $(patsubst %.c,%.o,$(wildcard cmd/*.c))
 PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out cmd/util.c,$(wildcard cmd/*.c)))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS    = $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRC))
+UNIT_OBJ = $(addsuffix .o,$(UNITS))
 MANS     = $(wildcard man/*.1 man/*.5 man/*.7)
+DEPFILES = $(patsubst %.o,%.d,$(LIB_OBJ) $(CMD_OBJ) $(UNIT_OBJ))
 
-all: deps-check lib/libnn.a $(PROGS)
+# The goals that install missing dependencies before building.  Every
+# compile waits for deps-check (order-only, so it never makes a target
+# out of date); a plain prerequisite of check would race the compiles
+# under make -j.
+INSTALL_GOALS = check demo figures experiments
+ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
+NEEDS = deps-check
+endif
 
-# Missing headers are the usual first failure on a fresh machine: install
-# them (scripts/install-deps says what it runs, and why it cannot).
+# After a failed compile of the library (the one that includes libcsv's,
+# CBLAS's and cairo's headers): name what is missing, if anything.
+HINT = || scripts/install-deps --hint
+
+all: lib/libnn.a $(PROGS)
+
 deps-check:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
 
-lib/%.o: lib/%.c $(LIB_HDR)
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -c -o $@ $<
+# ---- the library ---------------------------------------------------------
+
+lib/%.o: lib/%.c | $(NEEDS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $< $(HINT)
 
 lib/libnn.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-cmd/util.o: cmd/util.c cmd/util.h $(LIB_HDR)
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -c -o $@ $<
+# ---- the programs --------------------------------------------------------
 
-bin/%: cmd/%.c cmd/util.o lib/libnn.a cmd/util.h $(LIB_HDR)
+cmd/%.o: cmd/%.c | $(NEEDS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+bin/%: cmd/%.o cmd/util.o lib/libnn.a
 	@mkdir -p bin
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< cmd/util.o lib/libnn.a $(LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnn.a $(LIBS) $(LDFLAGS)
 
-tests/unit/bin/%: tests/unit/%.c tests/unit/tap.h lib/libnn.a $(LIB_HDR)
+# ---- the unit tests ------------------------------------------------------
+
+tests/unit/bin/%.o: tests/unit/%.c | $(NEEDS)
 	@mkdir -p tests/unit/bin
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< lib/libnn.a $(LIBS) $(LDFLAGS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -c -o $@ $<
 
-check: all $(UNITS)
+tests/unit/bin/%: tests/unit/bin/%.o lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libnn.a $(LIBS) $(LDFLAGS)
+
+# ---- goals ---------------------------------------------------------------
+
+check: deps-check all $(UNITS)
 	@scripts/run-tests $(UNITS)
 
-demo: all
+demo: deps-check all
 	@scripts/demo
 
-figures: all
+figures: deps-check all
 	@scripts/figures
 
-experiments: all
+experiments: deps-check all
 	@scripts/experiments
 
 lint-man:
@@ -90,7 +123,10 @@ install: all
 	    install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s || exit 1; done
 
 clean:
-	rm -rf bin lib/*.o lib/libnn.a cmd/*.o tests/unit/bin demo-out
+	rm -rf bin lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d \
+	    tests/unit/bin demo-out
 
 .PHONY: all check demo figures experiments install clean deps-check lint-man
 .SECONDARY:
+
+-include $(DEPFILES)
