@@ -1,12 +1,19 @@
 # nnkit - neural networks for the Unix shell.
 #
-#   make            programs in bin/, library lib/libnn.a
+#   make            programs in bin/, lib/libnn.a and lib/libnnplot.a
 #   make check      every test (unit + bats); last line "N passed, N failed"
 #   make demo       the lesson's first experiment
 #   make figures    every figure of the lesson, into figures/
 #   make experiments  the lesson's exercises as experiments
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make BLAS=none  portable GEMM instead of CBLAS/OpenBLAS
+#
+# check, demo, figures and experiments install what is missing first
+# (scripts/install-deps); a plain make never does: it stops at the
+# compiler's error and says what is missing.
+#
+# The plotting half of the library (lib/plot*.c, the one user of cairo) is
+# an archive of its own, lib/libnnplot.a, so that only nn-plot links cairo.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -15,6 +22,8 @@ DESTDIR ?=
 BLAS    ?= openblas
 
 NN_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread -fopenmp-simd -fno-math-errno -Ilib
+# Each object's header dependencies, from the compiler, into its .d file.
+DEPFLAGS = -MMD -MP
 # clang reports a requested "omp simd" it could not honour (under the
 # sanitizers' -O1) as a warning; the loop is still correct, only slower.
 ifneq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
@@ -26,54 +35,104 @@ BLAS_LIBS =
 else
 BLAS_LIBS = -lopenblas
 endif
+# Expanded where used, not here (=, not :=): a goal that installs
+# libcairo2-dev first finds its flags once it is there.
 CAIRO_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
 CAIRO_LIBS = $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo)
-NN_CFLAGS += $(CAIRO_CFLAGS)
-LIBS = -lcsv $(BLAS_LIBS) $(CAIRO_LIBS) -lm -pthread
+LIBS = -lcsv $(BLAS_LIBS) -lm -pthread
 
+# lib/plot*.c go to lib/libnnplot.a, every other lib/*.c to lib/libnn.a.
 LIB_SRC  = $(sort $(wildcard lib/*.c))
-LIB_OBJ  = $(LIB_SRC:.c=.o)
+PLOT_SRC = $(filter lib/plot%.c,$(LIB_SRC))
+NN_OBJ   = $(patsubst %.c,%.o,$(filter-out $(PLOT_SRC),$(LIB_SRC)))
+PLOT_OBJ = $(PLOT_SRC:.c=.o)
 LIB_HDR  = $(wildcard lib/*.h)
+CMD_OBJ  = $(patsubst %.c,%.o,$(wildcard cmd/*.c))
 PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out cmd/util.c,$(wildcard cmd/*.c)))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS    = $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRC))
+UNIT_OBJ = $(addsuffix .o,$(UNITS))
 MANS     = $(wildcard man/*.1 man/*.5 man/*.7)
+DEPFILES = $(patsubst %.o,%.d,$(NN_OBJ) $(PLOT_OBJ) $(CMD_OBJ) $(UNIT_OBJ))
 
-all: deps-check lib/libnn.a $(PROGS)
+# The goals that install missing dependencies before building.  Every
+# compile waits for deps-check (order-only, so it never makes a target
+# out of date); a plain prerequisite of check would race the compiles
+# under make -j.
+INSTALL_GOALS = check demo figures experiments
+ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
+NEEDS = deps-check
+endif
 
-# Missing headers are the usual first failure on a fresh machine: install
-# them (scripts/install-deps says what it runs, and why it cannot).
+# After a failed compile of the library (the one that includes libcsv's,
+# CBLAS's and cairo's headers): name what is missing, if anything.
+HINT = || scripts/install-deps --hint
+
+all: lib/libnn.a lib/libnnplot.a $(PROGS)
+
 deps-check:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
 
-lib/%.o: lib/%.c $(LIB_HDR)
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -c -o $@ $<
+# ---- the library ---------------------------------------------------------
 
-lib/libnn.a: $(LIB_OBJ)
+lib/%.o: lib/%.c | $(NEEDS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $< $(HINT)
+
+$(PLOT_OBJ): lib/%.o: lib/%.c | $(NEEDS)
+	$(CC) $(NN_CFLAGS) $(CAIRO_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $< $(HINT)
+
+# Rebuilt when the Makefile changes too: which objects go where is
+# decided here (an archive from before the split still holds the plot
+# objects).
+lib/libnn.a: $(NN_OBJ) Makefile
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(NN_OBJ)
 
-cmd/util.o: cmd/util.c cmd/util.h $(LIB_HDR)
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -c -o $@ $<
+lib/libnnplot.a: $(PLOT_OBJ) Makefile
+	rm -f $@
+	ar rcs $@ $(PLOT_OBJ)
 
-bin/%: cmd/%.c cmd/util.o lib/libnn.a cmd/util.h $(LIB_HDR)
+# ---- the programs: each links what it uses -------------------------------
+
+cmd/%.o: cmd/%.c | $(NEEDS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+bin/%: cmd/%.o cmd/util.o lib/libnn.a
 	@mkdir -p bin
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< cmd/util.o lib/libnn.a $(LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnn.a $(LIBS) $(LDFLAGS)
 
-tests/unit/bin/%: tests/unit/%.c tests/unit/tap.h lib/libnn.a $(LIB_HDR)
+bin/nn-plot: cmd/nn-plot.o cmd/util.o lib/libnnplot.a lib/libnn.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnnplot.a lib/libnn.a \
+	    $(CAIRO_LIBS) $(LIBS) $(LDFLAGS)
+
+# ---- the unit tests ------------------------------------------------------
+
+tests/unit/bin/%.o: tests/unit/%.c | $(NEEDS)
 	@mkdir -p tests/unit/bin
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< lib/libnn.a $(LIBS) $(LDFLAGS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -c -o $@ $<
 
-check: all $(UNITS)
+tests/unit/bin/%: tests/unit/bin/%.o lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libnn.a $(LIBS) $(LDFLAGS)
+
+# A test of the figures (tests/unit/test_plot*.c) links them as nn-plot does.
+$(filter tests/unit/bin/test_plot%,$(UNITS)): tests/unit/bin/%: \
+    tests/unit/bin/%.o lib/libnnplot.a lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libnnplot.a lib/libnn.a $(CAIRO_LIBS) \
+	    $(LIBS) $(LDFLAGS)
+
+# ---- goals ---------------------------------------------------------------
+
+check: deps-check all $(UNITS)
 	@scripts/run-tests $(UNITS)
 
-demo: all
+demo: deps-check all
 	@scripts/demo
 
-figures: all
+figures: deps-check all
 	@scripts/figures
 
-experiments: all
+experiments: deps-check all
 	@scripts/experiments
 
 lint-man:
@@ -84,13 +143,16 @@ install: all
 	    $(DESTDIR)$(PREFIX)/include/nnkit $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 lib/libnn.a $(DESTDIR)$(PREFIX)/lib
+	install -m 644 lib/libnn.a lib/libnnplot.a $(DESTDIR)$(PREFIX)/lib
 	install -m 644 $(LIB_HDR) $(DESTDIR)$(PREFIX)/include/nnkit
 	for f in $(MANS); do s=$${f##*.}; \
 	    install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s || exit 1; done
 
 clean:
-	rm -rf bin lib/*.o lib/libnn.a cmd/*.o tests/unit/bin demo-out
+	rm -rf bin lib/*.o lib/*.d lib/libnn.a lib/libnnplot.a cmd/*.o cmd/*.d \
+	    tests/unit/bin demo-out
 
 .PHONY: all check demo figures experiments install clean deps-check lint-man
 .SECONDARY:
+
+-include $(DEPFILES)

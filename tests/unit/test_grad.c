@@ -17,29 +17,18 @@
 #include <string.h>
 
 #include "nn.h"
+#include "helpers.h"
 #include "tap.h"
-
-#define H 1e-2f
-#define TOL 2e-2
-
-static double
-relerr(double a, double n)
-{
-	double s = fabs(a) + fabs(n);
-	return fabs(a - n) / (s > 1e-2 ? s : 1e-2);
-}
 
 /* Random values in [-2, 2], kept away from relu's kink at 0 (where the
  * central difference is not the derivative). */
 static void
 fill(nn_rng *r, float *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		float x = (float)(4.0 * nn_rng_uniform(r) - 2.0);
-		if (fabsf(x) < 0.05f)
-			x += x < 0 ? -0.1f : 0.1f;
-		v[i] = x;
-	}
+	fill_uniform(r, v, n, -2.0, 2.0);
+	for (size_t i = 0; i < n; i++)
+		if (fabsf(v[i]) < 0.05f)
+			v[i] += v[i] < 0 ? -0.1f : 0.1f;
 }
 
 static void
@@ -59,19 +48,20 @@ check_activations(nn_rng *r)
 		memset(dz, 0, sizeof(dz));
 		nn_act_backward((nn_act)k, dz, ones, z, a, N);
 		for (int i = 0; i < N; i++) {
-			zp[i] = z[i] + H;
-			zm[i] = z[i] - H;
+			zp[i] = z[i] + FD_H;
+			zm[i] = z[i] - FD_H;
 		}
 		nn_act_forward((nn_act)k, ap, zp, 1, N);
 		nn_act_forward((nn_act)k, am, zm, 1, N);
 		for (int i = 0; i < N; i++) {
-			double num = ((double)ap[i] - am[i]) / (2.0 * H);
+			double num = ((double)ap[i] - am[i]) / (2.0 * FD_H);
 			double e = relerr(dz[i], num);
 			if (e > worst)
 				worst = e;
 		}
-		tap_ok(worst < TOL, "activation %s: derivative vs central difference "
-		    "(worst rel. error %.2g)", nn_act_name((nn_act)k), worst);
+		tap_ok(worst < FD_TOL, "activation %s: derivative vs central "
+		    "difference (worst rel. error %.2g)",
+		    nn_act_name((nn_act)k), worst);
 	}
 }
 
@@ -94,21 +84,22 @@ check_leaky_slopes(nn_rng *r)
 		memset(dz, 0, sizeof(dz));
 		nn_act_backward_p(NN_ACT_LEAKY_RELU, p, dz, ones, z, a, N);
 		for (int i = 0; i < N; i++) {
-			zp[i] = z[i] + H;
-			zm[i] = z[i] - H;
+			zp[i] = z[i] + FD_H;
+			zm[i] = z[i] - FD_H;
 			if (z[i] < 0 && a[i] != p * z[i])
 				neg_ok = 0;
 		}
 		nn_act_forward_p(NN_ACT_LEAKY_RELU, p, ap, zp, 1, N);
 		nn_act_forward_p(NN_ACT_LEAKY_RELU, p, am, zm, 1, N);
 		for (int i = 0; i < N; i++) {
-			double e = relerr(dz[i], ((double)ap[i] - am[i]) / (2.0 * H));
+			double e = relerr(dz[i],
+			    ((double)ap[i] - am[i]) / (2.0 * FD_H));
 			if (e > worst)
 				worst = e;
 		}
-		tap_ok(worst < TOL && neg_ok, "leaky-relu slope %g: f(z) = %g z "
-		    "below 0, derivative vs central difference (worst %.2g)",
-		    (double)p, (double)p, worst);
+		tap_ok(worst < FD_TOL && neg_ok, "leaky-relu slope %g: f(z) = "
+		    "%g z below 0, derivative vs central difference "
+		    "(worst %.2g)", (double)p, (double)p, worst);
 	}
 }
 
@@ -145,18 +136,19 @@ check_losses(nn_rng *r)
 		nn_loss_backward(cases[c].l, dz, o, y, t, NULL, B, k);
 		for (size_t i = 0; i < B * k; i++) {
 			float keep = z[i];
-			z[i] = keep + H;
+			z[i] = keep + FD_H;
 			double lp = loss_of_z(cases[c].l, cases[c].act, z, y, t, B, k);
-			z[i] = keep - H;
+			z[i] = keep - FD_H;
 			double lm = loss_of_z(cases[c].l, cases[c].act, z, y, t, B, k);
 			z[i] = keep;
-			double e = relerr(dz[i], (lp - lm) / (2.0 * H));
+			double e = relerr(dz[i], (lp - lm) / (2.0 * FD_H));
 			if (e > worst)
 				worst = e;
 		}
-		tap_ok(worst < TOL, "loss %s with %s output, K=%zu: dL/dz vs central "
-		    "difference (worst %.2g)", nn_loss_name(cases[c].l),
-		    nn_act_name(cases[c].act), k, worst);
+		tap_ok(worst < FD_TOL, "loss %s with %s output, K=%zu: "
+		    "dL/dz vs central difference (worst %.2g)",
+		    nn_loss_name(cases[c].l), nn_act_name(cases[c].act), k,
+		    worst);
 	}
 }
 
@@ -197,17 +189,18 @@ check_dense(nn_rng *r)
 		double worst = 0.0;
 		for (size_t i = 0; i < parts[p].n; i++) {
 			float keep = parts[p].v[i];
-			parts[p].v[i] = keep + H;
+			parts[p].v[i] = keep + FD_H;
 			double sp = dense_s(in, w, b, R, B, NIN, NOUT);
-			parts[p].v[i] = keep - H;
+			parts[p].v[i] = keep - FD_H;
 			double sm = dense_s(in, w, b, R, B, NIN, NOUT);
 			parts[p].v[i] = keep;
-			double e = relerr(parts[p].g[i], (sp - sm) / (2.0 * H));
+			double e = relerr(parts[p].g[i],
+			    (sp - sm) / (2.0 * FD_H));
 			if (e > worst)
 				worst = e;
 		}
-		tap_ok(worst < TOL, "dense layer: d/d%s vs central difference (worst %.2g)",
-		    parts[p].name, worst);
+		tap_ok(worst < FD_TOL, "dense layer: d/d%s vs central "
+		    "difference (worst %.2g)", parts[p].name, worst);
 	}
 	/* backward adds into dw: a second call doubles it */
 	float dw1 = dw[0];
@@ -224,9 +217,7 @@ check_network(nn_rng *r, nn_act hidden, nn_task task)
 	enum { B = 6, D = 3 };
 	size_t K = task == NN_TASK_MULTICLASS ? 3 : 1;
 	size_t sizes[] = { D, 5, 4, K };
-	nn_act acts[] = { hidden, hidden,
-		task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
-		task == NN_TASK_BINARY ? NN_ACT_SIGMOID : NN_ACT_LINEAR };
+	nn_act acts[] = { hidden, hidden, task_out_act(task) };
 	nn_err e;
 	nn_model *m = nn_model_alloc(3, sizes, acts, &e);
 	float x[B * D], t[B];
@@ -234,8 +225,7 @@ check_network(nn_rng *r, nn_act hidden, nn_task task)
 	double worst = 0.0;
 
 	m->task = task;
-	m->loss = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
-	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
+	m->loss = task_loss(task);
 	nn_model_init(m, r);
 	for (size_t i = 0; i < m->nparams; i++)   /* nonzero biases too */
 		m->params[i] += (float)(0.1 * nn_rng_normal(r));
@@ -249,22 +239,22 @@ check_network(nn_rng *r, nn_act hidden, nn_task task)
 	nn_backward(m, w, x, y, t, NULL, B);
 	for (size_t i = 0; i < m->nparams; i++) {
 		float keep = m->params[i];
-		m->params[i] = keep + H;
+		m->params[i] = keep + FD_H;
 		nn_forward(m, w, x, B);
 		double lp = nn_loss_forward(m->loss, nn_work_logits(w), y, t,
 		    NULL, B, K);
-		m->params[i] = keep - H;
+		m->params[i] = keep - FD_H;
 		nn_forward(m, w, x, B);
 		double lm = nn_loss_forward(m->loss, nn_work_logits(w), y, t,
 		    NULL, B, K);
 		m->params[i] = keep;
-		double er = relerr(m->grads[i], (lp - lm) / (2.0 * H));
+		double er = relerr(m->grads[i], (lp - lm) / (2.0 * FD_H));
 		if (er > worst)
 			worst = er;
 	}
-	tap_ok(worst < TOL, "network 3-5-4-%zu %s, %s: all %zu parameter gradients "
-	    "vs central difference (worst %.2g)", K, nn_act_name(hidden),
-	    nn_task_name(task), m->nparams, worst);
+	tap_ok(worst < FD_TOL, "network 3-5-4-%zu %s, %s: all %zu parameter "
+	    "gradients vs central difference (worst %.2g)", K,
+	    nn_act_name(hidden), nn_task_name(task), m->nparams, worst);
 	nn_work_free(w);
 	nn_model_free(m);
 }
@@ -305,8 +295,7 @@ check_network_opts(nn_rng *r, const char *what, size_t nl,
 		return;
 	}
 	m->task = task;
-	m->loss = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
-	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
+	m->loss = task_loss(task);
 	nn_model_init(m, r);
 	for (size_t i = 0; i < m->nparams; i++)   /* nonzero biases, beta */
 		m->params[i] += (float)(0.1 * nn_rng_normal(r));
@@ -341,7 +330,7 @@ check_network_opts(nn_rng *r, const char *what, size_t nl,
 		if (best > worst)
 			worst = best;
 	}
-	tap_ok(worst < TOL, "network %s, %s, %s mode: all %zu parameter "
+	tap_ok(worst < FD_TOL, "network %s, %s, %s mode: all %zu parameter "
 	    "gradients vs central difference (worst %.2g)", what,
 	    nn_task_name(task), train ? "training" : "inference", m->nparams,
 	    worst);

@@ -10,24 +10,8 @@
 #include <string.h>
 
 #include "nn.h"
+#include "helpers.h"
 #include "tap.h"
-
-#define H 1e-2f
-#define TOL 2e-2
-
-static double
-relerr(double a, double n)
-{
-	double s = fabs(a) + fabs(n);
-	return fabs(a - n) / (s > 1e-2 ? s : 1e-2);
-}
-
-static void
-fill(nn_rng *r, float *v, size_t n, double lo, double hi)
-{
-	for (size_t i = 0; i < n; i++)
-		v[i] = (float)(lo + (hi - lo) * nn_rng_uniform(r));
-}
 
 /* A model of the given hidden options (every hidden layer alike), widths
  * sizes[0..nl], output linear (regression). */
@@ -55,12 +39,12 @@ test_bn_forward(nn_rng *r)
 	float gamma[N], beta[N], rm[N], rv[N];
 	double worst_m = 0, worst_v = 0, worst_s = 0, worst_i = 0;
 
-	fill(r, z, B * N, -3.0, 5.0);
+	fill_uniform(r, z, B * N, -3.0, 5.0);
 	for (int i = 0; i < B; i++)     /* columns on very different scales */
 		for (int j = 0; j < N; j++)
 			z[i * N + j] = z[i * N + j] * (float)(j * j + 1) + (float)(100 * j);
-	fill(r, gamma, N, 0.5, 2.0);
-	fill(r, beta, N, -1.0, 1.0);
+	fill_uniform(r, gamma, N, 0.5, 2.0);
+	fill_uniform(r, beta, N, -1.0, 1.0);
 	nn_bn_forward_train(out, xhat, mean, var, rstd, z, gamma, beta, B, N);
 	for (int j = 0; j < N; j++) {
 		double s = 0, ss = 0, os = 0, oss = 0;
@@ -140,12 +124,12 @@ test_bn_backward(nn_rng *r)
 	float out[B * N], xhat[B * N], mean[N], var[N], rstd[N];
 	float dz[B * N], dg[N], db[N];
 
-	fill(r, z, B * N, -2.0, 2.0);
-	fill(r, gamma, N, 0.5, 1.5);
-	fill(r, beta, N, -0.5, 0.5);
-	fill(r, rm, N, -0.5, 0.5);
-	fill(r, rv, N, 0.5, 2.0);
-	fill(r, R, B * N, -1.0, 1.0);
+	fill_uniform(r, z, B * N, -2.0, 2.0);
+	fill_uniform(r, gamma, N, 0.5, 1.5);
+	fill_uniform(r, beta, N, -0.5, 0.5);
+	fill_uniform(r, rm, N, -0.5, 0.5);
+	fill_uniform(r, rv, N, 0.5, 2.0);
+	fill_uniform(r, R, B * N, -1.0, 1.0);
 	for (int train = 1; train >= 0; train--) {
 		struct { const char *name; float *v, *g; size_t n; } parts[] = {
 			{ "z (inputs)", z, dz, B * N }, { "gamma", gamma, dg, N },
@@ -164,18 +148,20 @@ test_bn_backward(nn_rng *r)
 			double worst = 0;
 			for (size_t i = 0; i < parts[p].n; i++) {
 				float keep = parts[p].v[i];
-				parts[p].v[i] = keep + H;
+				parts[p].v[i] = keep + FD_H;
 				double sp = bn_s(z, gamma, beta, rm, rv, R, B, N, train);
-				parts[p].v[i] = keep - H;
+				parts[p].v[i] = keep - FD_H;
 				double sm = bn_s(z, gamma, beta, rm, rv, R, B, N, train);
 				parts[p].v[i] = keep;
-				double e = relerr(parts[p].g[i], (sp - sm) / (2.0 * H));
+				double e = relerr(parts[p].g[i],
+				    (sp - sm) / (2.0 * FD_H));
 				if (e > worst)
 					worst = e;
 			}
-			tap_ok(worst < TOL, "batchnorm %s backward: d/d%s vs central "
-			    "difference (worst %.2g)", train ? "training" :
-			    "inference", parts[p].name, worst);
+			tap_ok(worst < FD_TOL, "batchnorm %s backward: "
+			    "d/d%s vs central difference (worst %.2g)",
+			    train ? "training" : "inference", parts[p].name,
+			    worst);
 		}
 	}
 	/* training mode: the gradient through the batch mean sums to zero
@@ -217,7 +203,7 @@ test_bn_update(nn_rng *r)
 	nn_model_init(m, r);
 	for (int s = 0; s < S; s++) {
 		w[s] = nn_work_new(m, rows[s]);
-		fill(r, x, rows[s] * 3, -2.0, 2.0);
+		fill_uniform(r, x, rows[s] * 3, -2.0, 2.0);
 		nn_forward_train(m, w[s], x, rows[s], 99 + s);
 		/* z of layer 1 in double */
 		const nn_dense *L = &m->layers[0];
@@ -354,7 +340,7 @@ test_forward_modes(nn_rng *r)
 
 	nn_model_init(m, r);
 	memcpy(p->params, m->params, m->nparams * sizeof(float));
-	fill(r, x, B * D, -1.0, 1.0);
+	fill_uniform(r, x, B * D, -1.0, 1.0);
 	memcpy(o1, nn_forward_train(m, w, x, B, 7), sizeof(o1));
 	memcpy(o2, nn_forward_train(m, w, x, B, 7), sizeof(o2));
 	memcpy(o3, nn_forward_train(m, w, x, B, 8), sizeof(o3));
@@ -397,7 +383,7 @@ test_residual(nn_rng *r)
 	memset(m->params, 0, m->nparams * sizeof(float));
 	for (size_t k = 0; k < D; k++)
 		m->params[m->layers[2].w_off + k] = 1.0f;
-	fill(r, x, B * D, -1.0, 1.0);
+	fill_uniform(r, x, B * D, -1.0, 1.0);
 	o = nn_forward(m, w, x, B);
 	for (int i = 0; i < B; i++) {
 		double s = 0;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "helpers.h"
 #include "tap.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -376,9 +377,7 @@ make_model(nn_task task, uint64_t seed)
 		"virginica" };
 	size_t K = task == NN_TASK_MULTICLASS ? 3 : 1;
 	size_t sizes[3] = { 2, 3, K };
-	nn_act acts[2] = { NN_ACT_TANH, task == NN_TASK_MULTICLASS ?
-		NN_ACT_SOFTMAX : task == NN_TASK_BINARY ? NN_ACT_SIGMOID :
-		NN_ACT_LINEAR };
+	nn_act acts[2] = { NN_ACT_TANH, task_out_act(task) };
 	nn_err e;
 	nn_rng r;
 	nn_model *m = nn_model_alloc(2, sizes, acts, &e);
@@ -392,8 +391,7 @@ make_model(nn_task task, uint64_t seed)
 		m->params[i] = (float)nn_rng_normal(&r);
 	m->params[0] = -0.0f;   /* the sign of zero survives */
 	m->task = task;
-	m->loss = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
-	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
+	m->loss = task_loss(task);
 	m->scale = NN_SCALE_STANDARD;
 	for (size_t j = 0; j < m->nin; j++) {
 		m->offset[j] = (float)nn_rng_normal(&r);
@@ -440,8 +438,7 @@ make_full(nn_task task, uint64_t seed, int opt)
 		{ .act = NN_ACT_GELU, .batchnorm = 1, .residual = 1,
 		  .dropout = 0.1f },
 		{ .act = NN_ACT_TANH, .residual = 1 },
-		{ .act = task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
-		  task == NN_TASK_BINARY ? NN_ACT_SIGMOID : NN_ACT_LINEAR },
+		{ .act = task_out_act(task) },
 	};
 	nn_model *plain = make_model(task, seed), *m;
 	nn_err e;
