@@ -186,3 +186,38 @@ same_weights() { [ "$(nn-model weights "$1")" = "$(nn-model weights "$2")" ]; }
 	run nn-model info r.nn
 	grep -q 'resumable *yes: adam, beta1 0.9, beta2 0.999, eps 1e-08; [0-9]* steps, 3 epochs' <<<"$output"
 }
+
+# info prints every value exactly: the scaling it shows, read back as
+# float32, is the float32 of the mean and 1/sd of the training columns.
+scaling_exact() {
+	nn-model info "$1" | python3 -c '
+import csv, math, struct, sys
+f32 = lambda v: struct.unpack("f", struct.pack("f", v))[0]
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+cols = list(zip(*rows))
+shown = {}
+take = False
+for ln in sys.stdin:
+    w = ln.split()
+    if w[:1] == ["feature"]:
+        take = True
+        continue
+    if take and len(w) == 3:
+        shown[w[0]] = (float(w[1]), float(w[2]))
+    elif take:
+        take = False
+bad = 0
+for j, name in enumerate(["x1", "x2"]):
+    v = [f32(float(x)) for x in cols[j]]
+    mean = sum(v) / len(v)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in v) / len(v))
+    off, fac = shown[name]
+    if f32(off) != f32(mean) or f32(fac) != f32(1 / sd):
+        print(name, off, f32(mean), fac, f32(1 / sd)); bad += 1
+sys.exit(bad)' "$2"
+}
+@test "nn-model: info's scaling reads back as the exact float32 values" {
+	nn-gen moons -n 200 --seed 9 >m.csv
+	nn-train -q -e 1 -o m.nn m.csv
+	scaling_exact m.nn m.csv
+}
