@@ -180,6 +180,7 @@ nn_model_free(nn_model *m)
 	free_strv(m->labels, m->nlabels);
 	free(m->cmdline);
 	nn_ckpt_free(m->ckpt);
+	nn_enc_free(m->enc);
 	free(m);
 }
 

@@ -25,7 +25,9 @@
  * file is what version 1 always was, and an nnkit that predates LAYR
  * refuses a file that needs it instead of computing something else.  ckpt
  * (ancillary) is the training state to resume from; a reader that does not
- * know it can still predict.
+ * know it can still predict.  COLS (critical) says how the user's columns
+ * become the features -- numeric or one-hot categorical, the fill of a
+ * missing field, the ID columns -- for models trained on such data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,11 +59,12 @@
  * section critical (a reader that does not know it must refuse the file);
  * lower-case marks it ancillary (skipped). */
 enum { S_ARCH, S_SCAL, S_FEAT, S_TARG, S_LABL, S_META, S_WGHT, S_REQUIRED,
-	S_LAYR = S_REQUIRED, S_CKPT, S_COUNT };
+	S_LAYR = S_REQUIRED, S_CKPT, S_COLS, S_COUNT };
 static const char sec_tag[S_COUNT][5] = {
 	[S_ARCH] = "ARCH", [S_SCAL] = "SCAL", [S_FEAT] = "FEAT",
 	[S_TARG] = "TARG", [S_LABL] = "LABL", [S_META] = "META",
 	[S_WGHT] = "WGHT", [S_LAYR] = "LAYR", [S_CKPT] = "ckpt",
+	[S_COLS] = "COLS",
 };
 
 /* LAYR's per-layer flags */
@@ -133,6 +136,29 @@ ckpt_size(const nn_model *m)
 	    2 * 8 + 4 * (uint64_t)m->nparams * (uint64_t)(hm + hv);
 }
 
+/* The COLS payload: the policy, the columns (name, type, then a numeric
+ * fill or the categories and the fill's index), the ID columns. */
+static uint64_t
+cols_size(const nn_enc *enc)
+{
+	uint64_t n = 4 + strlen(nn_missing_name(enc->missing)) + 4 + 4;
+
+	for (size_t j = 0; j < enc->ncols && n <= MAX_FILE; j++) {
+		const nn_incol *c = &enc->cols[j];
+		n += 4 + strlen(c->name) + 4 + strlen(nn_ctype_name(c->type));
+		if (c->type == NN_CTYPE_NUMERIC) {
+			n += 4;
+			continue;
+		}
+		n += 8;
+		for (size_t k = 0; k < c->ncat && n <= MAX_FILE; k++)
+			n += 4 + strlen(c->cats[k]);
+	}
+	for (size_t k = 0; k < enc->nid && n <= MAX_FILE; k++)
+		n += 4 + strlen(enc->ids[k]);
+	return n;
+}
+
 /* Bytes the file of a model that passed the checks below takes; stops
  * counting once past MAX_FILE so the sum cannot overflow. */
 static uint64_t
@@ -158,6 +184,8 @@ file_size(const nn_model *m)
 		n += SEC_HEAD + layr_size(m);
 	if (m->ckpt != NULL)
 		n += SEC_HEAD + ckpt_size(m);
+	if (m->enc != NULL)
+		n += SEC_HEAD + cols_size(m->enc);
 	return n;
 }
 
@@ -222,6 +250,8 @@ check_model(const nn_model *m, nn_err *e)
 		return nn_errf(e, "bad loss %d", (int)m->loss);
 	if ((unsigned)m->scale >= NN_SCALE_COUNT)
 		return nn_errf(e, "bad scaling kind %d", (int)m->scale);
+	if (m->enc != NULL && nn_enc_check(m->enc, m->nin, e) < 0)
+		return -1;
 	if (m->nlayers == 0 || m->layers == NULL)
 		return nn_errf(e, "the network has no layers");
 	if (m->nlayers > UINT32_MAX || m->nin > UINT32_MAX ||
@@ -536,6 +566,29 @@ emit_model(const nn_model *m, FILE *fp)
 	for (size_t j = 0; j < m->nin; j++)
 		put_str(&b, m->feat_names[j]);
 	emit_section(&o, sec_tag[S_FEAT], &b);
+
+	if (m->enc != NULL) {
+		const nn_enc *en = m->enc;
+		put_str(&b, nn_missing_name(en->missing));
+		put_u32(&b, (uint32_t)en->ncols);
+		for (size_t j = 0; j < en->ncols; j++) {
+			const nn_incol *c = &en->cols[j];
+			put_str(&b, c->name);
+			put_str(&b, nn_ctype_name(c->type));
+			if (c->type == NN_CTYPE_NUMERIC) {
+				put_f32(&b, c->fill);
+				continue;
+			}
+			put_u32(&b, (uint32_t)c->ncat);
+			for (size_t k = 0; k < c->ncat; k++)
+				put_str(&b, c->cats[k]);
+			put_u32(&b, c->fill_cat);
+		}
+		put_u32(&b, (uint32_t)en->nid);
+		for (size_t k = 0; k < en->nid; k++)
+			put_str(&b, en->ids[k]);
+		emit_section(&o, sec_tag[S_COLS], &b);
+	}
 
 	put_str(&b, m->target_name);
 	put_u32(&b, m->target_col);
@@ -1065,6 +1118,63 @@ read_feat(rd *r, nn_model *m)
 	return get_end(r);
 }
 
+static int look_missing(const char *s, void *o) { return nn_missing_lookup(s, o); }
+static int look_ctype(const char *s, void *o) { return nn_ctype_lookup(s, o); }
+
+/* Every count is checked against the bytes left before it is allocated
+ * (get_count), so the columns cost at most a small multiple of the file. */
+static int
+read_cols(rd *r, nn_model *m)
+{
+	nn_enc *en = m->enc = nn_xcalloc(1, sizeof(*en));
+	uint32_t n;
+	size_t off = 0;
+	nn_err ce;
+
+	if (get_enum(r, "missing-value policy", look_missing, &en->missing) < 0 ||
+	    get_count(r, &n, 12, "column count") < 0)
+		return -1;
+	en->cols = nn_xcalloc(n ? n : 1, sizeof(*en->cols));
+	for (uint32_t j = 0; j < n; j++) {
+		nn_incol *c = &en->cols[j];
+		en->ncols = j + 1;
+		if (get_str(r, &c->name, "column name") < 0 ||
+		    get_enum(r, "column type", look_ctype, &c->type) < 0)
+			return -1;
+		c->off = off;
+		if (c->type == NN_CTYPE_NUMERIC) {
+			if (get_f32(r, &c->fill, "fill value") < 0)
+				return -1;
+			off++;
+			continue;
+		}
+		uint32_t k;
+		if (get_count(r, &k, 4, "category count") < 0)
+			return -1;
+		c->cats = nn_xcalloc(k ? k : 1, sizeof(*c->cats));
+		for (uint32_t i = 0; i < k; i++) {
+			c->ncat = i + 1;
+			if (get_str(r, &c->cats[i], "category") < 0)
+				return -1;
+		}
+		c->ncat = k;
+		if (get_u32(r, &c->fill_cat, "fill category") < 0)
+			return -1;
+		off += k;
+	}
+	if (get_count(r, &n, 4, "ID column count") < 0)
+		return -1;
+	en->ids = nn_xcalloc(n ? n : 1, sizeof(*en->ids));
+	for (uint32_t k = 0; k < n; k++) {
+		en->nid = k + 1;
+		if (get_str(r, &en->ids[k], "ID column name") < 0)
+			return -1;
+	}
+	if (nn_enc_check(en, m->nin, &ce) < 0)
+		return rd_fail(r, "%s", ce.msg);
+	return get_end(r);
+}
+
 static int
 read_targ(rd *r, nn_model *m)
 {
@@ -1339,6 +1449,8 @@ parse(const unsigned char *d, size_t n, const char *name, nn_err *e)
 	if (s[S_LAYR].seen && read_layr(OPEN(S_LAYR), nl, sizes, lo, m) < 0)
 		goto fail;
 	if (s[S_CKPT].seen && read_ckpt(OPEN(S_CKPT), m) < 0)
+		goto fail;
+	if (s[S_COLS].seen && read_cols(OPEN(S_COLS), m) < 0)
 		goto fail;
 #undef OPEN
 	if (check_model(m, &ce) < 0) {
