@@ -66,12 +66,9 @@ typedef struct table {
 	size_t n, rcap;
 	/* with --stratify: */
 	uint32_t *cls;           /* (n) class of each row */
-	size_t *key;             /* (nclass) arena offset of the class's value */
-	uint64_t *khash;         /* (nclass) */
+	nn_strtab *classes;      /* the target column's distinct values */
 	uint32_t *count;         /* (nclass) rows of each class */
-	size_t nclass, kcap;
-	uint32_t *tab;           /* (tcap) class + 1, 0 = empty; load <= 1/2 */
-	size_t tcap;
+	size_t nclass;
 } table;
 
 static size_t
@@ -92,60 +89,6 @@ append(table *t, const char *s)
 	return at;
 }
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static void
-rehash(table *t, size_t tcap)
-{
-	free(t->tab);
-	t->tab = nn_xcalloc(tcap, sizeof(*t->tab));
-	t->tcap = tcap;
-	for (size_t c = 0; c < t->nclass; c++) {
-		size_t i = t->khash[c] & (tcap - 1);
-		while (t->tab[i])
-			i = (i + 1) & (tcap - 1);
-		t->tab[i] = (uint32_t)c + 1;
-	}
-}
-
-/* The class of value s (at arena offset off), a new one when unseen. */
-static uint32_t
-intern(table *t, size_t off)
-{
-	const char *s = t->arena + off;
-	uint64_t h = hash_str(s);
-	size_t i;
-
-	if (2 * (t->nclass + 1) > t->tcap)
-		rehash(t, t->tcap ? 2 * t->tcap : 64);
-	for (i = h & (t->tcap - 1); t->tab[i]; i = (i + 1) & (t->tcap - 1)) {
-		uint32_t c = t->tab[i] - 1;
-		if (t->khash[c] == h && strcmp(t->arena + t->key[c], s) == 0) {
-			t->count[c]++;
-			return c;
-		}
-	}
-	if (t->nclass == t->kcap) {
-		t->kcap = t->kcap ? 2 * t->kcap : 64;
-		t->key = nn_xrealloc(t->key, t->kcap * sizeof(*t->key));
-		t->khash = nn_xrealloc(t->khash, t->kcap * sizeof(*t->khash));
-		t->count = nn_xrealloc(t->count, t->kcap * sizeof(*t->count));
-	}
-	t->key[t->nclass] = off;
-	t->khash[t->nclass] = h;
-	t->count[t->nclass] = 1;
-	t->tab[i] = (uint32_t)t->nclass + 1;
-	return (uint32_t)t->nclass++;
-}
-
 /* Read every row of c into t; tc >= 0 is the column to stratify by. */
 static void
 read_rows(table *t, nn_csv *c, const char *name, long tc)
@@ -156,7 +99,7 @@ read_rows(table *t, nn_csv *c, const char *name, long tc)
 
 	while ((got = nn_csv_read(c, dummy, BATCH, &e)) > 0) {
 		for (long i = 0; i < got; i++) {
-			size_t at = 0;
+			size_t at = 0, len = 0;
 			if (t->n >= UINT32_MAX)
 				errx(1, "%s:%lu: more than %lu rows", name,
 				    nn_csv_line(c, (size_t)i),
@@ -172,16 +115,32 @@ read_rows(table *t, nn_csv *c, const char *name, long tc)
 				size_t off = append(t, nn_csv_text(c, (size_t)i, j));
 				if (j == 0)
 					t->row[t->n] = off;
-				if ((long)j == tc)
+				if ((long)j == tc) {
 					at = off;
+					len = t->alen - off - 1;
+				}
 			}
-			if (tc >= 0)
-				t->cls[t->n] = intern(t, at);
+			if (tc >= 0) {
+				long k = nn_strtab_intern(t->classes, t->arena + at,
+				    len);
+				if (k < 0)
+					errx(1, "%s:%lu: more than %lu distinct "
+					    "classes", name,
+					    nn_csv_line(c, (size_t)i),
+					    (unsigned long)NN_STRTAB_MAX);
+				t->cls[t->n] = (uint32_t)k;
+			}
 			t->n++;
 		}
 	}
 	if (got < 0)
 		die_err(1, &e);
+	if (tc >= 0) {
+		t->nclass = nn_strtab_count(t->classes);
+		t->count = nn_xcalloc(t->nclass, sizeof(*t->count));
+		for (size_t i = 0; i < t->n; i++)
+			t->count[t->cls[i]]++;
+	}
 }
 
 static void
@@ -190,10 +149,8 @@ table_free(table *t)
 	free(t->arena);
 	free(t->row);
 	free(t->cls);
-	free(t->key);
-	free(t->khash);
+	nn_strtab_free(t->classes);
 	free(t->count);
-	free(t->tab);
 }
 
 /* ---- deciding the split ------------------------------------------------ */
@@ -473,6 +430,7 @@ main(int argc, char **argv)
 		die_err(1, &e);
 	free(roles);
 	t.acap = 4096;
+	t.classes = nn_strtab_new();
 	t.arena = nn_xmalloc(t.acap);
 	read_rows(&t, c, name, tc);
 	if (fp != stdin)

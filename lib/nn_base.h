@@ -132,6 +132,32 @@ int nn_parse_seed(const char *s, uint64_t *out, const char *what, nn_err *e);
 const char *nn_name_of(const char *const *names, int n, int i);
 int nn_name_find(const char *const *names, int n, const char *name);
 
+/* ---- string table (strtab.c) ------------------------------------------ */
+
+/* Strings numbered 0, 1, 2, ... in the order they were first added, found
+ * again by their bytes: class labels, column names.  A string is s[0, n)
+ * (any bytes; the table keeps a copy with a NUL after it, so a string
+ * without NUL bytes reads back as a C string).  Interning a string already
+ * there allocates nothing: CSV ingest calls it once per row. */
+typedef struct nn_strtab nn_strtab;
+
+/* Most strings one table holds. */
+#define NN_STRTAB_MAX (UINT32_MAX / 4)
+
+/* An empty table.  Owned by the caller: nn_strtab_free (NULL is fine). */
+nn_strtab *nn_strtab_new(void);
+void nn_strtab_free(nn_strtab *t);
+/* The index of s[0, n), added as the next index when new; -1 only when the
+ * table is full (NN_STRTAB_MAX strings) -- the caller says what of. */
+long nn_strtab_intern(nn_strtab *t, const char *s, size_t n);
+/* The index of s[0, n), or -1; never adds. */
+long nn_strtab_find(const nn_strtab *t, const char *s, size_t n);
+size_t nn_strtab_count(const nn_strtab *t);
+/* String i, NUL-terminated, and its length; NULL and 0 when i >= count.
+ * Borrowed: valid until nn_strtab_free (the copies never move). */
+const char *nn_strtab_str(const nn_strtab *t, size_t i);
+size_t nn_strtab_len(const nn_strtab *t, size_t i);
+
 /* ---- CRC-32 (IEEE 802.3, as zlib/PNG) ----------------------------------- */
 
 uint32_t nn_crc32(uint32_t crc, const void *buf, size_t n);
