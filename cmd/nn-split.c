@@ -21,7 +21,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -67,12 +66,9 @@ typedef struct table {
 	size_t n, rcap;
 	/* with --stratify: */
 	uint32_t *cls;           /* (n) class of each row */
-	size_t *key;             /* (nclass) arena offset of the class's value */
-	uint64_t *khash;         /* (nclass) */
+	nn_strtab *classes;      /* the target column's distinct values */
 	uint32_t *count;         /* (nclass) rows of each class */
-	size_t nclass, kcap;
-	uint32_t *tab;           /* (tcap) class + 1, 0 = empty; load <= 1/2 */
-	size_t tcap;
+	size_t nclass;
 } table;
 
 static size_t
@@ -93,60 +89,6 @@ append(table *t, const char *s)
 	return at;
 }
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static void
-rehash(table *t, size_t tcap)
-{
-	free(t->tab);
-	t->tab = nn_xcalloc(tcap, sizeof(*t->tab));
-	t->tcap = tcap;
-	for (size_t c = 0; c < t->nclass; c++) {
-		size_t i = t->khash[c] & (tcap - 1);
-		while (t->tab[i])
-			i = (i + 1) & (tcap - 1);
-		t->tab[i] = (uint32_t)c + 1;
-	}
-}
-
-/* The class of value s (at arena offset off), a new one when unseen. */
-static uint32_t
-intern(table *t, size_t off)
-{
-	const char *s = t->arena + off;
-	uint64_t h = hash_str(s);
-	size_t i;
-
-	if (2 * (t->nclass + 1) > t->tcap)
-		rehash(t, t->tcap ? 2 * t->tcap : 64);
-	for (i = h & (t->tcap - 1); t->tab[i]; i = (i + 1) & (t->tcap - 1)) {
-		uint32_t c = t->tab[i] - 1;
-		if (t->khash[c] == h && strcmp(t->arena + t->key[c], s) == 0) {
-			t->count[c]++;
-			return c;
-		}
-	}
-	if (t->nclass == t->kcap) {
-		t->kcap = t->kcap ? 2 * t->kcap : 64;
-		t->key = nn_xrealloc(t->key, t->kcap * sizeof(*t->key));
-		t->khash = nn_xrealloc(t->khash, t->kcap * sizeof(*t->khash));
-		t->count = nn_xrealloc(t->count, t->kcap * sizeof(*t->count));
-	}
-	t->key[t->nclass] = off;
-	t->khash[t->nclass] = h;
-	t->count[t->nclass] = 1;
-	t->tab[i] = (uint32_t)t->nclass + 1;
-	return (uint32_t)t->nclass++;
-}
-
 /* Read every row of c into t; tc >= 0 is the column to stratify by. */
 static void
 read_rows(table *t, nn_csv *c, const char *name, long tc)
@@ -157,7 +99,7 @@ read_rows(table *t, nn_csv *c, const char *name, long tc)
 
 	while ((got = nn_csv_read(c, dummy, BATCH, &e)) > 0) {
 		for (long i = 0; i < got; i++) {
-			size_t at = 0;
+			size_t at = 0, len = 0;
 			if (t->n >= UINT32_MAX)
 				errx(1, "%s:%lu: more than %lu rows", name,
 				    nn_csv_line(c, (size_t)i),
@@ -173,16 +115,32 @@ read_rows(table *t, nn_csv *c, const char *name, long tc)
 				size_t off = append(t, nn_csv_text(c, (size_t)i, j));
 				if (j == 0)
 					t->row[t->n] = off;
-				if ((long)j == tc)
+				if ((long)j == tc) {
 					at = off;
+					len = t->alen - off - 1;
+				}
 			}
-			if (tc >= 0)
-				t->cls[t->n] = intern(t, at);
+			if (tc >= 0) {
+				long k = nn_strtab_intern(t->classes, t->arena + at,
+				    len);
+				if (k < 0)
+					errx(1, "%s:%lu: more than %lu distinct "
+					    "classes", name,
+					    nn_csv_line(c, (size_t)i),
+					    (unsigned long)NN_STRTAB_MAX);
+				t->cls[t->n] = (uint32_t)k;
+			}
 			t->n++;
 		}
 	}
 	if (got < 0)
 		die_err(1, &e);
+	if (tc >= 0) {
+		t->nclass = nn_strtab_count(t->classes);
+		t->count = nn_xcalloc(t->nclass, sizeof(*t->count));
+		for (size_t i = 0; i < t->n; i++)
+			t->count[t->cls[i]]++;
+	}
 }
 
 static void
@@ -191,10 +149,8 @@ table_free(table *t)
 	free(t->arena);
 	free(t->row);
 	free(t->cls);
-	free(t->key);
-	free(t->khash);
+	nn_strtab_free(t->classes);
 	free(t->count);
-	free(t->tab);
 }
 
 /* ---- deciding the split ------------------------------------------------ */
@@ -254,75 +210,97 @@ quotas(const table *t, size_t ntest, nn_rng *r)
 
 /* ---- atomic output -------------------------------------------------------- */
 
-/* The temporary files being written, for the signal handler. */
-static char *volatile tmp_path[2];
+/* The outputs being written (lib/atomic.c), and copies of their temporary
+ * files' names for the signal handler.  SIGINT, SIGTERM and SIGHUP are held
+ * while the outputs are created, dropped or committed, so the handler never
+ * meets them half way; it runs only while rows are being written. */
+static nn_atomic out[2];
+static char *volatile sig_tmp[2];
+static sigset_t held;
 
 static void
 on_signal(int sig)
 {
 	for (int i = 0; i < 2; i++)
-		if (tmp_path[i] != NULL)
-			unlink(tmp_path[i]);
+		if (sig_tmp[i] != NULL)
+			unlink(sig_tmp[i]);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 static void
-remove_temps(void)
+hold_signals(int on)
+{
+	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &held, NULL);
+}
+
+/* Forget the handler's names; with signals held. */
+static void
+forget_temps(void)
 {
 	for (int i = 0; i < 2; i++) {
-		char *p = tmp_path[i];
-		tmp_path[i] = NULL;
-		if (p != NULL) {
-			unlink(p);
-			free(p);
-		}
+		char *p = sig_tmp[i];
+		sig_tmp[i] = NULL;
+		free(p);
 	}
 }
 
-/* Print "nn-split: path: strerror(errno)", remove the temporary files and
- * exit 1. */
+/* Remove both temporary files, print "nn-split: MSG" and exit 1. */
 static void __attribute__((noreturn))
-fail_output(const char *path)
+fail_output(const char *msg)
 {
-	int saved = errno;
-
-	remove_temps();
-	errno = saved;
-	err(1, "%s", path);
+	hold_signals(1);
+	forget_temps();
+	nn_atomic_abort(&out[0]);
+	nn_atomic_abort(&out[1]);
+	errx(1, "%s", msg);
 }
 
-/* Create the temporary file for target path as tmp_path[slot]: in the same
- * directory, so rename cannot cross file systems, with the permissions a
- * new file would get. */
-static FILE *
-open_temp(const char *path, int slot)
+/* A write to output k failed (errno set). */
+static void __attribute__((noreturn))
+write_failed(int k)
 {
-	const char *slash = strrchr(path, '/');
-	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-	const char *base = path + dlen;
-	size_t blen = strlen(base);
-	char *tmp = nn_xmalloc(dlen + blen + 16);
-	mode_t mask;
-	FILE *fp;
-	int fd;
+	nn_err e;
 
-	memcpy(tmp, path, dlen);
-	tmp[dlen] = '.';
-	memcpy(tmp + dlen + 1, base, blen);
-	memcpy(tmp + dlen + 1 + blen, ".XXXXXX", 8);
-	if ((fd = mkstemp(tmp)) < 0) {
-		free(tmp);
-		fail_output(path);
+	nn_errf(&e, "%s: write: %s", out[k].path, strerror(errno));
+	fail_output(e.msg);
+}
+
+/* Create both temporary files, TRAIN's then TEST's. */
+static void
+open_outputs(const char *train_path, const char *test_path)
+{
+	const char *path[2] = { train_path, test_path };
+	nn_err e;
+
+	sigemptyset(&held);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGHUP);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	hold_signals(1);
+	for (int k = 0; k < 2; k++) {
+		if (nn_atomic_open(&out[k], path[k], &e) < 0)
+			fail_output(e.msg);
+		sig_tmp[k] = nn_xstrdup(out[k].tmp);
 	}
-	tmp_path[slot] = tmp;
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) < 0 || (fp = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		fail_output(path);
-	}
-	return fp;
+	hold_signals(0);
+}
+
+/* Put both outputs in place, or neither (see nn_atomic_commit_all).
+ * Signals stay held to the end: once the files are in place an interrupt
+ * has nothing left to undo. */
+static void
+commit_outputs(void)
+{
+	nn_err e;
+
+	hold_signals(1);
+	forget_temps();
+	if (nn_atomic_commit_all(out, 2, &e) < 0)
+		die_err(1, &e);
 }
 
 static int
@@ -336,43 +314,6 @@ put_row(FILE *fp, const char *s, size_t ncols)
 		s += strlen(s) + 1;
 	}
 	return putc('\n', fp) == EOF ? -1 : 0;
-}
-
-/* Flush, sync and close fp; a failure is an error on path. */
-static void
-finish(FILE *fp, const char *path)
-{
-	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) < 0) {
-		int saved = errno ? errno : EIO;
-		fclose(fp);
-		errno = saved;
-		fail_output(path);
-	}
-	if (fclose(fp) != 0)
-		fail_output(path);
-}
-
-/* Sync the directory holding path, so the renames survive a crash. */
-static void
-sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (slash == NULL)
-		dir = nn_xstrdup(".");
-	else {
-		size_t n = slash == path ? 1 : (size_t)(slash - path);
-		dir = nn_xmalloc(n + 1);
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	if ((fd = open(dir, O_RDONLY)) >= 0) {
-		fsync(fd);           /* best effort: some file systems refuse */
-		close(fd);
-	}
-	free(dir);
 }
 
 /* ---- main ------------------------------------------------------------- */
@@ -426,7 +367,7 @@ main(int argc, char **argv)
 	nn_rng rng;
 	nn_csv *c;
 	nn_err e;
-	FILE *fp, *out[2];
+	FILE *fp;
 	int *roles;
 	long tc = -1;
 
@@ -489,6 +430,7 @@ main(int argc, char **argv)
 		die_err(1, &e);
 	free(roles);
 	t.acap = 4096;
+	t.classes = nn_strtab_new();
 	t.arena = nn_xmalloc(t.acap);
 	read_rows(&t, c, name, tc);
 	if (fp != stdin)
@@ -511,19 +453,15 @@ main(int argc, char **argv)
 		taken = nn_xcalloc(t.nclass, sizeof(*taken));
 	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	out[0] = open_temp(train_path, 0);
-	out[1] = open_temp(test_path, 1);
+	open_outputs(train_path, test_path);
 	if (header)
 		for (int k = 0; k < 2; k++) {
 			for (size_t j = 0; j < t.ncols; j++)
-				if ((j > 0 && putc(',', out[k]) == EOF) ||
-				    nn_csv_put(out[k], nn_csv_colname(c, j)) < 0)
-					fail_output(k ? test_path : train_path);
-			if (putc('\n', out[k]) == EOF)
-				fail_output(k ? test_path : train_path);
+				if ((j > 0 && putc(',', out[k].fp) == EOF) ||
+				    nn_csv_put(out[k].fp, nn_csv_colname(c, j)) < 0)
+					write_failed(k);
+			if (putc('\n', out[k].fp) == EOF)
+				write_failed(k);
 		}
 	for (size_t i = 0; i < t.n; i++) {
 		size_t r = perm[i];
@@ -534,25 +472,10 @@ main(int argc, char **argv)
 			taken[k] += to_test;
 		} else
 			to_test = i < ntest;
-		if (put_row(out[to_test], t.arena + t.row[r], t.ncols) < 0)
-			fail_output(to_test ? test_path : train_path);
+		if (put_row(out[to_test].fp, t.arena + t.row[r], t.ncols) < 0)
+			write_failed(to_test);
 	}
-	finish(out[0], train_path);
-	finish(out[1], test_path);
-	if (rename(tmp_path[0], train_path) < 0)
-		fail_output(train_path);
-	free(tmp_path[0]);
-	tmp_path[0] = NULL;
-	if (rename(tmp_path[1], test_path) < 0) {
-		int saved = errno;
-		unlink(train_path);  /* not one output without the other */
-		errno = saved;
-		fail_output(test_path);
-	}
-	free(tmp_path[1]);
-	tmp_path[1] = NULL;
-	sync_dir(train_path);
-	sync_dir(test_path);
+	commit_outputs();
 
 	nn_csv_free(c);
 	table_free(&t);

@@ -18,8 +18,8 @@
  * nn_csv_open stop right after the first record.
  *
  * nn_data_read is this reader with a matrix that doubles; the target
- * column's values are interned by the field callback itself (a hash table,
- * no copy per row).  On a regular file, with more than one core, it takes
+ * column's values are interned by the field callback itself (an nn_strtab:
+ * no copy or allocation per row).  On a regular file, with more than one core, it takes
  * a faster road:
  *
  *  - The header is read as usual.  Then the rest of the file is split into
@@ -81,16 +81,6 @@
 
 enum { MODE_FIRST, MODE_DATA };
 
-/* Distinct target values in order of first appearance, with a hash table
- * (open addressing, load <= 1/2) from value to index. */
-typedef struct interner {
-	char **s;
-	uint64_t *h;             /* (n) hash of s[i] */
-	size_t n, cap;
-	uint32_t *tab;           /* (tcap) index + 1, 0 = empty */
-	size_t tcap;
-} interner;
-
 struct nn_csv {
 	/* what the per-field callback touches, together at the front */
 	size_t col;              /* fields of the current row seen so far */
@@ -117,9 +107,10 @@ struct nn_csv {
 	size_t toffcap;
 	char *arena;
 	size_t alen, acap;
-	/* nn_data_read: text slot 0 is interned into `in` and its index stored
-	 * in y[row]; neither lines nor text offsets are kept. */
-	interner *in;
+	/* nn_data_read: text slot 0 is interned into `in` (the distinct target
+	 * values in order of first appearance) and its index stored in y[row];
+	 * neither lines nor text offsets are kept. */
+	nn_strtab *in;
 	uint32_t *y;             /* (max) */
 	int unbounded;           /* x holds every row left: parse to the end */
 	int overrun;             /* failed because the rows did not fit */
@@ -140,9 +131,7 @@ struct nn_csv {
 	struct csv_parser p;
 	char *name;
 
-	char **names;            /* (ncols) */
-	uint32_t *nhash;         /* (nhcap) column index + 1, 0 = empty */
-	size_t nhcap;
+	nn_strtab *cols;         /* (ncols) column names, string j = column j */
 
 	/* The first record, while it is read by nn_csv_open; without a header
 	 * it is the first data row, replayed by the first nn_csv_read. */
@@ -206,22 +195,6 @@ blank(const char *s, size_t n)
 		if (s[i] != ' ' && s[i] != '\t')
 			return 0;
 	return 1;
-}
-
-static uint64_t
-hash_mem(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-static uint64_t
-hash_str(const char *s)
-{
-	return hash_mem(s, strlen(s));
 }
 
 /* Line ends inside a (quoted) field: LF, CR LF and a lone CR each count
@@ -343,66 +316,6 @@ big_xalloc(size_t n)
 	return p;
 }
 
-/* ---- interning ---------------------------------------------------------- */
-
-static void
-intern_rehash(interner *t, size_t tcap)
-{
-	free(t->tab);
-	t->tab = nn_xcalloc(tcap, sizeof(*t->tab));
-	t->tcap = tcap;
-	for (size_t k = 0; k < t->n; k++) {
-		size_t i = (size_t)t->h[k] & (tcap - 1);
-		while (t->tab[i] != 0)
-			i = (i + 1) & (tcap - 1);
-		t->tab[i] = (uint32_t)k + 1;
-	}
-}
-
-/* Index of s[0, n) (no NUL inside), added if new; -1 if there are too many
- * distinct values. */
-static long
-intern(interner *t, const char *s, size_t n)
-{
-	uint64_t h = hash_mem(s, n);
-	size_t i;
-
-	if (t->tcap == 0)
-		intern_rehash(t, 64);
-	for (i = (size_t)h & (t->tcap - 1); t->tab[i] != 0;
-	    i = (i + 1) & (t->tcap - 1)) {
-		uint32_t k = t->tab[i] - 1;
-		if (t->h[k] == h && strncmp(t->s[k], s, n) == 0 &&
-		    t->s[k][n] == '\0')
-			return (long)k;
-	}
-	if (t->n >= UINT32_MAX / 4)
-		return -1;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 16;
-		t->s = nn_xrealloc(t->s, t->cap * sizeof(*t->s));
-		t->h = nn_xrealloc(t->h, t->cap * sizeof(*t->h));
-	}
-	t->s[t->n] = xmemdup0(s, n);
-	t->h[t->n] = h;
-	t->tab[i] = (uint32_t)t->n + 1;
-	t->n++;
-	if (2 * t->n > t->tcap)
-		intern_rehash(t, 2 * t->tcap);
-	return (long)t->n - 1;
-}
-
-static void
-intern_free(interner *t)
-{
-	for (size_t k = 0; k < t->n; k++)
-		free(t->s[k]);
-	free(t->s);
-	free(t->h);
-	free(t->tab);
-	memset(t, 0, sizeof(*t));
-}
-
 /* ====================================================================== */
 /* libcsv callbacks                                                       */
 /* ====================================================================== */
@@ -510,7 +423,7 @@ text_field(nn_csv *c, const char *s, size_t n, unsigned long line, size_t j,
 	}
 	if (c->in != NULL) {
 		/* as a C string: a NUL byte ends the value, as in the arena */
-		long v = intern(c->in, s, strnlen(s, n));
+		long v = nn_strtab_intern(c->in, s, strnlen(s, n));
 		if (v < 0) {
 			nn_errf(&c->err, "%s:%lu:%zu: too many distinct target "
 			    "values", c->name, c->row_line, j + 1);
@@ -790,48 +703,25 @@ pump(nn_csv *c, size_t want)
 /* Streaming reader                                                       */
 /* ====================================================================== */
 
-/* Column-name hash: open addressing, ncols <= nhcap / 2. */
-static long
-name_slot(const nn_csv *c, const char *s, int *found)
-{
-	size_t mask = c->nhcap - 1, i = (size_t)hash_str(s) & mask;
-
-	for (;; i = (i + 1) & mask) {
-		uint32_t v = c->nhash[i];
-		if (v == 0) {
-			*found = 0;
-			return (long)i;
-		}
-		if (strcmp(c->names[v - 1], s) == 0) {
-			*found = 1;
-			return (long)i;
-		}
-	}
-}
-
+/* The column names into c->cols, in order: a name met twice is an
+ * error. */
 static int
-index_names(nn_csv *c)
+index_names(nn_csv *c, char **names)
 {
 	char sb[SHOWBUF];
-	int found;
 
 	if (c->ncols > UINT32_MAX / 4) {
 		nn_errf(&c->err, "%s:%lu: too many columns (%zu)", c->name,
 		    c->rec_line, c->ncols);
 		return fail(c);
 	}
-	for (c->nhcap = 16; c->nhcap < 2 * c->ncols; c->nhcap *= 2)
-		;
-	c->nhash = nn_xcalloc(c->nhcap, sizeof(*c->nhash));
 	for (size_t j = 0; j < c->ncols; j++) {
-		long i = name_slot(c, c->names[j], &found);
-		if (found) {
+		size_t n = strlen(names[j]);
+		if (nn_strtab_intern(c->cols, names[j], n) != (long)j) {
 			nn_errf(&c->err, "%s:%lu: duplicate column name \"%s\"",
-			    c->name, c->rec_line,
-			    show(sb, c->names[j], strlen(c->names[j])));
+			    c->name, c->rec_line, show(sb, names[j], n));
 			return fail(c);
 		}
-		c->nhash[i] = (uint32_t)j + 1;
 	}
 	return 0;
 }
@@ -849,6 +739,7 @@ csv_new(const char *name, nn_err *e)
 	}
 	csv_set_blk_size(&c->p, 4096);
 	c->name = nn_xstrdup(name);
+	c->cols = nn_strtab_new();
 	c->line = 1;
 	c->acap = 256;
 	c->arena = nn_xmalloc(c->acap);
@@ -859,6 +750,8 @@ csv_new(const char *name, nn_err *e)
 static nn_csv *
 open_first(nn_csv *c, int header, nn_err *e)
 {
+	int rc;
+
 	c->mode = MODE_FIRST;
 	if (pump(c, 1) < 0)
 		goto bad;
@@ -869,19 +762,26 @@ open_first(nn_csv *c, int header, nn_err *e)
 	c->nb = 0;
 	c->ncols = c->nrec;
 	if (header) {
-		c->names = c->rec;
+		rc = index_names(c, c->rec);
+		for (size_t j = 0; j < c->nrec; j++)
+			free(c->rec[j]);
+		free(c->rec);
 		c->rec = NULL;
-		c->nrec = 0;
+		c->nrec = c->reccap = 0;
 	} else {
-		c->names = nn_xmalloc(c->ncols * sizeof(*c->names));
+		char **num = nn_xmalloc(c->ncols * sizeof(*num));
 		for (size_t j = 0; j < c->ncols; j++) {
-			char num[32];
-			snprintf(num, sizeof(num), "%zu", j + 1);
-			c->names[j] = nn_xstrdup(num);
+			char b[32];
+			snprintf(b, sizeof(b), "%zu", j + 1);
+			num[j] = nn_xstrdup(b);
 		}
+		rc = index_names(c, num);
+		for (size_t j = 0; j < c->ncols; j++)
+			free(num[j]);
+		free(num);
 		c->pending_first = 1;
 	}
-	if (index_names(c) < 0)
+	if (rc < 0)
 		goto bad;
 	c->mode = MODE_DATA;
 	set_fast(c);
@@ -927,13 +827,10 @@ nn_csv_free(nn_csv *c)
 	if (c == NULL)
 		return;
 	csv_free(&c->p);
-	for (size_t j = 0; c->names != NULL && j < c->ncols; j++)
-		free(c->names[j]);
-	free(c->names);
+	nn_strtab_free(c->cols);
 	for (size_t j = 0; j < c->nrec; j++)
 		free(c->rec[j]);
 	free(c->rec);
-	free(c->nhash);
 	free((void *)c->roles);
 	free(c->lines);
 	free(c->toff);
@@ -952,16 +849,13 @@ nn_csv_ncols(const nn_csv *c)
 const char *
 nn_csv_colname(const nn_csv *c, size_t j)
 {
-	return j < c->ncols ? c->names[j] : NULL;
+	return nn_strtab_str(c->cols, j);
 }
 
 long
 nn_csv_find(const nn_csv *c, const char *name)
 {
-	int found;
-	long i = name_slot(c, name, &found);
-
-	return found ? (long)c->nhash[i] - 1 : -1;
+	return nn_strtab_find(c->cols, name, strlen(name));
 }
 
 int
@@ -1107,29 +1001,30 @@ cmp_str(const void *a, const void *b)
 	return strcmp(((const label *)a)->s, ((const label *)b)->s);
 }
 
-/* Sort the labels (numerically when every one is a finite number), remap
- * y, and fill t when the target is numeric. */
+/* Sort the labels of t (numerically when every one is a finite number)
+ * into d->labels, remap y, and fill t when the target is numeric. */
 static void
-finish_labels(nn_data *d, interner *t)
+finish_labels(nn_data *d, const nn_strtab *t)
 {
-	label *l = nn_xmalloc((t->n ? t->n : 1) * sizeof(*l));
-	uint32_t *map = nn_xmalloc((t->n ? t->n : 1) * sizeof(*map));
+	size_t n = nn_strtab_count(t);
+	label *l = nn_xmalloc((n ? n : 1) * sizeof(*l));
+	uint32_t *map = nn_xmalloc((n ? n : 1) * sizeof(*map));
 	int numeric = 1, integral = 1;
 
-	for (size_t k = 0; k < t->n; k++) {
-		l[k].s = t->s[k];
+	for (size_t k = 0; k < n; k++) {
+		l[k].s = nn_strtab_str(t, k);
 		l[k].old = (uint32_t)k;
-		if (nn_parse_float(t->s[k], strlen(t->s[k]), &l[k].v) != 0 ||
+		if (nn_parse_float(l[k].s, nn_strtab_len(t, k), &l[k].v) != 0 ||
 		    !isfinite(l[k].v))
 			numeric = 0;
 		else if (l[k].v != truncf(l[k].v))
 			integral = 0;
 	}
-	qsort(l, t->n, sizeof(*l), numeric ? cmp_num : cmp_str);
-	d->nlabels = t->n;
-	d->labels = nn_xmalloc((t->n ? t->n : 1) * sizeof(*d->labels));
-	for (size_t k = 0; k < t->n; k++) {
-		d->labels[k] = t->s[l[k].old];
+	qsort(l, n, sizeof(*l), numeric ? cmp_num : cmp_str);
+	d->nlabels = n;
+	d->labels = nn_xmalloc((n ? n : 1) * sizeof(*d->labels));
+	for (size_t k = 0; k < n; k++) {
+		d->labels[k] = xmemdup0(l[k].s, nn_strtab_len(t, l[k].old));
 		map[l[k].old] = (uint32_t)k;
 	}
 	for (size_t i = 0; i < d->n; i++)
@@ -1140,9 +1035,6 @@ finish_labels(nn_data *d, interner *t)
 			d->t[i] = l[d->y[i]].v;
 		d->t_integral = integral;
 	}
-	free(t->s);              /* the strings now belong to d->labels */
-	t->s = NULL;
-	t->n = 0;
 	free(map);
 	free(l);
 }
@@ -1203,7 +1095,7 @@ data_roles(nn_csv *c, const char *name, const nn_data_opts *o, long *tc,
  * labels of in. */
 static int
 data_finish(nn_csv *c, const char *name, long tc, size_t d, float *x,
-    uint32_t *y, size_t n, interner *in, uint32_t crc, nn_data *out,
+    uint32_t *y, size_t n, const nn_strtab *in, uint32_t crc, nn_data *out,
     nn_err *e)
 {
 	if (n == 0) {
@@ -1219,9 +1111,9 @@ data_finish(nn_csv *c, const char *name, long tc, size_t d, float *x,
 	out->feat_names = nn_xmalloc((d ? d : 1) * sizeof(*out->feat_names));
 	for (size_t j = 0, f = 0; j < c->ncols; j++) {
 		if ((long)j == tc)
-			out->target_name = nn_xstrdup(c->names[j]);
+			out->target_name = nn_xstrdup(nn_csv_colname(c, j));
 		else
-			out->feat_names[f++] = nn_xstrdup(c->names[j]);
+			out->feat_names[f++] = nn_xstrdup(nn_csv_colname(c, j));
 	}
 	if (tc >= 0) {
 		out->y = nn_xrealloc(y, n * sizeof(*y));
@@ -1238,7 +1130,7 @@ static int
 read_stream(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
     nn_err *e)
 {
-	interner in = { 0 };
+	nn_strtab *in = NULL;
 	nn_csv *c;
 	size_t d, cap, n = 0, rowbytes, bytes;
 	long tc, k;
@@ -1260,7 +1152,7 @@ read_stream(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
 		goto toobig;
 	x = nn_xmalloc(bytes + 1);
 	y = nn_xmalloc(cap * sizeof(*y));
-	c->in = &in;
+	c->in = in = nn_strtab_new();
 	for (;;) {
 		if (n == cap) {
 			if (nn_mul_size(cap, 2, &cap) < 0 ||
@@ -1277,14 +1169,14 @@ read_stream(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
 			break;
 		n += (size_t)k;
 	}
-	rc = data_finish(c, name, tc, d, x, y, n, &in, nn_csv_crc(c), out, e);
+	rc = data_finish(c, name, tc, d, x, y, n, in, nn_csv_crc(c), out, e);
 	x = NULL;
 	y = NULL;
 	goto out;
 toobig:
 	nn_errf(e, "%s: data set too large for memory", name);
 out:
-	intern_free(&in);
+	nn_strtab_free(in);
 	free(x);
 	free(y);
 	nn_csv_free(c);
@@ -1432,7 +1324,8 @@ nparts(off_t size)
 /* One part of the file, parsed by one thread. */
 typedef struct part {
 	nn_csv *c;
-	interner in;             /* later parts: their labels in order */
+	nn_strtab *in;           /* its labels in order (part 0's: every
+	                            part's, once joined) */
 	size_t first;            /* row of the matrix where it starts */
 	size_t bound;            /* room for rows: its line ends (+ 1) */
 	float *x;                /* (bound, d) its slice of the matrix */
@@ -1447,7 +1340,7 @@ parse_part(void *arg)
 	part *p = arg;
 
 	p->c->unbounded = 1;
-	p->c->in = &p->in;
+	p->c->in = p->in;
 	p->c->y = p->y;
 	p->rows = nn_csv_read(p->c, p->x, p->bound, &p->err);
 	return NULL;
@@ -1574,6 +1467,7 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 		part *p = &pt[k];
 		p->x = x + p->first * d;
 		p->y = y + p->first;
+		p->in = nn_strtab_new();
 		if (k > 0 && (p->c = open_part(c, cut[k], cut[k + 1])) == NULL) {
 			rc = 1;
 			goto out;
@@ -1610,9 +1504,11 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 	for (int k = 1; k < np; k++) {
 		part *p = &pt[k];
 		size_t r = (size_t)p->rows;
-		uint32_t *map = nn_xmalloc((p->in.n ? p->in.n : 1) * sizeof(*map));
-		for (size_t i = 0; i < p->in.n; i++) {
-			long v = intern(&pt[0].in, p->in.s[i], strlen(p->in.s[i]));
+		size_t nl = nn_strtab_count(p->in);
+		uint32_t *map = nn_xmalloc((nl ? nl : 1) * sizeof(*map));
+		for (size_t i = 0; i < nl; i++) {
+			long v = nn_strtab_intern(pt[0].in, nn_strtab_str(p->in, i),
+			    nn_strtab_len(p->in, i));
 			if (v < 0) {
 				free(map);
 				rc = 1;
@@ -1628,7 +1524,7 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 		n += r;
 		crc = crc_cat(crc, p->c->crc, (size_t)(cut[k + 1] - cut[k]));
 	}
-	rc = data_finish(c, name, tc, d, x, y, n, &pt[0].in, crc, out, e);
+	rc = data_finish(c, name, tc, d, x, y, n, pt[0].in, crc, out, e);
 	x = NULL;
 	y = NULL;
 	goto out;
@@ -1637,7 +1533,7 @@ toobig:
 out:
 	for (int k = 0; k < MAX_PARTS; k++) {
 		free(rg[k].buf);
-		intern_free(&pt[k].in);
+		nn_strtab_free(pt[k].in);
 		if (k > 0)
 			nn_csv_free(pt[k].c);
 	}

@@ -3,7 +3,7 @@
  * nn_metrics.h for the conventions).
  *
  * Classification keeps, in the order labels first appear, their strings in
- * a small open-addressing hash table and a dense confusion matrix whose
+ * an nn_strtab (lib/strtab.c) and a dense confusion matrix whose
  * side (cap) doubles when a new label does not fit, so adding a row is O(1)
  * amortised and the whole cost of growing is O(K^2).  Sorting the labels
  * waits for nn_cls_finish, which also builds the report as one block.
@@ -51,96 +51,16 @@ ktotal(double s, double c)
 }
 
 /* ====================================================================== */
-/* String interning                                                       */
-/* ====================================================================== */
-
-/* Strings numbered 0, 1, ... in the order added; slot holds index + 1
- * (0 = empty), nslot a power of two kept at least twice n. */
-typedef struct strtab {
-	char **s;              /* (n) owned copies */
-	size_t n, cap;
-	uint32_t *slot;        /* (nslot) */
-	size_t nslot;
-} strtab;
-
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325u;   /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-	return h;
-}
-
-static long
-st_find(const strtab *t, const char *s)
-{
-	if (t->nslot == 0)
-		return -1;
-	for (size_t i = hash(s) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
-		uint32_t v = t->slot[i];
-		if (v == 0)
-			return -1;
-		if (strcmp(t->s[v - 1], s) == 0)
-			return (long)(v - 1);
-	}
-}
-
-static void
-st_put(strtab *t, size_t idx)
-{
-	size_t i = hash(t->s[idx]) & (t->nslot - 1);
-
-	while (t->slot[i] != 0)
-		i = (i + 1) & (t->nslot - 1);
-	t->slot[i] = (uint32_t)(idx + 1);
-}
-
-/* Add s, which must not be present; returns its index. */
-static size_t
-st_add(strtab *t, const char *s)
-{
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 8;
-		t->s = nn_xrealloc(t->s, t->cap * sizeof(*t->s));
-	}
-	t->s[t->n] = nn_xstrdup(s);
-	t->n++;
-	if (2 * t->n > t->nslot) {
-		t->nslot = t->nslot ? 2 * t->nslot : 16;
-		while (2 * t->n > t->nslot)
-			t->nslot *= 2;
-		free(t->slot);
-		t->slot = nn_xcalloc(t->nslot, sizeof(*t->slot));
-		for (size_t i = 0; i < t->n; i++)
-			st_put(t, i);
-	} else
-		st_put(t, t->n - 1);
-	return t->n - 1;
-}
-
-static void
-st_free(strtab *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->slot);
-	memset(t, 0, sizeof(*t));
-}
-
-/* ====================================================================== */
 /* Classification accumulator                                             */
 /* ====================================================================== */
 
 struct nn_cls {
-	strtab lab;            /* labels, true or predicted, in order of appearance */
-	size_t cap;            /* side of conf; >= lab.n */
+	nn_strtab *lab;        /* labels, true or predicted, in order of appearance */
+	size_t cap;            /* side of conf; >= labels in lab */
 	uint64_t *conf;        /* (cap, cap) [t*cap + p] */
 	uint64_t *support;     /* (cap) rows with this true label */
 	long *pcol;            /* (cap) entry of the probability vector, or -1 */
-	strtab plab;           /* probability labels (entry order) */
+	nn_strtab *plab;       /* probability labels (entry order) */
 	uint64_t n;            /* rows */
 	uint64_t nprob;        /* rows that came with probabilities */
 	size_t ntruth;         /* labels with support > 0 */
@@ -150,7 +70,18 @@ struct nn_cls {
 nn_cls *
 nn_cls_new(void)
 {
-	return nn_xcalloc(1, sizeof(nn_cls));
+	nn_cls *c = nn_xcalloc(1, sizeof(nn_cls));
+
+	c->lab = nn_strtab_new();
+	c->plab = nn_strtab_new();
+	return c;
+}
+
+/* The index of label s in t, or -1. */
+static long
+find(const nn_strtab *t, const char *s)
+{
+	return nn_strtab_find(t, s, strlen(s));
 }
 
 void
@@ -158,8 +89,8 @@ nn_cls_free(nn_cls *c)
 {
 	if (c == NULL)
 		return;
-	st_free(&c->lab);
-	st_free(&c->plab);
+	nn_strtab_free(c->lab);
+	nn_strtab_free(c->plab);
 	free(c->conf);
 	free(c->support);
 	free(c->pcol);
@@ -170,24 +101,25 @@ int
 nn_cls_set_prob_labels(nn_cls *c, const char *const *labels, size_t k,
     nn_err *e)
 {
-	strtab t = { 0 };
+	nn_strtab *t;
 
-	if (c->plab.n > 0 || c->n > 0)
+	if (nn_strtab_count(c->plab) > 0 || c->n > 0)
 		return nn_errf(e, "probability labels must be set once, before "
 		    "the first row");
+	t = nn_strtab_new();
 	for (size_t j = 0; j < k; j++) {
 		if (labels[j] == NULL) {
-			st_free(&t);
+			nn_strtab_free(t);
 			return nn_errf(e, "probability label %zu is missing", j + 1);
 		}
-		if (st_find(&t, labels[j]) >= 0) {
+		if (nn_strtab_intern(t, labels[j], strlen(labels[j])) != (long)j) {
 			nn_errf(e, "two probability columns for label \"%.*s%s\"",
 			    SHOW(labels[j]));
-			st_free(&t);
+			nn_strtab_free(t);
 			return -1;
 		}
-		st_add(&t, labels[j]);
 	}
+	nn_strtab_free(c->plab);
 	c->plab = t;
 	return 0;
 }
@@ -196,7 +128,7 @@ nn_cls_set_prob_labels(nn_cls *c, const char *const *labels, size_t k,
 static void
 grow(nn_cls *c, size_t need)
 {
-	size_t cap = c->cap ? c->cap : 4;
+	size_t cap = c->cap ? c->cap : 4, nl = nn_strtab_count(c->lab);
 	uint64_t *conf;
 
 	if (need <= c->cap)
@@ -204,9 +136,8 @@ grow(nn_cls *c, size_t need)
 	while (cap < need)
 		cap *= 2;
 	conf = nn_xcalloc(cap * cap, sizeof(*conf));
-	for (size_t i = 0; i < c->lab.n; i++)
-		memcpy(conf + i * cap, c->conf + i * c->cap,
-		    c->lab.n * sizeof(*conf));
+	for (size_t i = 0; i < nl; i++)
+		memcpy(conf + i * cap, c->conf + i * c->cap, nl * sizeof(*conf));
 	free(c->conf);
 	c->conf = conf;
 	c->support = nn_xrealloc(c->support, cap * sizeof(*c->support));
@@ -217,15 +148,16 @@ grow(nn_cls *c, size_t need)
 static size_t
 intern(nn_cls *c, const char *s)
 {
-	long i = st_find(&c->lab, s);
+	long i = find(c->lab, s);
 	size_t k;
 
 	if (i >= 0)
 		return (size_t)i;
-	grow(c, c->lab.n + 1);
-	k = st_add(&c->lab, s);
+	grow(c, nn_strtab_count(c->lab) + 1);
+	/* cannot fail: nn_cls_add keeps to NN_CLS_MAX_LABELS */
+	k = (size_t)nn_strtab_intern(c->lab, s, strlen(s));
 	c->support[k] = 0;
-	c->pcol[k] = st_find(&c->plab, s);
+	c->pcol[k] = find(c->plab, s);
 	return k;
 }
 
@@ -239,26 +171,28 @@ nn_cls_add(nn_cls *c, const char *truth, const char *pred, const double *p,
 	if (truth == NULL || pred == NULL)
 		return nn_errf(e, "missing label");
 	/* Check everything before changing anything. */
-	ti = st_find(&c->lab, truth);
-	pi = st_find(&c->lab, pred);
+	ti = find(c->lab, truth);
+	pi = find(c->lab, pred);
 	fresh = (ti < 0) + (pi < 0 && strcmp(truth, pred) != 0);
-	if (c->lab.n + fresh > NN_CLS_MAX_LABELS)
+	if (nn_strtab_count(c->lab) + fresh > NN_CLS_MAX_LABELS)
 		return nn_errf(e, "more than %d distinct labels",
 		    NN_CLS_MAX_LABELS);
 	if (p != NULL) {
 		double sum = 0.0;
-		if (c->plab.n == 0)
+		size_t np = nn_strtab_count(c->plab);
+		if (np == 0)
 			return nn_errf(e, "probabilities given, but no "
 			    "probability labels were set");
-		for (size_t j = 0; j < c->plab.n; j++) {
+		for (size_t j = 0; j < np; j++) {
 			if (!(p[j] >= 0.0 && p[j] <= 1.0))
 				return nn_errf(e, "probability of \"%.*s%s\" is %g, "
-				    "not in [0, 1]", SHOW(c->plab.s[j]), p[j]);
+				    "not in [0, 1]", SHOW(nn_strtab_str(c->plab, j)),
+				    p[j]);
 			sum += p[j];
 		}
 		if (fabs(sum - 1.0) > NN_METRICS_PROB_TOL)
 			return nn_errf(e, "probabilities sum to %g, not 1", sum);
-		pc = ti >= 0 ? c->pcol[ti] : st_find(&c->plab, truth);
+		pc = ti >= 0 ? c->pcol[ti] : find(c->plab, truth);
 		if (pc < 0)
 			return nn_errf(e, "no probability for the true label "
 			    "\"%.*s%s\"", SHOW(truth));
@@ -284,7 +218,7 @@ nn_cls_add(nn_cls *c, const char *truth, const char *pred, const double *p,
 long
 nn_cls_prob_index(const nn_cls *c, const char *label)
 {
-	return st_find(&c->plab, label);
+	return find(c->plab, label);
 }
 
 uint64_t
@@ -296,7 +230,7 @@ nn_cls_rows(const nn_cls *c)
 size_t
 nn_cls_nlabels(const nn_cls *c)
 {
-	return c->lab.n;
+	return nn_strtab_count(c->lab);
 }
 
 size_t
@@ -356,7 +290,7 @@ take(size_t *off, size_t bytes)
 nn_cls_report *
 nn_cls_finish(const nn_cls *c, nn_err *e)
 {
-	size_t k = c->lab.n, kk = k * k, off = 0, strbytes = 0;
+	size_t k = nn_strtab_count(c->lab), kk = k * k, off = 0, strbytes = 0;
 	size_t o_conf, o_sup, o_pred, o_prec, o_rec, o_f1, o_lab, o_str;
 	nn_cls_report *r;
 	lkey *key;
@@ -369,7 +303,7 @@ nn_cls_finish(const nn_cls *c, nn_err *e)
 	}
 	key = nn_xmalloc(k * sizeof(*key));
 	for (size_t i = 0; i < k; i++) {
-		key[i].s = c->lab.s[i];
+		key[i].s = nn_strtab_str(c->lab, i);
 		key[i].idx = i;
 		if (numeric && !is_number(key[i].s, &key[i].v))
 			numeric = 0;

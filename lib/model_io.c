@@ -1,6 +1,6 @@
 /*
  * model_io.c - the model file (see nn-model(5)): write, read and validate,
- * atomic save.
+ * and save (through atomic.c, after the same validation).
  *
  * The file is a magic, a version, then tagged sections in the manner of
  * PNG chunks (tag, length, payload), an end section and a CRC-32 trailer.
@@ -30,13 +30,11 @@
  * missing field, the ID columns -- for models trained on such data.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "nn_model.h"
 
@@ -1500,96 +1498,24 @@ nn_model_load(const char *path, nn_err *e)
 	return m;
 }
 
-/* Write to DIR/.NAME.XXXXXX, flush, fsync, close, rename over DIR/NAME,
- * fsync DIR.  Until the rename the old file is untouched; after any failure
- * before it the temporary file is removed. */
+/* Checked first, so that a model the format cannot hold never replaces a
+ * file; then lib/atomic.c's save (temporary file, fsync, rename, fsync of
+ * the directory). */
 int
 nn_model_save(const nn_model *m, const char *path, nn_err *e)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-	size_t blen = strlen(base);
-	char *tmp = NULL, *dir = NULL;
-	const char *what;
-	FILE *fp = NULL;
+	nn_atomic a;
 	nn_err ce;
-	mode_t mask;
-	int fd, err, dfd, rc = -1;
+	int err;
 
 	if (check_model(m, &ce) < 0)
 		return nn_errf(e, "%s: cannot save model: %s", path, ce.msg);
-	if (blen == 0)
-		return nn_errf(e, "%s: not a file name", path);
-
-	/* "DIR/" + "." + NAME + ".XXXXXX" */
-	tmp = nn_xmalloc(dlen + blen + 9);
-	memcpy(tmp, path, dlen);
-	tmp[dlen] = '.';
-	memcpy(tmp + dlen + 1, base, blen);
-	memcpy(tmp + dlen + 1 + blen, ".XXXXXX", 8);
-
-	/* mkstemp makes the file 0600; give it what open(2) would. */
-	mask = umask(0);
-	umask(mask);
-	if ((fd = mkstemp(tmp)) < 0) {
-		err = errno;
-		nn_errf(e, "%s: cannot create a temporary file in %s: %s", path,
-		    dlen ? "its directory" : "the current directory",
-		    strerror(err));
-		free(tmp);
+	if (nn_atomic_open(&a, path, e) < 0)
 		return -1;
-	}
-	what = "cannot set permissions";
-	if (fchmod(fd, 0666 & ~mask) < 0)
-		goto fail;
-	what = "write error";
-	if ((fp = fdopen(fd, "wb")) == NULL)
-		goto fail;
-	if (emit_model(m, fp) < 0 || fflush(fp) == EOF)
-		goto fail;
-	what = "fsync";
-	if (fsync(fd) < 0)
-		goto fail;
-	what = "close";
-	fd = -1;
-	err = fclose(fp);
-	fp = NULL;
-	if (err == EOF)
-		goto fail;
-	what = "rename";
-	if (rename(tmp, path) < 0)
-		goto fail;
-
-	/* The new name is in place; make it durable.  A file system that
-	 * cannot sync a directory says EINVAL: nothing more to do there. */
-	if (dlen == 0)
-		dir = nn_xstrdup(".");
-	else {
-		dir = nn_xmalloc(dlen + 1);
-		memcpy(dir, path, dlen);
-		dir[dlen] = '\0';      /* keeps the slash: "/" for "/NAME" */
-	}
-	rc = 0;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0 ||
-	    (fsync(dfd) < 0 && errno != EINVAL)) {
+	if (emit_model(m, a.fp) < 0) {
 		err = errno;
-		rc = nn_errf(e, "%s: saved, but syncing its directory failed: %s",
-		    path, strerror(err));
+		nn_atomic_abort(&a);
+		return nn_errf(e, "%s: write: %s", path, strerror(err));
 	}
-	if (dfd >= 0)
-		close(dfd);
-	free(dir);
-	free(tmp);
-	return rc;
-
-fail:
-	err = errno;
-	if (fp != NULL)
-		fclose(fp);
-	else if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return nn_errf(e, "%s: %s: %s", path, what, strerror(err));
+	return nn_atomic_commit(&a, e);
 }

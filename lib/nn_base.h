@@ -52,6 +52,59 @@ char *nn_xstrdup(const char *s);
  * overflow. */
 int nn_mul_size(size_t n, size_t size, size_t *out);
 
+/* ---- atomic save (atomic.c) ------------------------------------------- */
+
+/* Replace the file at path so that no reader, and no crash, ever sees it
+ * half written:
+ *
+ *	nn_atomic a;
+ *	if (nn_atomic_open(&a, path, e) < 0)
+ *		return -1;
+ *	if (write_it(a.fp) < 0) {
+ *		nn_atomic_abort(&a);
+ *		return nn_errf(e, "%s: write: %s", path, strerror(errno));
+ *	}
+ *	return nn_atomic_commit(&a, e);
+ *
+ * nn_atomic_open creates DIR/.NAME.XXXXXX beside path (so the rename never
+ * crosses file systems) with the permissions open(2) would give a new file
+ * (0666 less the umask, or the directory's default ACL).  Commit: fflush,
+ * the stream's error flag, fsync, fclose, rename over path, fsync the
+ * directory.  On any error before the rename the temporary file is removed
+ * and path is untouched.  The struct is the caller's (on the stack); open
+ * fills it and commit or abort empties it, always, success or not.
+ *
+ * Messages name the path and the step: "m.nn: rename: Is a directory",
+ * "m.nn: fsync: Input/output error", "m.nn: write: No space left on
+ * device".  Creating the temporary file fails as opening path would
+ * ("nodir/m.nn: No such file or directory").  A directory that cannot be
+ * opened or synced after the rename is an error too ("m.nn: saved, but
+ * syncing its directory failed: open DIR/: Permission denied": the new file
+ * is in place but may not survive a crash), except EINVAL from fsync, which
+ * is how a file system says it cannot sync directories. */
+typedef struct nn_atomic {
+	FILE *fp;        /* write the new contents here; never fclose it */
+	char *path;      /* the target (a copy) */
+	char *tmp;       /* the temporary file; for a signal handler that must
+	                    remove it, copy the string (commit frees it) */
+} nn_atomic;
+
+int nn_atomic_open(nn_atomic *a, const char *path, nn_err *e);
+/* Finish and put in place; frees a's contents.  Returns 0 or -1. */
+int nn_atomic_commit(nn_atomic *a, nn_err *e);
+/* Close and remove the temporary file; path is untouched.  Safe on a
+ * zeroed or emptied struct; keeps errno, so a caller can report the error
+ * that made it give up. */
+void nn_atomic_abort(nn_atomic *a);
+/* Commit a[0 .. n) as a set (nn-split's TRAIN and TEST): every file is
+ * flushed, synced and closed, and every target checked not to be a
+ * directory, before the first rename.  If a rename still fails (I/O error,
+ * a target turned into a directory meanwhile), the targets renamed before
+ * it have already lost their old contents: they are removed, so that no
+ * mixture of new and old files is left, and the message says so; the rest
+ * keep their old contents.  Every temporary file is gone either way. */
+int nn_atomic_commit_all(nn_atomic *a, size_t n, nn_err *e);
+
 /* ---- number parsing ----------------------------------------------------- */
 
 /* Whole string must be a decimal integer in [lo, hi].  Leading/trailing
@@ -78,6 +131,32 @@ int nn_parse_seed(const char *s, uint64_t *out, const char *what, nn_err *e);
  * nn_name_find: the index of name, or -1. */
 const char *nn_name_of(const char *const *names, int n, int i);
 int nn_name_find(const char *const *names, int n, const char *name);
+
+/* ---- string table (strtab.c) ------------------------------------------ */
+
+/* Strings numbered 0, 1, 2, ... in the order they were first added, found
+ * again by their bytes: class labels, column names.  A string is s[0, n)
+ * (any bytes; the table keeps a copy with a NUL after it, so a string
+ * without NUL bytes reads back as a C string).  Interning a string already
+ * there allocates nothing: CSV ingest calls it once per row. */
+typedef struct nn_strtab nn_strtab;
+
+/* Most strings one table holds. */
+#define NN_STRTAB_MAX (UINT32_MAX / 4)
+
+/* An empty table.  Owned by the caller: nn_strtab_free (NULL is fine). */
+nn_strtab *nn_strtab_new(void);
+void nn_strtab_free(nn_strtab *t);
+/* The index of s[0, n), added as the next index when new; -1 only when the
+ * table is full (NN_STRTAB_MAX strings) -- the caller says what of. */
+long nn_strtab_intern(nn_strtab *t, const char *s, size_t n);
+/* The index of s[0, n), or -1; never adds. */
+long nn_strtab_find(const nn_strtab *t, const char *s, size_t n);
+size_t nn_strtab_count(const nn_strtab *t);
+/* String i, NUL-terminated, and its length; NULL and 0 when i >= count.
+ * Borrowed: valid until nn_strtab_free (the copies never move). */
+const char *nn_strtab_str(const nn_strtab *t, size_t i);
+size_t nn_strtab_len(const nn_strtab *t, size_t i);
 
 /* ---- CRC-32 (IEEE 802.3, as zlib/PNG) ----------------------------------- */
 

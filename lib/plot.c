@@ -15,12 +15,9 @@
  * of text is two pixels high, so the same layout shrinks to whole cells.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cairo.h>
 #include <cairo-pdf.h>
@@ -330,81 +327,19 @@ nn_plot_write(nn_plot *p, FILE *fp, const char *name, nn_err *e)
 int
 nn_plot_save(nn_plot *p, const char *path, nn_err *e)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-	size_t blen = strlen(base);
-	char *tmp, *dir;
-	mode_t mask;
-	int fd, dfd, en;
-	size_t off = 0;
+	nn_atomic a;
+	int err;
 
-	if (blen == 0)
-		return nn_errf(e, "%s: not a file name", path);
 	if (finish(p, path, e) < 0)
 		return -1;
-
-	/* DIR/.NAME.XXXXXX, beside the target so rename cannot cross file
-	 * systems */
-	tmp = nn_xmalloc(dlen + blen + 9);
-	memcpy(tmp, path, dlen);
-	tmp[dlen] = '.';
-	memcpy(tmp + dlen + 1, base, blen);
-	memcpy(tmp + dlen + 1 + blen, ".XXXXXX", 8);
-	mask = umask(0);
-	umask(mask);
-	if ((fd = mkstemp(tmp)) < 0) {
-		en = errno;
-		free(tmp);
-		return nn_errf(e, "%s: %s", path, strerror(en));
+	if (nn_atomic_open(&a, path, e) < 0)
+		return -1;
+	if (p->out.n > 0 && fwrite(p->out.p, 1, p->out.n, a.fp) != p->out.n) {
+		err = errno;
+		nn_atomic_abort(&a);
+		return nn_errf(e, "%s: write: %s", path, strerror(err));
 	}
-	if (fchmod(fd, 0666 & ~mask) < 0)
-		goto fail;
-	while (off < p->out.n) {
-		ssize_t k = write(fd, p->out.p + off, p->out.n - off);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)k;
-	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	free(tmp);
-
-	/* make the new name durable; EINVAL: the file system cannot */
-	dir = dlen ? nn_xmalloc(dlen + 1) : nn_xstrdup(".");
-	if (dlen) {
-		memcpy(dir, path, dlen);
-		dir[dlen] = '\0';
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
-		if (fsync(dfd) < 0 && errno != EINVAL) {
-			en = errno;
-			close(dfd);
-			free(dir);
-			return nn_errf(e, "%s: saved, but syncing its directory "
-			    "failed: %s", path, strerror(en));
-		}
-		close(dfd);
-	}
-	free(dir);
-	return 0;
-fail:
-	en = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return nn_errf(e, "%s: %s", path, strerror(en));
+	return nn_atomic_commit(&a, e);
 }
 
 /* ====================================================================== */
