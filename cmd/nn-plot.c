@@ -233,7 +233,7 @@ pts_free(pts *q)
 static void
 read_data_points(const char *path, const args *a, pts *q)
 {
-	nn_data_opts o = { .header = 1, .target = a->target };
+	nn_data_opts o = { .header = 1, .target = a->target, .numeric_only = 1 };
 	const char *name;
 	FILE *fp = open_input(path, &name);
 	nn_data *d = &q->d;

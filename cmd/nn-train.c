@@ -41,6 +41,8 @@ enum {
 	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
 	OPT_INIT_FROM, OPT_CV, OPT_TRACE, OPT_GRADCHECK,
 	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
+	OPT_FEATURES, OPT_IGNORE, OPT_ID, OPT_CATEGORICAL, OPT_NA, OPT_MISSING,
+	OPT_MAX_CATEGORIES,
 	OPT_LAST
 };
 
@@ -90,6 +92,14 @@ static const struct option longopts[] = {
 	{ "batchnorm", no_argument, NULL, OPT_BATCHNORM },
 	{ "residual", no_argument, NULL, OPT_RESIDUAL },
 	{ "leaky-slope", required_argument, NULL, OPT_LEAKY_SLOPE },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "features", required_argument, NULL, OPT_FEATURES },
+	{ "ignore", required_argument, NULL, OPT_IGNORE },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "categorical", required_argument, NULL, OPT_CATEGORICAL },
+	{ "na", required_argument, NULL, OPT_NA },
+	{ "missing", required_argument, NULL, OPT_MISSING },
+	{ "max-categories", required_argument, NULL, OPT_MAX_CATEGORIES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -106,8 +116,11 @@ static const char synopsis[] =
     "                [--resume MODEL] [--init-from MODEL] [--cv K] [--trace]\n"
     "                [--gradcheck] [--threads N] [--init KIND] [--dropout P]\n"
     "                [--batchnorm] [--residual] [--leaky-slope S]\n"
-    "                [--target NAME|N] [--task TASK] [--scale KIND]\n"
-    "                [--no-header] -o MODEL [FILE|-]\n";
+    "                [--target COL] [--features LIST] [--ignore LIST]\n"
+    "                [--id LIST] [--categorical LIST] [--na LIST]\n"
+    "                [--missing POLICY] [--max-categories N] [-d CHAR]\n"
+    "                [--task TASK] [--scale KIND] [--no-header] -o MODEL\n"
+    "                [FILE|-]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -218,8 +231,48 @@ typedef struct opts {
 	long cv;
 	double rate, momentum, beta1, beta2, eps, wd, val_split, dropout,
 	    leaky_slope;
+	nn_data_opts data;              /* how the data file is read */
+	const char **na;                /* --na, split at commas */
 	unsigned char given[OPT_LAST];
 } opts;
+
+/* "NA,-," -> { "NA", "-", "" }: the tokens of a missing value. */
+static const char **
+split_na(const char *list, size_t *n)
+{
+	char *copy = nn_xstrdup(list), *p = copy;
+	const char **v = nn_xmalloc((strlen(list) + 1) * sizeof(*v));
+
+	*n = 0;
+	for (;;) {
+		char *q = strchr(p, ',');
+		if (q != NULL)
+			*q = '\0';
+		v[(*n)++] = p;
+		if (q == NULL)
+			break;
+		p = q + 1;
+	}
+	return v;   /* copy lives as long as v[0]: freed with the process */
+}
+
+/* -d: one byte, or the names tab, comma, semicolon, pipe, or \t. */
+static int
+parse_delim(const char *s)
+{
+	static const struct { const char *name; int c; } names[] = {
+		{ "tab", '\t' }, { "\\t", '\t' }, { "comma", ',' },
+		{ "semicolon", ';' }, { "pipe", '|' }, { "space", ' ' },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].c;
+	if (strlen(s) != 1 || *s == '"' || *s == '\n' || *s == '\r')
+		errx(2, "-d: expected one character (or tab, comma, semicolon, "
+		    "pipe), got \"%s\"", s);
+	return (unsigned char)*s;
+}
 
 #define GIVEN(o, c) ((o)->given[(c)])
 
@@ -229,7 +282,7 @@ parse_opts(int argc, char **argv, opts *o)
 	nn_train_cfg *c = &o->cfg;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:b:e:l:o:qr:s:v", longopts,
+	while ((ch = getopt_long(argc, argv, "a:b:d:e:l:o:qr:s:v", longopts,
 	    NULL)) != -1) {
 		if (ch > 0 && ch < OPT_LAST)
 			o->given[ch] = 1;
@@ -323,6 +376,21 @@ parse_opts(int argc, char **argv, opts *o)
 		case OPT_LEAKY_SLOPE:
 			o->leaky_slope = opt_double(optarg, 0.0, 1.0, "--leaky-slope");
 			break;
+		case 'd': o->data.delim = parse_delim(optarg); break;
+		case OPT_FEATURES: o->data.features = optarg; break;
+		case OPT_IGNORE: o->data.ignore = optarg; break;
+		case OPT_ID: o->data.id = optarg; break;
+		case OPT_CATEGORICAL: o->data.categorical = optarg; break;
+		case OPT_NA: o->na = split_na(optarg, &o->data.nna); break;
+		case OPT_MISSING:
+			if (nn_missing_lookup(optarg, &o->data.missing) < 0)
+				errx(2, "--missing: expected error, mean, median, mode "
+				    "or drop, got \"%s\"", optarg);
+			break;
+		case OPT_MAX_CATEGORIES:
+			o->data.max_categories = (size_t)opt_long(optarg, 0,
+			    100000000L, "--max-categories");
+			break;
 		case OPT_HELP:
 			help_exit(synopsis);
 		case OPT_VERSION:
@@ -334,6 +402,11 @@ parse_opts(int argc, char **argv, opts *o)
 	if (argc - optind > 1)
 		usage();
 	o->input = optind < argc ? argv[optind] : NULL;
+	o->data.header = o->header;
+	o->data.target = o->target;
+	o->data.na = o->na != NULL ? o->na : nn_na_default;
+	if (o->na == NULL)
+		o->data.nna = nn_na_default_n;
 }
 
 /* Fail before a long training if the model could not be saved anyway. */
@@ -412,15 +485,23 @@ optim_opts(const opts *o, nn_optim_cfg *oc)
 /* Task, class weights, validation rows                                   */
 /* ====================================================================== */
 
+/* The task: asked for, or the library's choice, said on stderr with its
+ * reason (never silent: a wrong guess would train the wrong network). */
+/* Said once every check has passed, so that an error stays one line. */
+static char task_note[512];
+
 static nn_task
 infer_task(const nn_data *d, const char *name, const opts *o)
 {
 	nn_task want = o->task;
+	char why[256];
 
 	if (!GIVEN(o, OPT_TASK)) {
-		if (d->t != NULL && (!d->t_integral || d->nlabels > MAX_AUTO_CLASSES))
-			return NN_TASK_REGRESSION;
-		want = d->nlabels > 2 ? NN_TASK_MULTICLASS : NN_TASK_BINARY;
+		int unsure = nn_data_task(d, &want, why, sizeof(why));
+		if (!o->quiet || unsure)
+			snprintf(task_note, sizeof(task_note), "nn-train: task %s: "
+			    "%s%s\n", nn_task_name(want), why, unsure ? " (unsure: "
+			    "say --task regression or --task multiclass)" : "");
 	}
 	if (want == NN_TASK_REGRESSION) {
 		if (d->t == NULL)
@@ -438,6 +519,40 @@ infer_task(const nn_data *d, const char *name, const opts *o)
 	if (want == NN_TASK_MULTICLASS && d->nlabels < 3)
 		want = NN_TASK_BINARY; /* two classes: one sigmoid output */
 	return want;
+}
+
+/* What reading the data took, on stderr: fills and rows left out. */
+static void
+report_data(const nn_data *d, const char *name, const opts *o)
+{
+	if (o->quiet)
+		return;
+	if (d->dropped_target)
+		fprintf(stderr, "nn-train: %s: left out %zu row%s with no target "
+		    "value\n", name, d->dropped_target,
+		    d->dropped_target == 1 ? "" : "s");
+	if (d->dropped_missing)
+		fprintf(stderr, "nn-train: %s: left out %zu row%s with a missing "
+		    "value (--missing drop)\n", name, d->dropped_missing,
+		    d->dropped_missing == 1 ? "" : "s");
+	for (size_t j = 0; d->enc != NULL && j < d->enc->ncols; j++) {
+		const nn_incol *c = &d->enc->cols[j];
+		if (d->filled[j] == 0)
+			continue;
+		if (c->type == NN_CTYPE_NUMERIC)
+			fprintf(stderr, "nn-train: %s: filled %llu missing value%s "
+			    "of \"%s\" with %.9g (%s)\n", name,
+			    (unsigned long long)d->filled[j],
+			    d->filled[j] == 1 ? "" : "s", c->name, (double)c->fill,
+			    nn_missing_name(d->enc->missing == NN_MISSING_DROP ?
+			    NN_MISSING_MEAN : d->enc->missing));
+		else
+			fprintf(stderr, "nn-train: %s: filled %llu missing value%s "
+			    "of \"%s\" with \"%s\" (the most frequent)\n", name,
+			    (unsigned long long)d->filled[j],
+			    d->filled[j] == 1 ? "" : "s", c->name,
+			    c->cats[c->fill_cat]);
+	}
 }
 
 static nn_loss
@@ -534,57 +649,49 @@ split_val(nn_rows *all, double f, uint64_t seed, nn_rows *tr, nn_rows *va)
 	free(iva);
 }
 
-/* Read a validation file with the training file's layout: features matched
- * by name, labels mapped to the training classes. */
+/* Read a validation file with the training file's columns and encoding
+ * (its fills and categories, not its own), labels mapped to the training
+ * classes. */
 static void
-read_val(const char *path, const nn_data *d, const nn_data_opts *o,
-    int classify, nn_rows *va)
+read_val(const char *path, const nn_data *d, const opts *o, int classify,
+    nn_rows *va)
 {
 	const char *name;
 	FILE *fp = open_input(path, &name);
 	nn_data v = { 0 };
-	nn_data_opts vo = *o;
+	nn_data_opts vo = o->data;
 	nn_err e;
-	size_t *col;
-	uint32_t *map = NULL;
 
 	vo.target = d->target_name;
-	if (nn_data_read(fp, name, &vo, &v, &e) < 0)
+	if (nn_data_read_with(fp, name, &vo, d->enc, &v, &e) < 0)
 		die_err(1, &e);
 	if (fp != stdin)
 		fclose(fp);
-	col = nn_xmalloc(d->d * sizeof(*col));
-	if (nn_bind_columns((const char *const *)v.feat_names, v.d,
-	    (const char *const *)d->feat_names, d->d, name, "the training data",
-	    col, &e) < 0)
-		die_err(1, &e);
 	if (classify) {
-		map = nn_xmalloc(v.nlabels * sizeof(*map));
+		uint32_t *map = nn_xmalloc(v.nlabels * sizeof(*map));
+		if (v.y == NULL)
+			errx(1, "%s: no target column \"%s\"", name, d->target_name);
 		if (nn_bind_labels((const char *const *)v.labels, v.nlabels,
 		    (const char *const *)d->labels, d->nlabels, name,
 		    "the training data", map, &e) < 0)
 			die_err(1, &e);
-	} else if (v.t == NULL) {
-		errx(1, "%s: target column \"%s\" is not numeric", name, d->target_name);
-	}
-	if (v.n == 0)
-		errx(1, "%s: no data rows", path);
-	va->n = v.n;
-	va->d = d->d;
-	va->x = nn_xmalloc(v.n * d->d * sizeof(float));
-	for (size_t i = 0; i < v.n; i++)
-		for (size_t j = 0; j < d->d; j++)
-			va->x[i * d->d + j] = v.x[i * v.d + col[j]];
-	if (classify) {
-		va->y = nn_xmalloc(v.n * sizeof(uint32_t));
 		for (size_t i = 0; i < v.n; i++)
-			va->y[i] = map[v.y[i]];
-	} else {
-		va->t = v.t;
-		v.t = NULL;
+			v.y[i] = map[v.y[i]];
+		free(map);
+	} else if (v.t == NULL) {
+		errx(1, "%s: target column \"%s\" is not numeric", name,
+		    d->target_name);
 	}
-	free(map);
-	free(col);
+	va->n = v.n;
+	va->d = v.d;
+	va->x = v.x;
+	va->y = classify ? v.y : NULL;
+	va->t = classify ? NULL : v.t;
+	v.x = NULL;
+	if (classify)
+		v.y = NULL;
+	else
+		v.t = NULL;
 	nn_data_free(&v);
 }
 
@@ -652,6 +759,7 @@ build_model(const opts *o, const nn_data *d, nn_task task, const nn_rows *r)
 	for (size_t j = 0; j < d->d; j++)
 		m->feat_names[j] = nn_xstrdup(d->feat_names[j]);
 	m->target_name = nn_xstrdup(d->target_name);
+	m->enc = nn_enc_copy(d->enc);
 	m->target_col = (uint32_t)d->target_col;
 	m->ncols = (uint32_t)d->ncols;
 	if (task != NN_TASK_REGRESSION) {
@@ -728,14 +836,10 @@ check_shape(const opts *o, const nn_model *m)
  * these options.  Applied to it: --loss, --dropout (and every training
  * setting, through cfg); refused: what would change its shape. */
 static nn_model *
-load_start(opts *o, const nn_data *d, nn_task task)
+load_start(opts *o, nn_model *m, const nn_data *d, nn_task task)
 {
 	const char *path = o->start;
-	nn_err e;
-	nn_model *m = nn_model_load(path, &e);
 
-	if (m == NULL)
-		die_err(1, &e);
 	if (m->nin != d->d)
 		errx(1, "%s: the model takes %zu features, the data has %zu", path,
 		    m->nin, d->d);
@@ -1131,6 +1235,8 @@ main(int argc, char **argv)
 		.layers = "16,8", .act = NN_ACT_RELU, .header = 1,
 		.scale = NN_SCALE_STANDARD, .opt = NN_OPTIM_SGD,
 		.leaky_slope = 0.01,
+		.data = { .missing = NN_MISSING_MEAN,
+		    .max_categories = NN_MAX_CATEGORIES },
 	};
 	char *cmdline = join_argv(argc, argv);
 	const char *name;
@@ -1143,16 +1249,30 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	check_opts(&o);
 
-	/* ---- data ---- */
+	/* ---- data: a continued model reads it with its own encoding ---- */
+	nn_model *start = NULL;
+	if (o.start != NULL && (start = nn_model_load(o.start, &e)) == NULL)
+		die_err(1, &e);
 	fp = open_input(o.input, &name);
-	dopts.header = o.header;
-	dopts.target = o.target;
-	if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
+	dopts = o.data;
+	if (start != NULL && start->enc != NULL) {
+		dopts.target = o.target ? o.target : start->target_name;
+		if (nn_data_read_with(fp, name, &dopts, start->enc, &data, &e) < 0)
+			errx(1, "%s (read as the model %s was trained)", e.msg,
+			    o.start);
+		data.enc = nn_enc_copy(start->enc);
+		data.filled = nn_xcalloc(data.enc->ncols + 1, sizeof(uint64_t));
+		data.feat_names = nn_xmalloc(data.d * sizeof(char *));
+		for (size_t j = 0; j < data.d; j++)
+			data.feat_names[j] = nn_xstrdup(start->feat_names[j]);
+	} else if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
 		die_err(1, &e);
 	if (fp != stdin)
 		fclose(fp);
 	if (data.d == 0)
-		errx(1, "%s: no feature columns besides the target", name);
+		errx(1, "%s: no feature columns besides the target%s", name,
+		    data.ncols == 1 ? " (one column in all: is the separator "
+		    "another? -d names it)" : "");
 	const nn_task task = infer_task(&data, name, &o);
 	const int classify = task != NN_TASK_REGRESSION;
 	(void)pick_loss(&o, task);
@@ -1168,8 +1288,11 @@ main(int argc, char **argv)
 	nn_rows all = { .n = data.n, .d = data.d, .x = data.x,
 	    .y = classify ? data.y : NULL, .t = classify ? NULL : data.t };
 	catch_signals();
-	if (o.cv)
+	if (o.cv) {
+		fputs(task_note, stderr);
+		report_data(&data, name, &o);
 		return cross_validate(&o, &data, task, &all);
+	}
 
 	/* ---- training and validation rows ---- */
 	nn_rows tr = { 0 }, va = { 0 };
@@ -1181,13 +1304,15 @@ main(int argc, char **argv)
 		data.y = NULL;
 		data.t = NULL;
 		if (o.val_path)
-			read_val(o.val_path, &data, &dopts, classify, &va);
+			read_val(o.val_path, &data, &o, classify, &va);
 	}
 
 	/* ---- the model ---- */
-	nn_model *m = o.start ? load_start(&o, &data, task) :
+	nn_model *m = start ? load_start(&o, start, &data, task) :
 	    build_model(&o, &data, task, &tr);
 	m->cmdline = cmdline;
+	fputs(task_note, stderr);
+	report_data(&data, name, &o);
 	int status = o.trace || o.gradcheck ? look_inside(&o, m, &tr) :
 	    train_and_save(&o, m, &tr, &va, &data);
 	nn_rows_free(&tr);

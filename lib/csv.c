@@ -95,6 +95,10 @@ struct nn_csv {
 	int cr_pending;          /* last line end was a CR: a LF now is its pair */
 	int allow_nonfinite;
 	int text_required;       /* nn_data_read: an empty text field is an error */
+	const char *const *na;   /* (nna) tokens of a missing numeric field:
+	                            read as NaN; borrowed */
+	size_t nna;
+	int delim;               /* the field separator; 0 until detected */
 	unsigned long row_line;  /* line where the current row began */
 
 	/* the batch of the current nn_csv_read */
@@ -177,6 +181,28 @@ show(char *out, const char *s, size_t n)
 	return out;
 }
 #define SHOWBUF (4 * SHOW_MAX + 8)
+
+/* Column j for a message: its header name (shown safely), or its 1-based
+ * number when the input has no header (the names are then "1", "2", ...). */
+static const char *
+col_label(const nn_csv *c, size_t j, char *out)
+{
+	if (c->cols != NULL && j < nn_strtab_count(c->cols))
+		return show(out, nn_strtab_str(c->cols, j),
+		    nn_strtab_len(c->cols, j));
+	snprintf(out, SHOWBUF, "%zu", j + 1);
+	return out;
+}
+
+/* A missing-value token: s[0, n) equals one of c->na. */
+static int
+is_na(const nn_csv *c, const char *s, size_t n)
+{
+	for (size_t k = 0; k < c->nna; k++)
+		if (strlen(c->na[k]) == n && memcmp(c->na[k], s, n) == 0)
+			return 1;
+	return 0;
+}
 
 static char *
 xmemdup0(const void *s, size_t n)
@@ -389,13 +415,17 @@ static void
 slow_number(nn_csv *c, const char *s, size_t n, unsigned long line, size_t j,
     int r)
 {
-	char sb[SHOWBUF];
+	char sb[SHOWBUF], cb[SHOWBUF];
 	float v;
 
+	if (c->nna > 0 && is_na(c, s, n)) {
+		c->dst[r] = NAN;
+		return;
+	}
 	if (nn_parse_float(s, n, &v) == 0) {
 		if (!isfinite(v) && !c->allow_nonfinite) {
-			nn_errf(&c->err, "%s:%lu:%zu: not a finite number: %s",
-			    c->name, line, j + 1, show(sb, s, n));
+			nn_errf(&c->err, "%s:%lu:%s: not a finite number: %s",
+			    c->name, line, col_label(c, j, cb), show(sb, s, n));
 			fail(c);
 			return;
 		}
@@ -403,10 +433,11 @@ slow_number(nn_csv *c, const char *s, size_t n, unsigned long line, size_t j,
 		return;
 	}
 	if (blank(s, n))
-		nn_errf(&c->err, "%s:%lu:%zu: empty field", c->name, line, j + 1);
+		nn_errf(&c->err, "%s:%lu:%s: empty field", c->name, line,
+		    col_label(c, j, cb));
 	else
-		nn_errf(&c->err, "%s:%lu:%zu: expected a number, got \"%s\"",
-		    c->name, line, j + 1, show(sb, s, n));
+		nn_errf(&c->err, "%s:%lu:%s: expected a number, got \"%s\"",
+		    c->name, line, col_label(c, j, cb), show(sb, s, n));
 	fail(c);
 }
 
@@ -415,9 +446,11 @@ text_field(nn_csv *c, const char *s, size_t n, unsigned long line, size_t j,
     int r)
 {
 	size_t k = (size_t)(-2 - r);
+	char cb[SHOWBUF];
 
 	if (c->text_required && blank(s, n)) {
-		nn_errf(&c->err, "%s:%lu:%zu: empty field", c->name, line, j + 1);
+		nn_errf(&c->err, "%s:%lu:%s: empty field", c->name, line,
+		    col_label(c, j, cb));
 		fail(c);
 		return;
 	}
@@ -425,8 +458,8 @@ text_field(nn_csv *c, const char *s, size_t n, unsigned long line, size_t j,
 		/* as a C string: a NUL byte ends the value, as in the arena */
 		long v = nn_strtab_intern(c->in, s, strnlen(s, n));
 		if (v < 0) {
-			nn_errf(&c->err, "%s:%lu:%zu: too many distinct target "
-			    "values", c->name, c->row_line, j + 1);
+			nn_errf(&c->err, "%s:%lu:%s: too many distinct target "
+			    "values", c->name, c->row_line, col_label(c, j, cb));
 			fail(c);
 			return;
 		}
@@ -643,9 +676,53 @@ parse_error(nn_csv *c, const char *what, int at_start)
 	 * line of the offending byte, or (at_start) where the field began. */
 	if (!at_start && c->p.entry_buf != NULL)
 		line += count_nl(c->p.entry_buf, c->p.entry_pos);
-	nn_errf(&c->err, "%s:%lu:%zu: malformed CSV: %s", c->name, line,
-	    c->col + 1, what);
+	char cb[SHOWBUF];
+
+	nn_errf(&c->err, "%s:%lu:%s: malformed CSV: %s", c->name, line,
+	    col_label(c, c->col, cb), what);
 	fail(c);
+}
+
+/* The start of an input, in its first chunk: lines before the first
+ * record that are blank or begin with '#' are comments (a file often says
+ * where it came from), skipped and counted; then, unless the caller chose
+ * one, the field separator is the one of comma, tab, semicolon and pipe
+ * that the first record's line holds most often outside quotes (a tie goes
+ * to that order; none at all: comma, a file of one column). */
+static void
+start_input(nn_csv *c)
+{
+	static const char cand[] = ",\t;|";
+	size_t p = c->pos, count[4] = { 0 }, best = 0;
+	int quoted = 0;
+
+	while (p < c->len && (c->buf[p] == '#' || c->buf[p] == '\n' ||
+	    c->buf[p] == '\r')) {
+		const unsigned char *lf = memchr(c->buf + p, '\n', c->len - p);
+		if (lf == NULL)
+			break;
+		if (c->buf[p] != '\r' || p + 1 == (size_t)(lf - c->buf))
+			c->line++;
+		p = (size_t)(lf - c->buf) + 1;
+	}
+	c->pos = p;
+	if (c->delim == 0) {
+		for (size_t i = p; i < c->len; i++) {
+			unsigned char ch = c->buf[i];
+			if (ch == '"')
+				quoted = !quoted;
+			else if (!quoted && (ch == '\n' || ch == '\r'))
+				break;
+			else if (!quoted)
+				for (int k = 0; k < 4; k++)
+					count[k] += ch == (unsigned char)cand[k];
+		}
+		for (int k = 1; k < 4; k++)
+			if (count[k] > count[best])
+				best = (size_t)k;
+		c->delim = cand[best];
+	}
+	csv_set_delim(&c->p, (unsigned char)c->delim);
 }
 
 /* Parse until the batch holds want rows (an unbounded read: every row
@@ -672,6 +749,8 @@ pump(nn_csv *c, size_t want)
 			/* skip a UTF-8 byte order mark */
 			if (fresh && c->len >= 3 && memcmp(c->buf, "\xef\xbb\xbf", 3) == 0)
 				c->pos = 3;
+			if (fresh)
+				start_input(c);
 			if (c->fp == NULL)
 				c->crc = nn_crc32(c->crc, c->buf, c->pos);
 		}
@@ -690,9 +769,10 @@ pump(nn_csv *c, size_t want)
 		if (c->p.entry_size > c->p.blk_size)
 			csv_set_blk_size(&c->p, c->p.entry_size);
 		if (c->p.entry_pos > FIELD_MAX && !c->failed) {
-			nn_errf(&c->err, "%s:%lu:%zu: field longer than %u MiB "
-			    "(unterminated quote?)", c->name, c->line, c->col + 1,
-			    FIELD_MAX >> 20);
+			char cb[SHOWBUF];
+			nn_errf(&c->err, "%s:%lu:%s: field longer than %u MiB "
+			    "(unterminated quote?)", c->name, c->line,
+			    col_label(c, c->col, cb), FIELD_MAX >> 20);
 			fail(c);
 		}
 	}
@@ -796,10 +876,17 @@ bad:
 nn_csv *
 nn_csv_open(FILE *fp, const char *name, int header, nn_err *e)
 {
+	return nn_csv_open_d(fp, name, header, 0, e);
+}
+
+nn_csv *
+nn_csv_open_d(FILE *fp, const char *name, int header, int delim, nn_err *e)
+{
 	nn_csv *c = csv_new(name, e);
 
 	if (c == NULL)
 		return NULL;
+	c->delim = delim;
 	c->fp = fp;
 	c->buf = nn_xmalloc(CHUNK);
 	return open_first(c, header, e);
@@ -808,12 +895,13 @@ nn_csv_open(FILE *fp, const char *name, int header, nn_err *e)
 /* nn_csv_open on the bytes [from, to) of the file fd, with pread. */
 static nn_csv *
 open_pread(int fd, off_t from, off_t to, const char *name, int header,
-    nn_err *e)
+    int delim, nn_err *e)
 {
 	nn_csv *c = csv_new(name, e);
 
 	if (c == NULL)
 		return NULL;
+	c->delim = delim;
 	c->fd = fd;
 	c->foff = from;
 	c->fend = to;
@@ -838,6 +926,25 @@ nn_csv_free(nn_csv *c)
 	free(c->buf);
 	free(c->name);
 	free(c);
+}
+
+int
+nn_csv_delim(const nn_csv *c)
+{
+	return c->delim ? c->delim : ',';
+}
+
+void
+nn_csv_set_na(nn_csv *c, const char *const *na, size_t n)
+{
+	c->na = na;
+	c->nna = n;
+}
+
+int
+nn_csv_is_na(const nn_csv *c, const char *s)
+{
+	return c->nna > 0 && is_na(c, s, strlen(s));
 }
 
 size_t
@@ -1003,8 +1110,8 @@ cmp_str(const void *a, const void *b)
 
 /* Sort the labels of t (numerically when every one is a finite number)
  * into d->labels, remap y, and fill t when the target is numeric. */
-static void
-finish_labels(nn_data *d, const nn_strtab *t)
+void
+nn_data_labels(nn_data *d, const nn_strtab *t)
 {
 	size_t n = nn_strtab_count(t);
 	label *l = nn_xmalloc((n ? n : 1) * sizeof(*l));
@@ -1071,23 +1178,27 @@ find_target(const nn_csv *c, const char *name, const char *target, long *tc,
 	return 0;
 }
 
-/* Roles for a data set: the target is text slot 0, every other column a
- * feature in file order.  Sets *tc (target column or -1) and *d. */
+/* Roles for a data set: the target is text slot 0, every other column not
+ * in skip (ncols flags, or NULL) a feature in file order.  Sets *tc (target
+ * column or -1) and *d. */
 static int
-data_roles(nn_csv *c, const char *name, const nn_data_opts *o, long *tc,
-    size_t *d, nn_err *e)
+data_roles(nn_csv *c, const char *name, const nn_data_opts *o,
+    const unsigned char *skip, long *tc, size_t *d, nn_err *e)
 {
 	int *roles, rc;
+	size_t f = 0;
 
 	if (find_target(c, name, o->target, tc, e) < 0)
 		return -1;
-	*d = c->ncols - (*tc >= 0);
 	roles = nn_xmalloc(c->ncols * sizeof(*roles));
-	for (size_t j = 0, f = 0; j < c->ncols; j++)
-		roles[j] = (long)j == *tc ? NN_COL_TEXT(0) : (int)f++;
+	for (size_t j = 0; j < c->ncols; j++)
+		roles[j] = (long)j == *tc ? NN_COL_TEXT(0) :
+		    skip != NULL && skip[j] ? NN_COL_SKIP : (int)f++;
+	*d = f;
 	rc = nn_csv_set_roles(c, roles, *d, *tc >= 0, 0, e);
 	free(roles);
 	c->text_required = 1;
+	nn_csv_set_na(c, o->na, o->nna);
 	return rc;
 }
 
@@ -1108,16 +1219,17 @@ data_finish(nn_csv *c, const char *name, long tc, size_t d, float *x,
 	out->x = nn_xrealloc(x, n * d * sizeof(float) + !d);
 	out->ncols = c->ncols;
 	out->target_col = tc;
+	out->delim = nn_csv_delim(c);
 	out->feat_names = nn_xmalloc((d ? d : 1) * sizeof(*out->feat_names));
 	for (size_t j = 0, f = 0; j < c->ncols; j++) {
 		if ((long)j == tc)
 			out->target_name = nn_xstrdup(nn_csv_colname(c, j));
-		else
+		else if (c->roles[j] >= 0)
 			out->feat_names[f++] = nn_xstrdup(nn_csv_colname(c, j));
 	}
 	if (tc >= 0) {
 		out->y = nn_xrealloc(y, n * sizeof(*y));
-		finish_labels(out, in);
+		nn_data_labels(out, in);
 	} else
 		free(y);
 	out->crc = crc;
@@ -1127,8 +1239,8 @@ data_finish(nn_csv *c, const char *name, long tc, size_t d, float *x,
 /* ---- from a stream ------------------------------------------------------ */
 
 static int
-read_stream(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
-    nn_err *e)
+read_stream(FILE *fp, const char *name, const nn_data_opts *o,
+    const unsigned char *skip, nn_data *out, nn_err *e)
 {
 	nn_strtab *in = NULL;
 	nn_csv *c;
@@ -1138,9 +1250,9 @@ read_stream(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
 	uint32_t *y = NULL;
 	int rc = -1;
 
-	if ((c = nn_csv_open(fp, name, o->header, e)) == NULL)
+	if ((c = nn_csv_open_d(fp, name, o->header, o->delim, e)) == NULL)
 		return -1;
-	if (data_roles(c, name, o, &tc, &d, e) < 0)
+	if (data_roles(c, name, o, skip, &tc, &d, e) < 0)
 		goto out;
 	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)
 		goto toobig;
@@ -1371,6 +1483,10 @@ open_part(const nn_csv *proto, off_t from, off_t to)
 	c->ntext = proto->ntext;
 	c->allow_nonfinite = proto->allow_nonfinite;
 	c->text_required = proto->text_required;
+	c->na = proto->na;
+	c->nna = proto->nna;
+	c->delim = proto->delim;
+	csv_set_delim(&c->p, (unsigned char)c->delim);
 	set_fast(c);
 	return c;
 }
@@ -1382,7 +1498,7 @@ open_part(const nn_csv *proto, off_t from, off_t to)
  */
 static int
 read_split(int fd, off_t at, off_t size, int nparts, const char *name,
-    const nn_data_opts *o, nn_data *out, nn_err *e)
+    const nn_data_opts *o, const unsigned char *skip, nn_data *out, nn_err *e)
 {
 	range rg[MAX_PARTS];
 	part pt[MAX_PARTS];
@@ -1400,9 +1516,9 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 	memset(rg, 0, sizeof(rg));
 	memset(pt, 0, sizeof(pt));
 	atomic_init(&stop, 0);
-	if ((c = open_pread(fd, at, size, name, o->header, e)) == NULL)
+	if ((c = open_pread(fd, at, size, name, o->header, o->delim, e)) == NULL)
 		return -1;
-	if (data_roles(c, name, o, &tc, &d, e) < 0)
+	if (data_roles(c, name, o, skip, &tc, &d, e) < 0)
 		goto out;
 	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)
 		goto toobig;
@@ -1544,8 +1660,8 @@ out:
 }
 
 int
-nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
-    nn_data *out, nn_err *e)
+nn_data_read_fast(FILE *fp, const char *name, const nn_data_opts *o,
+    const unsigned char *skip, nn_data *out, nn_err *e)
 {
 	struct stat st;
 	int fd = fileno(fp), np, rc;
@@ -1556,7 +1672,7 @@ nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
 	    (at = ftello(fp)) >= 0 && at < st.st_size &&
 	    (np = nparts(st.st_size - at)) > 1) {
 		nn_crc32(0, NULL, 0);   /* build its tables before threads race */
-		rc = read_split(fd, at, st.st_size, np, name, o, out, e);
+		rc = read_split(fd, at, st.st_size, np, name, o, skip, out, e);
 		if (rc <= 0) {
 			if (rc == 0)
 				(void)fseeko(fp, st.st_size, SEEK_SET);
@@ -1570,7 +1686,7 @@ nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
 			return -1;
 		}
 	}
-	if (read_stream(fp, name, o, out, e) < 0) {
+	if (read_stream(fp, name, o, skip, out, e) < 0) {
 		nn_data_free(out);
 		return -1;
 	}
@@ -1592,6 +1708,8 @@ nn_data_free(nn_data *d)
 	free(d->labels);
 	free(d->y);
 	free(d->t);
+	nn_enc_free(d->enc);
+	free(d->filled);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -1605,11 +1723,17 @@ nn_data_free(nn_data *d)
 int
 nn_csv_put(FILE *fp, const char *s)
 {
+	return nn_csv_put_d(fp, s, ',');
+}
+
+int
+nn_csv_put_d(FILE *fp, const char *s, int delim)
+{
 	size_t n = strlen(s);
 	int q = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
 	    s[n - 1] == '\t');
 
-	if (!q && strpbrk(s, ",\"\r\n") == NULL)
+	if (!q && strpbrk(s, "\"\r\n") == NULL && strchr(s, delim) == NULL)
 		return fwrite(s, 1, n, fp) == n ? 0 : -1;
 	if (putc('"', fp) == EOF)
 		return -1;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn_model.h"
+#include "nn_enc.h"
 
 static const char *const ctype_names[NN_CTYPE_COUNT] = {
 	[NN_CTYPE_NUMERIC] = "numeric", [NN_CTYPE_CATEGORICAL] = "categorical",

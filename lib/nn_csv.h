@@ -19,6 +19,8 @@
 #define NN_CSV_H
 
 #include "nn_base.h"
+#include "nn_enc.h"
+#include "nn_model.h"
 
 /* ---- streaming reader --------------------------------------------------- */
 
@@ -37,7 +39,23 @@ typedef struct nn_csv nn_csv;
  * Errors: empty input ("NAME: empty input"), I/O, malformed CSV.
  * Returns NULL on error.  Owned by the caller: nn_csv_free. */
 nn_csv *nn_csv_open(FILE *fp, const char *name, int header, nn_err *e);
+/* The same with the field separator delim (',', '\t', ';', '|', any
+ * byte but a quote or a line end), or 0: nn_csv_open's default, detect it.
+ * Lines before the first record that are blank or start with '#' are
+ * skipped (and counted).  Detection: the one of comma, tab, semicolon and
+ * pipe that the first record's line holds most often outside quotes
+ * (ties in that order; none: comma). */
+nn_csv *nn_csv_open_d(FILE *fp, const char *name, int header, int delim,
+    nn_err *e);
 void nn_csv_free(nn_csv *c);
+/* The separator in use (given or detected): writers of derived files use
+ * it too. */
+int nn_csv_delim(const nn_csv *c);
+/* Fields of numeric columns equal to one of na[0..n) (borrowed; the
+ * empty string counts) read as NaN: missing, for the caller to fill. */
+void nn_csv_set_na(nn_csv *c, const char *const *na, size_t n);
+/* Whether s is one of the missing-value tokens set. */
+int nn_csv_is_na(const nn_csv *c, const char *s);
 
 size_t nn_csv_ncols(const nn_csv *c);
 /* Borrowed: valid until nn_csv_free. */
@@ -73,7 +91,29 @@ typedef struct nn_data_opts {
 	int header;          /* first line holds column names */
 	const char *target;  /* column name, or 1-based number; NULL = last column;
 	                        "" = no target column (all columns features) */
+	int delim;           /* field separator, 0: detect (nn_csv_open_d) */
+	/* Column lists: names or 1-based numbers, commas and ranges
+	 * ("1,3-5,price"), or NULL.  features: only these are features (else
+	 * every column not otherwise named); ignore: not read at all; id: never
+	 * features, remembered for prediction's output; categorical: one-hot
+	 * even if every value is a number (zip codes, codes 1-4). */
+	const char *features, *ignore, *id, *categorical;
+	const char *const *na;  /* (nna) missing-value tokens; NULL: none, and
+	                           an empty or non-numeric feature is an error */
+	size_t nna;
+	nn_missing missing;     /* what a missing feature becomes */
+	size_t max_categories;  /* a column with more distinct strings is an
+	                           error (0: no limit) */
+	int numeric_only;       /* every feature must be a number: no
+	                           categories, the numeric reader's errors */
 } nn_data_opts;
+
+/* The missing-value tokens without --na: "", NA, N/A, NaN, nan, ?, null,
+ * NULL, None. */
+extern const char *const nn_na_default[];
+extern const size_t nn_na_default_n;
+/* Default of --max-categories. */
+#define NN_MAX_CATEGORIES 100
 
 typedef struct nn_data {
 	size_t n, d;          /* rows, features */
@@ -91,12 +131,51 @@ typedef struct nn_data {
 	                         is a finite number */
 	int t_integral;       /* every target value is an integer */
 	uint32_t crc;         /* CRC-32 of the input's bytes */
+	int delim;            /* the field separator read */
+	/* How the file's columns became the d features (nn_data_read): owned,
+	 * handed to the model; and what it took. */
+	nn_enc *enc;
+	uint64_t *filled;     /* (enc->ncols) missing values filled */
+	size_t dropped_target;  /* rows left out: missing target */
+	size_t dropped_missing; /* rows left out: --missing drop */
 } nn_data;
 
-/* Read a whole CSV.  On error returns -1 and leaves *out empty. Owned by
- * the caller: nn_data_free (safe on a zeroed or freed struct). */
+/* Read a whole CSV for training (lib/data.c): every column gets its role
+ * from o; a feature column whose non-missing values are all numbers is
+ * numeric, any other is categorical (one-hot, categories sorted);
+ * missing values are filled as o->missing says, the fills learned here;
+ * a row with a missing target is left out (counted).  out->enc says all of
+ * it, for the model.  Every error names the file, the line and the
+ * column's name.  On error returns -1 and leaves *out empty.  Owned by the
+ * caller: nn_data_free (safe on a zeroed or freed struct). */
 int nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
     nn_data *out, nn_err *e);
+/* Read a file with the columns enc was fitted on (validation data): the
+ * features by name, encoded as enc says (fills, categories; unseen ones
+ * zero), the target as text labels like nn_data_read's. */
+int nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_enc *enc, nn_data *out, nn_err *e);
+/* The numeric reader under nn_data_read (lib/csv.c): every feature column
+ * numeric (a missing token reads as NaN), in parallel parts on a regular
+ * file.  Fails on any other field; nn_data_read then reads the file again
+ * with the general reader, which knows what to make of it. */
+int nn_data_read_fast(FILE *fp, const char *name, const nn_data_opts *o,
+    const unsigned char *skip, nn_data *out, nn_err *e);
+/* Sort the labels interned in t (numerically when every one is a finite
+ * number) into d->labels, remap d->y (n, indices into t), and fill d->t and
+ * d->t_integral when the target is numeric. */
+void nn_data_labels(nn_data *d, const nn_strtab *t);
+/* The task the target of d asks for, with the reason in why (for the
+ * user: "target "species" has 3 distinct strings").  Strings: classes;
+ * non-integer numbers: regression; up to 20 distinct integers: classes;
+ * more: classes when they are a run 0..k-1 or 1..k with at least 5 rows
+ * each on average, else regression.  Returns 1 when the rule is unsure
+ * (the caller should say so and name --task), else 0. */
+int nn_data_task(const nn_data *d, nn_task *task, char *why, size_t len);
+/* Mark the columns of a LIST (see nn_data_opts) in mark[0..n), given the
+ * column names; opt and file name the list in messages. */
+int nn_cols_select(const char *list, const char *const *names, size_t n,
+    const char *file, const char *opt, unsigned char *mark, nn_err *e);
 void nn_data_free(nn_data *d);
 
 /* ---- writing ----------------------------------------------------------- */
@@ -104,5 +183,7 @@ void nn_data_free(nn_data *d);
 /* Write s as one CSV field, quoted (RFC 4180) only when it needs it.
  * Returns 0, or -1 on a write error (errno set). */
 int nn_csv_put(FILE *fp, const char *s);
+/* The same for a file whose field separator is delim. */
+int nn_csv_put_d(FILE *fp, const char *s, int delim);
 
 #endif

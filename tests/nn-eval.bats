@@ -120,9 +120,9 @@ pipeline() {
 @test "nn-eval: empty input"                       { row 1 'empty.csv: empty input' nn-eval "$D/empty.csv"; }
 @test "nn-eval: header only"                       { row 1 'header.csv: no data rows' nn-eval "$D/header.csv"; }
 @test "nn-eval: ragged row"                        { row 1 'ragged.csv:3: expected 2 fields, got 1' nn-eval "$D/ragged.csv"; }
-@test "nn-eval: non-numeric probability"           { row 1 'word.csv:3:3: .*"abc"' nn-eval "$D/word.csv"; }
-@test "nn-eval: NaN probability"                   { row 1 'nan.csv:3:3: ' nn-eval "$D/nan.csv"; }
-@test "nn-eval: Inf probability"                   { row 1 'inf.csv:3:3: ' nn-eval "$D/inf.csv"; }
+@test "nn-eval: non-numeric probability"           { row 1 'word.csv:3:p_0: .*"abc"' nn-eval "$D/word.csv"; }
+@test "nn-eval: NaN probability"                   { row 1 'nan.csv:3:p_0: ' nn-eval "$D/nan.csv"; }
+@test "nn-eval: Inf probability"                   { row 1 'inf.csv:3:p_0: ' nn-eval "$D/inf.csv"; }
 @test "nn-eval: probability out of [0, 1]"         { row 1 'range.csv:3:3: expected a probability in \[0, 1\], got 1.5' nn-eval "$D/range.csv"; }
 @test "nn-eval: probabilities not summing to 1"    { row 1 'sum.csv:3: probabilities sum to 0.5' nn-eval "$D/sum.csv"; }
 @test "nn-eval: true label without p_ column"      { row 1 'nocol.csv:3:1: true label "2" has no probability column p_2' nn-eval "$D/nocol.csv"; }

@@ -197,8 +197,8 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 @test "nn-plot: boundary, file without features"    { row 1 'reg.csv: no columns "x1", "x2" \(features of the model\)$' nn-plot boundary -m "$D/moons.nn" "$D/reg.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, file without one feature" { cut -d, -f1,3 "$D/moons.csv" >f.csv; row 1 'f.csv: no column "x2" \(a feature of the model\)$' nn-plot boundary -m "$D/moons.nn" f.csv -o out.png; nofile; }
 @test "nn-plot: boundary, ragged row"               { row 1 'dragged.csv:3: expected 3 fields, got 1' nn-plot boundary -m "$D/moons.nn" "$D/dragged.csv" -o out.png; nofile; }
-@test "nn-plot: boundary, non-numeric"              { row 1 'dword.csv:2:2: expected a number, got "abc"' nn-plot boundary -m "$D/moons.nn" "$D/dword.csv" -o out.png; nofile; }
-@test "nn-plot: boundary, NaN"                      { row 1 'dnan.csv:2:2' nn-plot boundary -m "$D/moons.nn" "$D/dnan.csv" -o out.png; nofile; }
+@test "nn-plot: boundary, non-numeric"              { row 1 'dword.csv:2:x2: expected a number, got "abc"' nn-plot boundary -m "$D/moons.nn" "$D/dword.csv" -o out.png; nofile; }
+@test "nn-plot: boundary, NaN"                      { row 1 'dnan.csv:2:x2' nn-plot boundary -m "$D/moons.nn" "$D/dnan.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, header only"              { row 1 'dheader.csv: no data rows' nn-plot boundary -m "$D/moons.nn" "$D/dheader.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, empty input"              { row 1 'empty.csv: empty input' nn-plot boundary -m "$D/moons.nn" "$D/empty.csv" -o out.png; nofile; }
 @test "nn-plot: boundary, two files"                { run --separate-stderr nn-plot boundary -m "$D/moons.nn" "$D/moons.csv" "$D/moons.csv" -o out.png; [ "$status" -eq 2 ]; nofile; }
@@ -207,8 +207,8 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 @test "nn-plot: grid, empty FILE before a label"    { row 2 'expected MODEL:FILE' nn-plot grid m.nn::x -o out.png; nofile; }
 @test "nn-plot: data, 3 features"                   { row 1 'b3.csv: 3 feature columns; the data figure needs 2' nn-plot data "$D/b3.csv" -o out.png; nofile; }
 @test "nn-plot: data, ragged row"                   { row 1 'dragged.csv:3: expected 3 fields, got 1' nn-plot data "$D/dragged.csv" -o out.png; nofile; }
-@test "nn-plot: data, non-numeric"                  { row 1 'dword.csv:2:2' nn-plot data "$D/dword.csv" -o out.png; nofile; }
-@test "nn-plot: data, NaN"                          { row 1 'dnan.csv:2:2' nn-plot data "$D/dnan.csv" -o out.png; nofile; }
+@test "nn-plot: data, non-numeric"                  { row 1 'dword.csv:2:x2' nn-plot data "$D/dword.csv" -o out.png; nofile; }
+@test "nn-plot: data, NaN"                          { row 1 'dnan.csv:2:x2' nn-plot data "$D/dnan.csv" -o out.png; nofile; }
 @test "nn-plot: data, header only"                  { row 1 'dheader.csv' nn-plot data "$D/dheader.csv" -o out.png; nofile; }
 @test "nn-plot: data, empty input"                  { row 1 'empty.csv: empty input' nn-plot data "$D/empty.csv" -o out.png; nofile; }
 @test "nn-plot: data, missing file"                 { row 1 'nope.csv: No such file' nn-plot data nope.csv -o out.png; nofile; }

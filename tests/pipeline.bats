@@ -32,7 +32,7 @@ atleast() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 @test "pipeline: -r 1e6 exits 3 naming epoch, batch and layer; the old model stays" {
 	nn-gen moons -n 1000 --seed 1 >d.csv
 	nn-train -q -l 16,8 -o m.nn d.csv; cp m.nn old.nn
-	row 3 'not finite at epoch [0-9]+, batch [0-9]+, layer [0-9]+' nn-train -r 1e6 -l 16,8 -o m.nn d.csv
+	row 3 'not finite at epoch [0-9]+, batch [0-9]+, layer [0-9]+' nn-train -q -r 1e6 -l 16,8 -o m.nn d.csv
 	cmp m.nn old.nn
 }
 @test "pipeline: make demo prints the 3 x 4 table of median test accuracies" {

@@ -36,7 +36,7 @@ static int
 read_data(const char *s, int header, const char *target, nn_data *d,
     nn_err *e)
 {
-	nn_data_opts o = { header, target };
+	nn_data_opts o = { .header = header, .target = target, .numeric_only = 1 };
 	FILE *fp = input(s, strlen(s));
 	int rc;
 
@@ -146,10 +146,10 @@ test_quoting(void)
 	    "7,x,z\n";
 
 	tap_ok(read_data(s, 1, NULL, &d, &e) == -1 &&
-	    strcmp(e.msg, "t.csv:8:2: expected a number, got \"x\"") == 0,
+	    strcmp(e.msg, "t.csv:8:b\"q: expected a number, got \"x\"") == 0,
 	    "line numbers count quoted line ends and blank lines (%s)", e.msg);
 	tap_ok(read_data(s, 1, "", &d, &e) == -1 &&
-	    strcmp(e.msg, "t.csv:2:3: expected a number, got \"x,y\"") == 0,
+	    strcmp(e.msg, "t.csv:2:lab: expected a number, got \"x,y\"") == 0,
 	    "quoted comma stays in its field (%s)", e.msg);
 	s = "\"a,1\",\"b\"\"q\",lab\n1,\"2\",\"x,y\"\n3,4,\"multi\nline\r\nlabel\"\n"
 	    "\n5,6,\"\"\"quoted\"\"\"\n";
@@ -182,7 +182,7 @@ test_crlf_blank(void)
 	    strcmp(e.msg, "t.csv:4: expected 2 fields, got 1") == 0,
 	    "CR LF line numbers (%s)", e.msg);
 	tap_ok(read_data("a,b\r1,2\r3,x\r", 1, "a", &d, &e) == -1 &&
-	    strcmp(e.msg, "t.csv:3:2: expected a number, got \"x\"") == 0,
+	    strcmp(e.msg, "t.csv:3:b: expected a number, got \"x\"") == 0,
 	    "lone CR ends a line (%s)", e.msg);
 	tap_ok(read_data("a,b\n1,2", 1, NULL, &d, &e) == 0 && d.n == 1 &&
 	    d.t[0] == 2, "last line without a line end");
@@ -208,32 +208,32 @@ static const struct {
 	{ "a,b,c\n1,2,3\n4,5\n", 1, NULL, "t.csv:3: expected 3 fields, got 2" },
 	{ "a,b\n1,2\n4,5,6\n", 1, NULL, "t.csv:3: expected 2 fields, got 3" },
 	{ "1,2\n\n4,5,6\n", 0, NULL, "t.csv:3: expected 2 fields, got 3" },
-	{ "a,b\n1,abc\n", 1, "a", "t.csv:2:2: expected a number, got \"abc\"" },
-	{ "a,b\n1,2\n3,4x\n", 1, "", "t.csv:3:2: expected a number, got \"4x\"" },
+	{ "a,b\n1,abc\n", 1, "a", "t.csv:2:b: expected a number, got \"abc\"" },
+	{ "a,b\n1,2\n3,4x\n", 1, "", "t.csv:3:b: expected a number, got \"4x\"" },
 	{ "a,b\n1,\"1\n2\"\n", 1, "a",
-	  "t.csv:2:2: expected a number, got \"1\\n2\"" },
+	  "t.csv:2:b: expected a number, got \"1\\n2\"" },
 	{ "a,b\n1,0123456789012345678901234567890123456789xyz\n", 1, "a",
-	  "t.csv:2:2: expected a number, got "
+	  "t.csv:2:b: expected a number, got "
 	  "\"0123456789012345678901234567890123456789...\"" },
-	{ "a,b\nnan,1\n", 1, NULL, "t.csv:2:1: not a finite number: nan" },
-	{ "a,b\n1,2\n-inf,1\n", 1, NULL, "t.csv:3:1: not a finite number: -inf" },
-	{ "a,b\n1e39,1\n", 1, NULL, "t.csv:2:1: not a finite number: 1e39" },
-	{ "a,b,c\n1,,2\n", 1, NULL, "t.csv:2:2: empty field" },
-	{ "a,b,c\n1,\" \",2\n", 1, NULL, "t.csv:2:2: empty field" },
-	{ "a,b,c\n1,2,\n", 1, "a", "t.csv:2:3: empty field" },
-	{ "a,b,c\n1,2,\"\"\n", 1, NULL, "t.csv:2:3: empty field" },
-	{ "a,b,c\n1,2,\" \"\n3,x,4\n", 1, NULL, "t.csv:2:3: empty field" },
-	{ "a,b,c\n1,2,3\n1,2,\n3,x,4\n", 1, "c", "t.csv:3:3: empty field" },
+	{ "a,b\nnan,1\n", 1, NULL, "t.csv:2:a: not a finite number: nan" },
+	{ "a,b\n1,2\n-inf,1\n", 1, NULL, "t.csv:3:a: not a finite number: -inf" },
+	{ "a,b\n1e39,1\n", 1, NULL, "t.csv:2:a: not a finite number: 1e39" },
+	{ "a,b,c\n1,,2\n", 1, NULL, "t.csv:2:b: empty field" },
+	{ "a,b,c\n1,\" \",2\n", 1, NULL, "t.csv:2:b: empty field" },
+	{ "a,b,c\n1,2,\n", 1, "a", "t.csv:2:c: empty field" },
+	{ "a,b,c\n1,2,\"\"\n", 1, NULL, "t.csv:2:c: empty field" },
+	{ "a,b,c\n1,2,\" \"\n3,x,4\n", 1, NULL, "t.csv:2:c: empty field" },
+	{ "a,b,c\n1,2,3\n1,2,\n3,x,4\n", 1, "c", "t.csv:3:c: empty field" },
 	{ "a,b\n1,\"2\"x\n", 1, NULL,
-	  "t.csv:2:2: malformed CSV: error parsing data while strict checking enabled" },
+	  "t.csv:2:b: malformed CSV: error parsing data while strict checking enabled" },
 	{ "a,b\n1,\"x\ny\"z\n", 1, NULL,
-	  "t.csv:3:2: malformed CSV: error parsing data while strict checking enabled" },
+	  "t.csv:3:b: malformed CSV: error parsing data while strict checking enabled" },
 	{ "a,b\n1,2\"\n", 1, NULL,
-	  "t.csv:2:2: malformed CSV: error parsing data while strict checking enabled" },
+	  "t.csv:2:b: malformed CSV: error parsing data while strict checking enabled" },
 	{ "a,b\n1,2,3\n1,\"2\"x\n", 1, NULL,
 	  "t.csv:2: expected 2 fields, got 3" },
 	{ "a,b\n1,\"2\n\n3\n", 1, NULL,
-	  "t.csv:2:2: malformed CSV: unterminated quoted field" },
+	  "t.csv:2:b: malformed CSV: unterminated quoted field" },
 	{ "\"a\nb,c\n", 1, NULL,
 	  "t.csv:1:1: malformed CSV: unterminated quoted field" },
 	{ "x,y,x\n1,2,3\n", 1, NULL, "t.csv:1: duplicate column name \"x\"" },
@@ -278,7 +278,7 @@ test_long_field(void)
 	for (size_t i = 1000; i < n; i += 1000)
 		s[i] = '\n';
 	tap_ok(read_data(s, 1, NULL, &d, &e) == -1 &&
-	    strcmp(e.msg, "t.csv:2:2: field longer than 16 MiB "
+	    strcmp(e.msg, "t.csv:2:b: field longer than 16 MiB "
 	    "(unterminated quote?)") == 0, "long field: %s", e.msg);
 	free(s);
 }
@@ -287,7 +287,7 @@ static void
 test_read_error(void)
 {
 	FILE *fp = fopen("/", "r");
-	nn_data_opts o = { 1, NULL };
+	nn_data_opts o = { .header = 1, .numeric_only = 1 };
 	nn_data d;
 	nn_err e;
 
@@ -699,7 +699,7 @@ static int
 read_parts(const char *s, size_t n, size_t skip, int threads, int header,
     const char *target, nn_data *d, nn_err *e)
 {
-	nn_data_opts o = { header, target };
+	nn_data_opts o = { .header = header, .target = target, .numeric_only = 1 };
 	FILE *fp = input(s, n);
 	char num[16];
 	int rc;
@@ -912,7 +912,7 @@ test_split_errors(void)
 			    i == 950 ? "%d\n" : "%d,%d,0\n", i, i);
 			bput(&b, row);
 		}
-		snprintf(msg, sizeof(msg), "t.csv:%d:2: expected a number, got "
+		snprintf(msg, sizeof(msg), "t.csv:%d:b: expected a number, got "
 		    "\"x900\"", 900 + 2);
 		tap_ok(read_parts(b.s, b.n, 0, 2, 1, NULL, &d, &e) == -1 &&
 		    strcmp(e.msg, msg) == 0, "error in the 2nd of 2 parts: %s",
@@ -922,7 +922,7 @@ test_split_errors(void)
 		    strcmp(e.msg, msg) == 0, "the first of two errors: %s", e.msg);
 		memcpy(b.s + 6, "q\n", 2);   /* and row 0 ragged: part 0 */
 		tap_ok(read_parts(b.s, b.n, 0, 2, 1, NULL, &d, &e) == -1 &&
-		    strcmp(e.msg, "t.csv:2:1: expected a number, got \"q\"") == 0,
+		    strcmp(e.msg, "t.csv:2:a: expected a number, got \"q\"") == 0,
 		    "error in part 0: %s", e.msg);
 		free(b.s);
 	}
@@ -994,7 +994,7 @@ test_split_misc(void)
 	memset(&b, 0, sizeof(b));
 	gen_plain(&b, &r, 150000, 1, 0, 0, 1);
 	{
-		nn_data_opts o = { 1, NULL };
+		nn_data_opts o = { .header = 1, .numeric_only = 1 };
 		FILE *fp = input(b.s, b.n);
 		unsetenv("NN_CSV_THREADS");
 		int rc = nn_data_read(fp, "t.csv", &o, &d, &e);

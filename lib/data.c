@@ -1,0 +1,1105 @@
+/*
+ * data.c - a user's CSV as a training set: column roles, feature types,
+ * missing values, categorical encoding.
+ *
+ * Two roads.  An all-numeric file on disk takes the numeric reader of
+ * csv.c (parallel parts, no copy of any text): its speed is the speed of
+ * training on the data sets nnkit is benchmarked on.  Anything else -- a
+ * string column, a --categorical one, a pipe or a compressed input where
+ * the numeric reader cannot start over -- takes the general reader below,
+ * which keeps every needed field as text until it has seen the whole
+ * column, and only then decides what the column is: a column whose
+ * non-missing values are all numbers is numeric; one that is mostly
+ * strings is categorical; one that is mostly numbers with a few strings is
+ * a typo, reported with its line and column name rather than silently
+ * turned into categories.  When the numeric road fails it is left for the
+ * general one, which reads the file again and either succeeds or gives the
+ * precise error.
+ *
+ * Whatever the road, what was decided ends up in an nn_enc (nn_enc.h) that
+ * the model keeps, so prediction encodes exactly as training did.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nn_csv.h"
+
+const char *const nn_na_default[] = {
+	"", "NA", "N/A", "NaN", "nan", "?", "null", "NULL", "None",
+};
+const size_t nn_na_default_n = sizeof(nn_na_default) / sizeof(nn_na_default[0]);
+
+/* Rows read per batch by the general reader. */
+#define BATCH 4096
+/* A name or value quoted in a message: at most this many bytes. */
+#define QUOTE 40
+
+enum { R_FEATURE, R_TARGET, R_SKIP, R_ID };
+
+/* ====================================================================== */
+/* Column lists and roles                                                 */
+/* ====================================================================== */
+
+static long
+find_name(const char *const *names, size_t n, const char *s, size_t len)
+{
+	for (size_t j = 0; j < n; j++)
+		if (strlen(names[j]) == len && memcmp(names[j], s, len) == 0)
+			return (long)j;
+	return -1;
+}
+
+/* A 1-based column number in s[0, len), or 0. */
+static size_t
+col_number(const char *s, size_t len, size_t n)
+{
+	size_t v = 0;
+
+	if (len == 0 || len > 9)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (size_t)(s[i] - '0');
+	}
+	return v >= 1 && v <= n ? v : 0;
+}
+
+int
+nn_cols_select(const char *list, const char *const *names, size_t n,
+    const char *file, const char *opt, unsigned char *mark, nn_err *e)
+{
+	const char *p = list;
+
+	if (*list == '\0')
+		return nn_errf(e, "%s: expected a list of columns, got \"\"", opt);
+	for (;;) {
+		const char *q = strchr(p, ',');
+		size_t len = q ? (size_t)(q - p) : strlen(p);
+		long j = find_name(names, n, p, len);
+		const char *dash = memchr(p, '-', len);
+		size_t a, b;
+
+		if (j >= 0) {
+			mark[j] = 1;
+		} else if ((a = col_number(p, len, n)) > 0) {
+			mark[a - 1] = 1;
+		} else if (dash != NULL && dash > p &&
+		    (a = col_number(p, (size_t)(dash - p), n)) > 0 &&
+		    (b = col_number(dash + 1, len - (size_t)(dash - p) - 1, n)) > 0 &&
+		    a <= b) {
+			for (size_t k = a; k <= b; k++)
+				mark[k - 1] = 1;
+		} else if (len == 0) {
+			return nn_errf(e, "%s: an empty item in \"%.*s\"", opt,
+			    QUOTE, list);
+		} else {
+			return nn_errf(e, "%s: %s: no column \"%.*s\" (%zu columns%s)",
+			    file, opt, (int)(len < QUOTE ? len : QUOTE), p, n,
+			    n > 0 ? ", by name or number" : "");
+		}
+		if (q == NULL)
+			break;
+		p = q + 1;
+	}
+	return 0;
+}
+
+/* Each column's role from the options; *tc the target column or -1. */
+static int
+resolve_roles(const nn_data_opts *o, const char *const *names, size_t n,
+    const char *file, int *role, long *tc, unsigned char *cat, nn_err *e)
+{
+	unsigned char *m = nn_xcalloc(n ? n : 1, 1);
+	int rc = -1;
+
+	*tc = -1;
+	if (o->target == NULL) {
+		*tc = (long)n - 1;
+	} else if (*o->target != '\0') {
+		memset(m, 0, n);
+		if (nn_cols_select(o->target, names, n, file, "--target", m, e) < 0)
+			goto out;
+		for (size_t j = 0; j < n; j++)
+			if (m[j]) {
+				if (*tc >= 0) {
+					nn_errf(e, "--target: one column, got \"%.*s\"",
+					    QUOTE, o->target);
+					goto out;
+				}
+				*tc = (long)j;
+			}
+	}
+	for (size_t j = 0; j < n; j++)
+		role[j] = (long)j == *tc ? R_TARGET : R_FEATURE;
+	if (o->features != NULL) {
+		memset(m, 0, n);
+		if (nn_cols_select(o->features, names, n, file, "--features", m, e) < 0)
+			goto out;
+		for (size_t j = 0; j < n; j++) {
+			if (m[j] && (long)j == *tc) {
+				nn_errf(e, "--features: \"%.*s\" is the target", QUOTE,
+				    names[j]);
+				goto out;
+			}
+			if (!m[j] && role[j] == R_FEATURE)
+				role[j] = R_SKIP;
+		}
+	}
+	static const struct { int r; const char *opt; } lists[] = {
+		{ R_SKIP, "--ignore" }, { R_ID, "--id" },
+	};
+	for (size_t l = 0; l < 2; l++) {
+		const char *spec = l == 0 ? o->ignore : o->id;
+		if (spec == NULL)
+			continue;
+		memset(m, 0, n);
+		if (nn_cols_select(spec, names, n, file, lists[l].opt, m, e) < 0)
+			goto out;
+		for (size_t j = 0; j < n; j++) {
+			if (!m[j])
+				continue;
+			if ((long)j == *tc) {
+				nn_errf(e, "%s: \"%.*s\" is the target%s", lists[l].opt,
+				    QUOTE, names[j], o->target == NULL ? " (the last "
+				    "column, without --target)" : "");
+				goto out;
+			}
+			if (o->features != NULL && role[j] == R_FEATURE) {
+				nn_errf(e, "%s: \"%.*s\" is also in --features",
+				    lists[l].opt, QUOTE, names[j]);
+				goto out;
+			}
+			role[j] = lists[l].r;
+		}
+	}
+	memset(cat, 0, n);
+	if (o->categorical != NULL) {
+		if (nn_cols_select(o->categorical, names, n, file, "--categorical",
+		    cat, e) < 0)
+			goto out;
+		for (size_t j = 0; j < n; j++)
+			if (cat[j] && role[j] != R_FEATURE) {
+				nn_errf(e, "--categorical: \"%.*s\" is not a feature",
+				    QUOTE, names[j]);
+				goto out;
+			}
+	}
+	rc = 0;
+out:
+	free(m);
+	return rc;
+}
+
+/* ====================================================================== */
+/* The general reader: every needed column as text                        */
+/* ====================================================================== */
+
+/* One column's fields, as read. */
+typedef struct tcol {
+	char *a;                /* the fields, NUL-terminated, one after another */
+	size_t alen, acap;
+	size_t *off;            /* (n) where row i's field starts in a */
+} tcol;
+
+typedef struct table {
+	const char *name;
+	nn_csv *c;
+	size_t ncols, n, cap;
+	int *role;              /* (ncols) */
+	unsigned char *cat;     /* (ncols) --categorical */
+	long tc;
+	long *slot;             /* (ncols) text slot of a column read, or -1 */
+	tcol *col;              /* (nslot) */
+	size_t nslot;
+	unsigned long *line;    /* (n) */
+	const char *const *na;
+	size_t nna;
+} table;
+
+static const char *
+field(const table *t, size_t j, size_t i)
+{
+	const tcol *c = &t->col[t->slot[j]];
+
+	return c->a + c->off[i];
+}
+
+static int
+na(const table *t, const char *s)
+{
+	for (size_t k = 0; k < t->nna; k++)
+		if (strcmp(t->na[k], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+table_free(table *t)
+{
+	for (size_t k = 0; k < t->nslot; k++) {
+		free(t->col[k].a);
+		free(t->col[k].off);
+	}
+	free(t->col);
+	free(t->slot);
+	free(t->role);
+	free(t->cat);
+	free(t->line);
+	nn_csv_free(t->c);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Open fp, resolve the roles (or take want's names: every one must be a
+ * column), read every needed column to the end. */
+static int
+table_read(table *t, FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_enc *want, nn_err *e)
+{
+	int *roles = NULL;
+	size_t nslot = 0;
+	long k;
+
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->na = o->na;
+	t->nna = o->nna;
+	if ((t->c = nn_csv_open_d(fp, name, o->header, o->delim, e)) == NULL)
+		return -1;
+	t->ncols = nn_csv_ncols(t->c);
+	const char **names = nn_xmalloc(t->ncols * sizeof(*names));
+	for (size_t j = 0; j < t->ncols; j++)
+		names[j] = nn_csv_colname(t->c, j);
+	t->role = nn_xmalloc(t->ncols * sizeof(*t->role));
+	t->cat = nn_xcalloc(t->ncols, 1);
+	if (want == NULL) {
+		if (resolve_roles(o, names, t->ncols, name, t->role, &t->tc,
+		    t->cat, e) < 0)
+			goto bad;
+	} else {
+		/* the model's columns by name, all at once in the message */
+		char miss[400];
+		size_t nmiss = 0, len = 0;
+		for (size_t j = 0; j < t->ncols; j++)
+			t->role[j] = R_SKIP;
+		t->tc = -1;
+		if (o->target != NULL && *o->target != '\0') {
+			if ((k = find_name(names, t->ncols, o->target,
+			    strlen(o->target))) < 0) {
+				nn_errf(e, "%s: no target column \"%.*s\"", name,
+				    QUOTE, o->target);
+				goto bad;
+			}
+			t->role[k] = R_TARGET;
+			t->tc = k;
+		}
+		miss[0] = '\0';
+		for (size_t m = 0; m < want->ncols; m++) {
+			const char *cn = want->cols[m].name;
+			if ((k = find_name(names, t->ncols, cn, strlen(cn))) >= 0 &&
+			    t->role[k] == R_SKIP) {
+				t->role[k] = R_FEATURE;
+				continue;
+			}
+			if (nmiss++ < 8 && len < sizeof(miss) - 60)
+				len += (size_t)snprintf(miss + len, sizeof(miss) - len,
+				    "%s\"%.*s\"", nmiss > 1 ? ", " : "", QUOTE, cn);
+		}
+		if (nmiss > 0) {
+			nn_errf(e, "%s: no column%s %s%s (the model's)", name,
+			    nmiss > 1 ? "s" : "", miss, nmiss > 8 ? ", ..." : "");
+			goto bad;
+		}
+	}
+	/* every column but the skipped ones is read as text */
+	roles = nn_xmalloc(t->ncols * sizeof(*roles));
+	t->slot = nn_xmalloc(t->ncols * sizeof(*t->slot));
+	for (size_t j = 0; j < t->ncols; j++) {
+		t->slot[j] = t->role[j] == R_SKIP ? -1 : (long)nslot;
+		roles[j] = t->role[j] == R_SKIP ? NN_COL_SKIP :
+		    NN_COL_TEXT((int)nslot);
+		nslot += t->role[j] != R_SKIP;
+	}
+	t->nslot = nslot;
+	t->col = nn_xcalloc(nslot ? nslot : 1, sizeof(*t->col));
+	if (nn_csv_set_roles(t->c, roles, 0, nslot, 0, e) < 0)
+		goto bad;
+	for (;;) {
+		long got = nn_csv_read(t->c, NULL, BATCH, e);
+		if (got < 0)
+			goto bad;
+		if (got == 0)
+			break;
+		if (t->n + (size_t)got > t->cap) {
+			t->cap = t->cap ? 2 * t->cap : BATCH;
+			while (t->cap < t->n + (size_t)got)
+				t->cap *= 2;
+			t->line = nn_xrealloc(t->line, t->cap * sizeof(*t->line));
+			for (size_t s = 0; s < nslot; s++)
+				t->col[s].off = nn_xrealloc(t->col[s].off,
+				    t->cap * sizeof(size_t));
+		}
+		for (size_t i = 0; i < (size_t)got; i++) {
+			t->line[t->n + i] = nn_csv_line(t->c, i);
+			for (size_t s = 0; s < nslot; s++) {
+				tcol *c = &t->col[s];
+				const char *v = nn_csv_text(t->c, i, s);
+				size_t len = strlen(v) + 1;
+				if (c->alen + len > c->acap) {
+					c->acap = c->acap ? 2 * c->acap : 4096;
+					while (c->alen + len > c->acap)
+						c->acap *= 2;
+					c->a = nn_xrealloc(c->a, c->acap);
+				}
+				memcpy(c->a + c->alen, v, len);
+				c->off[t->n + i] = c->alen;
+				c->alen += len;
+			}
+		}
+		t->n += (size_t)got;
+	}
+	free(roles);
+	free(names);
+	return 0;
+bad:
+	free(roles);
+	free(names);
+	table_free(t);
+	return -1;
+}
+
+/* ====================================================================== */
+/* Deciding and fitting                                                   */
+/* ====================================================================== */
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The fill of a numeric column from its n values (NaN = missing, skipped):
+ * mean, median or the most frequent value (ties: the smallest).  -1 if
+ * every value is missing. */
+static int
+numeric_fill(const float *v, size_t n, const unsigned char *keep,
+    nn_missing how, float *fill)
+{
+	float *s = NULL;
+	size_t m = 0;
+	double sum = 0.0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((keep == NULL || keep[i]) && !isnan(v[i])) {
+			sum += v[i];
+			m++;
+		}
+	if (m == 0)
+		return -1;
+	if (how != NN_MISSING_MEDIAN && how != NN_MISSING_MODE) {
+		*fill = (float)(sum / (double)m);
+		return 0;
+	}
+	s = nn_xmalloc(m * sizeof(*s));
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((keep == NULL || keep[i]) && !isnan(v[i]))
+			s[m++] = v[i];
+	qsort(s, m, sizeof(*s), cmp_float);
+	if (how == NN_MISSING_MEDIAN) {
+		*fill = m % 2 ? s[m / 2] :
+		    (float)(((double)s[m / 2 - 1] + s[m / 2]) / 2.0);
+	} else {
+		size_t best = 0, bestn = 0;
+		for (size_t i = 0; i < m;) {
+			size_t j = i;
+			while (j < m && s[j] == s[i])
+				j++;
+			if (j - i > bestn) {
+				bestn = j - i;
+				best = i;
+			}
+			i = j;
+		}
+		*fill = s[best];
+	}
+	free(s);
+	return 0;
+}
+
+/* What a feature column turned out to be. */
+typedef struct fcol {
+	size_t j;               /* file column */
+	nn_ctype type;
+	float *v;               /* numeric: (n), NaN = missing */
+	uint32_t *code;         /* categorical: (n) index into cats, or
+	                           UINT32_MAX = missing */
+	char **cats;            /* (ncat) sorted */
+	size_t ncat;
+	uint64_t nmiss;
+} fcol;
+
+#define MISSING_CODE UINT32_MAX
+
+/* Decide column j: numeric, categorical, or a typo in a numeric column. */
+static int
+decide(const table *t, const nn_data_opts *o, size_t j, fcol *f, nn_err *e)
+{
+	const char *cname = nn_csv_colname(t->c, j);
+	size_t nnum = 0, nstr = 0, bad = 0;
+	int cat = t->cat[j];
+
+	f->j = j;
+	for (size_t i = 0; !cat && i < t->n; i++) {
+		const char *s = field(t, j, i);
+		float v;
+		if (na(t, s))
+			continue;
+		if (nn_parse_float(s, strlen(s), &v) == 0) {
+			if (!isfinite(v))
+				return nn_errf(e, "%s:%lu:%.*s: not a finite number: "
+				    "%.*s (--na \"%.*s\" makes it a missing value)",
+				    t->name, t->line[i], QUOTE, cname, QUOTE, s,
+				    QUOTE, s);
+			nnum++;
+		} else if (nstr++ == 0)
+			bad = i;
+	}
+	if (!cat && nstr == 0) {
+		if (nnum == 0)
+			return nn_errf(e, "%s: column \"%.*s\" is empty (every value "
+			    "missing): --ignore it", t->name, QUOTE, cname);
+		f->type = NN_CTYPE_NUMERIC;
+		f->v = nn_xmalloc((t->n ? t->n : 1) * sizeof(float));
+		for (size_t i = 0; i < t->n; i++) {
+			const char *s = field(t, j, i);
+			if (na(t, s)) {
+				f->v[i] = NAN;
+				f->nmiss++;
+			} else
+				nn_parse_float(s, strlen(s), &f->v[i]);
+		}
+		return 0;
+	}
+	if (!cat && nnum > nstr) {
+		const char *s = field(t, j, bad);
+		return nn_errf(e, "%s:%lu:%.*s: expected a number, got \"%.*s\" "
+		    "(%zu other values of the column are numbers: a typo? "
+		    "--na \"%.*s\" makes it a missing value, --categorical "
+		    "a category)", t->name, t->line[bad], QUOTE, cname, QUOTE, s,
+		    nnum, QUOTE, s);
+	}
+	/* categorical: the distinct non-missing strings, sorted */
+	nn_strtab *st = nn_strtab_new();
+	f->type = NN_CTYPE_CATEGORICAL;
+	f->code = nn_xmalloc((t->n ? t->n : 1) * sizeof(uint32_t));
+	for (size_t i = 0; i < t->n; i++) {
+		const char *s = field(t, j, i);
+		if (na(t, s)) {
+			f->code[i] = MISSING_CODE;
+			f->nmiss++;
+			continue;
+		}
+		long k = nn_strtab_intern(st, s, strlen(s));
+		if (k < 0 || (o->max_categories > 0 &&
+		    nn_strtab_count(st) > o->max_categories)) {
+			nn_strtab_free(st);
+			size_t total = 0;
+			nn_strtab *all = nn_strtab_new();
+			for (size_t r = 0; r < t->n; r++)
+				if (!na(t, field(t, j, r)))
+					nn_strtab_intern(all, field(t, j, r),
+					    strlen(field(t, j, r)));
+			total = nn_strtab_count(all);
+			nn_strtab_free(all);
+			return nn_errf(e, "%s: column \"%.*s\" has %zu distinct "
+			    "values, more than --max-categories %zu: an ID or free "
+			    "text? --ignore it (or --id), or raise --max-categories",
+			    t->name, QUOTE, cname, total, o->max_categories);
+		}
+		f->code[i] = (uint32_t)k;
+	}
+	f->ncat = nn_strtab_count(st);
+	if (f->ncat == 0) {
+		nn_strtab_free(st);
+		return nn_errf(e, "%s: column \"%.*s\" is empty (every value "
+		    "missing): --ignore it", t->name, QUOTE, cname);
+	}
+	/* sort, and renumber the codes */
+	char **sorted = nn_xmalloc(f->ncat * sizeof(char *));
+	uint32_t *map = nn_xmalloc(f->ncat * sizeof(uint32_t));
+	for (size_t k = 0; k < f->ncat; k++)
+		sorted[k] = (char *)nn_strtab_str(st, k);
+	qsort(sorted, f->ncat, sizeof(char *), cmp_strp);
+	f->cats = nn_xmalloc(f->ncat * sizeof(char *));
+	for (size_t k = 0; k < f->ncat; k++) {
+		f->cats[k] = nn_xstrdup(sorted[k]);
+		map[nn_strtab_find(st, sorted[k], strlen(sorted[k]))] =
+		    (uint32_t)k;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (f->code[i] != MISSING_CODE)
+			f->code[i] = map[f->code[i]];
+	free(sorted);
+	free(map);
+	nn_strtab_free(st);
+	return 0;
+}
+
+static void
+fcol_free(fcol *f)
+{
+	free(f->v);
+	free(f->code);
+	for (size_t k = 0; k < f->ncat; k++)
+		free(f->cats[k]);
+	free(f->cats);
+}
+
+/* The most frequent category among the kept rows (ties: the first). */
+static uint32_t
+mode_cat(const fcol *f, size_t n, const unsigned char *keep)
+{
+	uint64_t *cnt = nn_xcalloc(f->ncat, sizeof(*cnt));
+	uint32_t best = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((keep == NULL || keep[i]) && f->code[i] != MISSING_CODE)
+			cnt[f->code[i]]++;
+	for (uint32_t k = 1; k < f->ncat; k++)
+		if (cnt[k] > cnt[best])
+			best = k;
+	free(cnt);
+	return best;
+}
+
+/* ====================================================================== */
+/* Building the data set                                                  */
+/* ====================================================================== */
+
+static char *
+joined(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = nn_xmalloc(la + lb + 2);
+
+	memcpy(s, a, la);
+	s[la] = '=';
+	memcpy(s + la + 1, b, lb + 1);
+	return s;
+}
+
+/* From the table and its decided feature columns: the encoder (fills
+ * fitted on the kept rows), x, names, the target. */
+static int
+build(table *t, const nn_data_opts *o, fcol *fc, size_t nf, nn_data *out,
+    nn_err *e)
+{
+	unsigned char *keep = nn_xmalloc(t->n ? t->n : 1);
+	nn_strtab *labels = NULL;
+	nn_enc *enc = nn_xcalloc(1, sizeof(*enc));
+	size_t n = 0, D = 0;
+	int rc = -1;
+
+	memset(keep, 1, t->n ? t->n : 1);
+	/* a missing target leaves the row out */
+	if (t->tc >= 0)
+		for (size_t i = 0; i < t->n; i++)
+			if (na(t, field(t, (size_t)t->tc, i))) {
+				keep[i] = 0;
+				out->dropped_target++;
+			}
+	for (size_t i = 0; i < t->n; i++)
+		n += keep[i];
+	if (t->n > 0 && n == 0) {
+		nn_errf(e, "%s: the target column \"%.*s\" has no values (every "
+		    "one missing)", t->name, QUOTE,
+		    nn_csv_colname(t->c, (size_t)t->tc));
+		goto out;
+	}
+	/* missing features: an error, or rows left out */
+	for (size_t f = 0; f < nf && o->missing == NN_MISSING_ERROR; f++) {
+		if (fc[f].nmiss == 0)
+			continue;
+		for (size_t i = 0; i < t->n; i++)
+			if (keep[i] && (fc[f].v ? isnan(fc[f].v[i]) :
+			    fc[f].code[i] == MISSING_CODE)) {
+				nn_errf(e, "%s:%lu:%.*s: missing value (with --missing "
+				    "error; --missing mean fills it)", t->name,
+				    t->line[i], QUOTE, nn_csv_colname(t->c, fc[f].j));
+				goto out;
+			}
+	}
+	if (o->missing == NN_MISSING_DROP)
+		for (size_t i = 0; i < t->n; i++)
+			for (size_t f = 0; keep[i] && f < nf; f++)
+				if (fc[f].v ? isnan(fc[f].v[i]) :
+				    fc[f].code[i] == MISSING_CODE) {
+					keep[i] = 0;
+					out->dropped_missing++;
+					n--;
+				}
+	if (t->n > 0 && n == 0) {
+		nn_errf(e, "%s: no rows left: every row misses a value "
+		    "(--missing drop)", t->name);
+		goto out;
+	}
+	/* the encoder */
+	enc->missing = o->missing;
+	enc->ncols = nf;
+	enc->cols = nn_xcalloc(nf ? nf : 1, sizeof(*enc->cols));
+	for (size_t f = 0; f < nf; f++) {
+		nn_incol *c = &enc->cols[f];
+		c->name = nn_xstrdup(nn_csv_colname(t->c, fc[f].j));
+		c->type = fc[f].type;
+		c->off = D;
+		if (c->type == NN_CTYPE_NUMERIC) {
+			nn_missing how = o->missing == NN_MISSING_DROP ||
+			    o->missing == NN_MISSING_ERROR ? NN_MISSING_MEAN :
+			    o->missing;
+			if (numeric_fill(fc[f].v, t->n, keep, how, &c->fill) < 0) {
+				nn_errf(e, "%s: column \"%.*s\" has no values in the "
+				    "rows kept", t->name, QUOTE, c->name);
+				goto out;
+			}
+		} else {
+			c->ncat = fc[f].ncat;
+			c->cats = fc[f].cats;
+			fc[f].cats = NULL;
+			fc[f].ncat = 0;
+			c->fill_cat = mode_cat(&fc[f], t->n, keep);
+		}
+		D += nn_incol_width(c);
+	}
+	for (size_t j = 0; j < t->ncols; j++)
+		if (t->role[j] == R_ID) {
+			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
+			    sizeof(char *));
+			enc->ids[enc->nid++] = nn_xstrdup(nn_csv_colname(t->c, j));
+		}
+	/* x, filled */
+	out->filled = nn_xcalloc(nf ? nf : 1, sizeof(uint64_t));
+	out->x = nn_xcalloc((n ? n : 1) * (D ? D : 1), sizeof(float));
+	for (size_t i = 0, r = 0; i < t->n; i++) {
+		if (!keep[i])
+			continue;
+		float *row = out->x + r++ * D;
+		for (size_t f = 0; f < nf; f++) {
+			const nn_incol *c = &enc->cols[f];
+			if (c->type == NN_CTYPE_NUMERIC) {
+				float v = fc[f].v[i];
+				if (isnan(v)) {
+					v = c->fill;
+					out->filled[f]++;
+				}
+				row[c->off] = v;
+			} else {
+				uint32_t k = fc[f].code[i];
+				if (k == MISSING_CODE) {
+					k = c->fill_cat;
+					out->filled[f]++;
+				}
+				row[c->off + k] = 1.0f;
+			}
+		}
+	}
+	out->feat_names = nn_xmalloc((D ? D : 1) * sizeof(char *));
+	for (size_t f = 0; f < nf; f++) {
+		const nn_incol *c = &enc->cols[f];
+		if (c->type == NN_CTYPE_NUMERIC)
+			out->feat_names[c->off] = nn_xstrdup(c->name);
+		else
+			for (size_t k = 0; k < c->ncat; k++)
+				out->feat_names[c->off + k] = joined(c->name,
+				    c->cats[k]);
+	}
+	out->n = n;
+	out->d = D;
+	out->ncols = t->ncols;
+	out->target_col = t->tc;
+	out->delim = nn_csv_delim(t->c);
+	out->crc = nn_csv_crc(t->c);
+	if (t->tc >= 0) {
+		out->target_name = nn_xstrdup(nn_csv_colname(t->c, (size_t)t->tc));
+		labels = nn_strtab_new();
+		out->y = nn_xmalloc((n ? n : 1) * sizeof(uint32_t));
+		for (size_t i = 0, r = 0; i < t->n; i++) {
+			if (!keep[i])
+				continue;
+			const char *s = field(t, (size_t)t->tc, i);
+			long k = nn_strtab_intern(labels, s, strlen(s));
+			if (k < 0) {
+				nn_errf(e, "%s:%lu: too many distinct target values",
+				    t->name, t->line[i]);
+				goto out;
+			}
+			out->y[r++] = (uint32_t)k;
+		}
+		nn_data_labels(out, labels);
+	}
+	out->enc = enc;
+	enc = NULL;
+	rc = 0;
+out:
+	nn_enc_free(enc);
+	nn_strtab_free(labels);
+	free(keep);
+	return rc;
+}
+
+/* The general road, from the start of fp. */
+static int
+read_general(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
+    nn_err *e)
+{
+	table t;
+	fcol *fc = NULL;
+	size_t nf = 0;
+	int rc = -1;
+
+	if (table_read(&t, fp, name, o, NULL, e) < 0)
+		return -1;
+	if (t.n == 0) {
+		nn_errf(e, "%s: no data rows", name);
+		goto out;
+	}
+	fc = nn_xcalloc(t.ncols, sizeof(*fc));
+	for (size_t j = 0; j < t.ncols; j++) {
+		if (t.role[j] != R_FEATURE)
+			continue;
+		if (decide(&t, o, j, &fc[nf++], e) < 0)
+			goto out;
+	}
+	rc = build(&t, o, fc, nf, out, e);
+out:
+	for (size_t f = 0; f < nf; f++)
+		fcol_free(&fc[f]);
+	free(fc);
+	table_free(&t);
+	if (rc < 0)
+		nn_data_free(out);
+	return rc;
+}
+
+/* ====================================================================== */
+/* The numeric road                                                       */
+/* ====================================================================== */
+
+/* After the numeric reader: the encoder of numeric columns, the fills,
+ * rows with a missing value left out or filled.  Returns 1 when the file
+ * needs the general road after all (a missing target, a missing value
+ * under --missing error, an empty column: the general reader names the
+ * line). */
+static int
+finish_numeric(const nn_data_opts *o, const char *const *cnames,
+    const int *role, size_t ncols, nn_data *d)
+{
+	const size_t D = d->d;
+	unsigned char *keep = NULL;
+	nn_enc *enc;
+	size_t n = 0;
+
+	for (size_t k = 0; k < d->nlabels; k++)
+		for (size_t a = 0; a < o->nna; a++)
+			if (strcmp(d->labels[k], o->na[a]) == 0)
+				return 1;
+	enc = nn_xcalloc(1, sizeof(*enc));
+	enc->missing = o->missing;
+	enc->ncols = D;
+	enc->cols = nn_xcalloc(D ? D : 1, sizeof(*enc->cols));
+	d->filled = nn_xcalloc(D ? D : 1, sizeof(uint64_t));
+	keep = nn_xmalloc(d->n ? d->n : 1);
+	memset(keep, 1, d->n ? d->n : 1);
+	for (size_t i = 0; i < d->n; i++)
+		for (size_t j = 0; j < D; j++)
+			if (isnan(d->x[i * D + j])) {
+				if (o->missing == NN_MISSING_ERROR)
+					goto general;
+				if (o->missing == NN_MISSING_DROP && keep[i]) {
+					keep[i] = 0;
+					d->dropped_missing++;
+				}
+			}
+	for (size_t i = 0; i < d->n; i++)
+		n += keep[i];
+	if (n == 0)
+		goto general;
+	float *col = nn_xmalloc(d->n * sizeof(float));
+	for (size_t j = 0; j < D; j++) {
+		nn_incol *c = &enc->cols[j];
+		nn_missing how = o->missing == NN_MISSING_DROP ||
+		    o->missing == NN_MISSING_ERROR ? NN_MISSING_MEAN : o->missing;
+		c->name = nn_xstrdup(d->feat_names[j]);
+		c->type = NN_CTYPE_NUMERIC;
+		c->off = j;
+		for (size_t i = 0; i < d->n; i++)
+			col[i] = d->x[i * D + j];
+		if (numeric_fill(col, d->n, keep, how, &c->fill) < 0) {
+			free(col);
+			goto general;
+		}
+	}
+	free(col);
+	/* fill, and close the gaps of dropped rows */
+	size_t r = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		if (!keep[i])
+			continue;
+		for (size_t j = 0; j < D; j++) {
+			float v = d->x[i * D + j];
+			if (isnan(v)) {
+				v = enc->cols[j].fill;
+				d->filled[j]++;
+			}
+			d->x[r * D + j] = v;
+		}
+		if (d->y != NULL)
+			d->y[r] = d->y[i];
+		if (d->t != NULL)
+			d->t[r] = d->t[i];
+		r++;
+	}
+	d->n = r;
+	for (size_t j = 0; j < ncols; j++)
+		if (role[j] == R_ID) {
+			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
+			    sizeof(char *));
+			enc->ids[enc->nid++] = nn_xstrdup(cnames[j]);
+		}
+	d->enc = enc;
+	free(keep);
+	return 0;
+general:
+	nn_enc_free(enc);
+	free(keep);
+	return 1;
+}
+
+/* Every feature a number, every error the numeric reader's. */
+static int
+read_numeric_only(FILE *fp, const char *name, const nn_data_opts *o,
+    nn_data *out, nn_err *e)
+{
+	nn_data_opts fo = *o;
+	const size_t ncol = 0;
+
+	if (nn_data_read_fast(fp, name, &fo, NULL, out, e) < 0)
+		return -1;
+	if (finish_numeric(o, NULL, NULL, ncol, out) != 0) {
+		nn_data_free(out);
+		return nn_errf(e, "%s: a target or feature is missing", name);
+	}
+	return 0;
+}
+
+int
+nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
+    nn_data *out, nn_err *e)
+{
+	struct stat st;
+	int fd = fileno(fp);
+	off_t at;
+
+	memset(out, 0, sizeof(*out));
+	if (o->numeric_only)
+		return read_numeric_only(fp, name, o, out, e);
+	/* The numeric road needs to start over on failure: a regular file. */
+	if (o->categorical == NULL && fd >= 0 && fstat(fd, &st) == 0 &&
+	    S_ISREG(st.st_mode) && (at = ftello(fp)) >= 0) {
+		int role_ok = 0, *role = NULL;
+		unsigned char *skip = NULL, *cat = NULL;
+		const char **names = NULL;
+		size_t ncols = 0;
+		long tc;
+		nn_csv *c = nn_csv_open_d(fp, name, o->header, o->delim, NULL);
+		nn_err ign;
+
+		if (c != NULL) {
+			ncols = nn_csv_ncols(c);
+			names = nn_xmalloc(ncols * sizeof(*names));
+			role = nn_xmalloc(ncols * sizeof(*role));
+			skip = nn_xcalloc(ncols, 1);
+			cat = nn_xcalloc(ncols, 1);
+			for (size_t j = 0; j < ncols; j++)
+				names[j] = nn_xstrdup(nn_csv_colname(c, j));
+			role_ok = resolve_roles(o, names, ncols, name, role, &tc,
+			    cat, &ign) == 0;
+			for (size_t j = 0; j < ncols; j++)
+				skip[j] = role[j] == R_SKIP || role[j] == R_ID;
+			nn_csv_free(c);
+		}
+		int ok = role_ok && fseeko(fp, at, SEEK_SET) == 0;
+		if (ok) {
+			nn_data_opts fo = *o;
+			fo.target = tc >= 0 ? names[tc] : "";
+			ok = nn_data_read_fast(fp, name, &fo, skip, out, &ign) == 0 &&
+			    finish_numeric(o, names, role, ncols, out) == 0;
+		}
+		for (size_t j = 0; names != NULL && j < ncols; j++)
+			free((char *)names[j]);
+		free(names);
+		free(role);
+		free(skip);
+		free(cat);
+		if (ok)
+			return 0;
+		nn_data_free(out);
+		if (fseeko(fp, at, SEEK_SET) != 0)
+			return nn_errf(e, "%s: %s", name, strerror(errno));
+	}
+	return read_general(fp, name, o, out, e);
+}
+
+/* ====================================================================== */
+/* Reading with a fitted encoder                                          */
+/* ====================================================================== */
+
+int
+nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_enc *enc, nn_data *out, nn_err *e)
+{
+	table t;
+	size_t D = 0, n = 0;
+	long *col = NULL;
+	nn_strtab *labels = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (table_read(&t, fp, name, o, enc, e) < 0)
+		return -1;
+	for (size_t m = 0; m < enc->ncols; m++)
+		D += nn_incol_width(&enc->cols[m]);
+	col = nn_xmalloc((enc->ncols ? enc->ncols : 1) * sizeof(*col));
+	for (size_t m = 0; m < enc->ncols; m++)
+		col[m] = -1;
+	for (size_t m = 0; m < enc->ncols; m++)
+		for (size_t j = 0; j < t.ncols; j++)
+			if (t.role[j] == R_FEATURE &&
+			    strcmp(nn_csv_colname(t.c, j), enc->cols[m].name) == 0)
+				col[m] = (long)j;
+	out->x = nn_xcalloc((t.n ? t.n : 1) * (D ? D : 1), sizeof(float));
+	out->y = nn_xmalloc((t.n ? t.n : 1) * sizeof(uint32_t));
+	if (t.tc >= 0)
+		labels = nn_strtab_new();
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.tc >= 0 && na(&t, field(&t, (size_t)t.tc, i))) {
+			out->dropped_target++;
+			continue;
+		}
+		float *row = out->x + n * D;
+		for (size_t m = 0; m < enc->ncols; m++) {
+			const nn_incol *c = &enc->cols[m];
+			const char *s = field(&t, (size_t)col[m], i);
+			int miss = na(&t, s);
+			if (miss && enc->missing == NN_MISSING_ERROR) {
+				nn_errf(e, "%s:%lu:%.*s: missing value (the model was "
+				    "trained with --missing error)", name, t.line[i],
+				    QUOTE, c->name);
+				goto out;
+			}
+			if (c->type == NN_CTYPE_NUMERIC) {
+				float v = c->fill;
+				if (!miss && (nn_parse_float(s, strlen(s), &v) != 0 ||
+				    !isfinite(v))) {
+					nn_errf(e, "%s:%lu:%.*s: expected a number, got "
+					    "\"%.*s\"", name, t.line[i], QUOTE, c->name,
+					    QUOTE, s);
+					goto out;
+				}
+				row[c->off] = v;
+			} else {
+				long k = miss ? (long)c->fill_cat : nn_incol_find(c, s);
+				if (k >= 0)
+					row[c->off + (size_t)k] = 1.0f;
+			}
+		}
+		if (labels != NULL) {
+			const char *s = field(&t, (size_t)t.tc, i);
+			out->y[n] = (uint32_t)nn_strtab_intern(labels, s, strlen(s));
+		}
+		n++;
+	}
+	if (n == 0) {
+		nn_errf(e, "%s: no data rows", name);
+		goto out;
+	}
+	out->n = n;
+	out->d = D;
+	out->ncols = t.ncols;
+	out->target_col = t.tc;
+	out->delim = nn_csv_delim(t.c);
+	out->crc = nn_csv_crc(t.c);
+	if (labels != NULL) {
+		out->target_name = nn_xstrdup(nn_csv_colname(t.c, (size_t)t.tc));
+		nn_data_labels(out, labels);
+	} else {
+		free(out->y);
+		out->y = NULL;
+	}
+	rc = 0;
+out:
+	nn_strtab_free(labels);
+	free(col);
+	table_free(&t);
+	if (rc < 0)
+		nn_data_free(out);
+	return rc;
+}
+
+/* ====================================================================== */
+/* The task a target asks for                                             */
+/* ====================================================================== */
+
+int
+nn_data_task(const nn_data *d, nn_task *task, char *why, size_t len)
+{
+	const char *tn = d->target_name ? d->target_name : "?";
+	const size_t k = d->nlabels;
+
+	if (d->t == NULL) {
+		*task = k > 2 ? NN_TASK_MULTICLASS : NN_TASK_BINARY;
+		snprintf(why, len, "target \"%.*s\" has %zu distinct string%s",
+		    QUOTE, tn, k, k == 1 ? "" : "s");
+		return 0;
+	}
+	if (!d->t_integral) {
+		*task = NN_TASK_REGRESSION;
+		snprintf(why, len, "target \"%.*s\" has non-integer numbers",
+		    QUOTE, tn);
+		return 0;
+	}
+	if (k <= 20) {
+		*task = k > 2 ? NN_TASK_MULTICLASS : NN_TASK_BINARY;
+		snprintf(why, len, "target \"%.*s\" has %zu distinct integer%s",
+		    QUOTE, tn, k, k == 1 ? "" : "s");
+		return 0;
+	}
+	/* Many integers: class codes are a run 0..k-1 or 1..k with many rows
+	 * each; counts and amounts are scattered, with few rows per value. */
+	double lo = strtod(d->labels[0], NULL), hi = strtod(d->labels[k - 1], NULL);
+	int run = hi - lo + 1.0 == (double)k && (lo == 0.0 || lo == 1.0);
+	double per = (double)d->n / (double)k;
+	if (run && per >= 5.0) {
+		*task = NN_TASK_MULTICLASS;
+		snprintf(why, len, "target \"%.*s\" has %zu consecutive integers "
+		    "%s..%s, %.0f rows each on average: class codes", QUOTE, tn, k,
+		    d->labels[0], d->labels[k - 1], per);
+		return per < 10.0;
+	}
+	*task = NN_TASK_REGRESSION;
+	snprintf(why, len, "target \"%.*s\" has %zu distinct integers%s, %.1f "
+	    "rows each on average: a quantity", QUOTE, tn, k,
+	    run ? " in a run" : "", per);
+	return k <= 200 && (run || per >= 5.0);
+}
