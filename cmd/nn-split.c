@@ -370,13 +370,16 @@ main(int argc, char **argv)
 	read_rows(&t, c, name, tc);
 	if (fp != stdin)
 		fclose(fp);
-	if (t.n < 2)
-		errx(1, "%s: %zu data row%s: at least 2 are needed to split", name,
-		    t.n, t.n == 1 ? "" : "s");
 	ntest = nn_split_ntest(frac, t.n);
-	if (ntest >= t.n)
+	if (t.n < 2 || ntest >= t.n) {
+		nn_csv_free(c);
+		table_free(&t);
+		if (t.n < 2)
+			errx(1, "%s: %zu data row%s: at least 2 are needed to "
+			    "split", name, t.n, t.n == 1 ? "" : "s");
 		errx(1, "%s: -t %g of %zu rows leaves no row for training", name,
 		    frac, t.n);
+	}
 	order = nn_xmalloc(t.n * sizeof(*order));
 	is_test = nn_xmalloc(t.n);
 	if (nn_split_holdout(stratify ? t.cls : NULL, t.n,
