@@ -5,24 +5,23 @@
  * streaming reader, each field kept as text exactly as it was (after CSV
  * unquoting) and written back with nn_csv_put, so numbers are never
  * reformatted.  The rows live in one growing arena of NUL-terminated fields
- * with an offset per row; a seeded Fisher-Yates shuffle of the row indices
- * decides the order, and the first ceil(t * n) rows go to TEST.
- *
- * --stratify gives each class (distinct value of the target column) its
- * share of the test rows: floor(test * count / n), the few rows left over
- * going to the classes with the largest remainders (Hamilton's method), so
- * the total is the same as without --stratify.
+ * with an offset per row.  Which rows go to TEST, and in what order both
+ * files are written, is nn_split_holdout's (lib/split.c): the first
+ * ceil(t * n) rows of a seeded shuffle, or with --stratify each class
+ * (distinct value of the target column, interned into an nn_strtab) its
+ * share of them, every class of two rows or more keeping one for TRAIN.
  *
  * Nothing is written until the whole input has been read and checked.  Each
  * output then goes to a temporary file beside its target; only when both are
- * complete and synced are they renamed into place.  On any error, or on
- * SIGINT/SIGTERM/SIGHUP, the temporary files are removed and existing
- * targets are left as they were.
+ * complete and synced are they renamed into place (nn_atomic_commit_all).
+ * On any error, or on SIGINT/SIGTERM/SIGHUP, the temporary files are
+ * removed and existing targets are left as they were -- except when
+ * renaming TEST fails after TRAIN was renamed: the new TRAIN is removed
+ * then, rather than left beside a TEST from another split.
  */
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +66,6 @@ typedef struct table {
 	/* with --stratify: */
 	uint32_t *cls;           /* (n) class of each row */
 	nn_strtab *classes;      /* the target column's distinct values */
-	uint32_t *count;         /* (nclass) rows of each class */
-	size_t nclass;
 } table;
 
 static size_t
@@ -135,12 +132,6 @@ read_rows(table *t, nn_csv *c, const char *name, long tc)
 	}
 	if (got < 0)
 		die_err(1, &e);
-	if (tc >= 0) {
-		t->nclass = nn_strtab_count(t->classes);
-		t->count = nn_xcalloc(t->nclass, sizeof(*t->count));
-		for (size_t i = 0; i < t->n; i++)
-			t->count[t->cls[i]]++;
-	}
 }
 
 static void
@@ -150,62 +141,6 @@ table_free(table *t)
 	free(t->row);
 	free(t->cls);
 	nn_strtab_free(t->classes);
-	free(t->count);
-}
-
-/* ---- deciding the split ------------------------------------------------ */
-
-/* ceil(t * n), forgiving the rounding error of t * n itself (0.07 * 100 is
- * 7.000000000000001 in binary). */
-static size_t
-test_rows(double t, size_t n)
-{
-	return (size_t)ceil(t * (double)n * (1 - 1e-12));
-}
-
-/* Per-class test quotas summing to ntest: floor(ntest * count / n) each,
- * then one more for the classes with the largest remainders, ties broken by
- * a random order of the classes. */
-typedef struct share {
-	uint64_t rem;
-	uint32_t rank, cls;
-} share;
-
-static int
-cmp_share(const void *a, const void *b)
-{
-	const share *x = a, *y = b;
-
-	if (x->rem != y->rem)
-		return x->rem > y->rem ? -1 : 1;
-	return x->rank < y->rank ? -1 : x->rank > y->rank;
-}
-
-static uint32_t *
-quotas(const table *t, size_t ntest, nn_rng *r)
-{
-	uint32_t *q = nn_xcalloc(t->nclass, sizeof(*q));
-	uint32_t *order = nn_xmalloc(t->nclass * sizeof(*order));
-	share *s = nn_xmalloc(t->nclass * sizeof(*s));
-	size_t given = 0;
-
-	for (size_t c = 0; c < t->nclass; c++)
-		order[c] = (uint32_t)c;
-	nn_rng_shuffle(r, order, t->nclass);
-	for (size_t c = 0; c < t->nclass; c++) {
-		uint64_t p = (uint64_t)ntest * t->count[c];
-		q[c] = (uint32_t)(p / t->n);
-		given += q[c];
-		s[c].rem = p % t->n;
-		s[c].cls = (uint32_t)c;
-		s[order[c]].rank = (uint32_t)c;
-	}
-	qsort(s, t->nclass, sizeof(*s), cmp_share);
-	for (size_t i = 0; given < ntest; i++, given++)
-		q[s[i].cls]++;
-	free(s);
-	free(order);
-	return q;
 }
 
 /* ---- atomic output -------------------------------------------------------- */
@@ -361,10 +296,10 @@ main(int argc, char **argv)
 	int header = 1, stratify = 0, ch;
 	double frac = 0.25;
 	uint64_t seed = 1;
-	uint32_t *perm, *quota = NULL, *taken = NULL;
+	uint32_t *order;
+	uint8_t *is_test;
 	size_t ntest;
 	table t;
-	nn_rng rng;
 	nn_csv *c;
 	nn_err e;
 	FILE *fp;
@@ -435,23 +370,21 @@ main(int argc, char **argv)
 	read_rows(&t, c, name, tc);
 	if (fp != stdin)
 		fclose(fp);
-	if (t.n < 2)
-		errx(1, "%s: %zu data row%s: at least 2 are needed to split", name,
-		    t.n, t.n == 1 ? "" : "s");
-	ntest = test_rows(frac, t.n);
-	if (ntest >= t.n)
+	ntest = nn_split_ntest(frac, t.n);
+	if (t.n < 2 || ntest >= t.n) {
+		nn_csv_free(c);
+		table_free(&t);
+		if (t.n < 2)
+			errx(1, "%s: %zu data row%s: at least 2 are needed to "
+			    "split", name, t.n, t.n == 1 ? "" : "s");
 		errx(1, "%s: -t %g of %zu rows leaves no row for training", name,
 		    frac, t.n);
-
-	nn_rng_seed(&rng, seed);
-	perm = nn_xmalloc(t.n * sizeof(*perm));
-	for (size_t i = 0; i < t.n; i++)
-		perm[i] = (uint32_t)i;
-	nn_rng_shuffle(&rng, perm, t.n);
-	if (stratify) {
-		quota = quotas(&t, ntest, &rng);
-		taken = nn_xcalloc(t.nclass, sizeof(*taken));
 	}
+	order = nn_xmalloc(t.n * sizeof(*order));
+	is_test = nn_xmalloc(t.n);
+	if (nn_split_holdout(stratify ? t.cls : NULL, t.n,
+	    nn_strtab_count(t.classes), &ntest, seed, is_test, order, &e) < 0)
+		die_err(1, &e);
 
 	open_outputs(train_path, test_path);
 	if (header)
@@ -464,24 +397,16 @@ main(int argc, char **argv)
 				write_failed(k);
 		}
 	for (size_t i = 0; i < t.n; i++) {
-		size_t r = perm[i];
-		int to_test;
-		if (stratify) {
-			uint32_t k = t.cls[r];
-			to_test = taken[k] < quota[k];
-			taken[k] += to_test;
-		} else
-			to_test = i < ntest;
-		if (put_row(out[to_test].fp, t.arena + t.row[r], t.ncols) < 0)
-			write_failed(to_test);
+		size_t r = order[i];
+		if (put_row(out[is_test[r]].fp, t.arena + t.row[r], t.ncols) < 0)
+			write_failed(is_test[r]);
 	}
 	commit_outputs();
 
 	nn_csv_free(c);
 	table_free(&t);
-	free(perm);
-	free(quota);
-	free(taken);
+	free(order);
+	free(is_test);
 	close_stdout();
 	return 0;
 }

@@ -72,7 +72,8 @@ int nn_mul_size(size_t n, size_t size, size_t *out);
  * the stream's error flag, fsync, fclose, rename over path, fsync the
  * directory.  On any error before the rename the temporary file is removed
  * and path is untouched.  The struct is the caller's (on the stack); open
- * fills it and commit or abort empties it, always, success or not.
+ * fills it (a failed open leaves it empty), and commit or abort empties
+ * it, always, success or not.
  *
  * Messages name the path and the step: "m.nn: rename: Is a directory",
  * "m.nn: fsync: Input/output error", "m.nn: write: No space left on

@@ -186,4 +186,57 @@ int nn_csv_put(FILE *fp, const char *s);
 /* The same for a file whose field separator is delim. */
 int nn_csv_put_d(FILE *fp, const char *s, int delim);
 
+/* ---- hold-out split and K folds (split.c) ------------------------------ */
+
+/* How rows are set aside for testing or validation, in one place, so that
+ * nn-split's TEST and training's validation rows and folds follow the same
+ * rules.  Rows are 0 .. n-1 (n <= UINT32_MAX); y, when not NULL, gives
+ * each row's class, an index below nclass (e.g. nn_data's y and nlabels),
+ * and makes the split stratified.  The same arguments and seed always give
+ * the same result, on every platform. */
+
+/* Each function seeds its generator with seed ^ its constant: its own
+ * stream, so a program that uses the same --seed for something else (the
+ * initial weights) does not correlate the two.  (nn-train's values from
+ * before the split moved here.) */
+#define NN_SEED_SPLIT 0x7a15eedULL     /* nn_split_holdout */
+#define NN_SEED_KFOLD 0xf01d5eedULL    /* nn_split_kfold */
+
+/* The test rows a fraction asks for: frac * n rounded up, forgiving the
+ * rounding error of frac * n itself (0.07 of 100 is 7, not 8): 60 of 200
+ * for 0.3, 1 of 3 for 0.25.  0 for frac <= 0, n for frac >= 1. */
+size_t nn_split_ntest(double frac, size_t n);
+
+/* Hold out *ntest of the n rows: is_test[i] (n) = 1 for a test row, else
+ * 0.  order (n), unless NULL, gets the shuffled order the rows were taken
+ * in; an output written in that order is shuffled too.
+ *
+ * Without y the test rows are the first *ntest of one seeded shuffle.  With
+ * y each class gets its share of the test rows: of T = *ntest, a class with
+ * k of the n rows gets T * k / n rounded down; the rows still missing go,
+ * one each, to the classes with the largest remainders (ties in a random
+ * order), so the total is T, as without y -- except that a class of two
+ * or more rows keeps at least one for training: a row it cannot spare goes
+ * to the next class in that order.  (A class of a single row is a row like
+ * any other; stratifying by a column of distinct values is a plain split.)
+ * Only when the classes cannot spare T rows in all (T > n minus the number
+ * of classes of two rows or more) is the total smaller: every row but one
+ * of each such class.  *ntest is set to the total, at least 1 when T >= 1.
+ * Each class's test rows are the first of its rows in the shuffled order.
+ *
+ * Errors: *ntest >= n (while n > 0: no row would be left for training), a
+ * class index >= nclass, n > UINT32_MAX. */
+int nn_split_holdout(const uint32_t *y, size_t n, size_t nclass,
+    size_t *ntest, uint64_t seed, uint8_t *is_test, uint32_t *order,
+    nn_err *e);
+
+/* Deal the n rows into k folds: fold[i] (n) in [0, k).  The rows are
+ * shuffled and dealt round-robin -- with y class after class (in index
+ * order), the count running on from one class to the next -- so fold sizes
+ * differ by at most one row, and so do a class's rows in any two folds.
+ * Errors: k < 2, k > n (an empty fold), a class index >= nclass,
+ * n > UINT32_MAX. */
+int nn_split_kfold(const uint32_t *y, size_t n, size_t nclass, size_t k,
+    uint64_t seed, uint32_t *fold, nn_err *e);
+
 #endif

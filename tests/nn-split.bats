@@ -14,6 +14,7 @@ setup_file() {
 	awk 'BEGIN { for (i = 0; i < 100; i++) print i "," i % 2 }' >"$D/noheader.csv"
 	printf 'name,note,y\n"Smith, J","said ""hi""",1\nplain,x,0\n" pad ",y,1\nlast,z,0\n' >"$D/quoted.csv"
 	printf 'a,b\n1,2\n3,4\n' >"$D/two.csv"
+	printf 'v,y\n1,a\n2,a\n3,b\n4,b\n' >"$D/pairs.csv"
 	printf 'a,b\n1,2\n3,4\n5,6\n' >"$D/three.csv"
 	printf 'a,b\n1,2\n' >"$D/one.csv"
 	printf 'a,b\n1,2\n3\n5,6\n' >"$D/ragged.csv"
@@ -81,6 +82,8 @@ readonly_dir() {
 @test "nn-split: --stratify --target by number"        { nn-split --stratify --target 1 "$D/skewed.csv" train.csv test.csv; [ "$(classes test.csv 1)" = "a:20 b:5 " ]; }
 @test "nn-split: without --stratify the skew drifts"   { for s in 1 2 3 4 5 6 7 8; do nn-split --seed $s "$D/skewed.csv" train.csv test.csv; [ "$(classes test.csv 1)" = "a:20 b:5 " ] || return 0; done; fail "8 plain splits all stratified by chance"; }
 @test "nn-split: --stratify total = plain total"       { nn-split --stratify -t 0.33 "$D/skewed.csv" train.csv test.csv; split_sizes 67 33; same_rows "$D/skewed.csv"; }
+@test "nn-split: --stratify keeps a TRAIN row per class" { nn-split --stratify -t 0.75 "$D/pairs.csv" train.csv test.csv; split_sizes 2 2; [ "$(classes test.csv)" = "a:1 b:1 " ]; }
+@test "nn-split: -t 0.75 of 4 without --stratify: 1 + 3" { nn-split -t 0.75 "$D/pairs.csv" train.csv test.csv; split_sizes 1 3; }
 @test "nn-split: --no-header"                          { nn-split --no-header -t 0.3 "$D/noheader.csv" train.csv test.csv; [ "$(wc -l <test.csv)" -eq 30 ]; [ "$(wc -l <train.csv)" -eq 70 ]; cmp <(sort "$D/noheader.csv") <(cat train.csv test.csv | sort); }
 @test "nn-split: --no-header --stratify --target 2"    { nn-split --no-header --stratify --target 2 -t 0.3 "$D/noheader.csv" train.csv test.csv; [ "$(awk -F, '$2 == 1' test.csv | wc -l)" -eq 15 ]; }
 @test "nn-split: quoted fields survive"                { nn-split -t 0.5 "$D/quoted.csv" train.csv test.csv; same_rows "$D/quoted.csv"; }
