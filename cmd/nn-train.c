@@ -41,6 +41,7 @@ enum {
 	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
 	OPT_INIT_FROM, OPT_CV, OPT_TRACE, OPT_GRADCHECK,
 	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
+	OPT_FORMAT,
 	OPT_LAST
 };
 
@@ -58,6 +59,7 @@ static const struct option longopts[] = {
 	{ "task", required_argument, NULL, OPT_TASK },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
 	{ "momentum", required_argument, NULL, OPT_MOMENTUM },
 	{ "beta1", required_argument, NULL, OPT_BETA1 },
@@ -107,7 +109,7 @@ static const char synopsis[] =
     "                [--gradcheck] [--threads N] [--init KIND] [--dropout P]\n"
     "                [--batchnorm] [--residual] [--leaky-slope S]\n"
     "                [--target NAME|N] [--task TASK] [--scale KIND]\n"
-    "                [--no-header] -o MODEL [FILE|-]\n";
+    "                [--no-header] [--format csv|libsvm] -o MODEL [FILE|-]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -218,6 +220,7 @@ typedef struct opts {
 	long cv;
 	double rate, momentum, beta1, beta2, eps, wd, val_split, dropout,
 	    leaky_slope;
+	int libsvm;              /* --format libsvm */
 	unsigned char given[OPT_LAST];
 } opts;
 
@@ -263,6 +266,15 @@ parse_opts(int argc, char **argv, opts *o)
 				    "\"%s\"", optarg);
 			break;
 		case OPT_NO_HEADER: o->header = 0; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "libsvm") == 0)
+				o->libsvm = 1;
+			else if (strcmp(optarg, "csv") == 0)
+				o->libsvm = 0;
+			else
+				errx(2, "--format: expected csv or libsvm, got "
+				    "\"%s\"", optarg);
+			break;
 		case OPT_OPTIMIZER:
 			if (nn_optim_lookup(optarg, &o->opt) < 0)
 				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
@@ -362,6 +374,10 @@ check_opts(opts *o)
 		errx(2, "--trace and --gradcheck exclude each other");
 	if (o->target != NULL && *o->target == '\0')
 		errx(2, "--target: expected a column name or number, got \"\"");
+	if (o->libsvm && (o->target != NULL || !o->header))
+		errx(2, "%s does not apply to --format libsvm: the label is "
+		    "the first field of each row, and there is no header",
+		    o->target != NULL ? "--target" : "--no-header");
 	if (o->val_path && o->val_split > 0)
 		errx(2, "--val and --val-split exclude each other");
 	if (c->patience && !has_val)
@@ -535,11 +551,14 @@ split_val(nn_rows *all, double f, uint64_t seed, nn_rows *tr, nn_rows *va)
 }
 
 /* Read a validation file with the training file's layout: features matched
- * by name, labels mapped to the training classes. */
+ * by name, labels mapped to the training classes.  A libsvm file is read
+ * to the training data's dimension: a feature it never saw is ignored. */
 static void
 read_val(const char *path, const nn_data *d, const nn_data_opts *o,
-    int classify, nn_rows *va)
+    int libsvm, int classify, nn_rows *va)
 {
+	nn_libsvm_opts lo = { .dim = d->d };
+	size_t beyond = 0;
 	const char *name;
 	FILE *fp = open_input(path, &name);
 	nn_data v = { 0 };
@@ -549,8 +568,13 @@ read_val(const char *path, const nn_data *d, const nn_data_opts *o,
 	uint32_t *map = NULL;
 
 	vo.target = d->target_name;
-	if (nn_data_read(fp, name, &vo, &v, &e) < 0)
+	if ((libsvm ? nn_libsvm_data_read(fp, name, &lo, &v, &beyond, &e) :
+	    nn_data_read(fp, name, &vo, &v, &e)) < 0)
 		die_err(1, &e);
+	if (beyond > 0)
+		warnx("%s: %zu row%s had features beyond the training data's "
+		    "%zu (ignored)", name, beyond, beyond == 1 ? "" : "s",
+		    d->d);
 	if (fp != stdin)
 		fclose(fp);
 	col = nn_xmalloc(d->d * sizeof(*col));
@@ -1147,7 +1171,8 @@ main(int argc, char **argv)
 	fp = open_input(o.input, &name);
 	dopts.header = o.header;
 	dopts.target = o.target;
-	if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
+	if ((o.libsvm ? nn_libsvm_data_read(fp, name, NULL, &data, NULL, &e) :
+	    nn_data_read(fp, name, &dopts, &data, &e)) < 0)
 		die_err(1, &e);
 	if (fp != stdin)
 		fclose(fp);
@@ -1181,7 +1206,8 @@ main(int argc, char **argv)
 		data.y = NULL;
 		data.t = NULL;
 		if (o.val_path)
-			read_val(o.val_path, &data, &dopts, classify, &va);
+			read_val(o.val_path, &data, &dopts, o.libsvm, classify,
+			    &va);
 	}
 
 	/* ---- the model ---- */
