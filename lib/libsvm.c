@@ -342,6 +342,12 @@ parse_feature(nn_libsvm *r, const tok *t, size_t *prev, nn_err *e)
 	return 0;
 }
 
+static int
+io_error(const nn_libsvm *r, nn_err *e)
+{
+	return nn_errf(e, "%s: %s", r->name, strerror(r->ioerr));
+}
+
 /* The next row into r->lab, r->pairs, r->row_*: 1, 0 at the end of the
  * input, -1 on error. */
 static int
@@ -353,12 +359,8 @@ next_row(nn_libsvm *r, nn_err *e)
 
 	for (;;) {               /* blank lines and comment lines */
 		skip_blanks(r);
-		if ((ch = peek(r)) == EOF) {
-			if (r->ioerr)
-				return nn_errf(e, "%s: %s", r->name,
-				    strerror(r->ioerr));
-			return 0;
-		}
+		if ((ch = peek(r)) == EOF)
+			return r->ioerr ? io_error(r, e) : 0;
 		if (ch == '#')
 			skip_comment(r);
 		else if (ch != '\n' && ch != '\r')
@@ -383,6 +385,8 @@ next_row(nn_libsvm *r, nn_err *e)
 			return -1;
 		beyond |= rc;
 	}
+	if (r->ioerr)            /* the row may be cut: not a row */
+		return io_error(r, e);
 	if (line_end(r, e) < 0)
 		return -1;
 	r->nbeyond += (size_t)beyond;
@@ -642,7 +646,7 @@ nn_libsvm_data_read(FILE *fp, const char *name, const nn_libsvm_opts *o,
 	nn_libsvm *r = scanner_new(fp, name, dim);
 	interner in = { 0 };
 	size_t n = 0, ncap = 0, nnz = 0, zcap = 0, d = dim;
-	size_t *start = NULL;    /* (ncap + 1) row i's pairs: [start[i], start[i+1]) */
+	size_t *start = NULL;    /* (ncap + 1) row i: z[start[i], start[i + 1]) */
 	pair *z = NULL;          /* (zcap) every row's pairs */
 	uint32_t *y = NULL;      /* (ncap) */
 	int rc;
