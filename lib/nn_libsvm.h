@@ -1,7 +1,7 @@
 /*
  * nn_libsvm.h - the libsvm / svmlight sparse format, for the data sets
- * published in it (the LIBSVM collection, svmlight and Vowpal Wabbit
- * exports):
+ * published in it (the LIBSVM collection; Vowpal Wabbit's own format,
+ * with its "|namespace" fields, is another one and is not read here):
  *
  *     label index:value index:value ... [# comment]
  *
