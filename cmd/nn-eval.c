@@ -577,6 +577,12 @@ main(int argc, char **argv)
 			    "auto, classification or regression");
 			break;
 		case OPT_FORMAT:
+			/* nn-train's and nn-predict's --format is their input's;
+			 * a user may well expect the same here */
+			if (strcmp(optarg, "libsvm") == 0)
+				errx(2, "--format libsvm: nn-eval reads predictions "
+				    "(nn-predict's CSV output), not features; its "
+				    "--format is the report's: text, csv or json");
 			format = (enum format)keyword(optarg, formats,
 			    "--format", "text, csv or json");
 			break;

@@ -26,19 +26,21 @@
 /* Output buffer: written when a batch is done or when it is full. */
 #define OUT_CAP (256 * 1024)
 
-enum { OPT_PROBA = 0x200, OPT_NO_HEADER };
+enum { OPT_PROBA = 0x200, OPT_NO_HEADER, OPT_FORMAT };
 
 static const struct option longopts[] = {
 	{ "model", required_argument, NULL, 'm' },
 	{ "proba", no_argument, NULL, OPT_PROBA },
 	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char synopsis[] =
-    "usage: nn-predict -m MODEL [--proba] [--no-header] [FILE|-]\n";
+    "usage: nn-predict -m MODEL [--proba] [--no-header] [--format csv|libsvm]\n"
+    "                  [FILE|-]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -163,12 +165,13 @@ int
 main(int argc, char **argv)
 {
 	const char *model_path = NULL, *name;
-	int proba = 0, header = 1, has_target, ch;
+	int proba = 0, header = 1, libsvm = 0, has_target, ch;
 	nn_model *m;
 	nn_work *w;
 	obuf ob;
 	field *lab;
-	nn_csv *c;
+	nn_csv *c = NULL;
+	nn_libsvm *sv = NULL;    /* --format libsvm: read instead of c */
 	nn_err e;
 	FILE *fp;
 	int *roles;
@@ -186,6 +189,15 @@ main(int argc, char **argv)
 		case OPT_NO_HEADER:
 			header = 0;
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "libsvm") == 0)
+				libsvm = 1;
+			else if (strcmp(optarg, "csv") == 0)
+				libsvm = 0;
+			else
+				errx(2, "--format: expected csv or libsvm, got "
+				    "\"%s\"", optarg);
+			break;
 		case OPT_HELP:
 			help_exit(synopsis);
 		case OPT_VERSION:
@@ -200,17 +212,29 @@ main(int argc, char **argv)
 		usage();
 	if (model_path == NULL)
 		errx(2, "-m MODEL is required");
+	if (libsvm && !header)
+		errx(2, "--no-header does not apply to --format libsvm: it has "
+		    "no header");
 	if ((m = nn_model_load(model_path, &e)) == NULL)
 		die_err(1, &e);
 
 	fp = open_input(argc ? argv[0] : NULL, &name);
-	if ((c = nn_csv_open(fp, name, header, &e)) == NULL)
-		die_err(1, &e);
-	roles = nn_xmalloc(nn_csv_ncols(c) * sizeof(*roles));
-	if ((has_target = nn_bind_model(m, c, name, header, roles, &e)) < 0 ||
-	    nn_csv_set_roles(c, roles, m->nin, has_target ? 1 : 0, 0, &e) < 0)
-		die_err(1, &e);
-	free(roles);
+	if (libsvm) {
+		/* by position: index j is the model's feature j; every row
+		 * has its label */
+		if ((sv = nn_libsvm_open(fp, name, m->nin, &e)) == NULL)
+			die_err(1, &e);
+		has_target = 1;
+	} else {
+		if ((c = nn_csv_open(fp, name, header, &e)) == NULL)
+			die_err(1, &e);
+		roles = nn_xmalloc(nn_csv_ncols(c) * sizeof(*roles));
+		if ((has_target = nn_bind_model(m, c, name, header, roles,
+		    &e)) < 0 || nn_csv_set_roles(c, roles, m->nin,
+		    has_target ? 1 : 0, 0, &e) < 0)
+			die_err(1, &e);
+		free(roles);
+	}
 
 	ob.s = nn_xmalloc(OUT_CAP);
 	ob.n = 0;
@@ -220,7 +244,7 @@ main(int argc, char **argv)
 
 	/* header */
 	if (has_target) {
-		ob_field(&ob, m->target_name);
+		ob_field(&ob, m->target_name ? m->target_name : "label");
 		ob_char(&ob, ',');
 	}
 	ob_put(&ob, "predicted", 9);
@@ -240,14 +264,17 @@ main(int argc, char **argv)
 
 	x = nn_xmalloc((size_t)BATCH * m->nin * sizeof(*x));   /* (BATCH, D) */
 	w = nn_work_new(m, BATCH);
-	while ((n = nn_csv_read(c, x, BATCH, &e)) > 0) {
+	while ((n = sv ? nn_libsvm_read(sv, x, BATCH, &e) :
+	    nn_csv_read(c, x, BATCH, &e)) > 0) {
 		nn_model_scale(m, x, (size_t)n);
 		const float *out = nn_forward(m, w, x, (size_t)n);   /* (n, K) */
 		for (long i = 0; i < n; i++) {
 			const float *o = out + (size_t)i * m->nout;
 			const field *l;
 			if (has_target) {
-				ob_field(&ob, nn_csv_text(c, (size_t)i, 0));
+				ob_field(&ob, sv != NULL ?
+				    nn_libsvm_label(sv, (size_t)i) :
+				    nn_csv_text(c, (size_t)i, 0));
 				ob_char(&ob, ',');
 			}
 			switch (m->task) {
@@ -285,6 +312,11 @@ main(int argc, char **argv)
 	ob_flush(&ob);
 	if (n < 0)
 		die_err(1, &e);
+	if (sv != NULL && nn_libsvm_beyond(sv) > 0)
+		warnx("%zu row%s had features beyond the model's %zu (ignored)",
+		    nn_libsvm_beyond(sv), nn_libsvm_beyond(sv) == 1 ? "" : "s",
+		    m->nin);
+	nn_libsvm_free(sv);
 	nn_csv_free(c);
 	if (fp != stdin)
 		fclose(fp);

@@ -43,6 +43,7 @@ enum {
 	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
 	OPT_FEATURES, OPT_IGNORE, OPT_ID, OPT_CATEGORICAL, OPT_NA, OPT_MISSING,
 	OPT_MAX_CATEGORIES,
+	OPT_FORMAT,
 	OPT_LAST
 };
 
@@ -60,6 +61,7 @@ static const struct option longopts[] = {
 	{ "task", required_argument, NULL, OPT_TASK },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
 	{ "momentum", required_argument, NULL, OPT_MOMENTUM },
 	{ "beta1", required_argument, NULL, OPT_BETA1 },
@@ -119,8 +121,8 @@ static const char synopsis[] =
     "                [--target COL] [--features LIST] [--ignore LIST]\n"
     "                [--id LIST] [--categorical LIST] [--na LIST]\n"
     "                [--missing POLICY] [--max-categories N] [-d CHAR]\n"
-    "                [--task TASK] [--scale KIND] [--no-header] -o MODEL\n"
-    "                [FILE|-]\n";
+    "                [--task TASK] [--scale KIND] [--no-header]\n"
+    "                [--format csv|libsvm] -o MODEL [FILE|-]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -233,6 +235,7 @@ typedef struct opts {
 	    leaky_slope;
 	nn_data_opts data;              /* how the data file is read */
 	const char **na;                /* --na, split at commas */
+	int libsvm;                     /* --format libsvm */
 	unsigned char given[OPT_LAST];
 } opts;
 
@@ -316,6 +319,15 @@ parse_opts(int argc, char **argv, opts *o)
 				    "\"%s\"", optarg);
 			break;
 		case OPT_NO_HEADER: o->header = 0; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "libsvm") == 0)
+				o->libsvm = 1;
+			else if (strcmp(optarg, "csv") == 0)
+				o->libsvm = 0;
+			else
+				errx(2, "--format: expected csv or libsvm, got "
+				    "\"%s\"", optarg);
+			break;
 		case OPT_OPTIMIZER:
 			if (nn_optim_lookup(optarg, &o->opt) < 0)
 				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
@@ -435,6 +447,10 @@ check_opts(opts *o)
 		errx(2, "--trace and --gradcheck exclude each other");
 	if (o->target != NULL && *o->target == '\0')
 		errx(2, "--target: expected a column name or number, got \"\"");
+	if (o->libsvm && (o->target != NULL || !o->header))
+		errx(2, "%s does not apply to --format libsvm: the label is "
+		    "the first field of each row, and there is no header",
+		    o->target != NULL ? "--target" : "--no-header");
 	if (o->val_path && o->val_split > 0)
 		errx(2, "--val and --val-split exclude each other");
 	if (c->patience && !has_val)
@@ -651,11 +667,14 @@ split_val(nn_rows *all, double f, uint64_t seed, nn_rows *tr, nn_rows *va)
 
 /* Read a validation file with the training file's columns and encoding
  * (its fills and categories, not its own), labels mapped to the training
- * classes. */
+ * classes.  A libsvm file is read to the training data's dimension: a
+ * feature it never saw is ignored. */
 static void
 read_val(const char *path, const nn_data *d, const opts *o, int classify,
     nn_rows *va)
 {
+	nn_libsvm_opts lo = { .dim = d->d };
+	size_t beyond = 0;
 	const char *name;
 	FILE *fp = open_input(path, &name);
 	nn_data v = { 0 };
@@ -663,8 +682,14 @@ read_val(const char *path, const nn_data *d, const opts *o, int classify,
 	nn_err e;
 
 	vo.target = d->target_name;
-	if (nn_data_read_with(fp, name, &vo, d->enc, &v, &e) < 0)
+	if ((o->libsvm ? nn_libsvm_data_read(fp, name, &lo, &v, &beyond, &e) :
+	    d->enc != NULL ? nn_data_read_with(fp, name, &vo, d->enc, &v, &e) :
+	    nn_data_read(fp, name, &vo, &v, &e)) < 0)
 		die_err(1, &e);
+	if (beyond > 0)
+		warnx("%s: %zu row%s had features beyond the training data's "
+		    "%zu (ignored)", name, beyond, beyond == 1 ? "" : "s",
+		    d->d);
 	if (fp != stdin)
 		fclose(fp);
 	if (classify) {
@@ -1255,7 +1280,10 @@ main(int argc, char **argv)
 		die_err(1, &e);
 	fp = open_input(o.input, &name);
 	dopts = o.data;
-	if (start != NULL && start->enc != NULL) {
+	if (o.libsvm) {
+		if (nn_libsvm_data_read(fp, name, NULL, &data, NULL, &e) < 0)
+			die_err(1, &e);
+	} else if (start != NULL && start->enc != NULL) {
 		dopts.target = o.target ? o.target : start->target_name;
 		if (nn_data_read_with(fp, name, &dopts, start->enc, &data, &e) < 0)
 			errx(1, "%s (read as the model %s was trained)", e.msg,

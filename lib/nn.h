@@ -7,6 +7,7 @@
 #include "nn_base.h"
 #include "nn_enc.h"
 #include "nn_csv.h"
+#include "nn_libsvm.h"
 #include "nn_fmt.h"
 #include "nn_layers.h"
 #include "nn_model.h"
