@@ -5,6 +5,7 @@
 #define NN_H
 
 #include "nn_base.h"
+#include "nn_input.h"
 #include "nn_csv.h"
 #include "nn_fmt.h"
 #include "nn_layers.h"
