@@ -69,16 +69,23 @@ opt_seed(const char *s, const char *opt)
 FILE *
 open_input(const char *path, const char **name)
 {
+	nn_err e;
 	FILE *fp;
 
-	if (path == NULL || strcmp(path, "-") == 0) {
-		*name = "<stdin>";
-		return stdin;
-	}
-	if ((fp = fopen(path, "r")) == NULL)
-		err(1, "%s", path);
-	*name = path;
+	if (path == NULL)
+		path = "-";
+	*name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((fp = nn_input_open(path, &e)) == NULL)
+		die_err(1, &e);
 	return fp;
+}
+
+const char *
+input_error(FILE *fp)
+{
+	const char *why = nn_input_error(fp);
+
+	return why != NULL ? why : strerror(errno);
 }
 
 void

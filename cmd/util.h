@@ -29,10 +29,15 @@ long opt_long(const char *s, long lo, long hi, const char *opt);
 double opt_double(const char *s, double lo, double hi, const char *opt);
 uint64_t opt_seed(const char *s, const char *opt);
 
-/* Open path for reading; NULL or "-" is stdin.  *name gets the name to use in
- * messages ("<stdin>" or path).  Exits 1 with "PROG: path: strerror" on
- * failure. */
+/* Open path for reading; NULL or "-" is stdin.  gzip data, known by its
+ * first bytes, is read decompressed (nn_input_open).  *name gets the name
+ * to use in messages ("<stdin>" or path).  Exits 1 with "PROG: path:
+ * strerror" on failure. */
 FILE *open_input(const char *path, const char **name);
+
+/* Why a read of fp failed: gzip's message (nn_input_error), else
+ * strerror(errno). */
+const char *input_error(FILE *fp);
 
 /* Flush and check stdout; a write error exits 1 ("PROG: stdout: ...").  A
  * closed pipe (EPIPE, when SIGPIPE is ignored) exits quietly. */

@@ -59,6 +59,31 @@ nomodel() { [ ! -e m.nn ] || { echo "m.nn was written" >&2; return 1; }; }
 @test "nn-train: bad data leaves old model"        { nn-train -q -o m.nn "$D/moons.csv"; cp m.nn old.nn; row 1 'word.csv:3:2' nn-train -o m.nn "$D/word.csv"; cmp m.nn old.nn; [ "$(ls -A | grep -c '^\.')" -eq 0 ]; }
 @test "nn-train: divergence exits 3, old model kept" { nn-train -q -o m.nn "$D/moons.csv"; cp m.nn old.nn; row 3 'not finite' nn-train -r 1e30 -o m.nn "$D/moons.csv"; cmp m.nn old.nn; }
 
+# gzip input, known by its magic, never by its name: the same model bytes
+# as from the plain data (the command lines equal too: m.nn is stored in
+# the model)
+# gz_same: d.csv plain in p/, gzip data named d.csv in g/
+gz_same() {
+	mkdir p g
+	cp "$D/moons.csv" p/d.csv
+	gzip -c "$D/moons.csv" >g/d.csv
+	(cd p && nn-train -q -o m.nn d.csv) && (cd g && nn-train -q -o m.nn d.csv) &&
+	    cmp p/m.nn g/m.nn
+}
+# gz_stdin CMD...: CMD's gzip data on stdin gives the model of moons.csv
+gz_stdin() {
+	nn-train -q -o m.nn - <"$D/moons.csv" && mv m.nn plain.nn &&
+	    "$@" | nn-train -q -o m.nn - && cmp m.nn plain.nn
+}
+members() { head -c 2000 "$D/moons.csv" | gzip -c; tail -c +2001 "$D/moons.csv" | gzip -c; }
+@test "nn-train: gzip data, same model bytes"      { gz_same; }
+@test "nn-train: gzip data from a pipe"            { gz_stdin gzip -c "$D/moons.csv"; }
+@test "nn-train: two concatenated gzip members"    { gz_stdin members; }
+@test "nn-train: truncated gzip data"              { gzip -c "$D/moons.csv" | head -c 2000 >cut.gz; row 1 '^nn-train: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-train -o m.nn cut.gz; nomodel; }
+@test "nn-train: corrupt gzip data"                { gzip -c "$D/ok.csv" >bad.gz; printf '\377' | dd of=bad.gz bs=1 seek=2 conv=notrunc 2>/dev/null; row 1 '^nn-train: bad\.gz: corrupt gzip data: ' nn-train -o m.nn bad.gz; nomodel; }
+@test "nn-train: gzip --val file"                  { gzip -c "$D/moons.csv" >v.gz; row 0 'val' nn-train -v -e 2 --val v.gz -o m.nn "$D/moons.csv"; }
+@test "nn-train: gzip --resume model"              { nn-train -q -e 2 -o a.nn "$D/moons.csv"; gzip -c a.nn >a.gz; row 0 '' nn-train -q -e 1 --resume a.gz -o m.nn "$D/moons.csv"; [ -s m.nn ]; }
+
 # usage errors: exit 2, no model
 @test "nn-train: -e -3"                            { row 2 '^nn-train: -e: expected an integer' nn-train -e -3 -o m.nn "$D/ok.csv"; nomodel; }
 @test "nn-train: -e 0"                             { row 2 '-e: expected an integer in \[1,' nn-train -e 0 -o m.nn "$D/ok.csv"; nomodel; }
