@@ -200,6 +200,7 @@ main(int argc, char **argv)
 		usage();
 	if (model_path == NULL)
 		errx(2, "-m MODEL is required");
+	note_input(model_path);  /* never standard output (util.h) */
 	if ((m = nn_model_load(model_path, &e)) == NULL)
 		die_err(1, &e);
 

@@ -169,6 +169,10 @@ fmgz() {
 @test "nn-idx: gzip images, plain labels"              { out_is "$U8_LAB_CSV" nn-idx "$F/u8.idx.gz" "$F/lab.idx"; }
 @test "nn-idx: gzip in two members"                    { out_is "$U8_CSV" nn-idx "$F/two.idx.gz"; }
 @test "nn-idx: gzip through a pipe"                    { out_is "$U8_LAB_CSV" nn-idx <(cat "$F/u8.idx.gz") - <"$F/lab.idx.gz"; }
+@test "nn-idx: stdout appended to IMAGES"           { cp "$F/u8.idx" i.idx; saved i.idx; row 2 '^nn-idx: standard output is also an input \(i\.idx\); refusing to overwrite it$' bash -c 'nn-idx i.idx >>i.idx'; unchanged i.idx; }
+@test "nn-idx: stdout appended to LABELS"           { cp "$F/lab.idx" l.idx; saved l.idx; row 2 '^nn-idx: standard output is also an input \(l\.idx\)' bash -c 'nn-idx "$0" l.idx >>l.idx' "$F/u8.idx"; unchanged l.idx; }
+@test "nn-idx: stdout over IMAGES"                  { cp "$F/u8.idx" i.idx; row 2 '^nn-idx: standard output is also an input \(i\.idx\)' bash -c 'nn-idx i.idx >i.idx'; [ ! -s i.idx ]; }
+@test "nn-idx: stdout appended to stdin's IMAGES"   { cp "$F/u8.idx" i.idx; saved i.idx; row 2 '^nn-idx: standard output is also an input \(<stdin>\)' bash -c 'nn-idx - <i.idx >>i.idx'; unchanged i.idx; }
 @test "nn-idx: pipes from process substitution"        { out_is "$U8_LAB_CSV" nn-idx <(cat "$F/u8.idx") <(cat "$F/lab.idx"); }
 @test "nn-idx: images on stdin"                        { out_is "$U8_LAB_CSV" bash -c 'nn-idx - "$F/lab.idx" <"$F/u8.idx"'; }
 @test "nn-idx: labels on stdin"                        { out_is "$U8_LAB_CSV" bash -c 'nn-idx "$F/u8.idx" - <"$F/lab.idx"'; }

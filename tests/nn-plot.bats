@@ -165,6 +165,15 @@ gz_fig() {
 @test "nn-plot: gzip model and data, same SVG"     { gz_fig; }
 @test "nn-plot: loss from a gzip log on stdin"     { gzip -c "$D/sgd.csv" >log.gz; rowin 0 '' log.gz nn-plot loss - -o out.png; png_is out.png 1100 460; }
 @test "nn-plot: truncated gzip data"               { gzip -c "$D/moons.csv" | head -c 2000 >cut.gz; row 1 '^nn-plot: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-plot data cut.gz -o out.png; nofile; }
+# no output over an input: exit 2, the input's bytes unchanged, no image
+@test "nn-plot: -o over the data"                  { cp "$D/moons.csv" d.csv; saved d.csv; row 2 '^nn-plot: -o d\.csv is also an input; refusing to overwrite it$' nn-plot data d.csv --format png -o d.csv; unchanged d.csv; nofile; }
+@test "nn-plot: -o over the model"                 { cp "$D/moons.nn" m.nn; saved m.nn; row 2 '^nn-plot: -o m\.nn is also an input; refusing to overwrite it$' nn-plot boundary -m m.nn "$D/moons.csv" --format svg -o m.nn; unchanged m.nn; nofile; }
+@test "nn-plot: -o over a grid's model"            { cp "$D/moons.nn" m.nn; saved m.nn; row 2 '^nn-plot: -o m\.nn is also an input; refusing to overwrite it$' nn-plot grid "m.nn:$D/moons.csv" --format svg -o m.nn; unchanged m.nn; nofile; }
+@test "nn-plot: -o over a log"                     { cp "$D/sgd.csv" l.csv; saved l.csv; row 2 '^nn-plot: -o l\.csv is also an input; refusing to overwrite it$' nn-plot loss "$D/adam.csv" l.csv --format png -o l.csv; unchanged l.csv; nofile; }
+@test "nn-plot: -o over a link to the data"        { cp "$D/pred.csv" p.csv; ln -s p.csv out.png; saved p.csv; row 2 '^nn-plot: -o out\.png is also an input \(p\.csv\); refusing' nn-plot confusion p.csv -o out.png; unchanged p.csv; [ -L out.png ]; }
+@test "nn-plot: stdout appended to the data"       { cp "$D/moons.csv" d.csv; saved d.csv; row 2 '^nn-plot: standard output is also an input \(d\.csv\); refusing to overwrite it$' bash -c 'nn-plot data d.csv >>d.csv'; unchanged d.csv; }
+@test "nn-plot: -o - appended to the model"        { cp "$D/moons.nn" m.nn; saved m.nn; row 2 '^nn-plot: standard output is also an input \(m\.nn\)' bash -c 'nn-plot boundary -m m.nn "$0" -o - >>m.nn' "$D/moons.csv"; unchanged m.nn; }
+@test "nn-plot: stdout appended to a log on stdin" { cp "$D/sgd.csv" l.csv; saved l.csv; row 2 '^nn-plot: standard output is also an input \(<stdin>\)' bash -c 'nn-plot loss - <l.csv >>l.csv'; unchanged l.csv; }
 @test "nn-plot: replaces an existing file"          { echo old >out.png; row 0 '' nn-plot data "$D/moons.csv" -o out.png; png_is out.png 640 480; notemp; }
 
 # The moons (sklearn's): class 0 is the upper arc centred on (0, 1), class 1
