@@ -39,7 +39,8 @@ endif
 # libcairo2-dev first finds its flags once it is there.
 CAIRO_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
 CAIRO_LIBS = $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo)
-LIBS = -lcsv $(BLAS_LIBS) -lm -pthread
+# zlib: every input may be gzip-compressed (lib/input.c).
+LIBS = -lcsv -lz $(BLAS_LIBS) -lm -pthread
 
 # lib/plot*.c go to lib/libnnplot.a, every other lib/*.c to lib/libnn.a.
 LIB_SRC  = $(sort $(wildcard lib/*.c))

@@ -9,9 +9,10 @@
  *
  * The files are read in blocks of whole records (about a MiB at a time) and
  * never rewound, so 47 MB of training images cost a few MiB of memory and
- * the inputs may be pipes (<(zcat train-images-idx3-ubyte.gz)).  Only whole
- * records are formatted: when an input ends early, standard output holds
- * exactly the rows read before that, and the exit status says it failed.
+ * the inputs may be pipes.  They are usually distributed gzip-compressed;
+ * open_input reads them decompressed (lib/input.c).  Only whole records are
+ * formatted: when an input ends early, standard output holds exactly the
+ * rows read before that, and the exit status says it failed.
  *
  * The output is the expensive part (60000 images of 784 bytes are about 140
  * MB of text), so bytes and signed bytes are formatted by table lookup with a
@@ -334,7 +335,7 @@ static void __attribute__((noreturn))
 fail_read(sink *s, const idx *f, uint64_t want, uint64_t got)
 {
 	if (ferror(f->fp))
-		fail(s, f, "%s", strerror(errno));
+		fail(s, f, "%s", input_error(f->fp));
 	fail(s, f, "truncated: expected %llu records, got %llu",
 	    (unsigned long long)want, (unsigned long long)got);
 }
@@ -349,10 +350,7 @@ read_header(sink *s, idx *f)
 
 	if (fread(h, 1, 4, f->fp) != 4 || h[0] != 0 || h[1] != 0) {
 		if (ferror(f->fp))
-			fail(s, f, "%s", strerror(errno));
-		if (h[0] == 0x1f && h[1] == 0x8b)
-			fail(s, f, "not an IDX file (gzip data: decompress it, "
-			    "e.g. <(zcat FILE))");
+			fail(s, f, "%s", input_error(f->fp));
 		fail(s, f, "not an IDX file");
 	}
 	for (i = 0; i < NTYPES && types[i].code != h[2]; i++)
@@ -368,7 +366,7 @@ read_header(sink *s, idx *f)
 	for (i = 0; i < f->ndims; i++) {
 		if (fread(d, 1, 4, f->fp) != 4) {
 			if (ferror(f->fp))
-				fail(s, f, "%s", strerror(errno));
+				fail(s, f, "%s", input_error(f->fp));
 			fail(s, f, "truncated header: %zu of %u dimensions",
 			    i, f->ndims);
 		}
@@ -408,7 +406,7 @@ check_end(sink *s, const idx *f)
 		fail(s, f, "more data after the %lu records the header "
 		    "declares", (unsigned long)f->count);
 	if (ferror(f->fp))
-		fail(s, f, "%s", strerror(errno));
+		fail(s, f, "%s", input_error(f->fp));
 }
 
 /* ---- main -------------------------------------------------------------- */

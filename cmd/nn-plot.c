@@ -352,6 +352,7 @@ load_model(const char *path)
 	nn_model *m;
 	nn_err e;
 
+	note_input(path);        /* an input, like every FILE (util.h) */
 	if ((m = nn_model_load(path, &e)) == NULL)
 		die_err(1, &e);
 	if (m->nin != 2)
@@ -832,8 +833,11 @@ main(int argc, char **argv)
 		if (nn_plot_write(p, stdout, "stdout", &e) < 0)
 			die_err(1, &e);
 		close_stdout();
-	} else if (nn_plot_save(p, a.out, &e) < 0)
-		die_err(1, &e);
+	} else {
+		guard_output(a.out, "-o");   /* every input has been read */
+		if (nn_plot_save(p, a.out, &e) < 0)
+			die_err(1, &e);
+	}
 	nn_plot_free(p);
 	nn_plot_cleanup();
 	return 0;

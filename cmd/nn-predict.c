@@ -215,6 +215,7 @@ main(int argc, char **argv)
 	if (libsvm && !header)
 		errx(2, "--no-header does not apply to --format libsvm: it has "
 		    "no header");
+	note_input(model_path);  /* never standard output (util.h) */
 	if ((m = nn_model_load(model_path, &e)) == NULL)
 		die_err(1, &e);
 

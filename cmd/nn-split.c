@@ -350,6 +350,8 @@ main(int argc, char **argv)
 
 	/* read and check everything before creating any file */
 	fp = open_input(argv[0], &name);
+	guard_output(train_path, "TRAIN");
+	guard_output(test_path, "TEST");
 	if ((c = nn_csv_open(fp, name, header, &e)) == NULL)
 		die_err(1, &e);
 	memset(&t, 0, sizeof(t));

@@ -476,6 +476,13 @@ check_opts(opts *o)
 	}
 	if (o->out != NULL && !o->trace && !o->gradcheck)
 		check_output_dir(o->out);
+	/* No output over an input, before any is read.  -o may name the
+	 * model it continues: that is read whole, then replaced atomically. */
+	note_input(o->input ? o->input : "-");
+	note_input(o->val_path);
+	guard_output(o->out, "-o");
+	note_input(o->start);
+	guard_output(o->log_path, "--log");
 }
 
 /* The optimizer's settings: base (its defaults, or a checkpoint's) with

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -69,16 +71,101 @@ opt_seed(const char *s, const char *opt)
 FILE *
 open_input(const char *path, const char **name)
 {
+	nn_err e;
 	FILE *fp;
 
-	if (path == NULL || strcmp(path, "-") == 0) {
-		*name = "<stdin>";
-		return stdin;
-	}
-	if ((fp = fopen(path, "r")) == NULL)
-		err(1, "%s", path);
-	*name = path;
+	if (path == NULL)
+		path = "-";
+	*name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	note_input(path);        /* before a byte is read */
+	if ((fp = nn_input_open(path, &e)) == NULL)
+		die_err(1, &e);
 	return fp;
+}
+
+const char *
+input_error(FILE *fp)
+{
+	const char *why = nn_input_error(fp);
+
+	return why != NULL ? why : strerror(errno);
+}
+
+/* ---- no output over an input ------------------------------------------- */
+
+/* The inputs noted so far, for the whole run (a program reads a handful of
+ * files; the table is the one piece of state util.c keeps). */
+typedef struct input_id {
+	dev_t dev;
+	ino_t ino;
+	char *name;              /* for messages */
+} input_id;
+
+static input_id *inputs;
+static size_t ninputs;
+
+/* The input that st is, if any.  Only a regular file can be overwritten:
+ * a terminal or /dev/null may well be both read and written. */
+static const input_id *
+find_input(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return NULL;
+	for (size_t i = 0; i < ninputs; i++)
+		if (inputs[i].dev == st->st_dev && inputs[i].ino == st->st_ino)
+			return &inputs[i];
+	return NULL;
+}
+
+void
+note_input(const char *path)
+{
+	struct stat st;
+	int std;
+
+	if (path == NULL)
+		return;
+	std = strcmp(path, "-") == 0;
+	if ((std ? fstat(STDIN_FILENO, &st) : stat(path, &st)) < 0)
+		return;
+	inputs = nn_xrealloc(inputs, (ninputs + 1) * sizeof(*inputs));
+	inputs[ninputs].dev = st.st_dev;
+	inputs[ninputs].ino = st.st_ino;
+	inputs[ninputs].name = nn_xstrdup(std ? "<stdin>" : path);
+	ninputs++;
+	guard_stdout();
+}
+
+void
+guard_output(const char *path, const char *what)
+{
+	const input_id *in;
+	struct stat st;
+
+	if (path == NULL)
+		return;
+	if (strcmp(path, "-") == 0) {
+		guard_stdout();
+		return;
+	}
+	if (stat(path, &st) < 0 || (in = find_input(&st)) == NULL)
+		return;
+	if (strcmp(in->name, path) == 0)
+		errx(2, "%s %s is also an input; refusing to overwrite it", what,
+		    path);
+	errx(2, "%s %s is also an input (%s); refusing to overwrite it", what,
+	    path, in->name);
+}
+
+void
+guard_stdout(void)
+{
+	const input_id *in;
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) == 0 && (in = find_input(&st)) != NULL)
+		errx(2, "standard output is also an input (%s); refusing to "
+		    "overwrite it", in->name);
 }
 
 void

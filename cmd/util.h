@@ -1,7 +1,8 @@
 /*
  * util.h - what every nnkit program shares: option parsing that exits 2 on a
- * bad value, opening inputs ("-" or no name = stdin), --version, and checked
- * output.  Only cmd/ may print or exit; lib/ returns errors.
+ * bad value, opening inputs ("-" or no name = stdin), --version, checked
+ * output, and the rule that no output overwrites an input.  Only cmd/ may
+ * print or exit; lib/ returns errors.
  */
 #ifndef NN_CMD_UTIL_H
 #define NN_CMD_UTIL_H
@@ -29,10 +30,43 @@ long opt_long(const char *s, long lo, long hi, const char *opt);
 double opt_double(const char *s, double lo, double hi, const char *opt);
 uint64_t opt_seed(const char *s, const char *opt);
 
-/* Open path for reading; NULL or "-" is stdin.  *name gets the name to use in
- * messages ("<stdin>" or path).  Exits 1 with "PROG: path: strerror" on
- * failure. */
+/* Open path for reading; NULL or "-" is stdin.  gzip data, known by its
+ * first bytes, is read decompressed (nn_input_open).  *name gets the name
+ * to use in messages ("<stdin>" or path).  Exits 1 with "PROG: path:
+ * strerror" on failure.  The file is noted as an input (note_input). */
 FILE *open_input(const char *path, const char **name);
+
+/* Why a read of fp failed: gzip's message (nn_input_error), else
+ * strerror(errno). */
+const char *input_error(FILE *fp);
+
+/*
+ * No program writes over one of its inputs.  Each input is noted (its
+ * device and inode, through symbolic links) when open_input opens it, or by
+ * note_input for one a program opens itself (a model, through
+ * nn_model_load) or before it is opened; NULL is no input, "-" standard
+ * input, and a path that cannot be stat'ed is skipped (opening it will
+ * fail).  Only regular files count: a terminal or /dev/null may be both.
+ *
+ * Standard output is never an input: note_input and open_input refuse, at
+ * once, an input that is also standard output (guard_stdout), before a byte
+ * of it is read.  Under `>` the shell has emptied the file already, and the
+ * message should say why, not "empty input".
+ *
+ * guard_output(path, what): call before creating or replacing output path,
+ * given by option or operand `what` ("-o", "--log", "TRAIN"), once the
+ * inputs are noted; NULL does nothing, "-" is standard output.  A path that
+ * does not exist yet is never an input.
+ *
+ * On an overlap they exit 2 (a usage error), with one of
+ *   PROG: -o data.csv is also an input; refusing to overwrite it
+ *   PROG: -o link.csv is also an input (data.csv); refusing to overwrite it
+ *   PROG: standard output is also an input (data.csv); refusing to
+ *   overwrite it
+ */
+void note_input(const char *path);
+void guard_output(const char *path, const char *what);
+void guard_stdout(void);
 
 /* Flush and check stdout; a write error exits 1 ("PROG: stdout: ...").  A
  * closed pipe (EPIPE, when SIGPIPE is ignored) exits quietly. */

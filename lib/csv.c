@@ -63,6 +63,7 @@
 #include <csv.h>
 
 #include "nn_csv.h"
+#include "nn_input.h"
 
 #define CHUNK (64 * 1024)
 /* Bytes per pread of a part reader and of a line count: small enough to
@@ -649,7 +650,9 @@ refill(nn_csv *c)
 	} else {
 		n = fread(c->buf, 1, CHUNK, c->fp);
 		if (n == 0 && ferror(c->fp)) {
-			nn_errf(&c->err, "%s: %s", c->name, strerror(errno));
+			const char *why = nn_input_error(c->fp);   /* gzip's */
+			nn_errf(&c->err, "%s: %s", c->name,
+			    why != NULL ? why : strerror(errno));
 			return fail(c);
 		}
 		c->crc = nn_crc32(c->crc, c->buf, n);

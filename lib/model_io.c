@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "nn_input.h"
 #include "nn_model.h"
 
 #define MAGIC           "NNKITMDL"
@@ -750,8 +751,10 @@ slurp(FILE *fp, const char *name, unsigned char **out, size_t *outn,
 	}
 	if (ferror(fp)) {
 		int err = errno;
+		const char *why = nn_input_error(fp);   /* gzip's */
 		free(d);
-		return nn_errf(e, "%s: read error: %s", name, strerror(err));
+		return nn_errf(e, "%s: %s%s", name, why ? "" : "read error: ",
+		    why ? why : strerror(err));
 	}
 	*out = d;
 	*outn = n;
@@ -1493,6 +1496,8 @@ nn_model_load(const char *path, nn_err *e)
 
 	if (fp == NULL)
 		return nn_errf(e, "%s: %s", path, strerror(errno)), NULL;
+	if ((fp = nn_input_wrap(fp, path, e)) == NULL)   /* gzip: inflated */
+		return NULL;
 	m = nn_model_read(fp, path, e);
 	fclose(fp);
 	return m;

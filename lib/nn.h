@@ -6,6 +6,7 @@
 
 #include "nn_base.h"
 #include "nn_enc.h"
+#include "nn_input.h"
 #include "nn_csv.h"
 #include "nn_libsvm.h"
 #include "nn_fmt.h"

@@ -72,3 +72,14 @@ check_usage() {
 	got=$(printf '%s\n' "$stderr" | grep -v -- 'no-such-option' | sed -e 's/^usage: //' -e 's/^ *//' | tr '\t\n' '  ' | tr -s ' ')
 	[ "$got" = "$want" ] || { echo "usage on a bad option differs: $got" >&2; return 1; }
 }
+
+# No program writes over one of its inputs (cmd/util.h).
+# saved FILE...: keep a copy of each FILE as FILE.saved
+saved() { local f; for f; do cp "$f" "$f.saved" || return 1; done; }
+# unchanged FILE...: each FILE still holds its saved bytes, and no temporary
+# file (.NAME.XXXXXX) is left in the current directory
+unchanged() {
+	local f
+	for f; do cmp "$f" "$f.saved" || return 1; done
+	[ -z "$(ls -A | grep '^\.')" ] || { echo "left behind: $(ls -A | grep '^\.')" >&2; return 1; }
+}

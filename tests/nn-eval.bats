@@ -106,6 +106,12 @@ pipeline() {
 @test "nn-eval: json null for a non-finite mse"    { row 0 '"mse": null' nn-eval --format json --task regression "$D/huge.csv"; json_ok <<<"$output"; }
 @test "nn-eval: per_class keyed by label"          { [ "$(nn-eval --format json "$D/abc.csv" | jq .per_class.b.support)" = 3 ]; }
 @test "nn-eval: stdin"                             { rowin 0 '^n +300' "$D/col.csv" nn-eval -; }
+@test "nn-eval: gzip input, the plain report"      { gzip -c "$D/bin.csv" >in.gz; row 0 '' nn-eval --format json in.gz; [ "$output" = "$(nn-eval --format json "$D/bin.csv")" ]; }
+@test "nn-eval: gzip on stdin"                     { gzip -c "$D/col.csv" >in.gz; rowin 0 '^n +300' in.gz nn-eval; }
+@test "nn-eval: stdout appended to the input"     { cp "$D/bin.csv" p.csv; saved p.csv; row 2 '^nn-eval: standard output is also an input \(p\.csv\); refusing to overwrite it$' bash -c 'nn-eval p.csv >>p.csv'; unchanged p.csv; }
+@test "nn-eval: stdout over the input"             { cp "$D/bin.csv" p.csv; row 2 '^nn-eval: standard output is also an input \(p\.csv\)' bash -c 'nn-eval p.csv >p.csv'; [ ! -s p.csv ]; }
+@test "nn-eval: stdout appended to stdin's file"   { cp "$D/bin.csv" p.csv; saved p.csv; row 2 '^nn-eval: standard output is also an input \(<stdin>\)' bash -c 'nn-eval <p.csv >>p.csv'; unchanged p.csv; }
+@test "nn-eval: truncated gzip input"              { gzip -c "$D/reg.csv" | head -c 3000 >cut.gz; row 1 '^nn-eval: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-eval cut.gz; [ -z "$output" ]; }
 @test "nn-eval: truth is the first other column" { row 0 '"n": 2' nn-eval --format json "$D/extra.csv"; [ "$(jq -c .labels <<<"$output")" = '["1","2","a"]' ]; }
 @test "nn-eval: --truth and --pred by name/number" { a=$(nn-eval --truth colour --pred predicted "$D/col.csv"); b=$(nn-eval --truth 1 --pred 2 "$D/col.csv"); c=$(nn-eval "$D/col.csv"); [ "$a" = "$c" ] && [ "$b" = "$c" ]; }
 @test "nn-eval: --truth/--pred swapped"            { row 0 '' nn-eval --format json --truth predicted --pred label "$D/abc.csv"; [ "$(jq .per_class.a.support <<<"$output")" = 3 ]; }

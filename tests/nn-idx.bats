@@ -52,7 +52,12 @@ setup_file() {
 	mkidx wide.idx 08 "2 300000" seq:256           # rows > the output buffer
 	# bad headers and bodies
 	printf 'hello, world\n' >text.idx
+	# gzip: whole, in two members, cut short, with a wrong CRC
 	gzip -c u8.idx >u8.idx.gz
+	gzip -c lab.idx >lab.idx.gz
+	{ head -c 10 u8.idx | gzip -c; tail -c +11 u8.idx | gzip -c; } >two.idx.gz
+	head -c 30 u8.idx.gz >cut.idx.gz
+	{ head -c -8 u8.idx.gz; printf '\0\0\0\0'; tail -c 4 u8.idx.gz; } >crc.idx.gz
 	printf '\0\0\007\001\0\0\0\001\0' >type07.idx
 	printf '\0\0\010\000' >nodims.idx
 	printf '\0\0\010\002\0\0\0\002\0\0\0\000' >zerodim.idx
@@ -134,6 +139,14 @@ fmall() {
 	[ "$(wc -l <fm.csv)" -eq 10000 ] || fail "$(wc -l <fm.csv) lines"
 	awk -F, '{ for (j = 1; j < NF; j++) if ($j < 0 || $j > 255) exit 1 }' fm.csv
 }
+# fmgz: the .gz files as distributed, read directly: what zcat gives
+fmgz() {
+	fmnist
+	nn-idx -n 300 $D/t10k-images-idx3-ubyte.gz $D/t10k-labels-idx1-ubyte.gz >gz.csv
+	nn-idx -n 300 <(zcat $D/t10k-images-idx3-ubyte.gz) <(zcat $D/t10k-labels-idx1-ubyte.gz) >zcat.csv
+	[ "$(wc -l <gz.csv)" -eq 301 ] || fail "$(wc -l <gz.csv) lines"
+	cmp gz.csv zcat.csv
+}
 
 @test "nn-idx: usage == SYNOPSIS"                     { check_usage nn-idx nn-idx.1; }
 @test "nn-idx: --version"                              { row 0 '^nn-idx \(nnkit\) [0-9]' nn-idx --version; }
@@ -152,6 +165,14 @@ fmall() {
 @test "nn-idx: short"                                  { out_is $'p1\n-32768\n32767\n-1' nn-idx "$F/s16.idx"; }
 @test "nn-idx: int, with short labels"                 { out_is $'p1,label\n-2147483648,-32768\n2147483647,32767\n-10,-1' nn-idx "$F/s32.idx" "$F/s16.idx"; }
 @test "nn-idx: float labels"                           { out_is $'p1,p2,p3,p4,p5,p6,label\n0,1,2,3,4,5,1.5\n250,251,252,253,254,255,-3' nn-idx "$F/u8.idx" "$F/flab.idx"; }
+@test "nn-idx: gzip files, read decompressed"          { out_is "$U8_LAB_CSV" nn-idx "$F/u8.idx.gz" "$F/lab.idx.gz"; }
+@test "nn-idx: gzip images, plain labels"              { out_is "$U8_LAB_CSV" nn-idx "$F/u8.idx.gz" "$F/lab.idx"; }
+@test "nn-idx: gzip in two members"                    { out_is "$U8_CSV" nn-idx "$F/two.idx.gz"; }
+@test "nn-idx: gzip through a pipe"                    { out_is "$U8_LAB_CSV" nn-idx <(cat "$F/u8.idx.gz") - <"$F/lab.idx.gz"; }
+@test "nn-idx: stdout appended to IMAGES"           { cp "$F/u8.idx" i.idx; saved i.idx; row 2 '^nn-idx: standard output is also an input \(i\.idx\); refusing to overwrite it$' bash -c 'nn-idx i.idx >>i.idx'; unchanged i.idx; }
+@test "nn-idx: stdout appended to LABELS"           { cp "$F/lab.idx" l.idx; saved l.idx; row 2 '^nn-idx: standard output is also an input \(l\.idx\)' bash -c 'nn-idx "$0" l.idx >>l.idx' "$F/u8.idx"; unchanged l.idx; }
+@test "nn-idx: stdout over IMAGES"                  { cp "$F/u8.idx" i.idx; row 2 '^nn-idx: standard output is also an input \(i\.idx\)' bash -c 'nn-idx i.idx >i.idx'; [ ! -s i.idx ]; }
+@test "nn-idx: stdout appended to stdin's IMAGES"   { cp "$F/u8.idx" i.idx; saved i.idx; row 2 '^nn-idx: standard output is also an input \(<stdin>\)' bash -c 'nn-idx - <i.idx >>i.idx'; unchanged i.idx; }
 @test "nn-idx: pipes from process substitution"        { out_is "$U8_LAB_CSV" nn-idx <(cat "$F/u8.idx") <(cat "$F/lab.idx"); }
 @test "nn-idx: images on stdin"                        { out_is "$U8_LAB_CSV" bash -c 'nn-idx - "$F/lab.idx" <"$F/u8.idx"'; }
 @test "nn-idx: labels on stdin"                        { out_is "$U8_LAB_CSV" bash -c 'nn-idx "$F/u8.idx" - <"$F/lab.idx"'; }
@@ -162,9 +183,11 @@ fmall() {
 @test "nn-idx: | head -1 ends quietly"                 { quiet_head; }
 @test "nn-idx: Fashion-MNIST, first 100 test images"   { fm100; }
 @test "nn-idx: Fashion-MNIST, whole test set"          { fmall; }
+@test "nn-idx: Fashion-MNIST .gz files, read directly" { fmgz; }
 # --- bad files: one line, exit 1
 @test "nn-idx: text is not an IDX file"                { row 1 'text\.idx: not an IDX file$' nn-idx "$F/text.idx"; }
-@test "nn-idx: gzip data is named"                     { row 1 'u8\.idx\.gz: not an IDX file \(gzip' nn-idx "$F/u8.idx.gz"; }
+@test "nn-idx: truncated gzip data"                    { row 1 'cut\.idx\.gz: truncated gzip data \(unexpected end of file\)$' nn-idx "$F/cut.idx.gz"; }
+@test "nn-idx: gzip data with a wrong CRC"             { row 1 'crc\.idx\.gz: corrupt gzip data: incorrect data check$' nn-idx "$F/crc.idx.gz"; }
 @test "nn-idx: empty file"                             { row 1 'empty\.idx: not an IDX file$' nn-idx "$F/empty.idx"; }
 @test "nn-idx: 2-byte file"                            { row 1 'short\.idx: not an IDX file$' nn-idx "$F/short.idx"; }
 @test "nn-idx: unknown type code"                      { row 1 'type07\.idx: unknown IDX type code 0x07' nn-idx "$F/type07.idx"; }

@@ -168,6 +168,12 @@ same_weights() { [ "$(nn-model weights "$1")" = "$(nn-model weights "$2")" ]; }
 @test "nn-model: weights | head ends quietly"       { run bash -c "nn-model weights '$D/big.nn' 2>err | head -2"; [ "${#lines[@]}" -eq 2 ]; [ ! -s err ]; }
 @test "nn-model: | head, SIGPIPE ignored"           { run bash -c "trap '' PIPE; nn-model weights '$D/big.nn' 2>err | head -2; exit \${PIPESTATUS[0]}"; [ "$status" -eq 0 ]; [ "${#lines[@]}" -eq 2 ]; [ ! -s err ]; }
 
+@test "nn-model: gzip model, the plain info"       { gzip -c "$D/m.nn" >m.gz; row 0 '' nn-model info m.gz; [ "$output" = "$(nn-model info "$D/m.nn")" ]; }
+@test "nn-model: gzip model on stdin"               { gzip -c "$D/m.nn" >m.gz; a=$(nn-model weights - <m.gz); [ "$a" = "$(nn-model weights "$D/m.nn")" ]; }
+@test "nn-model: truncated gzip model"              { gzip -c "$D/m.nn" | head -c 100 >cut.gz; bad_model '^nn-model: cut\.gz: truncated gzip data \(unexpected end of file\)$' cut.gz; }
+@test "nn-model: stdout appended to the model"    { cp "$D/m.nn" m.nn; saved m.nn; row 2 '^nn-model: standard output is also an input \(m\.nn\); refusing to overwrite it$' bash -c 'nn-model info m.nn >>m.nn'; unchanged m.nn; }
+@test "nn-model: stdout over the model"             { cp "$D/m.nn" m.nn; row 2 '^nn-model: standard output is also an input \(m\.nn\)' bash -c 'nn-model weights m.nn >m.nn'; [ ! -s m.nn ]; }
+@test "nn-model: stdout appended to stdin's model"  { cp "$D/m.nn" m.nn; saved m.nn; row 2 '^nn-model: standard output is also an input \(<stdin>\)' bash -c 'nn-model weights - <m.nn >>m.nn'; unchanged m.nn; }
 @test "nn-model: model file missing"                { bad_model 'nope.nn: No such file' nope.nn; }
 @test "nn-model: truncated model"                   { bad_model 'truncated.nn: truncated' "$D/truncated.nn"; }
 @test "nn-model: bit-flipped model"                 { bad_model 'flipped.nn: .*(checksum|corrupt)' "$D/flipped.nn"; }

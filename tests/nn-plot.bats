@@ -153,6 +153,27 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 @test "nn-plot: same input, same SVG bytes"         { nn-plot boundary -m "$D/moons.nn" "$D/moons.csv" -o a.svg; sleep 1; nn-plot boundary -m "$D/moons.nn" "$D/moons.csv" -o b.svg; cmp a.svg b.svg; }
 @test "nn-plot: same input, same PDF bytes"         { nn-plot loss "$D/sgd.csv" -o a.pdf; sleep 1; nn-plot loss "$D/sgd.csv" -o b.pdf; cmp a.pdf b.pdf; }
 @test "nn-plot: same input, same PNG bytes"         { nn-plot grid "$D/moons.nn:$D/moons.csv" -o a.png; nn-plot grid "$D/moons.nn:$D/moons.csv" -o b.png; cmp a.png b.png; }
+# gz_fig: a boundary from gzip model and data, named as the plain ones
+# (the title shows the data's name): the same SVG bytes
+gz_fig() {
+	mkdir p g
+	cp "$D/moons.nn" p/m.nn; cp "$D/moons.csv" p/d.csv
+	gzip -c "$D/moons.nn" >g/m.nn; gzip -c "$D/moons.csv" >g/d.csv
+	(cd p && nn-plot boundary -m m.nn d.csv -o out.svg) &&
+	    (cd g && nn-plot boundary -m m.nn d.csv -o out.svg) && cmp p/out.svg g/out.svg
+}
+@test "nn-plot: gzip model and data, same SVG"     { gz_fig; }
+@test "nn-plot: loss from a gzip log on stdin"     { gzip -c "$D/sgd.csv" >log.gz; rowin 0 '' log.gz nn-plot loss - -o out.png; png_is out.png 1100 460; }
+@test "nn-plot: truncated gzip data"               { gzip -c "$D/moons.csv" | head -c 2000 >cut.gz; row 1 '^nn-plot: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-plot data cut.gz -o out.png; nofile; }
+# no output over an input: exit 2, the input's bytes unchanged, no image
+@test "nn-plot: -o over the data"                  { cp "$D/moons.csv" d.csv; saved d.csv; row 2 '^nn-plot: -o d\.csv is also an input; refusing to overwrite it$' nn-plot data d.csv --format png -o d.csv; unchanged d.csv; nofile; }
+@test "nn-plot: -o over the model"                 { cp "$D/moons.nn" m.nn; saved m.nn; row 2 '^nn-plot: -o m\.nn is also an input; refusing to overwrite it$' nn-plot boundary -m m.nn "$D/moons.csv" --format svg -o m.nn; unchanged m.nn; nofile; }
+@test "nn-plot: -o over a grid's model"            { cp "$D/moons.nn" m.nn; saved m.nn; row 2 '^nn-plot: -o m\.nn is also an input; refusing to overwrite it$' nn-plot grid "m.nn:$D/moons.csv" --format svg -o m.nn; unchanged m.nn; nofile; }
+@test "nn-plot: -o over a log"                     { cp "$D/sgd.csv" l.csv; saved l.csv; row 2 '^nn-plot: -o l\.csv is also an input; refusing to overwrite it$' nn-plot loss "$D/adam.csv" l.csv --format png -o l.csv; unchanged l.csv; nofile; }
+@test "nn-plot: -o over a link to the data"        { cp "$D/pred.csv" p.csv; ln -s p.csv out.png; saved p.csv; row 2 '^nn-plot: -o out\.png is also an input \(p\.csv\); refusing' nn-plot confusion p.csv -o out.png; unchanged p.csv; [ -L out.png ]; }
+@test "nn-plot: stdout appended to the data"       { cp "$D/moons.csv" d.csv; saved d.csv; row 2 '^nn-plot: standard output is also an input \(d\.csv\); refusing to overwrite it$' bash -c 'nn-plot data d.csv >>d.csv'; unchanged d.csv; }
+@test "nn-plot: -o - appended to the model"        { cp "$D/moons.nn" m.nn; saved m.nn; row 2 '^nn-plot: standard output is also an input \(m\.nn\)' bash -c 'nn-plot boundary -m m.nn "$0" -o - >>m.nn' "$D/moons.csv"; unchanged m.nn; }
+@test "nn-plot: stdout appended to a log on stdin" { cp "$D/sgd.csv" l.csv; saved l.csv; row 2 '^nn-plot: standard output is also an input \(<stdin>\)' bash -c 'nn-plot loss - <l.csv >>l.csv'; unchanged l.csv; }
 @test "nn-plot: replaces an existing file"          { echo old >out.png; row 0 '' nn-plot data "$D/moons.csv" -o out.png; png_is out.png 640 480; notemp; }
 
 # The moons (sklearn's): class 0 is the upper arc centred on (0, 1), class 1

@@ -71,6 +71,17 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 @test "nn-predict: --no-header, training layout"  { a=$(nn-predict -m "$D/moons.nn" "$D/moons.csv" | tail -n +2); b=$(tail -n +2 "$D/moons.csv" | nn-predict --no-header -m "$D/moons.nn" | tail -n +2); [ "$a" = "$b" ]; }
 @test "nn-predict: | head ends quietly"           { for i in 1 2 3 4 5 6 7 8 9 10; do cat "$D/moons.csv"; done | grep -v label | sed '1i x1,x2,label' >big.csv; run bash -c "nn-predict -m '$D/moons.nn' big.csv 2>err | head -2"; [ "${#lines[@]}" -eq 2 ]; [ ! -s err ]; }
 
+@test "nn-predict: gzip data, as the plain data"  { gzip -c "$D/moons.csv" >d.gz; row 0 '' nn-predict --proba -m "$D/moons.nn" d.gz; cmp <(printf '%s\n' "$output") <(nn-predict --proba -m "$D/moons.nn" "$D/moons.csv"); }
+@test "nn-predict: gzip data on stdin"            { gzip -c "$D/moons.csv" >d.gz; rowin 0 '' d.gz nn-predict -m "$D/moons.nn"; cmp <(printf '%s\n' "$output") <(nn-predict -m "$D/moons.nn" "$D/moons.csv"); }
+@test "nn-predict: gzip model"                    { gzip -c "$D/moons.nn" >m.gz; row 0 '' nn-predict -m m.gz "$D/moons.csv"; cmp <(printf '%s\n' "$output") <(nn-predict -m "$D/moons.nn" "$D/moons.csv"); }
+@test "nn-predict: truncated gzip data"           { gzip -c "$D/moons.csv" | head -c 3000 >cut.gz; row 1 '^nn-predict: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-predict -m "$D/moons.nn" cut.gz; }
+@test "nn-predict: truncated gzip model"          { gzip -c "$D/moons.nn" | head -c 300 >cut.gz; row 1 '^nn-predict: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-predict -m cut.gz "$D/moons.csv"; [ -z "$output" ]; }
+@test "nn-predict: stdout appended to the data"   { cp "$D/moons.csv" d.csv; saved d.csv; row 2 '^nn-predict: standard output is also an input \(d\.csv\); refusing to overwrite it$' bash -c 'nn-predict -m "$0" d.csv >>d.csv' "$D/moons.nn"; unchanged d.csv; }
+@test "nn-predict: stdout over the data"          { cp "$D/moons.csv" d.csv; row 2 '^nn-predict: standard output is also an input \(d\.csv\)' bash -c 'nn-predict -m "$0" d.csv >d.csv' "$D/moons.nn"; [ ! -s d.csv ]; }
+@test "nn-predict: stdout appended to stdin's file" { cp "$D/moons.csv" d.csv; saved d.csv; row 2 '^nn-predict: standard output is also an input \(<stdin>\)' bash -c 'nn-predict -m "$0" <d.csv >>d.csv' "$D/moons.nn"; unchanged d.csv; }
+@test "nn-predict: stdout appended to the model"  { cp "$D/moons.nn" m.nn; saved m.nn; row 2 '^nn-predict: standard output is also an input \(m\.nn\)' bash -c 'nn-predict -m m.nn "$0" >>m.nn' "$D/moons.csv"; unchanged m.nn; }
+@test "nn-predict: stdout over the model"         { cp "$D/moons.nn" m.nn; row 2 '^nn-predict: standard output is also an input \(m\.nn\)' bash -c 'nn-predict -m m.nn "$0" >m.nn' "$D/moons.csv"; [ ! -s m.nn ]; }
+@test "nn-predict: /dev/null in and out is no overlap" { row 1 'empty input' bash -c 'nn-predict -m "$0" </dev/null >/dev/null' "$D/moons.nn"; }
 @test "nn-predict: no -m"                         { row 2 '-m MODEL is required' nn-predict "$D/features.csv"; }
 @test "nn-predict: model file missing"            { row 1 'nope.nn' nn-predict -m nope.nn "$D/features.csv"; }
 @test "nn-predict: truncated model"               { row 1 'truncated.nn' nn-predict -m "$D/truncated.nn" "$D/features.csv"; }

@@ -89,6 +89,14 @@ readonly_dir() {
 @test "nn-split: quoted fields survive"                { nn-split -t 0.5 "$D/quoted.csv" train.csv test.csv; same_rows "$D/quoted.csv"; }
 @test "nn-split: replaces existing outputs"            { olds; nn-split "$D/moons.csv" train.csv test.csv; split_sizes 150 50; }
 @test "nn-split: outputs in another directory"         { mkdir sub; nn-split "$D/moons.csv" sub/train.csv sub/test.csv; [ "$(rows sub/test.csv)" -eq 50 ]; [ "$(ls -A sub | tr '\n' ' ')" = "test.csv train.csv " ]; }
+@test "nn-split: gzip INPUT, the plain input's split" { gzip -c "$D/moons.csv" >in.gz; nn-split in.gz a b; nn-split "$D/moons.csv" train.csv test.csv; cmp a train.csv && cmp b test.csv; }
+@test "nn-split: gzip on stdin"                       { gzip -c "$D/moons.csv" >in.gz; rowin 0 '' in.gz nn-split - train.csv test.csv; split_sizes 150 50; same_rows "$D/moons.csv"; }
+@test "nn-split: truncated gzip INPUT"                { gzip -c "$D/moons.csv" | head -c 2000 >cut.gz; row 1 '^nn-split: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-split cut.gz train.csv test.csv; nofiles; }
+@test "nn-split: TRAIN over INPUT"                     { cp "$D/moons.csv" in.csv; saved in.csv; row 2 '^nn-split: TRAIN in\.csv is also an input; refusing to overwrite it$' nn-split in.csv in.csv test.csv; unchanged in.csv; nofiles; }
+@test "nn-split: TEST over INPUT"                      { cp "$D/moons.csv" in.csv; saved in.csv; row 2 '^nn-split: TEST in\.csv is also an input; refusing to overwrite it$' nn-split in.csv train.csv in.csv; unchanged in.csv; nofiles; }
+@test "nn-split: TEST a link to INPUT"                 { cp "$D/moons.csv" in.csv; ln -s in.csv l.csv; saved in.csv; row 2 '^nn-split: TEST l\.csv is also an input \(in\.csv\); refusing' nn-split in.csv train.csv l.csv; unchanged in.csv; nofiles; }
+@test "nn-split: TRAIN over INPUT on stdin"            { cp "$D/moons.csv" in.csv; saved in.csv; rowin 2 '^nn-split: TRAIN in\.csv is also an input \(<stdin>\); refusing' in.csv nn-split - in.csv test.csv; unchanged in.csv; nofiles; }
+@test "nn-split: stdout appended to INPUT"             { cp "$D/moons.csv" in.csv; saved in.csv; row 2 '^nn-split: standard output is also an input \(in\.csv\); refusing' bash -c 'nn-split in.csv train.csv test.csv >>in.csv'; unchanged in.csv; nofiles; }
 @test "nn-split: no temporary file left on success"    { nn-split "$D/moons.csv" train.csv test.csv; [ "$(ls -A | tr '\n' ' ')" = "test.csv train.csv " ]; }
 
 # --- bad input: exit 1, one line, no file left ------------------------------

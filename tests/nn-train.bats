@@ -61,6 +61,44 @@ nomodel() { [ ! -e m.nn ] || { echo "m.nn was written" >&2; return 1; }; }
 @test "nn-train: bad data leaves old model"        { nn-train -q -o m.nn "$D/moons.csv"; cp m.nn old.nn; row 1 'typo.csv:7:x2' nn-train -o m.nn "$D/typo.csv"; cmp m.nn old.nn; [ "$(ls -A | grep -c '^\.')" -eq 0 ]; }
 @test "nn-train: divergence exits 3, old model kept" { nn-train -q -o m.nn "$D/moons.csv"; cp m.nn old.nn; row 3 'not finite' nn-train -q -r 1e30 -o m.nn "$D/moons.csv"; cmp m.nn old.nn; }
 
+# gzip input, known by its magic, never by its name: the same model bytes
+# as from the plain data (the command lines equal too: m.nn is stored in
+# the model)
+# gz_same: d.csv plain in p/, gzip data named d.csv in g/
+gz_same() {
+	mkdir p g
+	cp "$D/moons.csv" p/d.csv
+	gzip -c "$D/moons.csv" >g/d.csv
+	(cd p && nn-train -q -o m.nn d.csv) && (cd g && nn-train -q -o m.nn d.csv) &&
+	    cmp p/m.nn g/m.nn
+}
+# gz_stdin CMD...: CMD's gzip data on stdin gives the model of moons.csv
+gz_stdin() {
+	nn-train -q -o m.nn - <"$D/moons.csv" && mv m.nn plain.nn &&
+	    "$@" | nn-train -q -o m.nn - && cmp m.nn plain.nn
+}
+members() { head -c 2000 "$D/moons.csv" | gzip -c; tail -c +2001 "$D/moons.csv" | gzip -c; }
+@test "nn-train: gzip data, same model bytes"      { gz_same; }
+@test "nn-train: gzip data from a pipe"            { gz_stdin gzip -c "$D/moons.csv"; }
+@test "nn-train: two concatenated gzip members"    { gz_stdin members; }
+@test "nn-train: truncated gzip data"              { gzip -c "$D/moons.csv" | head -c 2000 >cut.gz; row 1 '^nn-train: cut\.gz: truncated gzip data \(unexpected end of file\)$' nn-train -o m.nn cut.gz; nomodel; }
+@test "nn-train: corrupt gzip data"                { gzip -c "$D/ok.csv" >bad.gz; printf '\377' | dd of=bad.gz bs=1 seek=2 conv=notrunc 2>/dev/null; row 1 '^nn-train: bad\.gz: corrupt gzip data: ' nn-train -o m.nn bad.gz; nomodel; }
+@test "nn-train: gzip --val file"                  { gzip -c "$D/moons.csv" >v.gz; row 0 'val' nn-train -v -e 2 --val v.gz -o m.nn "$D/moons.csv"; }
+@test "nn-train: gzip --resume model"              { nn-train -q -e 2 -o a.nn "$D/moons.csv"; gzip -c a.nn >a.gz; row 0 '' nn-train -q -e 1 --resume a.gz -o m.nn "$D/moons.csv"; [ -s m.nn ]; }
+
+# no output over an input: exit 2, the input's bytes unchanged, no model
+@test "nn-train: -o over the data"                 { cp "$D/ok.csv" d.csv; saved d.csv; row 2 '^nn-train: -o d\.csv is also an input; refusing to overwrite it$' nn-train -o d.csv d.csv; unchanged d.csv; }
+@test "nn-train: -o over the --val file"           { cp "$D/ok.csv" v.csv; saved v.csv; row 2 '^nn-train: -o v\.csv is also an input; refusing to overwrite it$' nn-train --val v.csv -o v.csv "$D/ok.csv"; unchanged v.csv; }
+@test "nn-train: -o over a link to the data"       { cp "$D/ok.csv" d.csv; ln -s d.csv l.csv; saved d.csv; row 2 '^nn-train: -o l\.csv is also an input \(d\.csv\); refusing' nn-train -o l.csv d.csv; unchanged d.csv; [ -L l.csv ]; }
+@test "nn-train: -o over the data on stdin"        { cp "$D/ok.csv" d.csv; saved d.csv; rowin 2 '^nn-train: -o d\.csv is also an input \(<stdin>\); refusing' d.csv nn-train -o d.csv -; unchanged d.csv; }
+@test "nn-train: --log over the data"              { cp "$D/ok.csv" d.csv; saved d.csv; row 2 '^nn-train: --log d\.csv is also an input; refusing to overwrite it$' nn-train --log d.csv -o m.nn d.csv; unchanged d.csv; nomodel; }
+@test "nn-train: --log over the --val file"        { cp "$D/ok.csv" v.csv; saved v.csv; row 2 '^nn-train: --log v\.csv is also an input; refusing to overwrite it$' nn-train --val v.csv --log v.csv -o m.nn "$D/ok.csv"; unchanged v.csv; nomodel; }
+@test "nn-train: --log over the --resume model"    { nn-train -q -e 2 -o b.nn "$D/moons.csv"; saved b.nn; row 2 '^nn-train: --log b\.nn is also an input; refusing to overwrite it$' nn-train --resume b.nn --log b.nn -o m.nn "$D/moons.csv"; unchanged b.nn; nomodel; }
+@test "nn-train: -o over the --init-from model is fine" { nn-train -q -e 2 -o b.nn "$D/moons.csv"; saved b.nn; row 0 '' nn-train -q -e 1 --init-from b.nn -o b.nn "$D/moons.csv"; ! cmp -s b.nn b.nn.saved; nn-model info b.nn >/dev/null; }
+@test "nn-train: stdout appended to the data"      { cp "$D/moons.csv" d.csv; saved d.csv; row 2 '^nn-train: standard output is also an input \(d\.csv\); refusing to overwrite it$' bash -c 'nn-train --cv 2 d.csv >>d.csv'; unchanged d.csv; }
+@test "nn-train: stdout over the data"             { cp "$D/moons.csv" d.csv; row 2 '^nn-train: standard output is also an input \(d\.csv\)' bash -c 'nn-train -o m.nn d.csv >d.csv'; nomodel; }
+@test "nn-train: stdout appended to the --resume model" { nn-train -q -e 2 -o b.nn "$D/moons.csv"; saved b.nn; row 2 '^nn-train: standard output is also an input \(b\.nn\)' bash -c 'nn-train --resume b.nn -o b.nn "$0" >>b.nn' "$D/moons.csv"; unchanged b.nn; }
+
 # usage errors: exit 2, no model
 @test "nn-train: -e -3"                            { row 2 '^nn-train: -e: expected an integer' nn-train -e -3 -o m.nn "$D/ok.csv"; nomodel; }
 @test "nn-train: -e 0"                             { row 2 '-e: expected an integer in \[1,' nn-train -e 0 -o m.nn "$D/ok.csv"; nomodel; }
