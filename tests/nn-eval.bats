@@ -45,6 +45,12 @@ setup_file() {
 	printf 'label,guess\n1,1\n' >"$D/nopred.csv"
 	printf 'label,predicted\n1,1\n,1\n' >"$D/blank.csv"
 	printf 'y,predicted\n1.5,2\n2.5,abc\n' >"$D/regword.csv"
+	# what the file says of its task: the prediction column's name
+	awk 'BEGIN { print "y,predicted_label"; for (i = 0; i < 30; i++) print i "," i + 1 }' >"$D/int30cls.csv"
+	printf 'y,predicted_value\n1,1\n2,3\n1,2\n' >"$D/int3reg.csv"
+	# p_* columns fix the classes, in their order
+	printf 'label,predicted,p_b,p_a\nb,a,0.4,0.6\na,a,0.1,0.9\n' >"$D/pba.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n0,2,0.6,0.4\n' >"$D/pred2.csv"
 }
 
 # field VALUE of metric M (and class C) from --format csv output on stdin
@@ -115,6 +121,13 @@ pipeline() {
 @test "nn-eval: --task classification"             { row 0 '"task": "classification"' nn-eval --format json --task classification "$D/int30.csv"; }
 @test "nn-eval: --task regression"                 { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/int5.csv"; }
 @test "nn-eval: --task regression ignores p_*"     { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/bin.csv"; }
+# the task and classes: the model's, the file's, else guessed aloud
+jqs() { nn-eval "$@" --format json | jq -c "$JQ"; }
+scale() { awk -v a="$1" -v f="$2" 'BEGIN { printf "%.17g\n", a * f }'; }
+@test "nn-eval: predicted_value: regression though 2 integers" { row 0 '"task": "regression"' nn-eval --format json "$D/int3reg.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: predicted_label: classification though 30 integers" { row 0 '"task": "classification"' nn-eval --format json "$D/int30cls.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: --task wins over the file's name"  { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/int30cls.csv"; }
+@test "nn-eval: p_* columns fix the classes, in their order" { row 0 '' nn-eval --format json "$D/pba.csv"; [ "$(jq -c .labels <<<"$output")" = '["b","a"]' ]; }
 @test "nn-eval: nn-predict | nn-eval"              { pipeline >out.json; json_ok <out.json; [ "$(jq .n out.json)" = 300 ]; [ "$(jq .accuracy out.json)" = 1 ]; jq -e '.log_loss > 0 and .log_loss < 0.5' out.json; }
 
 @test "nn-eval: empty input"                       { row 1 'empty.csv: empty input' nn-eval "$D/empty.csv"; }
@@ -140,4 +153,6 @@ pipeline() {
 @test "nn-eval: missing file"                      { row 1 'nope.csv' nn-eval nope.csv; }
 @test "nn-eval: bad --task"                        { row 2 '--task: expected auto, classification or regression, got "x"' nn-eval --task x "$D/abc.csv"; }
 @test "nn-eval: bad --format"                      { row 2 '--format: expected text, csv or json, got "xml"' nn-eval --format xml "$D/abc.csv"; }
+@test "nn-eval: -m, not a model"                   { row 1 'abc.csv: not an nnkit model' nn-eval -m "$D/abc.csv" "$D/abc.csv"; }
+@test "nn-eval: predicted label without p_ column" { row 1 'pred2.csv:3:2: predicted label "2" has no probability column p_2' nn-eval "$D/pred2.csv"; }
 @test "nn-eval: two files"                         { run --separate-stderr nn-eval "$D/abc.csv" "$D/abc.csv"; [ "$status" -eq 2 ]; [[ "$stderr" == usage:* ]]; }
