@@ -17,7 +17,8 @@
  * them is an error naming its line.
  *
  * Only a file that says nothing (a plain `predicted` column, no p_*) falls
- * to the rule on the values.  That rule is only known at the end (it looks at every
+ * to the rule on the values, and then nn-eval says on stderr what it
+ * decided and why.  That rule is only known at the end (it looks at every
  * value), so both accumulators are fed while both are possible.  The
  * classification one is dropped early only when the rows already look like
  * regression and it has grown past AUTO_KEEP_LABELS labels: regression data
@@ -601,6 +602,24 @@ file_task(const char *pname, size_t np, const char **why)
 	return TASK_AUTO;
 }
 
+/* The task was decided from numeric values alone: say so and why, since
+ * the same numbers could be either. */
+static void
+say_guess(const scan *s)
+{
+	const char *hint = "(use --task or -m MODEL to say otherwise)";
+
+	if (s->task == TASK_REG && s->nonint)
+		warnx("%s: task regression: numeric values, not all whole "
+		    "numbers %s", s->name, hint);
+	else if (s->cls == NULL)
+		warnx("%s: task regression: more than %d distinct numeric true "
+		    "values %s", s->name, AUTO_MAX_CLASSES, hint);
+	else
+		warnx("%s: task %s: %zu distinct numeric true values %s",
+		    s->name, tasks[s->task], nn_cls_ntruth(s->cls), hint);
+}
+
 /* Fix the classes: the model's in its order, checked against the p_*
  * columns (the same set), else the p_* columns'. */
 static void
@@ -779,8 +798,11 @@ main(int argc, char **argv)
 	free(s.pv);
 	nn_model_free(m);
 
-	if (s.task == TASK_AUTO)
+	if (s.task == TASK_AUTO) {
 		s.task = s.allnum && (s.nonint || s.many) ? TASK_REG : TASK_CLS;
+		if (s.allnum)
+			say_guess(&s);
+	}
 	if (s.task == TASK_REG) {
 		nn_reg_report o;
 		if (nn_reg_finish(&s.reg, &o, &e) < 0)

@@ -141,6 +141,7 @@ pipeline() {
 jqs() { nn-eval "$@" --format json | jq -c "$JQ"; }
 scale() { awk -v a="$1" -v f="$2" 'BEGIN { printf "%.17g\n", a * f }'; }
 @test "nn-eval: 25 classes from nn-predict: classification, no flag" { row 0 '"task": "classification"' nn-eval --format json "$D/b25-pred.csv"; [ -z "$stderr" ]; [ "$(jq '.labels | length' <<<"$output")" = 25 ]; }
+@test "nn-eval: 25 classes, plain 'predicted': guessed aloud" { row 0 'task regression: 25 distinct numeric true values \(use --task or -m MODEL' nn-eval "$D/b25-plain.csv"; grep -q '^r2 ' <<<"$output"; }
 @test "nn-eval: -m on a plain 'predicted' file"    { row 0 '"task": "classification"' nn-eval -m "$D/b25.nn" --format json "$D/b25-plain.csv"; [ -z "$stderr" ]; }
 @test "nn-eval: -m: every class, in the model's order" { JQ='[(.labels | join(" ")), (.confusion_matrix | length), .per_class."7".support]'; [ "$(jqs -m "$D/b25.nn" "$D/b25-no7.csv")" = "[\"$(seq -s ' ' 0 24)\",25,0]" ]; }
 @test "nn-eval: without -m, only the classes seen" { JQ='.labels | length'; [ "$(jqs "$D/b25-no7.csv")" = 24 ]; }
@@ -152,6 +153,10 @@ scale() { awk -v a="$1" -v f="$2" 'BEGIN { printf "%.17g\n", a * f }'; }
 @test "nn-eval: predicted_value: regression though 2 integers" { row 0 '"task": "regression"' nn-eval --format json "$D/int3reg.csv"; [ -z "$stderr" ]; }
 @test "nn-eval: predicted_label: classification though 30 integers" { row 0 '"task": "classification"' nn-eval --format json "$D/int30cls.csv"; [ -z "$stderr" ]; }
 @test "nn-eval: --task wins over the file's name"  { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/int30cls.csv"; }
+@test "nn-eval: guess, 5 integer classes, said"    { row 0 'int5.csv: task classification: 5 distinct numeric true values' nn-eval "$D/int5.csv"; }
+@test "nn-eval: guess, decimals, said"             { row 0 'reg.csv: task regression: numeric values, not all whole numbers' nn-eval "$D/reg.csv"; }
+@test "nn-eval: no guess to say for words"         { row 0 '^n +300' nn-eval "$D/col.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: no guess to say with --task"       { row 0 '' nn-eval --task regression "$D/int5.csv"; [ -z "$stderr" ]; }
 @test "nn-eval: p_* columns fix the classes, in their order" { row 0 '' nn-eval --format json "$D/pba.csv"; [ "$(jq -c .labels <<<"$output")" = '["b","a"]' ]; }
 @test "nn-eval: nn-predict --no-header | nn-eval: still the model's task" { tail -n +2 "$D/b25-test.csv" | nn-predict --no-header -m "$D/b25.nn" >p.csv; row 0 '"task": "classification"' nn-eval --format json p.csv; [ -z "$stderr" ]; }
 @test "nn-eval: nn-predict | nn-eval"              { pipeline >out.json; json_ok <out.json; [ "$(jq .n out.json)" = 300 ]; [ "$(jq .accuracy out.json)" = 1 ]; jq -e '.log_loss > 0 and .log_loss < 0.5' out.json; }
