@@ -1,14 +1,25 @@
 /*
  * nn-eval - score predictions against the truth, streaming.
  *
- * The input is what nn-predict writes: a truth column, a `predicted` column
+ * The input is what nn-predict writes: a truth column, a prediction column
  * and, with --proba, one p_LABEL column per class.  Rows go through the
  * streaming CSV reader in batches and straight into the metrics
  * accumulators (lib/metrics.c), so the input is never held: memory is the
  * batch plus the K x K confusion matrix.
  *
- * With --task auto the task is only known at the end (the rule looks at
- * every value), so both accumulators are fed while both are possible.  The
+ * The task is taken from whoever knows it, never guessed against them: in
+ * order --task, the model of -m, the name of the prediction column
+ * (nn-predict writes predicted_label or predicted_value, see util.h), p_*
+ * columns.  A model and a file that contradict each other are an error,
+ * since one of them is the wrong one.  The classes, when they are known,
+ * are fixed before the first row (the model's, else the p_* columns'), so
+ * that the report has every class in the model's order and a label outside
+ * them is an error naming its line.
+ *
+ * Only a file that says nothing (a plain `predicted` column, no p_*) falls
+ * to the rule on the values, and then nn-eval says on stderr what it
+ * decided and why.  That rule is only known at the end (it looks at every
+ * value), so both accumulators are fed while both are possible.  The
  * classification one is dropped early only when the rows already look like
  * regression and it has grown past AUTO_KEEP_LABELS labels: regression data
  * would otherwise make a matrix with one row per distinct value.
@@ -34,11 +45,15 @@
 	(strlen(s) > 40 ? "..." : "")
 
 enum task { TASK_AUTO, TASK_CLS, TASK_REG };
+/* --task's words, in the order of enum task. */
+static const char *const tasks[] = { "auto", "classification", "regression",
+	NULL };
 enum format { FMT_TEXT, FMT_CSV, FMT_JSON };
 
 enum { OPT_TRUTH = 0x200, OPT_PRED, OPT_TASK, OPT_FORMAT };
 
 static const struct option longopts[] = {
+	{ "model", required_argument, NULL, 'm' },
 	{ "truth", required_argument, NULL, OPT_TRUTH },
 	{ "pred", required_argument, NULL, OPT_PRED },
 	{ "task", required_argument, NULL, OPT_TASK },
@@ -49,9 +64,10 @@ static const struct option longopts[] = {
 };
 
 static const char synopsis[] =
-    "usage: nn-eval [--truth COL] [--pred COL] "
-    "[--task auto|classification|regression]\n"
-    "               [--format text|csv|json] [FILE|-]\n";
+    "usage: nn-eval [-m MODEL] [--truth COL] [--pred COL]\n"
+    "               [--task auto|classification|regression] "
+    "[--format text|csv|json]\n"
+    "               [FILE|-]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -106,13 +122,15 @@ is_prob_column(const char *s)
 
 typedef struct scan {
 	const char *name;      /* input, for messages */
-	enum task task;        /* as asked; TASK_AUTO becomes TASK_CLS with p_* */
+	enum task task;        /* TASK_AUTO: the file said nothing (see top) */
 	long tc, pc;           /* 0-based truth and predicted columns */
 	size_t np;             /* probability columns */
 	long *pcols;           /* (np) their 0-based columns */
 	double *pv;            /* (np) a row's probabilities */
 	nn_cls *cls;           /* NULL: regression asked for, or dropped */
 	int dropped;           /* cls dropped in auto mode */
+	int fixed;             /* the classes were set: the model's or p_*'s */
+	const char *model;     /* -m's path, for messages, or NULL */
 	nn_reg reg;
 	int allnum;            /* every true and predicted value is a number */
 	int nonint;            /* ... and one of them is not an integer */
@@ -130,6 +148,24 @@ number(const char *s, double *v)
 		return 0;
 	*v = strtod(s, &end);
 	return *end == '\0' && isfinite(*v);
+}
+
+/* With the classes fixed, a label outside them is an error naming its
+ * line and where the classes came from. */
+static void
+known(const scan *s, const char *v, int truth, unsigned long line)
+{
+	const char *what = truth ? "true" : "predicted";
+	long col = (truth ? s->tc : s->pc) + 1;
+
+	if (!s->fixed || nn_cls_label_index(s->cls, v) >= 0)
+		return;
+	if (s->model != NULL)
+		errx(1, "%s:%lu:%ld: %s label \"%.*s%s\" is not one of the %zu "
+		    "classes of %s", s->name, line, col, what, SHOW(v),
+		    nn_cls_nlabels(s->cls), s->model);
+	errx(1, "%s:%lu:%ld: %s label \"%.*s%s\" has no probability column "
+	    "p_%.*s%s", s->name, line, col, what, SHOW(v), SHOW(v));
 }
 
 static void
@@ -172,9 +208,8 @@ row(scan *s, const char *t, const char *p, const float *x, unsigned long line)
 			errx(1, "%s:%lu:%ld: expected a probability in [0, 1], "
 			    "got %g", s->name, line, s->pcols[j] + 1, pv[j]);
 	}
-	if (s->np && nn_cls_prob_index(s->cls, t) < 0)
-		errx(1, "%s:%lu:%ld: true label \"%.*s%s\" has no probability "
-		    "column p_%.*s%s", s->name, line, s->tc + 1, SHOW(t), SHOW(t));
+	known(s, t, 1, line);
+	known(s, p, 0, line);
 	if (nn_cls_add(s->cls, t, p, s->np ? pv : NULL, &e) < 0)
 		errx(1, "%s:%lu: %s", s->name, line, e.msg);
 	s->many |= nn_cls_ntruth(s->cls) > AUTO_MAX_CLASSES;
@@ -543,18 +578,93 @@ json_reg(const nn_reg_report *o)
 }
 
 /* ====================================================================== */
+/* The task                                                               */
+/* ====================================================================== */
+
+/* What the file says of its task, and in whose words (*why): the name of
+ * the prediction column, else p_* columns; TASK_AUTO when it says nothing. */
+static enum task
+file_task(const char *pname, size_t np, const char **why)
+{
+	if (strcmp(pname, PRED_COL_LABEL) == 0) {
+		*why = "the column \"" PRED_COL_LABEL "\" says";
+		return TASK_CLS;
+	}
+	if (strcmp(pname, PRED_COL_VALUE) == 0) {
+		*why = "the column \"" PRED_COL_VALUE "\" says";
+		return TASK_REG;
+	}
+	if (np > 0) {
+		*why = "the p_* columns say";
+		return TASK_CLS;
+	}
+	*why = NULL;
+	return TASK_AUTO;
+}
+
+/* The task was decided from numeric values alone: say so and why, since
+ * the same numbers could be either. */
+static void
+say_guess(const scan *s)
+{
+	const char *hint = "(use --task or -m MODEL to say otherwise)";
+
+	if (s->task == TASK_REG && s->nonint)
+		warnx("%s: task regression: numeric values, not all whole "
+		    "numbers %s", s->name, hint);
+	else if (s->cls == NULL)
+		warnx("%s: task regression: more than %d distinct numeric true "
+		    "values %s", s->name, AUTO_MAX_CLASSES, hint);
+	else
+		warnx("%s: task %s: %zu distinct numeric true values %s",
+		    s->name, tasks[s->task], nn_cls_ntruth(s->cls), hint);
+}
+
+/* Fix the classes: the model's in its order, checked against the p_*
+ * columns (the same set), else the p_* columns'. */
+static void
+set_classes(scan *s, const nn_model *m, const char *const *pl)
+{
+	nn_err e;
+
+	if (m != NULL &&
+	    nn_cls_set_labels(s->cls, (const char *const *)m->labels,
+	    m->nlabels, &e) < 0)
+		errx(1, "%s: %s", s->model, e.msg);
+	if (s->np > 0 && nn_cls_set_prob_labels(s->cls, pl, s->np, &e) < 0)
+		errx(1, "%s: %s", s->name, e.msg);
+	if (m == NULL) {
+		if (s->np > 0 && nn_cls_set_labels(s->cls, pl, s->np, &e) < 0)
+			errx(1, "%s: %s", s->name, e.msg);
+		s->fixed = s->np > 0;
+		return;
+	}
+	s->fixed = 1;
+	for (size_t j = 0; j < s->np; j++)
+		if (nn_cls_label_index(s->cls, pl[j]) < 0)
+			errx(1, "%s: p_%.*s%s (column %ld): \"%.*s%s\" is not one "
+			    "of the %zu classes of %s", s->name, SHOW(pl[j]),
+			    s->pcols[j] + 1, SHOW(pl[j]), m->nlabels, s->model);
+	for (size_t k = 0; s->np > 0 && k < m->nlabels; k++)
+		if (nn_cls_prob_index(s->cls, m->labels[k]) < 0)
+			errx(1, "%s: no column p_%.*s%s for class \"%.*s%s\" of %s",
+			    s->name, SHOW(m->labels[k]), SHOW(m->labels[k]),
+			    s->model);
+}
+
+/* ====================================================================== */
 /* Main                                                                   */
 /* ====================================================================== */
 
 int
 main(int argc, char **argv)
 {
-	static const char *const tasks[] = { "auto", "classification",
-		"regression", NULL };
 	static const char *const formats[] = { "text", "csv", "json", NULL };
-	const char *truth = NULL, *pred = NULL;
+	const char *truth = NULL, *pred = NULL, *why, **pl = NULL;
 	enum format format = FMT_TEXT;
+	enum task said, asked = TASK_AUTO, mtask = TASK_AUTO;
 	scan s = { .task = TASK_AUTO, .allnum = 1 };
+	nn_model *m = NULL;
 	nn_csv *c;
 	nn_err e;
 	FILE *fp;
@@ -564,8 +674,11 @@ main(int argc, char **argv)
 	long n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'm':
+			s.model = optarg;
+			break;
 		case OPT_TRUTH:
 			truth = optarg;
 			break;
@@ -573,7 +686,7 @@ main(int argc, char **argv)
 			pred = optarg;
 			break;
 		case OPT_TASK:
-			s.task = (enum task)keyword(optarg, tasks, "--task",
+			asked = (enum task)keyword(optarg, tasks, "--task",
 			    "auto, classification or regression");
 			break;
 		case OPT_FORMAT:
@@ -599,18 +712,33 @@ main(int argc, char **argv)
 	if (argc > 1)
 		usage();
 
+	if (s.model != NULL) {
+		if ((m = nn_model_load(s.model, &e)) == NULL)
+			die_err(1, &e);
+		mtask = m->task == NN_TASK_REGRESSION ? TASK_REG : TASK_CLS;
+		if (asked != TASK_AUTO && asked != mtask)
+			errx(1, "--task %s, but %s is a %s model", tasks[asked],
+			    s.model, nn_task_name(m->task));
+	}
+
 	fp = open_input(argc ? argv[0] : NULL, &s.name);
 	if ((c = nn_csv_open(fp, s.name, 1, &e)) == NULL)
 		die_err(1, &e);
 	nc = nn_csv_ncols(c);
 
-	/* columns: predicted, truth (the first other non-p_* column), p_* */
-	s.pc = pred ? column(c, s.name, pred, "--pred") :
-	    column(c, s.name, "predicted", NULL);
+	/* columns: predicted (nn-predict's name, which says the task), truth
+	 * (the model's target, else the first other non-p_* column), p_* */
+	if (pred != NULL)
+		s.pc = column(c, s.name, pred, "--pred");
+	else if ((s.pc = pred_column(c)) < 0)
+		errx(1, "%s: no column \"" PRED_COL_PLAIN "\" (nor \""
+		    PRED_COL_LABEL "\" or \"" PRED_COL_VALUE "\")", s.name);
 	if (truth != NULL)
 		s.tc = column(c, s.name, truth, "--truth");
 	else {
-		s.tc = -1;
+		s.tc = m != NULL ? nn_csv_find(c, m->target_name) : -1;
+		if (s.tc == s.pc)
+			s.tc = -1;
 		for (size_t j = 0; j < nc && s.tc < 0; j++)
 			if ((long)j != s.pc && !is_prob_column(nn_csv_colname(c, j)))
 				s.tc = (long)j;
@@ -629,29 +757,34 @@ main(int argc, char **argv)
 			roles[j] = NN_COL_TEXT(0);
 		else if ((long)j == s.pc)
 			roles[j] = NN_COL_TEXT(1);
-		else if (s.task != TASK_REG && is_prob_column(nn_csv_colname(c, j))) {
-			roles[j] = (int)s.np;
+		else if (is_prob_column(nn_csv_colname(c, j)))
 			s.pcols[s.np++] = (long)j;
-		}
 	}
+
+	/* the task: asked, else the model's, else what the file says; a model
+	 * and a file that disagree are an error */
+	said = file_task(nn_csv_colname(c, (size_t)s.pc), s.np, &why);
+	if (mtask != TASK_AUTO && said != TASK_AUTO && said != mtask)
+		errx(1, "%s: %s %s, but %s is a %s model", s.name, why,
+		    tasks[said], s.model, nn_task_name(m->task));
+	s.task = asked != TASK_AUTO ? asked : mtask != TASK_AUTO ? mtask : said;
+	if (s.task == TASK_REG)
+		s.np = 0;               /* p_* columns ignored */
+	for (size_t j = 0; j < s.np; j++)
+		roles[s.pcols[j]] = (int)j;
 	if (nn_csv_set_roles(c, roles, s.np, 2, 0, &e) < 0)
 		die_err(1, &e);
 	free(roles);
 
 	s.pv = nn_xmalloc((s.np ? s.np : 1) * sizeof(*s.pv));
-	if (s.np > 0 && s.task == TASK_AUTO)
-		s.task = TASK_CLS;
 	nn_reg_init(&s.reg);
 	if (s.task != TASK_REG) {
 		s.cls = nn_cls_new();
-		if (s.np > 0) {
-			const char **pl = nn_xmalloc(s.np * sizeof(*pl));
-			for (size_t j = 0; j < s.np; j++)
-				pl[j] = nn_csv_colname(c, (size_t)s.pcols[j]) + 2;
-			if (nn_cls_set_prob_labels(s.cls, pl, s.np, &e) < 0)
-				errx(1, "%s: %s", s.name, e.msg);
-			free(pl);
-		}
+		pl = nn_xmalloc((s.np ? s.np : 1) * sizeof(*pl));
+		for (size_t j = 0; j < s.np; j++)
+			pl[j] = nn_csv_colname(c, (size_t)s.pcols[j]) + 2;
+		set_classes(&s, m, pl);
+		free(pl);
 	}
 
 	x = nn_xmalloc((size_t)BATCH * (s.np ? s.np : 1) * sizeof(*x));  /* (BATCH, np) */
@@ -669,9 +802,13 @@ main(int argc, char **argv)
 	free(x);
 	free(s.pcols);
 	free(s.pv);
+	nn_model_free(m);
 
-	if (s.task == TASK_AUTO)
+	if (s.task == TASK_AUTO) {
 		s.task = s.allnum && (s.nonint || s.many) ? TASK_REG : TASK_CLS;
+		if (s.allnum)
+			say_guess(&s);
+	}
 	if (s.task == TASK_REG) {
 		nn_reg_report o;
 		if (nn_reg_finish(&s.reg, &o, &e) < 0)

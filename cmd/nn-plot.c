@@ -382,9 +382,12 @@ read_confusion(const char *path, const char **namep)
 	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL)
 		die_err(1, &e);
 	nc = nn_csv_ncols(c);
-	if ((pc = nn_csv_find(c, "predicted")) < 0)
+	if ((pc = pred_column(c)) < 0)
 		errx(1, "%s: no column \"predicted\" (nn-predict's output has "
 		    "one)", name);
+	if (strcmp(nn_csv_colname(c, (size_t)pc), PRED_COL_VALUE) == 0)
+		errx(1, "%s: column " PRED_COL_VALUE " holds a regression's "
+		    "values; a confusion matrix needs classes", name);
 	for (size_t j = 0; j < nc && tc < 0; j++)
 		if ((long)j != pc && strncmp(nn_csv_colname(c, j), "p_", 2) != 0)
 			tc = (long)j;

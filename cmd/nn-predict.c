@@ -243,12 +243,14 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < m->nlabels; k++)     /* quoted once */
 		lab[k].s = field_text(m->labels[k], &lab[k].n);
 
-	/* header */
+	/* header: the prediction column's name says the task (util.h), so
+	 * that nn-eval need not guess it from the values */
 	if (has_target) {
 		ob_field(&ob, m->target_name ? m->target_name : "label");
 		ob_char(&ob, ',');
 	}
-	ob_put(&ob, "predicted", 9);
+	ob_field(&ob, m->task == NN_TASK_REGRESSION ? PRED_COL_VALUE :
+	    PRED_COL_LABEL);
 	if (proba && m->task != NN_TASK_REGRESSION)
 		for (size_t k = 0; k < m->nlabels; k++) {
 			/* "p_" + label, quoted as one field if it must be */

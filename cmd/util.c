@@ -188,3 +188,14 @@ die_err(int status, const nn_err *e)
 {
 	errx(status, "%s", e->msg);
 }
+
+long
+pred_column(const nn_csv *c)
+{
+	for (size_t j = nn_csv_ncols(c); j-- > 0;) {
+		const char *s = nn_csv_colname(c, j);
+		if (strcmp(s, PRED_COL_LABEL) == 0 || strcmp(s, PRED_COL_VALUE) == 0)
+			return (long)j;
+	}
+	return nn_csv_find(c, PRED_COL_PLAIN);
+}

@@ -75,4 +75,17 @@ void close_stdout(void);
 /* Print "PROG: msg" for an nn_err and exit with status. */
 void die_err(int status, const nn_err *e) __attribute__((noreturn));
 
+/* nn-predict's prediction column is named after the model's task, so that
+ * nn-eval and nn-plot read the task from the header instead of guessing it
+ * from the values; "predicted" (hand-made files) says nothing. */
+#define PRED_COL_LABEL "predicted_label"     /* binary, multiclass */
+#define PRED_COL_VALUE "predicted_value"     /* regression */
+#define PRED_COL_PLAIN "predicted"
+
+/* The prediction column of c: the last column named PRED_COL_LABEL or
+ * PRED_COL_VALUE (nn-predict writes it after the echoed target, which
+ * could bear the same name), else the first named PRED_COL_PLAIN; -1 when
+ * there is none. */
+long pred_column(const nn_csv *c);
+
 #endif

@@ -7,6 +7,8 @@
  * side (cap) doubles when a new label does not fit, so adding a row is O(1)
  * amortised and the whole cost of growing is O(K^2).  Sorting the labels
  * waits for nn_cls_finish, which also builds the report as one block.
+ * Classes fixed by the caller (a model's) are simply interned first, in
+ * its order, and never sorted.
  *
  * Regression keeps sums only.  The squared and absolute errors are added
  * with Neumaier's compensated summation and the truth's spread with
@@ -64,6 +66,7 @@ struct nn_cls {
 	uint64_t n;            /* rows */
 	uint64_t nprob;        /* rows that came with probabilities */
 	size_t ntruth;         /* labels with support > 0 */
+	int fixed;             /* lab is the caller's, in its order: no others */
 	double ll, ll_c;       /* sum of -log p(true), compensated */
 };
 
@@ -121,6 +124,8 @@ nn_cls_set_prob_labels(nn_cls *c, const char *const *labels, size_t k,
 	}
 	nn_strtab_free(c->plab);
 	c->plab = t;
+	for (size_t i = 0; i < nn_strtab_count(c->lab); i++)  /* fixed before */
+		c->pcol[i] = find(c->plab, nn_strtab_str(c->lab, i));
 	return 0;
 }
 
@@ -154,11 +159,39 @@ intern(nn_cls *c, const char *s)
 	if (i >= 0)
 		return (size_t)i;
 	grow(c, nn_strtab_count(c->lab) + 1);
-	/* cannot fail: nn_cls_add keeps to NN_CLS_MAX_LABELS */
+	/* cannot fail: nn_cls_add and nn_cls_set_labels keep to
+	 * NN_CLS_MAX_LABELS */
 	k = (size_t)nn_strtab_intern(c->lab, s, strlen(s));
 	c->support[k] = 0;
 	c->pcol[k] = find(c->plab, s);
 	return k;
+}
+
+int
+nn_cls_set_labels(nn_cls *c, const char *const *labels, size_t k, nn_err *e)
+{
+	if (c->fixed || c->n > 0)
+		return nn_errf(e, "the classes must be set once, before the "
+		    "first row");
+	if (k > NN_CLS_MAX_LABELS)
+		return nn_errf(e, "more than %d distinct labels",
+		    NN_CLS_MAX_LABELS);
+	for (size_t j = 0; j < k; j++) {
+		if (labels[j] == NULL) {
+			nn_errf(e, "class %zu is missing", j + 1);
+			goto fail;
+		}
+		if (intern(c, labels[j]) != j) {
+			nn_errf(e, "class \"%.*s%s\" given twice", SHOW(labels[j]));
+			goto fail;
+		}
+	}
+	c->fixed = 1;
+	return 0;
+fail:
+	nn_strtab_free(c->lab);  /* no row yet, so nothing else was counted */
+	c->lab = nn_strtab_new();
+	return -1;
 }
 
 int
@@ -173,6 +206,10 @@ nn_cls_add(nn_cls *c, const char *truth, const char *pred, const double *p,
 	/* Check everything before changing anything. */
 	ti = find(c->lab, truth);
 	pi = find(c->lab, pred);
+	if (c->fixed && (ti < 0 || pi < 0))
+		return nn_errf(e, "%s label \"%.*s%s\" is not one of the %zu "
+		    "classes", ti < 0 ? "true" : "predicted",
+		    SHOW(ti < 0 ? truth : pred), nn_strtab_count(c->lab));
 	fresh = (ti < 0) + (pi < 0 && strcmp(truth, pred) != 0);
 	if (nn_strtab_count(c->lab) + fresh > NN_CLS_MAX_LABELS)
 		return nn_errf(e, "more than %d distinct labels",
@@ -219,6 +256,12 @@ long
 nn_cls_prob_index(const nn_cls *c, const char *label)
 {
 	return find(c->plab, label);
+}
+
+long
+nn_cls_label_index(const nn_cls *c, const char *label)
+{
+	return find(c->lab, label);
 }
 
 uint64_t
@@ -309,7 +352,8 @@ nn_cls_finish(const nn_cls *c, nn_err *e)
 			numeric = 0;
 		strbytes += strlen(key[i].s) + 1;
 	}
-	qsort(key, k, sizeof(*key), numeric ? cmp_num : cmp_str);
+	if (!c->fixed)
+		qsort(key, k, sizeof(*key), numeric ? cmp_num : cmp_str);
 
 	/* k <= NN_CLS_MAX_LABELS, so none of these sizes can overflow. */
 	take(&off, sizeof(*r));

@@ -27,7 +27,8 @@
  *    prediction is exact and 0 otherwise, never NaN or -Inf.
  *
  * Labels are reported sorted: numerically when every label is a finite
- * number (ties such as "1" and "1.0" broken by strcmp), else by strcmp.
+ * number (ties such as "1" and "1.0" broken by strcmp), else by strcmp;
+ * or, when the caller fixed them (nn_cls_set_labels), in its order.
  *
  * Nothing here prints or exits; errors come back as -1 or NULL with a
  * message in an nn_err (no file or line: the caller knows those and puts
@@ -61,18 +62,31 @@ void nn_cls_free(nn_cls *c);
 int nn_cls_set_prob_labels(nn_cls *c, const char *const *labels, size_t k,
     nn_err *e);
 
+/* Fix the classes: the report will have exactly labels[0..k), in this
+ * order, whether or not each occurs (a model's classes, so that a file
+ * missing some still gets the model's K x K matrix), and nn_cls_add refuses
+ * any other label.  Strings copied.  Call at most once, before the first
+ * row; either before or after nn_cls_set_prob_labels.  Error on a missing
+ * or duplicate label, or on more than NN_CLS_MAX_LABELS. */
+int nn_cls_set_labels(nn_cls *c, const char *const *labels, size_t k,
+    nn_err *e);
+
 /* Count one row: its true and predicted labels (copied when new).  p is
  * NULL or the row's probability vector, in the order given to
  * nn_cls_set_prob_labels; each entry must be a finite number in [0, 1],
  * the row must sum to 1 within NN_METRICS_PROB_TOL, and the true label must
  * be one of the probability labels.  Other errors: a NULL label, more than
- * NN_CLS_MAX_LABELS labels. */
+ * NN_CLS_MAX_LABELS labels, a label outside the fixed classes. */
 int nn_cls_add(nn_cls *c, const char *truth, const char *pred,
     const double *p, nn_err *e);
 
 /* Entry of the probability vector that holds label's probability, or -1
  * (lets a caller name the missing column before nn_cls_add refuses it). */
 long nn_cls_prob_index(const nn_cls *c, const char *label);
+/* With the classes fixed (nn_cls_set_labels), label's position among
+ * them, or -1 (lets a caller name the line of an unknown label); without,
+ * its position among the labels seen so far, or -1. */
+long nn_cls_label_index(const nn_cls *c, const char *label);
 
 uint64_t nn_cls_rows(const nn_cls *c);     /* rows counted */
 size_t nn_cls_nlabels(const nn_cls *c);    /* distinct labels, true or predicted */

@@ -47,14 +47,14 @@ labels() { awk '/^[ \t]*(#|\r?$)/ { next } { print $1 }' "$1"; }
 @test "libsvm: nn-predict echoes label, predicts"  { row 0 '^label,predicted' nn-predict --format libsvm -m "$D/moons.nn" "$D/moons.svm"; [ "${#lines[@]}" -eq 301 ]; a=$(printf '%s\n' "$output" | acc); above "$a" 0.95; }
 @test "libsvm: predictions equal CSV input's"      { a=$(nn-predict --proba --format libsvm -m "$D/moons.nn" "$D/moons.svm"); b=$(nn-predict --proba -m "$D/moons.nn" "$D/moons.csv"); [ "$a" = "$b" ]; }
 @test "libsvm: a CSV model takes libsvm input"     { nn-train -q -o c.nn "$D/moons.csv"; a=$(nn-predict -m c.nn "$D/moons.csv"); b=$(nn-predict --format libsvm -m c.nn "$D/moons.svm"); [ "$a" = "$b" ]; }
-@test "libsvm: +1/-1 labels kept as written"       { nn-predict --format libsvm -m "$D/pm.nn" "$D/pm.svm" >out.csv; [ "$(head -1 out.csv)" = label,predicted ]; diff <(tail -n +2 out.csv | cut -d, -f1) <(labels "$D/pm.svm"); ! tail -n +2 out.csv | cut -d, -f2 | grep -vxE '[+-]1'; }
-@test "libsvm: --proba columns p_-1,p_+1"          { row 0 '^label,predicted,p_-1,p_\+1' nn-predict --proba --format libsvm -m "$D/pm.nn" "$D/pm.svm"; a=$(printf '%s\n' "$output" | acc); above "$a" 0.95; }
+@test "libsvm: +1/-1 labels kept as written"       { nn-predict --format libsvm -m "$D/pm.nn" "$D/pm.svm" >out.csv; [ "$(head -1 out.csv)" = label,predicted_label ]; diff <(tail -n +2 out.csv | cut -d, -f1) <(labels "$D/pm.svm"); ! tail -n +2 out.csv | cut -d, -f2 | grep -vxE '[+-]1'; }
+@test "libsvm: --proba columns p_-1,p_+1"          { row 0 '^label,predicted_label,p_-1,p_\+1' nn-predict --proba --format libsvm -m "$D/pm.nn" "$D/pm.svm"; a=$(printf '%s\n' "$output" | acc); above "$a" 0.95; }
 @test "libsvm: three classes, sparse rows"         { row 0 '300 rows, 10 features, multiclass' nn-train -e 200 --format libsvm -o m.nn "$D/three.svm"; a=$(nn-predict --format libsvm -m m.nn "$D/three.svm" | acc); above "$a" 0.95; }
 @test "libsvm: numeric labels make a regression"   { row 0 '200 rows, 3 features, regression' nn-train --format libsvm -e 200 -o m.nn "$D/reg.svm"; }
 @test "libsvm: unseen index at prediction, once"   { row 0 '^nn-predict: 2 rows had features beyond the model.s 2 \(ignored\)$' nn-predict --format libsvm -m "$D/moons.nn" "$D/unseen.svm"; [ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ]; [ "$output" = "$(nn-predict --format libsvm -m "$D/moons.nn" "$D/seen.svm")" ]; }
 @test "libsvm: no unseen index, nothing on stderr" { row 0 '' nn-predict --format libsvm -m "$D/moons.nn" "$D/seen.svm"; [ -z "$stderr" ]; }
 @test "libsvm: nn-predict reads stdin"             { rowin 0 '^label,predicted' "$D/moons.svm" nn-predict --format libsvm -m "$D/moons.nn"; [ "${#lines[@]}" -eq 301 ]; }
-@test "libsvm: nn-predict, no rows: the header"    { : >empty.svm; row 0 '' nn-predict --format libsvm -m "$D/moons.nn" empty.svm; [ "$output" = label,predicted ]; }
+@test "libsvm: nn-predict, no rows: the header"    { : >empty.svm; row 0 '' nn-predict --format libsvm -m "$D/moons.nn" empty.svm; [ "$output" = label,predicted_label ]; }
 @test "libsvm: --val in libsvm"                    { row 0 '' nn-train -q --format libsvm --val "$D/moons.svm" --patience 5 -o m.nn "$D/moons.svm"; [ -s m.nn ]; }
 @test "libsvm: --val with an unseen index"         { row 0 'unseen.svm: 2 rows had features beyond the training data.s 2 \(ignored\)' nn-train -q --format libsvm --val "$D/unseen.svm" -o m.nn "$D/moons.svm"; }
 @test "libsvm: --cv"                               { row 0 'mean: val_loss' nn-train --format libsvm --cv 3 -e 10 "$D/moons.svm"; }

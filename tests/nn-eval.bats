@@ -45,6 +45,28 @@ setup_file() {
 	printf 'label,guess\n1,1\n' >"$D/nopred.csv"
 	printf 'label,predicted\n1,1\n,1\n' >"$D/blank.csv"
 	printf 'y,predicted\n1.5,2\n2.5,abc\n' >"$D/regword.csv"
+	# what the file says of its task: the prediction column's name
+	awk 'BEGIN { print "y,predicted_label"; for (i = 0; i < 30; i++) print i "," i + 1 }' >"$D/int30cls.csv"
+	printf 'y,predicted_value\n1,1\n2,3\n1,2\n' >"$D/int3reg.csv"
+	# p_* columns fix the classes, in their order
+	printf 'label,predicted,p_b,p_a\nb,a,0.4,0.6\na,a,0.1,0.9\n' >"$D/pba.csv"
+	printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n0,2,0.6,0.4\n' >"$D/pred2.csv"
+	# 25 classes numbered 0-24 (which look like regression), a regression
+	nn-gen blobs --classes 25 -n 2000 --seed 1 |
+	    nn-split -t 0.3 --seed 1 - "$D/b25-train.csv" "$D/b25-test.csv"
+	nn-train -q --task multiclass -o "$D/b25.nn" "$D/b25-train.csv"
+	nn-predict -m "$D/b25.nn" "$D/b25-test.csv" >"$D/b25-pred.csv"
+	nn-predict --proba -m "$D/b25.nn" "$D/b25-test.csv" >"$D/b25-proba.csv"
+	# no row with class 7, neither as truth nor as prediction
+	awk -F, '$1 != 7 && $2 != 7' "$D/b25-pred.csv" >"$D/b25-no7.csv"
+	sed -e '1s/predicted_label/predicted/' "$D/b25-pred.csv" >"$D/b25-plain.csv"
+	awk -F, 'NR == 5 { $1 = 99 } { print }' OFS=, "$D/b25-pred.csv" >"$D/b25-99.csv"
+	awk -F, 'NR == 6 { $2 = "x" } { print }' OFS=, "$D/b25-pred.csv" >"$D/b25-x.csv"
+	cut -d, -f1-5 "$D/b25-proba.csv" >"$D/b25-few.csv"
+	sed -e '1s/,p_3,/,p_33,/' "$D/b25-proba.csv" >"$D/b25-p33.csv"
+	nn-gen regression -n 200 --seed 1 >"$D/r.csv"
+	nn-train -q --task regression -o "$D/r.nn" "$D/r.csv"
+	nn-predict -m "$D/r.nn" "$D/r.csv" >"$D/r-pred.csv"
 }
 
 # field VALUE of metric M (and class C) from --format csv output on stdin
@@ -121,6 +143,28 @@ pipeline() {
 @test "nn-eval: --task classification"             { row 0 '"task": "classification"' nn-eval --format json --task classification "$D/int30.csv"; }
 @test "nn-eval: --task regression"                 { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/int5.csv"; }
 @test "nn-eval: --task regression ignores p_*"     { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/bin.csv"; }
+# the task and classes: the model's, the file's, else guessed aloud
+jqs() { nn-eval "$@" --format json | jq -c "$JQ"; }
+scale() { awk -v a="$1" -v f="$2" 'BEGIN { printf "%.17g\n", a * f }'; }
+@test "nn-eval: 25 classes from nn-predict: classification, no flag" { row 0 '"task": "classification"' nn-eval --format json "$D/b25-pred.csv"; [ -z "$stderr" ]; [ "$(jq '.labels | length' <<<"$output")" = 25 ]; }
+@test "nn-eval: 25 classes, plain 'predicted': guessed aloud" { row 0 'task regression: 25 distinct numeric true values \(use --task or -m MODEL' nn-eval "$D/b25-plain.csv"; grep -q '^r2 ' <<<"$output"; }
+@test "nn-eval: -m on a plain 'predicted' file"    { row 0 '"task": "classification"' nn-eval -m "$D/b25.nn" --format json "$D/b25-plain.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: -m: every class, in the model's order" { JQ='[(.labels | join(" ")), (.confusion_matrix | length), .per_class."7".support]'; [ "$(jqs -m "$D/b25.nn" "$D/b25-no7.csv")" = "[\"$(seq -s ' ' 0 24)\",25,0]" ]; }
+@test "nn-eval: without -m, only the classes seen" { JQ='.labels | length'; [ "$(jqs "$D/b25-no7.csv")" = 24 ]; }
+@test "nn-eval: -m: an absent class counts in the macro average" { a=$(nn-eval -m "$D/b25.nn" --format csv "$D/b25-no7.csv" | metric macro_recall); b=$(nn-eval --format csv "$D/b25-no7.csv" | metric macro_recall); close_to "$a" "$(scale "$b" 0.96)" 1e-12; }
+@test "nn-eval: --model= is -m"                    { a=$(nn-eval -m "$D/b25.nn" "$D/b25-no7.csv"); b=$(nn-eval --model="$D/b25.nn" "$D/b25-no7.csv"); [ "$a" = "$b" ]; }
+@test "nn-eval: 25 classes with --proba: log-loss over all" { JQ='[.task, (.labels | length), (.log_loss > 0)]'; [ "$(jqs "$D/b25-proba.csv")" = '["classification",25,true]' ]; [ "$(jqs -m "$D/b25.nn" "$D/b25-proba.csv")" = '["classification",25,true]' ]; }
+@test "nn-eval: -m's target is the truth column"   { cut -d, -f2,1 "$D/b25-pred.csv" | awk -F, '{ print $2 "," $1 }' >swapped.csv; a=$(nn-eval -m "$D/b25.nn" swapped.csv); b=$(nn-eval "$D/b25-pred.csv"); [ "$a" = "$b" ]; }
+@test "nn-eval: regression from nn-predict, -m"    { row 0 '^r2 +0\.9' nn-eval -m "$D/r.nn" "$D/r-pred.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: predicted_value: regression though 2 integers" { row 0 '"task": "regression"' nn-eval --format json "$D/int3reg.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: predicted_label: classification though 30 integers" { row 0 '"task": "classification"' nn-eval --format json "$D/int30cls.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: --task wins over the file's name"  { row 0 '"task": "regression"' nn-eval --format json --task regression "$D/int30cls.csv"; }
+@test "nn-eval: guess, 5 integer classes, said"    { row 0 'int5.csv: task classification: 5 distinct numeric true values' nn-eval "$D/int5.csv"; }
+@test "nn-eval: guess, decimals, said"             { row 0 'reg.csv: task regression: numeric values, not all whole numbers' nn-eval "$D/reg.csv"; }
+@test "nn-eval: no guess to say for words"         { row 0 '^n +300' nn-eval "$D/col.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: no guess to say with --task"       { row 0 '' nn-eval --task regression "$D/int5.csv"; [ -z "$stderr" ]; }
+@test "nn-eval: p_* columns fix the classes, in their order" { row 0 '' nn-eval --format json "$D/pba.csv"; [ "$(jq -c .labels <<<"$output")" = '["b","a"]' ]; }
+@test "nn-eval: nn-predict --no-header | nn-eval: still the model's task" { tail -n +2 "$D/b25-test.csv" | nn-predict --no-header -m "$D/b25.nn" >p.csv; row 0 '"task": "classification"' nn-eval --format json p.csv; [ -z "$stderr" ]; }
 @test "nn-eval: nn-predict | nn-eval"              { pipeline >out.json; json_ok <out.json; [ "$(jq .n out.json)" = 300 ]; [ "$(jq .accuracy out.json)" = 1 ]; jq -e '.log_loss > 0 and .log_loss < 0.5' out.json; }
 
 @test "nn-eval: empty input"                       { row 1 'empty.csv: empty input' nn-eval "$D/empty.csv"; }
@@ -146,4 +190,14 @@ pipeline() {
 @test "nn-eval: missing file"                      { row 1 'nope.csv' nn-eval nope.csv; }
 @test "nn-eval: bad --task"                        { row 2 '--task: expected auto, classification or regression, got "x"' nn-eval --task x "$D/abc.csv"; }
 @test "nn-eval: bad --format"                      { row 2 '--format: expected text, csv or json, got "xml"' nn-eval --format xml "$D/abc.csv"; }
+@test "nn-eval: -m classifier, regression file"    { row 1 'r-pred.csv: the column "predicted_value" says regression, but .*b25.nn is a multiclass model' nn-eval -m "$D/b25.nn" "$D/r-pred.csv"; }
+@test "nn-eval: -m regression, classifier file"    { row 1 'b25-pred.csv: the column "predicted_label" says classification, but .*r.nn is a regression model' nn-eval -m "$D/r.nn" "$D/b25-pred.csv"; }
+@test "nn-eval: -m regression, p_* columns"        { sed -e '1s/predicted_label/predicted/' "$D/b25-proba.csv" >p.csv; row 1 'p.csv: the p_\* columns say classification, but .*r.nn is a regression model' nn-eval -m "$D/r.nn" p.csv; }
+@test "nn-eval: -m and --task disagree"            { row 1 'task regression, but .*b25.nn is a multiclass model' nn-eval -m "$D/b25.nn" --task regression "$D/b25-pred.csv"; }
+@test "nn-eval: -m, true label not of the model"   { row 1 'b25-99.csv:5:1: true label "99" is not one of the 25 classes of .*b25.nn$' nn-eval -m "$D/b25.nn" "$D/b25-99.csv"; }
+@test "nn-eval: -m, predicted label not of the model" { row 1 'b25-x.csv:6:2: predicted label "x" is not one of the 25 classes' nn-eval -m "$D/b25.nn" "$D/b25-x.csv"; }
+@test "nn-eval: -m, a class without p_ column"     { row 1 'b25-few.csv: no column p_3 for class "3" of .*b25.nn$' nn-eval -m "$D/b25.nn" "$D/b25-few.csv"; }
+@test "nn-eval: -m, a p_ column of no class"       { row 1 'b25-p33.csv: p_33 \(column 6\): "33" is not one of the 25 classes' nn-eval -m "$D/b25.nn" "$D/b25-p33.csv"; }
+@test "nn-eval: -m, not a model"                   { row 1 'abc.csv: not an nnkit model' nn-eval -m "$D/abc.csv" "$D/abc.csv"; }
+@test "nn-eval: predicted label without p_ column" { row 1 'pred2.csv:3:2: predicted label "2" has no probability column p_2' nn-eval "$D/pred2.csv"; }
 @test "nn-eval: two files"                         { run --separate-stderr nn-eval "$D/abc.csv" "$D/abc.csv"; [ "$status" -eq 2 ]; [[ "$stderr" == usage:* ]]; }

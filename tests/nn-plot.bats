@@ -252,6 +252,7 @@ gz_fig() {
 @test "nn-plot: gradients of two logs"              { run --separate-stderr nn-plot gradients "$D/sgd.csv" "$D/adam.csv" -o out.png; [ "$status" -eq 2 ]; nofile; }
 @test "nn-plot: unknown activation"                 { row 2 'unknown activation "mish" \(linear, sigmoid' nn-plot activations mish -o out.png; nofile; }
 @test "nn-plot: softmax has no curve"               { row 2 'softmax is not element-wise' nn-plot activations relu softmax -o out.png; nofile; }
+@test "nn-plot: confusion of regression values"   { printf 'y,predicted_value\n1,1\n' >r.csv; row 1 'r.csv: column predicted_value holds a regression' nn-plot confusion r.csv -o out.png; nofile; }
 @test "nn-plot: confusion, no predicted column"     { row 1 'nopred.csv: no column "predicted"' nn-plot confusion "$D/nopred.csv" -o out.png; nofile; }
 @test "nn-plot: confusion, empty label"             { row 1 'blank.csv:3:1: empty true label' nn-plot confusion "$D/blank.csv" -o out.png; nofile; }
 @test "nn-plot: confusion, header only"             { row 1 'pheader.csv: no data rows' nn-plot confusion "$D/pheader.csv" -o out.png; nofile; }

@@ -49,7 +49,7 @@ out = list(csv.reader(open(sys.argv[2], newline="")))
 labels = sorted({r[2] for r in inp[1:]})
 ok = [r[0] for r in out[1:]] == [r[2] for r in inp[1:]]
 ok = ok and all(r[1] in labels for r in out[1:])
-ok = ok and out[0] == ["kind", "predicted"] + ["p_" + l for l in labels]
+ok = ok and out[0] == ["kind", "predicted_label"] + ["p_" + l for l in labels]
 sys.exit(0 if ok and len(labels) == 3 else 1)
 PY
 }
@@ -57,17 +57,18 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 
 @test "nn-predict: usage == SYNOPSIS"            { check_usage nn-predict nn-predict.1; }
 @test "nn-predict: --version"                     { row 0 '^nn-predict \(nnkit\) ' nn-predict --version; }
-@test "nn-predict: header label,predicted"        { row 0 '^label,predicted' nn-predict -m "$D/moons.nn" "$D/moons.csv"; [ "${#lines[@]}" -eq 401 ]; }
+@test "nn-predict: header label,predicted_label"  { row 0 '^label,predicted_label$' nn-predict -m "$D/moons.nn" "$D/moons.csv"; [ "${#lines[@]}" -eq 401 ]; }
 @test "nn-predict: learns moons (train acc > 0.95)" { a=$(nn-predict -m "$D/moons.nn" "$D/moons.csv" | acc); above "$a" 0.95; }
-@test "nn-predict: --proba adds p_0,p_1 summing to 1" { row 0 '^label,predicted,p_0,p_1' nn-predict --proba -m "$D/moons.nn" "$D/moons.csv"; nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" | sums_to_one; }
-@test "nn-predict: string labels come back"       { row 0 '^colour,predicted' nn-predict -m "$D/colours.nn" "$D/colours.csv"; a=$(nn-predict -m "$D/colours.nn" "$D/colours.csv" | acc); [ "$a" = 1 ]; }
-@test "nn-predict: --proba with string labels"    { row 0 '^colour,predicted,p_blue,p_green,p_red' nn-predict --proba -m "$D/colours.nn" "$D/colours.csv"; nn-predict --proba -m "$D/colours.nn" "$D/colours.csv" | sums_to_one; }
+@test "nn-predict: --proba adds p_0,p_1 summing to 1" { row 0 '^label,predicted_label,p_0,p_1$' nn-predict --proba -m "$D/moons.nn" "$D/moons.csv"; nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" | sums_to_one; }
+@test "nn-predict: string labels come back"       { row 0 '^colour,predicted_label$' nn-predict -m "$D/colours.nn" "$D/colours.csv"; a=$(nn-predict -m "$D/colours.nn" "$D/colours.csv" | acc); [ "$a" = 1 ]; }
+@test "nn-predict: --proba with string labels"    { row 0 '^colour,predicted_label,p_blue,p_green,p_red$' nn-predict --proba -m "$D/colours.nn" "$D/colours.csv"; nn-predict --proba -m "$D/colours.nn" "$D/colours.csv" | sums_to_one; }
 @test "nn-predict: labels needing quotes round-trip" { nn-predict --proba -m "$D/odd.nn" "$D/odd.csv" >out.csv; csv_roundtrip "$D/odd.csv" out.csv; }
 @test "nn-predict: quoted labels learnt"          { a=$(nn-predict -m "$D/odd.nn" "$D/odd.csv" | python3 -c 'import csv,sys; r=list(csv.reader(sys.stdin))[1:]; print(sum(a==b for a,b in r)/len(r))'); above "$a" 0.95; }
-@test "nn-predict: regression values"             { row 0 '^y,predicted' nn-predict -m "$D/reg.nn" "$D/reg.csv"; m=$(nn-predict -m "$D/reg.nn" "$D/reg.csv" | mse); above 0.01 "$m"; }
-@test "nn-predict: features only, no target"      { row 0 '^predicted$' nn-predict -m "$D/moons.nn" "$D/features.csv"; [ "${#lines[@]}" -eq 3 ]; }
+@test "nn-predict: regression: y,predicted_value"  { row 0 '^y,predicted_value$' nn-predict -m "$D/reg.nn" "$D/reg.csv"; m=$(nn-predict -m "$D/reg.nn" "$D/reg.csv" | mse); above 0.01 "$m"; }
+@test "nn-predict: features only, no target"      { row 0 '^predicted_label$' nn-predict -m "$D/moons.nn" "$D/features.csv"; [ "${#lines[@]}" -eq 3 ]; }
 @test "nn-predict: columns matched by name"       { a=$(nn-predict -m "$D/moons.nn" "$D/features.csv"); b=$(nn-predict -m "$D/moons.nn" "$D/reordered.csv"); [ "$a" = "$b" ]; }
 @test "nn-predict: stdin"                         { rowin 0 '^label,predicted' "$D/moons.csv" nn-predict -m "$D/moons.nn"; }
+@test "nn-predict: --no-header still writes a header" { tail -n +2 "$D/moons.csv" | nn-predict --no-header -m "$D/moons.nn" | head -1 | grep -qx 'label,predicted_label'; }
 @test "nn-predict: --no-header, training layout"  { a=$(nn-predict -m "$D/moons.nn" "$D/moons.csv" | tail -n +2); b=$(tail -n +2 "$D/moons.csv" | nn-predict --no-header -m "$D/moons.nn" | tail -n +2); [ "$a" = "$b" ]; }
 @test "nn-predict: | head ends quietly"           { for i in 1 2 3 4 5 6 7 8 9 10; do cat "$D/moons.csv"; done | grep -v label | sed '1i x1,x2,label' >big.csv; run bash -c "nn-predict -m '$D/moons.nn' big.csv 2>err | head -2"; [ "${#lines[@]}" -eq 2 ]; [ ! -s err ]; }
 

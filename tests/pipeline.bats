@@ -23,6 +23,18 @@ atleast() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 	    python3 -c 'import json, sys; m = json.load(sys.stdin)["confusion_matrix"]; print(len(m), *map(len, m))')
 	[ "$n" = "3 3 3 3" ]
 }
+@test "pipeline: 25 classes numbered 0-24 are scored as multiclass, with no --task in nn-eval" {
+	nn-gen blobs --classes 25 -n 2000 --seed 1 | nn-split -t 0.3 --seed 1 - train.csv test.csv
+	nn-train -q --task multiclass -o m.nn train.csv
+	nn-predict -m m.nn test.csv | nn-eval --format json >out.json 2>err
+	[ ! -s err ]
+	[ "$(jq -r .task out.json)" = classification ]
+	[ "$(jq -c '[.n, (.labels | length), (.confusion_matrix | length)]' out.json)" = '[600,25,25]' ]
+	atleast "$(jq .accuracy out.json)" 0.5
+	# nn-eval -m says the same, and so does the text report
+	nn-predict -m m.nn test.csv | nn-eval -m m.nn --format json | cmp - out.json
+	nn-predict -m m.nn test.csv | nn-eval | grep -q '^accuracy'
+}
 @test "pipeline: the same command twice gives the same model bytes" {
 	nn-gen circles -n 400 --seed 3 >d.csv
 	nn-train -q -l 8,4 -o m.nn d.csv; mv m.nn a.nn

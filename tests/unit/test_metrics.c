@@ -245,6 +245,65 @@ check_log_loss(void)
 	nn_cls_free(c);
 }
 
+/*
+ * Fixed classes, as nn-eval -m gives a model's: "z" "a" "m" in that order
+ * (not sorted), "m" never occurring.  Rows (truth, pred, p(z a m)):
+ *   z z (0.7 0.2 0.1)   a z (0.5 0.5 0)   a a (0 1 0)
+ *   confusion (order z a m): z: 1 0 0 / a: 1 1 0 / m: 0 0 0
+ *   precision z 1/2, a 1, m 0;  recall z 1, a 1/2, m 0
+ *   macro precision over 3 classes = (0.5 + 1 + 0) / 3 = 0.5
+ *   log-loss = (-ln 0.7 - ln 0.5 - ln(1 - 1e-15)) / 3
+ * The probability labels come in yet another order (a m z), and are set
+ * after the classes, so the lookup from class to probability entry must be
+ * redone then.
+ */
+static void
+check_fixed(void)
+{
+	static const char *cl[] = { "z", "a", "m" }, *pl[] = { "a", "m", "z" };
+	nn_cls *c = nn_cls_new();
+	nn_cls_report *r;
+	nn_err e;
+
+	tap_ok(nn_cls_set_labels(c, cl, 3, &e) == 0, "fixed: set classes");
+	tap_ok(nn_cls_set_prob_labels(c, pl, 3, &e) == 0, "fixed: then probability labels");
+	tap_ok(nn_cls_label_index(c, "m") == 2 && nn_cls_label_index(c, "q") == -1,
+	    "fixed: class index lookup");
+	tap_ok(nn_cls_add(c, "z", "z", (const double[]){ 0.2, 0.1, 0.7 }, &e) == 0 &&
+	    nn_cls_add(c, "a", "z", (const double[]){ 0.5, 0, 0.5 }, &e) == 0 &&
+	    nn_cls_add(c, "a", "a", (const double[]){ 1, 0, 0 }, &e) == 0,
+	    "fixed: three rows");
+	tap_ok(nn_cls_add(c, "q", "a", (const double[]){ 1, 0, 0 }, &e) < 0 &&
+	    strstr(e.msg, "true label \"q\"") != NULL, "fixed: unknown truth: %s", e.msg);
+	tap_ok(nn_cls_add(c, "a", "q", NULL, &e) < 0 &&
+	    strstr(e.msg, "predicted label \"q\"") != NULL,
+	    "fixed: unknown prediction: %s", e.msg);
+	tap_ok(nn_cls_set_labels(c, cl, 3, &e) < 0, "fixed: set twice: %s", e.msg);
+	r = nn_cls_finish(c, &e);
+	if (tap_ok(r != NULL && r->k == 3, "fixed: 3 classes reported")) {
+		tap_ok(strcmp(r->labels[0], "z") == 0 && strcmp(r->labels[1], "a") == 0 &&
+		    strcmp(r->labels[2], "m") == 0, "fixed: in the order given");
+		tap_ok(r->confusion[0] == 1 && r->confusion[3] == 1 &&
+		    r->confusion[4] == 1 && r->support[2] == 0 && r->n == 3,
+		    "fixed: confusion 1 0 0 / 1 1 0 / 0 0 0");
+		tap_ok(near(r->macro.precision, 0.5, 1e-12) && r->f1[2] == 0.0,
+		    "fixed: an absent class counts in the macro average");
+		tap_ok(r->has_log_loss && near(r->log_loss,
+		    (-log(0.7) - log(0.5) - log(1 - 1e-15)) / 3, 1e-12),
+		    "fixed: log-loss through the remapped probabilities");
+	}
+	nn_cls_report_free(r);
+	nn_cls_free(c);
+
+	c = nn_cls_new();
+	tap_ok(nn_cls_set_labels(c, (const char *[]){ "a", "b", "a" }, 3, &e) < 0 &&
+	    nn_cls_nlabels(c) == 0, "fixed: duplicate class refused, nothing kept: %s",
+	    e.msg);
+	tap_ok(nn_cls_add(c, "x", "y", NULL, &e) == 0, "fixed: still open after the failure");
+	tap_ok(nn_cls_set_labels(c, cl, 3, &e) < 0, "fixed: not after a row: %s", e.msg);
+	nn_cls_free(c);
+}
+
 static void
 check_max_labels(void)
 {
@@ -417,6 +476,7 @@ main(void)
 	check_zero_division();
 	check_sort();
 	check_log_loss();
+	check_fixed();
 	check_max_labels();
 	check_cls_stream();
 	check_regression();
