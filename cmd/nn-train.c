@@ -631,43 +631,35 @@ class_weights(const char *spec, const nn_data *d)
 	return w;
 }
 
-/* Split the training rows into train and validation: the first ceil(f *
- * count) rows of each shuffled class go to validation. */
+/* Hold out a stratified fraction f of the training rows for validation
+ * (lib/split.c, the split nn-split makes). */
 static void
-split_val(nn_rows *all, double f, uint64_t seed, nn_rows *tr, nn_rows *va)
+split_val(nn_rows *all, size_t nclass, double f, uint64_t seed, nn_rows *tr,
+    nn_rows *va)
 {
 	const size_t n = all->n;
-	size_t groups = 1, ntr = 0, nva = 0;
-	uint32_t *idx = nn_xmalloc(n * sizeof(*idx));
-	uint32_t *itr = nn_xmalloc(n * sizeof(*itr));
-	uint32_t *iva = nn_xmalloc(n * sizeof(*iva));
-	nn_rng r;
+	size_t ntest = nn_split_ntest(f, n), ntr = 0, nva = 0;
+	uint8_t *is_test = nn_xmalloc(n ? n : 1);
+	uint32_t *itr = nn_xmalloc((n ? n : 1) * sizeof(*itr));
+	uint32_t *iva = nn_xmalloc((n ? n : 1) * sizeof(*iva));
+	nn_err e;
 
-	for (size_t i = 0; all->y != NULL && i < n; i++)
-		if (all->y[i] + (size_t)1 > groups)
-			groups = all->y[i] + (size_t)1;
-	nn_rng_seed(&r, seed ^ NN_STREAM_VAL);
-	for (size_t g = 0; g < groups; g++) {
-		size_t m = 0, k;
-		for (size_t i = 0; i < n; i++)
-			if (all->y == NULL || all->y[i] == g)
-				idx[m++] = (uint32_t)i;
-		nn_rng_shuffle(&r, idx, m);
-		k = (size_t)ceil(f * (double)m - 1e-9);
-		if (k >= m && m > 0)
-			k = m - 1;   /* keep every class in training */
-		for (size_t i = 0; i < m; i++) {
-			if (i < k)
-				iva[nva++] = idx[i];
-			else
-				itr[ntr++] = idx[i];
-		}
+	if (ntest == 0 || ntest >= n)
+		errx(1, "--val-split %g leaves no %s rows (%zu rows in all)", f,
+		    ntest == 0 ? "validation" : "training", n);
+	if (nn_split_holdout(all->y, n, all->y ? nclass : 0, &ntest, seed, is_test,
+	    NULL, &e) < 0)
+		die_err(1, &e);
+	/* file order in both: training shuffles each epoch anyway */
+	for (size_t i = 0; i < n; i++) {
+		if (is_test[i])
+			iva[nva++] = (uint32_t)i;
+		else
+			itr[ntr++] = (uint32_t)i;
 	}
-	if (nva == 0)
-		errx(1, "--val-split %g leaves no validation rows", f);
 	nn_rows_take(tr, all, itr, ntr);
 	nn_rows_take(va, all, iva, nva);
-	free(idx);
+	free(is_test);
 	free(itr);
 	free(iva);
 }
@@ -1332,7 +1324,7 @@ main(int argc, char **argv)
 	/* ---- training and validation rows ---- */
 	nn_rows tr = { 0 }, va = { 0 };
 	if (o.val_split > 0) {
-		split_val(&all, o.val_split, o.cfg.seed, &tr, &va);
+		split_val(&all, data.nlabels, o.val_split, o.cfg.seed, &tr, &va);
 	} else {
 		tr = all;
 		data.x = NULL;

@@ -143,8 +143,8 @@ typedef struct nn_train_cfg {
  * a use never shifts another's draws (values are arbitrary but fixed: a
  * saved model's seed must give the same run forever). */
 #define NN_STREAM_SHUFFLE  0x5eed5eed5eed5eedULL  /* each epoch's row order */
-#define NN_STREAM_VAL      0x7a15eedULL           /* --val-split */
-#define NN_STREAM_FOLDS    0xf01d5eedULL          /* --cv folds */
+/* (the hold-out and K-fold deals: NN_SEED_SPLIT, NN_SEED_KFOLD in
+ * nn_csv.h, lib/split.c) */
 #define NN_STREAM_GRADCHECK 0x6c0ffeeULL          /* gradcheck's mask */
 
 /* Fill c with every default: nn_optim_defaults(sgd), 100 epochs, batch 32,

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nn_csv.h"
 #include "nn_train.h"
 
 /* A shard of 64 rows keeps GEMM efficient (the row count is GEMM's M and
@@ -982,31 +983,6 @@ nn_rows_free(nn_rows *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Deal the rows into k folds, stratified by class: the rows of each class
- * (all rows when y is NULL) are shuffled with the seed and dealt
- * round-robin, continuing from where the previous class ended so fold
- * sizes stay within one row of each other.  fold[i] gets row i's fold. */
-static void
-deal_folds(const uint32_t *y, size_t n, size_t groups, size_t k,
-    uint64_t seed, uint32_t *fold)
-{
-	size_t next = 0;
-	uint32_t *idx = nn_xmalloc((n ? n : 1) * sizeof(*idx));
-	nn_rng r;
-
-	nn_rng_seed(&r, seed);
-	for (size_t g = 0; g < groups; g++) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++)
-			if (y == NULL || y[i] == g)
-				idx[m++] = (uint32_t)i;
-		nn_rng_shuffle(&r, idx, m);
-		for (size_t i = 0; i < m; i++)
-			fold[idx[i]] = (uint32_t)(next++ % k);
-	}
-	free(idx);
-}
-
 int
 nn_cv(nn_model *(*make)(void *ctx, const nn_rows *train), void *ctx,
     const nn_rows *rows, size_t nclass, size_t k, const nn_train_cfg *cfg,
@@ -1022,8 +998,13 @@ nn_cv(nn_model *(*make)(void *ctx, const nn_rows *train), void *ctx,
 	fold = nn_xmalloc(n * sizeof(*fold));
 	itr = nn_xmalloc(n * sizeof(*itr));
 	iva = nn_xmalloc(n * sizeof(*iva));
-	deal_folds(rows->y, n, rows->y ? nclass : 1, k,
-	    cfg->seed ^ NN_STREAM_FOLDS, fold);
+	if (nn_split_kfold(rows->y, n, rows->y ? nclass : 0, k, cfg->seed, fold,
+	    e) < 0) {
+		free(fold);
+		free(itr);
+		free(iva);
+		return -1;
+	}
 	for (size_t f = 0; f < k && rc == 0; f++) {
 		nn_rows tr, va;
 		nn_train_res res;
