@@ -26,21 +26,23 @@
 /* Output buffer: written when a batch is done or when it is full. */
 #define OUT_CAP (256 * 1024)
 
-enum { OPT_PROBA = 0x200, OPT_NO_HEADER, OPT_FORMAT };
+enum { OPT_PROBA = 0x200, OPT_NO_HEADER, OPT_FORMAT, OPT_STRICT };
 
 static const struct option longopts[] = {
 	{ "model", required_argument, NULL, 'm' },
 	{ "proba", no_argument, NULL, OPT_PROBA },
 	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char synopsis[] =
-    "usage: nn-predict -m MODEL [--proba] [--no-header] [--format csv|libsvm]\n"
-    "                  [FILE|-]\n";
+    "usage: nn-predict -m MODEL [--proba] [--no-header] [--strict] [-d CHAR]\n"
+    "                  [--format csv|libsvm] [FILE|-]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -49,6 +51,10 @@ usage(void)
 }
 
 /* ---- output -------------------------------------------------------------- */
+
+/* The output's field separator: the input's (a semicolon file's
+ * predictions are a semicolon file). */
+static char odelim = ',';
 
 /* A label as an output field. */
 typedef struct field {
@@ -117,7 +123,7 @@ must_quote(const char *s, size_t n)
 	    s[n - 1] == '\t'))
 		return 1;
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+		if (s[i] == odelim || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
 			return 1;
 	return 0;
 }
@@ -161,11 +167,145 @@ ob_field(obuf *b, const char *s)
 	free(f);
 }
 
+/* ---- a model of the user's columns (nn_enc.h) ------------------------- */
+
+/* How a batch reaches nn_enc_apply: the numeric input columns are the CSV
+ * reader's numeric matrix; categorical column k is text slot slot0 + k. */
+typedef struct encin {
+	const nn_csv *c;
+	const nn_enc *enc;
+	size_t slot0;
+} encin;
+
+static const char *
+enc_text(void *ctx, size_t i, size_t k)
+{
+	const encin *a = ctx;
+	const char *s = nn_csv_text(a->c, i, a->slot0 + k);
+
+	return nn_enc_is_na(a->enc, s) ? NULL : s;
+}
+
+/* A model trained with --no-header: its columns are named by position. */
+static int
+by_position(const nn_enc *enc)
+{
+	char b[16];
+
+	for (size_t k = 0; k < enc->ncols; k++) {
+		snprintf(b, sizeof(b), "%u", enc->cols[k].src + 1);
+		if (strcmp(b, enc->cols[k].name) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Roles for a model with input columns: ID columns (text slots 0 ..
+ * nid-1, copied first), the target if present (text slot nid), the
+ * numeric columns in order (the numeric matrix), the categorical ones
+ * (text slots after).  With a header, every column the model needs is
+ * found by name, all missing ones named at once; without one (or for a
+ * model trained without one), by position: the training file's layout, or
+ * the model's input columns alone.  Sets *nnum, *slot0, *has_target. */
+static void
+enc_roles(const nn_model *m, nn_csv *c, const char *name, int header,
+    size_t *nnum, size_t *slot0, int *has_target)
+{
+	const nn_enc *enc = m->enc;
+	size_t nc = nn_csv_ncols(c), nt = 0, kn = 0, kc = 0, nmiss = 0;
+	int *roles = nn_xmalloc(nc * sizeof(*roles));
+	int pos = !header || by_position(enc);
+	char miss[400];
+	size_t len = 0;
+	long j;
+	nn_err e;
+
+	for (size_t i = 0; i < nc; i++)
+		roles[i] = NN_COL_SKIP;
+	miss[0] = '\0';
+	if (pos && nc != m->ncols && nc != enc->ncols)
+		errx(1, "%s: %zu column%s, but the model takes %zu feature%s (%u "
+		    "columns with the target)", name, nc, nc == 1 ? "" : "s",
+		    enc->ncols, enc->ncols == 1 ? "" : "s", m->ncols);
+	for (size_t k = 0; k < enc->nid; k++) {
+		if (pos)
+			errx(1, "%s: the model copies ID columns, found by name: "
+			    "the input needs a header", name);
+		if ((j = nn_csv_find(c, enc->ids[k])) < 0 || roles[j] != NN_COL_SKIP)
+			errx(1, "%s: no column \"%s\" (an ID column of the model)",
+			    name, enc->ids[k]);
+		roles[j] = NN_COL_TEXT((int)nt++);
+	}
+	if (pos)
+		j = nc == m->ncols && m->target_col < nc ? (long)m->target_col : -1;
+	else
+		j = m->target_name != NULL ? nn_csv_find(c, m->target_name) : -1;
+	*has_target = j >= 0 && roles[j] == NN_COL_SKIP;
+	if (*has_target)
+		roles[j] = NN_COL_TEXT((int)nt++);
+	*slot0 = nt;
+	for (size_t k = 0; k < enc->ncols; k++) {
+		const nn_incol *ic = &enc->cols[k];
+		if (pos)
+			j = nc == m->ncols ? (long)ic->src : (long)k;
+		else
+			j = nn_csv_find(c, ic->name);
+		if (j < 0 || roles[j] != NN_COL_SKIP) {
+			if (nmiss++ < 8 && len < sizeof(miss) - 60)
+				len += (size_t)snprintf(miss + len, sizeof(miss) - len,
+				    "%s\"%.40s\"", nmiss > 1 ? ", " : "", ic->name);
+			continue;
+		}
+		roles[j] = ic->type == NN_CTYPE_NUMERIC ? (int)kn++ :
+		    NN_COL_TEXT((int)(nt + kc++));
+	}
+	if (nmiss > 0)
+		errx(1, "%s: no column%s %s (%s of the model)", name,
+		    nmiss > 1 ? "s" : "", miss, nmiss > 8 ? "..." : nmiss > 1 ?
+		    "features" : "a feature");
+	if (nn_csv_set_roles(c, roles, kn, nt + kc, 0, &e) < 0)
+		die_err(1, &e);
+	nn_csv_set_na(c, (const char *const *)enc->na, enc->nna);
+	*nnum = kn;
+	free(roles);
+}
+
+/* Once, at the end: what the model had to fill or did not know. */
+static void
+enc_report(const nn_enc *enc, const nn_enc_tally *t)
+{
+	char list[512];
+	size_t len = 0;
+	uint64_t filled = 0;
+
+	list[0] = '\0';
+	for (size_t j = 0; j < enc->ncols; j++)
+		if (t->unseen[j] && len < sizeof(list) - 80)
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+			    "%s\"%.40s\" %llu", len ? ", " : "", enc->cols[j].name,
+			    (unsigned long long)t->unseen[j]);
+	if (t->rows_unseen > 0)
+		warnx("%llu row%s had categories unseen in training (%s), "
+		    "encoded as none of the known ones",
+		    (unsigned long long)t->rows_unseen,
+		    t->rows_unseen == 1 ? "" : "s", list);
+	for (size_t j = 0; j < enc->ncols; j++)
+		filled += t->filled[j];
+	if (filled > 0)
+		warnx("filled %llu missing value%s with the model's fill values",
+		    (unsigned long long)filled, filled == 1 ? "" : "s");
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *model_path = NULL, *name;
-	int proba = 0, header = 1, libsvm = 0, has_target, ch;
+	int proba = 0, header = 1, libsvm = 0, strict = 0, delim = 0, has_target;
+	int ch;
+	size_t nnum = 0, slot0 = 0, nid = 0;
+	float *raw = NULL;          /* (BATCH, nnum) a model with nn_enc */
+	nn_enc_tally tally = { 0 };
+	encin ein;
 	nn_model *m;
 	nn_work *w;
 	obuf ob;
@@ -178,7 +318,7 @@ main(int argc, char **argv)
 	float *x;
 	long n;
 
-	while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:m:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			model_path = optarg;
@@ -188,6 +328,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_NO_HEADER:
 			header = 0;
+			break;
+		case OPT_STRICT:
+			strict = 1;
+			break;
+		case 'd':
+			delim = opt_delim(optarg, "-d");
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "libsvm") == 0)
@@ -226,9 +372,19 @@ main(int argc, char **argv)
 		if ((sv = nn_libsvm_open(fp, name, m->nin, &e)) == NULL)
 			die_err(1, &e);
 		has_target = 1;
-	} else {
-		if ((c = nn_csv_open(fp, name, header, &e)) == NULL)
+	} else if (m->enc != NULL) {
+		if ((c = nn_csv_open_d(fp, name, header, delim, &e)) == NULL)
 			die_err(1, &e);
+		odelim = (char)nn_csv_delim(c);
+		enc_roles(m, c, name, header, &nnum, &slot0, &has_target);
+		nid = m->enc->nid;
+		raw = nn_xmalloc((size_t)BATCH * (nnum ? nnum : 1) * sizeof(*raw));
+		nn_enc_tally_init(&tally, m->enc);
+		ein = (encin){ c, m->enc, slot0 + (size_t)has_target * 0 };
+	} else {
+		if ((c = nn_csv_open_d(fp, name, header, delim, &e)) == NULL)
+			die_err(1, &e);
+		odelim = (char)nn_csv_delim(c);
 		roles = nn_xmalloc(nn_csv_ncols(c) * sizeof(*roles));
 		if ((has_target = nn_bind_model(m, c, name, header, roles,
 		    &e)) < 0 || nn_csv_set_roles(c, roles, m->nin,
@@ -245,9 +401,13 @@ main(int argc, char **argv)
 
 	/* header: the prediction column's name says the task (util.h), so
 	 * that nn-eval need not guess it from the values */
+	for (size_t k = 0; k < nid; k++) {
+		ob_field(&ob, m->enc->ids[k]);
+		ob_char(&ob, odelim);
+	}
 	if (has_target) {
 		ob_field(&ob, m->target_name ? m->target_name : "label");
-		ob_char(&ob, ',');
+		ob_char(&ob, odelim);
 	}
 	ob_field(&ob, m->task == NN_TASK_REGRESSION ? PRED_COL_VALUE :
 	    PRED_COL_LABEL);
@@ -258,7 +418,7 @@ main(int argc, char **argv)
 			char *h = nn_xmalloc(len + 3);
 			memcpy(h, "p_", 2);
 			memcpy(h + 2, m->labels[k], len + 1);
-			ob_char(&ob, ',');
+			ob_char(&ob, odelim);
 			ob_field(&ob, h);
 			free(h);
 		}
@@ -268,17 +428,44 @@ main(int argc, char **argv)
 	x = nn_xmalloc((size_t)BATCH * m->nin * sizeof(*x));   /* (BATCH, D) */
 	w = nn_work_new(m, BATCH);
 	while ((n = sv ? nn_libsvm_read(sv, x, BATCH, &e) :
-	    nn_csv_read(c, x, BATCH, &e)) > 0) {
+	    nn_csv_read(c, raw ? raw : x, BATCH, &e)) > 0) {
+		if (raw != NULL) {
+			uint64_t before = tally.rows_unseen;
+			size_t bad;
+			if (nn_enc_apply(m->enc, (size_t)n, raw, nnum, enc_text,
+			    &ein, x, m->nin, &tally, &bad, &e) < 0)
+				errx(1, "%s:%lu:%s", name, nn_csv_line(c, bad), e.msg);
+			if (strict && tally.rows_unseen > before) {
+				for (size_t i = 0; i < (size_t)n; i++) {
+					nn_enc_tally one;
+					size_t b2;
+					nn_enc_tally_init(&one, m->enc);
+					nn_enc_apply(m->enc, 1, raw + i * nnum, nnum,
+					    enc_text, &ein, x, m->nin, &one, &b2, &e);
+					for (size_t j = 0; one.rows_unseen &&
+					    j < m->enc->ncols; j++)
+						if (one.unseen[j])
+							errx(1, "%s:%lu:%s: a category unseen in "
+							    "training (--strict)", name,
+							    nn_csv_line(c, i), m->enc->cols[j].name);
+					nn_enc_tally_free(&one);
+				}
+			}
+		}
 		nn_model_scale(m, x, (size_t)n);
 		const float *out = nn_forward(m, w, x, (size_t)n);   /* (n, K) */
 		for (long i = 0; i < n; i++) {
 			const float *o = out + (size_t)i * m->nout;
 			const field *l;
+			for (size_t k = 0; k < nid; k++) {
+				ob_field(&ob, nn_csv_text(c, (size_t)i, k));
+				ob_char(&ob, odelim);
+			}
 			if (has_target) {
 				ob_field(&ob, sv != NULL ?
 				    nn_libsvm_label(sv, (size_t)i) :
-				    nn_csv_text(c, (size_t)i, 0));
-				ob_char(&ob, ',');
+				    nn_csv_text(c, (size_t)i, nid));
+				ob_char(&ob, odelim);
 			}
 			switch (m->task) {
 			case NN_TASK_REGRESSION:
@@ -288,9 +475,9 @@ main(int argc, char **argv)
 				l = &lab[o[0] >= 0.5f];
 				ob_put(&ob, l->s, l->n);
 				if (proba) {
-					ob_char(&ob, ',');
+					ob_char(&ob, odelim);
 					ob_float(&ob, 1.0f - o[0]);
-					ob_char(&ob, ',');
+					ob_char(&ob, odelim);
 					ob_float(&ob, o[0]);
 				}
 				break;
@@ -302,7 +489,7 @@ main(int argc, char **argv)
 				ob_put(&ob, lab[best].s, lab[best].n);
 				if (proba)
 					for (size_t k = 0; k < m->nout; k++) {
-						ob_char(&ob, ',');
+						ob_char(&ob, odelim);
 						ob_float(&ob, o[k]);
 					}
 				break;
@@ -319,6 +506,11 @@ main(int argc, char **argv)
 		warnx("%zu row%s had features beyond the model's %zu (ignored)",
 		    nn_libsvm_beyond(sv), nn_libsvm_beyond(sv) == 1 ? "" : "s",
 		    m->nin);
+	if (raw != NULL) {
+		enc_report(m->enc, &tally);
+		nn_enc_tally_free(&tally);
+		free(raw);
+	}
 	nn_libsvm_free(sv);
 	nn_csv_free(c);
 	if (fp != stdin)

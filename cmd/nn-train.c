@@ -259,23 +259,6 @@ split_na(const char *list, size_t *n)
 	return v;   /* copy lives as long as v[0]: freed with the process */
 }
 
-/* -d: one byte, or the names tab, comma, semicolon, pipe, or \t. */
-static int
-parse_delim(const char *s)
-{
-	static const struct { const char *name; int c; } names[] = {
-		{ "tab", '\t' }, { "\\t", '\t' }, { "comma", ',' },
-		{ "semicolon", ';' }, { "pipe", '|' }, { "space", ' ' },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i].name) == 0)
-			return names[i].c;
-	if (strlen(s) != 1 || *s == '"' || *s == '\n' || *s == '\r')
-		errx(2, "-d: expected one character (or tab, comma, semicolon, "
-		    "pipe), got \"%s\"", s);
-	return (unsigned char)*s;
-}
 
 #define GIVEN(o, c) ((o)->given[(c)])
 
@@ -388,7 +371,7 @@ parse_opts(int argc, char **argv, opts *o)
 		case OPT_LEAKY_SLOPE:
 			o->leaky_slope = opt_double(optarg, 0.0, 1.0, "--leaky-slope");
 			break;
-		case 'd': o->data.delim = parse_delim(optarg); break;
+		case 'd': o->data.delim = opt_delim(optarg, "-d"); break;
 		case OPT_FEATURES: o->data.features = optarg; break;
 		case OPT_IGNORE: o->data.ignore = optarg; break;
 		case OPT_ID: o->data.id = optarg; break;

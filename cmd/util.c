@@ -199,3 +199,21 @@ pred_column(const nn_csv *c)
 	}
 	return nn_csv_find(c, PRED_COL_PLAIN);
 }
+
+/* -d: one byte, or the names tab, comma, semicolon, pipe, space, or \t. */
+int
+opt_delim(const char *s, const char *opt)
+{
+	static const struct { const char *name; int c; } names[] = {
+		{ "tab", '\t' }, { "\\t", '\t' }, { "comma", ',' },
+		{ "semicolon", ';' }, { "pipe", '|' }, { "space", ' ' },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].c;
+	if (strlen(s) != 1 || *s == '"' || *s == '\n' || *s == '\r')
+		errx(2, "%s: expected one character (or tab, comma, semicolon, "
+		    "pipe), got \"%s\"", opt, s);
+	return (unsigned char)*s;
+}

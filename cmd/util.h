@@ -29,6 +29,9 @@ void usage_exit(const char *synopsis) __attribute__((noreturn));
 long opt_long(const char *s, long lo, long hi, const char *opt);
 double opt_double(const char *s, double lo, double hi, const char *opt);
 uint64_t opt_seed(const char *s, const char *opt);
+/* A field separator: one character, or tab, comma, semicolon, pipe, space,
+ * \t; anything else exits 2. */
+int opt_delim(const char *s, const char *opt);
 
 /* Open path for reading; NULL or "-" is stdin.  gzip data, known by its
  * first bytes, is read decompressed (nn_input_open).  *name gets the name

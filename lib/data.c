@@ -662,6 +662,7 @@ build(table *t, const nn_data_opts *o, fcol *fc, size_t nf, nn_data *out,
 	for (size_t f = 0; f < nf; f++) {
 		nn_incol *c = &enc->cols[f];
 		c->name = nn_xstrdup(nn_csv_colname(t->c, fc[f].j));
+		c->src = (uint32_t)fc[f].j;
 		c->type = fc[f].type;
 		c->off = D;
 		if (c->type == NN_CTYPE_NUMERIC) {
@@ -748,6 +749,7 @@ build(table *t, const nn_data_opts *o, fcol *fc, size_t nf, nn_data *out,
 		}
 		nn_data_labels(out, labels);
 	}
+	nn_enc_set_na(enc, o->na, o->nna);
 	out->enc = enc;
 	enc = NULL;
 	rc = 0;
@@ -796,6 +798,17 @@ out:
 /* The numeric road                                                       */
 /* ====================================================================== */
 
+/* The file column of the numeric reader's feature j: the j-th column that
+ * is a feature (role NULL: every column but the last, the target). */
+static uint32_t
+src_col(const int *role, size_t ncols, size_t j)
+{
+	for (size_t c = 0; role != NULL && c < ncols; c++)
+		if (role[c] == R_FEATURE && j-- == 0)
+			return (uint32_t)c;
+	return (uint32_t)j;
+}
+
 /* After the numeric reader: the encoder of numeric columns, the fills,
  * rows with a missing value left out or filled.  Returns 1 when the file
  * needs the general road after all (a missing target, a missing value
@@ -843,6 +856,7 @@ finish_numeric(const nn_data_opts *o, const char *const *cnames,
 		c->name = nn_xstrdup(d->feat_names[j]);
 		c->type = NN_CTYPE_NUMERIC;
 		c->off = j;
+		c->src = src_col(role, ncols, j);
 		for (size_t i = 0; i < d->n; i++)
 			col[i] = d->x[i * D + j];
 		if (numeric_fill(col, d->n, keep, how, &c->fill) < 0) {
@@ -877,6 +891,7 @@ finish_numeric(const nn_data_opts *o, const char *const *cnames,
 			    sizeof(char *));
 			enc->ids[enc->nid++] = nn_xstrdup(cnames[j]);
 		}
+	nn_enc_set_na(enc, o->na, o->nna);
 	d->enc = enc;
 	free(keep);
 	return 0;
@@ -978,6 +993,10 @@ nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
 	memset(out, 0, sizeof(*out));
 	if (table_read(&t, fp, name, o, enc, e) < 0)
 		return -1;
+	if (enc->nna > 0) {     /* the tokens training learned to read */
+		t.na = (const char *const *)enc->na;
+		t.nna = enc->nna;
+	}
 	for (size_t m = 0; m < enc->ncols; m++)
 		D += nn_incol_width(&enc->cols[m]);
 	col = nn_xmalloc((enc->ncols ? enc->ncols : 1) * sizeof(*col));

@@ -85,7 +85,31 @@ nn_enc_free(nn_enc *enc)
 	for (size_t k = 0; k < enc->nid; k++)
 		free(enc->ids[k]);
 	free(enc->ids);
+	for (size_t k = 0; k < enc->nna; k++)
+		free(enc->na[k]);
+	free(enc->na);
 	free(enc);
+}
+
+void
+nn_enc_set_na(nn_enc *enc, const char *const *na, size_t n)
+{
+	for (size_t k = 0; k < enc->nna; k++)
+		free(enc->na[k]);
+	free(enc->na);
+	enc->nna = n;
+	enc->na = n ? nn_xmalloc(n * sizeof(char *)) : NULL;
+	for (size_t k = 0; k < n; k++)
+		enc->na[k] = nn_xstrdup(na[k]);
+}
+
+int
+nn_enc_is_na(const nn_enc *enc, const char *s)
+{
+	for (size_t k = 0; k < enc->nna; k++)
+		if (strcmp(enc->na[k], s) == 0)
+			return 1;
+	return 0;
 }
 
 nn_enc *
@@ -112,6 +136,7 @@ nn_enc_copy(const nn_enc *src)
 	enc->ids = src->nid ? nn_xmalloc(src->nid * sizeof(char *)) : NULL;
 	for (size_t k = 0; k < src->nid; k++)
 		enc->ids[k] = nn_xstrdup(src->ids[k]);
+	nn_enc_set_na(enc, (const char *const *)src->na, src->nna);
 	return enc;
 }
 

@@ -144,7 +144,7 @@ cols_size(const nn_enc *enc)
 
 	for (size_t j = 0; j < enc->ncols && n <= MAX_FILE; j++) {
 		const nn_incol *c = &enc->cols[j];
-		n += 4 + strlen(c->name) + 4 + strlen(nn_ctype_name(c->type));
+		n += 4 + strlen(c->name) + 4 + strlen(nn_ctype_name(c->type)) + 4;
 		if (c->type == NN_CTYPE_NUMERIC) {
 			n += 4;
 			continue;
@@ -155,6 +155,9 @@ cols_size(const nn_enc *enc)
 	}
 	for (size_t k = 0; k < enc->nid && n <= MAX_FILE; k++)
 		n += 4 + strlen(enc->ids[k]);
+	n += 4;
+	for (size_t k = 0; k < enc->nna && n <= MAX_FILE; k++)
+		n += 4 + strlen(enc->na[k]);
 	return n;
 }
 
@@ -574,6 +577,7 @@ emit_model(const nn_model *m, FILE *fp)
 			const nn_incol *c = &en->cols[j];
 			put_str(&b, c->name);
 			put_str(&b, nn_ctype_name(c->type));
+			put_u32(&b, c->src);
 			if (c->type == NN_CTYPE_NUMERIC) {
 				put_f32(&b, c->fill);
 				continue;
@@ -586,6 +590,9 @@ emit_model(const nn_model *m, FILE *fp)
 		put_u32(&b, (uint32_t)en->nid);
 		for (size_t k = 0; k < en->nid; k++)
 			put_str(&b, en->ids[k]);
+		put_u32(&b, (uint32_t)en->nna);
+		for (size_t k = 0; k < en->nna; k++)
+			put_str(&b, en->na[k]);
 		emit_section(&o, sec_tag[S_COLS], &b);
 	}
 
@@ -1140,8 +1147,14 @@ read_cols(rd *r, nn_model *m)
 		nn_incol *c = &en->cols[j];
 		en->ncols = j + 1;
 		if (get_str(r, &c->name, "column name") < 0 ||
-		    get_enum(r, "column type", look_ctype, &c->type) < 0)
+		    get_enum(r, "column type", look_ctype, &c->type) < 0 ||
+		    get_u32(r, &c->src, "source column") < 0)
 			return -1;
+		if (c->src >= m->ncols && m->ncols > 0) {
+			r->off -= 4;
+			return rd_fail(r, "column \"%.40s\" at %u of %u", c->name,
+			    c->src + 1, m->ncols);
+		}
 		c->off = off;
 		if (c->type == NN_CTYPE_NUMERIC) {
 			if (get_f32(r, &c->fill, "fill value") < 0)
@@ -1169,6 +1182,14 @@ read_cols(rd *r, nn_model *m)
 	for (uint32_t k = 0; k < n; k++) {
 		en->nid = k + 1;
 		if (get_str(r, &en->ids[k], "ID column name") < 0)
+			return -1;
+	}
+	if (get_count(r, &n, 4, "missing-value token count") < 0)
+		return -1;
+	en->na = nn_xcalloc(n ? n : 1, sizeof(*en->na));
+	for (uint32_t k = 0; k < n; k++) {
+		en->nna = k + 1;
+		if (get_str(r, &en->na[k], "missing-value token") < 0)
 			return -1;
 	}
 	if (nn_enc_check(en, m->nin, &ce) < 0)

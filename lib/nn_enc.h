@@ -44,6 +44,8 @@ typedef struct nn_incol {
 	uint32_t fill_cat;      /* categorical: the category of a missing
 	                           field */
 	size_t off;             /* its first feature among the D */
+	uint32_t src;           /* its 0-based column in the training file,
+	                           for input without a header */
 } nn_incol;
 
 typedef struct nn_enc {
@@ -53,7 +55,13 @@ typedef struct nn_enc {
 	size_t nid;
 	char **ids;             /* (nid) ID columns: never features; nn-predict
 	                           copies them to its output */
+	size_t nna;
+	char **na;              /* (nna) the tokens of a missing field */
 } nn_enc;
+/* Set enc->na to copies of na[0..n). */
+void nn_enc_set_na(nn_enc *enc, const char *const *na, size_t n);
+/* Whether s is one of enc's missing-value tokens. */
+int nn_enc_is_na(const nn_enc *enc, const char *s);
 
 /* Owned copies: nn_enc_free (NULL is fine). */
 nn_enc *nn_enc_copy(const nn_enc *enc);

@@ -92,7 +92,7 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 @test "nn-predict: every missing column listed"   { row 1 'reg.csv: no columns "x1", "x2" \(features of the model\)$' nn-predict -m "$D/moons.nn" "$D/reg.csv"; }
 @test "nn-predict: one column, no header"         { printf '1\n' >one.csv; row 1 'one.csv: 1 column, but the model takes 2 features \(3 columns with the target\)' nn-predict --no-header -m "$D/moons.nn" one.csv; }
 @test "nn-predict: non-numeric feature"           { row 1 'word.csv:2:x2: expected a number, got "abc"' nn-predict -m "$D/moons.nn" "$D/word.csv"; }
-@test "nn-predict: NaN feature"                   { row 1 'nan.csv:2:x2: ' nn-predict -m "$D/moons.nn" "$D/nan.csv"; }
+@test "nn-predict: NaN feature is filled"         { row 0 'filled 1 missing value' nn-predict -m "$D/moons.nn" "$D/nan.csv"; }
 @test "nn-predict: ragged row"                    { row 1 'ragged.csv:3: expected 2 fields, got 1' nn-predict -m "$D/moons.nn" "$D/ragged.csv"; }
 @test "nn-predict: empty input"                   { row 1 'empty.csv: empty input' nn-predict -m "$D/moons.nn" "$D/empty.csv"; }
 @test "nn-predict: wrong column count, no header" { printf '1,2,3,4\n' >four.csv; row 1 'four.csv: 4 columns, but the model takes 2 features' nn-predict --no-header -m "$D/moons.nn" four.csv; }
