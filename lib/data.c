@@ -675,11 +675,11 @@ build(table *t, const nn_data_opts *o, fcol *fc, size_t nf, nn_data *out,
 				goto out;
 			}
 		} else {
+			c->fill_cat = mode_cat(&fc[f], t->n, keep);
 			c->ncat = fc[f].ncat;
 			c->cats = fc[f].cats;
 			fc[f].cats = NULL;
 			fc[f].ncat = 0;
-			c->fill_cat = mode_cat(&fc[f], t->n, keep);
 		}
 		D += nn_incol_width(c);
 	}

@@ -369,8 +369,17 @@ check_model(const nn_model *m, nn_err *e)
 	if (m->cmdline != NULL && !str_ok(m->cmdline))
 		return nn_errf(e, "the command line is too long");
 	/* nn-predict maps a file with the training layout column by column:
-	 * every column but the target is a feature. */
-	if ((uint64_t)m->ncols != (uint64_t)m->nin + 1)
+	 * every column but the target is a feature -- or, with input columns
+	 * (COLS), each input column names its place. */
+	if (m->enc != NULL) {
+		for (size_t j = 0; j < m->enc->ncols; j++)
+			if (m->enc->cols[j].src >= m->ncols ||
+			    m->enc->cols[j].src == m->target_col)
+				return nn_errf(e, "input column \"%.40s\" is at "
+				    "column %u of %u, or on the target",
+				    m->enc->cols[j].name, m->enc->cols[j].src + 1,
+				    m->ncols);
+	} else if ((uint64_t)m->ncols != (uint64_t)m->nin + 1)
 		return nn_errf(e, "%u data columns, but %zu features and a "
 		    "target make %zu", m->ncols, m->nin, m->nin + 1);
 	if (m->target_col >= m->ncols)
