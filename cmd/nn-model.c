@@ -281,6 +281,66 @@ info_scaling(const nn_model *m)
 	}
 }
 
+/* The input columns: each one's type and encoding, its fill, the ID
+ * columns and the missing-value tokens. */
+static void
+info_columns(const nn_model *m)
+{
+	const nn_enc *en = m->enc;
+	size_t w = 0;
+
+	key("columns");
+	if (en == NULL) {
+		printf("%zu numeric (every feature a column; missing values are "
+		    "errors)\n", m->nin);
+		return;
+	}
+	printf("%zu input column%s -> %zu features; missing values: %s\n",
+	    en->ncols, en->ncols == 1 ? "" : "s", m->nin,
+	    nn_missing_name(en->missing));
+	for (size_t j = 0; j < en->ncols; j++)
+		if (name_width(en->cols[j].name) > w)
+			w = name_width(en->cols[j].name);
+	for (size_t j = 0; j < en->ncols; j++) {
+		const nn_incol *c = &en->cols[j];
+		printf("  ");
+		put_name(c->name, w);
+		if (c->type == NN_CTYPE_NUMERIC) {
+			printf("  numeric, column %u, fill %s\n", c->src + 1,
+			    fnum(c->fill));
+			continue;
+		}
+		printf("  categorical, column %u, one-hot over %zu: ", c->src + 1,
+		    c->ncat);
+		for (size_t k = 0; k < c->ncat; k++) {
+			if (k)
+				fputs(", ", stdout);
+			put_name(c->cats[k], 0);
+		}
+		printf("; fill ");
+		put_name(c->cats[c->fill_cat], 0);
+		putchar('\n');
+	}
+	if (en->nid > 0) {
+		key("  id columns");
+		for (size_t k = 0; k < en->nid; k++) {
+			if (k)
+				fputs(", ", stdout);
+			put_name(en->ids[k], 0);
+		}
+		printf(" (copied by nn-predict)\n");
+	}
+	key("  missing as");
+	for (size_t k = 0; k < en->nna; k++) {
+		if (k)
+			fputs(" ", stdout);
+		printf("\"");
+		put_text(en->na[k], 0);
+		printf("\"");
+	}
+	putchar('\n');
+}
+
 static void
 info(const nn_model *m)
 {
@@ -290,6 +350,7 @@ info(const nn_model *m)
 	key("loss");
 	printf("%s\n", nn_loss_name(m->loss));
 	info_labels(m);
+	info_columns(m);
 	info_scaling(m);
 	key("target");
 	put_name(m->target_name ? m->target_name : "", 0);
