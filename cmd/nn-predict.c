@@ -380,6 +380,7 @@ main(int argc, char **argv)
 		nid = m->enc->nid;
 		raw = nn_xmalloc((size_t)BATCH * (nnum ? nnum : 1) * sizeof(*raw));
 		nn_enc_tally_init(&tally, m->enc);
+		tally.strict = strict;
 		ein = (encin){ c, m->enc, slot0 + (size_t)has_target * 0 };
 	} else {
 		if ((c = nn_csv_open_d(fp, name, header, delim, &e)) == NULL)
@@ -430,27 +431,10 @@ main(int argc, char **argv)
 	while ((n = sv ? nn_libsvm_read(sv, x, BATCH, &e) :
 	    nn_csv_read(c, raw ? raw : x, BATCH, &e)) > 0) {
 		if (raw != NULL) {
-			uint64_t before = tally.rows_unseen;
 			size_t bad;
 			if (nn_enc_apply(m->enc, (size_t)n, raw, nnum, enc_text,
 			    &ein, x, m->nin, &tally, &bad, &e) < 0)
 				errx(1, "%s:%lu:%s", name, nn_csv_line(c, bad), e.msg);
-			if (strict && tally.rows_unseen > before) {
-				for (size_t i = 0; i < (size_t)n; i++) {
-					nn_enc_tally one;
-					size_t b2;
-					nn_enc_tally_init(&one, m->enc);
-					nn_enc_apply(m->enc, 1, raw + i * nnum, nnum,
-					    enc_text, &ein, x, m->nin, &one, &b2, &e);
-					for (size_t j = 0; one.rows_unseen &&
-					    j < m->enc->ncols; j++)
-						if (one.unseen[j])
-							errx(1, "%s:%lu:%s: a category unseen in "
-							    "training (--strict)", name,
-							    nn_csv_line(c, i), m->enc->cols[j].name);
-					nn_enc_tally_free(&one);
-				}
-			}
 		}
 		nn_model_scale(m, x, (size_t)n);
 		const float *out = nn_forward(m, w, x, (size_t)n);   /* (n, K) */

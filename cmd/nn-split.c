@@ -238,13 +238,16 @@ commit_outputs(void)
 		die_err(1, &e);
 }
 
+/* The input's field separator, which the outputs keep. */
+static int delim = ',';
+
 static int
 put_row(FILE *fp, const char *s, size_t ncols)
 {
 	for (size_t j = 0; j < ncols; j++) {
-		if (j > 0 && putc(',', fp) == EOF)
+		if (j > 0 && putc(delim, fp) == EOF)
 			return -1;
-		if (nn_csv_put(fp, s) < 0)
+		if (nn_csv_put_d(fp, s, delim) < 0)
 			return -1;
 		s += strlen(s) + 1;
 	}
@@ -354,6 +357,7 @@ main(int argc, char **argv)
 	guard_output(test_path, "TEST");
 	if ((c = nn_csv_open(fp, name, header, &e)) == NULL)
 		die_err(1, &e);
+	delim = nn_csv_delim(c);
 	memset(&t, 0, sizeof(t));
 	t.ncols = nn_csv_ncols(c);
 	if (stratify && (tc = find_target(c, name, target, &e)) < 0) {
@@ -392,8 +396,9 @@ main(int argc, char **argv)
 	if (header)
 		for (int k = 0; k < 2; k++) {
 			for (size_t j = 0; j < t.ncols; j++)
-				if ((j > 0 && putc(',', out[k].fp) == EOF) ||
-				    nn_csv_put(out[k].fp, nn_csv_colname(c, j)) < 0)
+				if ((j > 0 && putc(delim, out[k].fp) == EOF) ||
+				    nn_csv_put_d(out[k].fp, nn_csv_colname(c, j),
+				    delim) < 0)
 					write_failed(k);
 			if (putc('\n', out[k].fp) == EOF)
 				write_failed(k);

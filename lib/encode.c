@@ -258,6 +258,11 @@ nn_enc_apply(const nn_enc *enc, size_t B, const float *num, size_t nnum,
 				if (t != NULL)
 					t->filled[j]++;
 			} else if ((k = nn_incol_find(c, s)) < 0) {
+				if (t != NULL && t->strict) {
+					*bad_row = i;
+					return nn_errf(e, "%s: a category unseen in "
+					    "training, \"%.40s\" (--strict)", c->name, s);
+				}
 				unseen = 1;
 				if (t != NULL)
 					t->unseen[j]++;

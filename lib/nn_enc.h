@@ -78,6 +78,8 @@ typedef struct nn_enc_tally {
 	uint64_t *filled;       /* missing fields filled */
 	uint64_t *unseen;       /* categories training never saw */
 	uint64_t rows_unseen;   /* rows with at least one unseen category */
+	int strict;             /* set by the caller: an unseen category is an
+	                           error (nn_enc_apply fails) */
 } nn_enc_tally;
 void nn_enc_tally_init(nn_enc_tally *t, const nn_enc *enc);
 void nn_enc_tally_free(nn_enc_tally *t);
@@ -85,8 +87,9 @@ void nn_enc_tally_free(nn_enc_tally *t);
 /* Encode B rows into x (B, D): num (B, nnum) holds the numeric input
  * columns in encoder order, NaN where missing; cat(ctx, i, k) gives the
  * text of the k-th categorical column of row i, NULL where missing.  t may
- * be NULL.  With the error policy a missing value fails (-1, *bad_row = its
- * row, the message names the column). */
+ * be NULL.  With the error policy a missing value fails, and with
+ * t->strict an unseen category (-1, *bad_row = its row, the message names
+ * the column). */
 int nn_enc_apply(const nn_enc *enc, size_t B, const float *num, size_t nnum,
     const char *(*cat)(void *ctx, size_t i, size_t k), void *ctx, float *x,
     size_t D, nn_enc_tally *t, size_t *bad_row, nn_err *e);
