@@ -821,70 +821,103 @@ finish_numeric(const nn_data_opts *o, const char *const *cnames,
 	const size_t D = d->d;
 	unsigned char *keep = NULL;
 	nn_enc *enc;
-	size_t n = 0;
+	size_t n = 0, nanrows = 0;
+	nn_missing how = o->missing == NN_MISSING_DROP ||
+	    o->missing == NN_MISSING_ERROR ? NN_MISSING_MEAN : o->missing;
+	double *sum = NULL;
+	size_t *cnt = NULL;
 
 	for (size_t k = 0; k < d->nlabels; k++)
 		for (size_t a = 0; a < o->nna; a++)
 			if (strcmp(d->labels[k], o->na[a]) == 0)
 				return 1;
+	/* One pass in row order (the matrix is row-major): the column sums
+	 * and counts of non-missing values, and which rows miss one.  Most
+	 * files miss nothing, and then this is the only pass. */
+	sum = nn_xcalloc(D ? D : 1, sizeof(double));
+	cnt = nn_xcalloc(D ? D : 1, sizeof(size_t));
+	keep = nn_xmalloc(d->n ? d->n : 1);
+	for (size_t i = 0; i < d->n; i++) {
+		const float *row = d->x + i * D;
+		size_t miss = 0;
+		/* elementwise over the columns: vectorises, and the order of
+		 * each column's additions is the rows' */
+		NN_SIMD_SUM(miss)
+		for (size_t j = 0; j < D; j++) {
+			const float v = row[j];
+			const int ok = v == v;
+			sum[j] += ok ? (double)v : 0.0;
+			cnt[j] += (size_t)ok;
+			miss += (size_t)!ok;
+		}
+		keep[i] = miss == 0 || o->missing != NN_MISSING_DROP;
+		nanrows += miss != 0;
+	}
+	if (nanrows > 0 && o->missing == NN_MISSING_ERROR)
+		goto general;          /* the general reader names the line */
+	if (nanrows > 0 && o->missing == NN_MISSING_DROP) {
+		/* the fills of what is kept */
+		memset(sum, 0, D * sizeof(double));
+		memset(cnt, 0, D * sizeof(size_t));
+		for (size_t i = 0; i < d->n; i++)
+			for (size_t j = 0; keep[i] && j < D; j++) {
+				sum[j] += d->x[i * D + j];
+				cnt[j]++;
+			}
+		d->dropped_missing = nanrows;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		n += keep[i];
+	if (n == 0)
+		goto general;
 	enc = nn_xcalloc(1, sizeof(*enc));
 	enc->missing = o->missing;
 	enc->ncols = D;
 	enc->cols = nn_xcalloc(D ? D : 1, sizeof(*enc->cols));
 	d->filled = nn_xcalloc(D ? D : 1, sizeof(uint64_t));
-	keep = nn_xmalloc(d->n ? d->n : 1);
-	memset(keep, 1, d->n ? d->n : 1);
-	for (size_t i = 0; i < d->n; i++)
-		for (size_t j = 0; j < D; j++)
-			if (isnan(d->x[i * D + j])) {
-				if (o->missing == NN_MISSING_ERROR)
-					goto general;
-				if (o->missing == NN_MISSING_DROP && keep[i]) {
-					keep[i] = 0;
-					d->dropped_missing++;
-				}
-			}
-	for (size_t i = 0; i < d->n; i++)
-		n += keep[i];
-	if (n == 0)
-		goto general;
-	float *col = nn_xmalloc(d->n * sizeof(float));
+	float *col = how == NN_MISSING_MEAN || nanrows == 0 ? NULL :
+	    nn_xmalloc(d->n * sizeof(float));
 	for (size_t j = 0; j < D; j++) {
 		nn_incol *c = &enc->cols[j];
-		nn_missing how = o->missing == NN_MISSING_DROP ||
-		    o->missing == NN_MISSING_ERROR ? NN_MISSING_MEAN : o->missing;
 		c->name = nn_xstrdup(d->feat_names[j]);
 		c->type = NN_CTYPE_NUMERIC;
 		c->off = j;
 		c->src = src_col(role, ncols, j);
+		if (cnt[j] == 0) {
+			free(col);
+			nn_enc_free(enc);
+			goto general;  /* an empty column: named there */
+		}
+		c->fill = (float)(sum[j] / (double)cnt[j]);
+		if (col == NULL)
+			continue;
 		for (size_t i = 0; i < d->n; i++)
 			col[i] = d->x[i * D + j];
-		if (numeric_fill(col, d->n, keep, how, &c->fill) < 0) {
-			free(col);
-			goto general;
-		}
+		numeric_fill(col, d->n, keep, how, &c->fill);
 	}
 	free(col);
 	/* fill, and close the gaps of dropped rows */
-	size_t r = 0;
-	for (size_t i = 0; i < d->n; i++) {
-		if (!keep[i])
-			continue;
-		for (size_t j = 0; j < D; j++) {
-			float v = d->x[i * D + j];
-			if (isnan(v)) {
-				v = enc->cols[j].fill;
-				d->filled[j]++;
+	if (nanrows > 0) {
+		size_t r = 0;
+		for (size_t i = 0; i < d->n; i++) {
+			if (!keep[i])
+				continue;
+			for (size_t j = 0; j < D; j++) {
+				float v = d->x[i * D + j];
+				if (isnan(v)) {
+					v = enc->cols[j].fill;
+					d->filled[j]++;
+				}
+				d->x[r * D + j] = v;
 			}
-			d->x[r * D + j] = v;
+			if (d->y != NULL)
+				d->y[r] = d->y[i];
+			if (d->t != NULL)
+				d->t[r] = d->t[i];
+			r++;
 		}
-		if (d->y != NULL)
-			d->y[r] = d->y[i];
-		if (d->t != NULL)
-			d->t[r] = d->t[i];
-		r++;
+		d->n = r;
 	}
-	d->n = r;
 	for (size_t j = 0; j < ncols; j++)
 		if (role[j] == R_ID) {
 			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
@@ -894,10 +927,13 @@ finish_numeric(const nn_data_opts *o, const char *const *cnames,
 	nn_enc_set_na(enc, o->na, o->nna);
 	d->enc = enc;
 	free(keep);
+	free(sum);
+	free(cnt);
 	return 0;
 general:
-	nn_enc_free(enc);
 	free(keep);
+	free(sum);
+	free(cnt);
 	return 1;
 }
 

@@ -32,7 +32,10 @@ now(void)
 int
 main(int argc, char **argv)
 {
-	nn_data_opts o = { .header = 1, .target = NULL };
+	/* what nn-train reads with: its missing-value tokens and policy */
+	nn_data_opts o = { .header = 1, .target = NULL, .na = nn_na_default,
+	    .nna = nn_na_default_n, .missing = NN_MISSING_MEAN,
+	    .max_categories = NN_MAX_CATEGORIES };
 	double best = -1.0;
 	long repeat = 3;
 	size_t rows = 0;
