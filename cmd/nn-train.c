@@ -30,6 +30,18 @@
 #define MAX_PARAMS ((size_t)1 << 29)
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_AUTO_CLASSES 20
+/* Without -e or a validation option, the epochs are chosen: trained on all
+ * but AUTO_VAL of the rows with early stopping (AUTO_PATIENCE), then the
+ * model trained on every row for the best epoch count.  A fixed 100 epochs
+ * of SGD at 0.1 overfits a data set of a few hundred rows badly (a
+ * regression's R^2 falls from 0.37 after 10 epochs to 0.10 after 100 on
+ * scikit-learn's diabetes data); a sixth of the rows, and patience for a
+ * small validation set's noisy loss, pick the epoch well enough.  Below
+ * AUTO_MIN_ROWS rows a validation split says too little: the default
+ * epochs stand. */
+#define AUTO_VAL 0.15
+#define AUTO_PATIENCE 20
+#define AUTO_MIN_ROWS 50
 /* The tolerance of --gradcheck on the relative error (see nn_gradcheck). */
 #define GRADCHECK_TOL 3e-2
 
@@ -1149,6 +1161,38 @@ look_inside(const opts *o, nn_model *m, nn_rows *tr)
 	return 0;
 }
 
+/* The epochs, when the user gave none: a probe run on 90% of the rows,
+ * validated on the rest with early stopping, says how many help; the model
+ * itself is then trained on every row for that many (as -e would). */
+static void
+choose_epochs(opts *o, const nn_data *d, nn_task task, nn_rows *all)
+{
+	nn_rows tr = { 0 }, va = { 0 };
+	nn_train_cfg c = o->cfg;
+	nn_train_res res;
+	nn_model *m;
+	nn_err e;
+
+	split_val(all, d->nlabels, AUTO_VAL, o->cfg.seed, &tr, &va);
+	m = build_model(o, d, task, &tr);
+	c.val = &va;
+	c.patience = AUTO_PATIENCE;
+	c.stop = &stop_signal;
+	if (nn_fit(m, &tr, &c, &res, &e) == 0 && !res.stopped &&
+	    res.best_epoch > 0) {
+		o->cfg.epochs = res.best_epoch;
+		if (!o->quiet)
+			fprintf(stderr, "nn-train: %zu epochs, chosen on a %.0f%% "
+			    "validation split (best of %zu; -e sets them)\n",
+			    res.best_epoch, 100.0 * AUTO_VAL, res.epoch);
+	}
+	if (stop_signal)
+		exit(128 + stop_signal);
+	nn_model_free(m);
+	nn_rows_free(&tr);
+	nn_rows_free(&va);
+}
+
 /* Train m on tr (validated on va, if any rows), save it to -o. */
 static int
 train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
@@ -1303,6 +1347,12 @@ main(int argc, char **argv)
 		report_data(&data, name, &o);
 		return cross_validate(&o, &data, task, &all);
 	}
+
+	/* ---- the number of epochs, unless the user said ---- */
+	if (!GIVEN(&o, 'e') && !o.val_path && o.val_split <= 0 &&
+	    !o.cfg.patience && !start && !o.trace && !o.gradcheck &&
+	    o.cfg.sched.kind != NN_SCHED_PLATEAU && all.n >= AUTO_MIN_ROWS)
+		choose_epochs(&o, &data, task, &all);
 
 	/* ---- training and validation rows ---- */
 	nn_rows tr = { 0 }, va = { 0 };
