@@ -539,10 +539,16 @@ infer_task(const nn_data *d, const char *name, const opts *o)
 	return want;
 }
 
-/* What reading the data took, on stderr: fills and rows left out. */
+/* What reading the data took, on stderr, once every check has passed: the
+ * task chosen, fills and rows left out. */
 static void
 report_data(const nn_data *d, const char *name, const opts *o)
 {
+	static int said;
+
+	if (said++)
+		return;
+	fputs(task_note, stderr);
 	if (o->quiet)
 		return;
 	if (d->dropped_target)
@@ -1165,7 +1171,8 @@ look_inside(const opts *o, nn_model *m, nn_rows *tr)
  * validated on the rest with early stopping, says how many help; the model
  * itself is then trained on every row for that many (as -e would). */
 static void
-choose_epochs(opts *o, const nn_data *d, nn_task task, nn_rows *all)
+choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
+    nn_rows *all)
 {
 	nn_rows tr = { 0 }, va = { 0 };
 	nn_train_cfg c = o->cfg;
@@ -1181,6 +1188,7 @@ choose_epochs(opts *o, const nn_data *d, nn_task task, nn_rows *all)
 	if (nn_fit(m, &tr, &c, &res, &e) == 0 && !res.stopped &&
 	    res.best_epoch > 0) {
 		o->cfg.epochs = res.best_epoch;
+		report_data(d, name, o);
 		if (!o->quiet)
 			fprintf(stderr, "nn-train: %zu epochs, chosen on a %.0f%% "
 			    "validation split (best of %zu; -e sets them)\n",
@@ -1343,7 +1351,6 @@ main(int argc, char **argv)
 	    .y = classify ? data.y : NULL, .t = classify ? NULL : data.t };
 	catch_signals();
 	if (o.cv) {
-		fputs(task_note, stderr);
 		report_data(&data, name, &o);
 		return cross_validate(&o, &data, task, &all);
 	}
@@ -1352,7 +1359,7 @@ main(int argc, char **argv)
 	if (!GIVEN(&o, 'e') && !o.val_path && o.val_split <= 0 &&
 	    !o.cfg.patience && !start && !o.trace && !o.gradcheck &&
 	    o.cfg.sched.kind != NN_SCHED_PLATEAU && all.n >= AUTO_MIN_ROWS)
-		choose_epochs(&o, &data, task, &all);
+		choose_epochs(&o, &data, name, task, &all);
 
 	/* ---- training and validation rows ---- */
 	nn_rows tr = { 0 }, va = { 0 };
@@ -1371,7 +1378,6 @@ main(int argc, char **argv)
 	nn_model *m = start ? load_start(&o, start, &data, task) :
 	    build_model(&o, &data, task, &tr);
 	m->cmdline = cmdline;
-	fputs(task_note, stderr);
 	report_data(&data, name, &o);
 	int status = o.trace || o.gradcheck ? look_inside(&o, m, &tr) :
 	    train_and_save(&o, m, &tr, &va, &data);
