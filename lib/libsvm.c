@@ -489,126 +489,6 @@ nn_libsvm_crc(const nn_libsvm *r)
 /* Whole data sets                                                        */
 /* ====================================================================== */
 
-/* The labels met so far, by string: open addressing, n <= tcap / 2. */
-typedef struct interner {
-	char **s;                /* (cap) owned until handed to nn_data */
-	float *v;                /* (cap) their values */
-	size_t n, cap;
-	uint32_t *tab;           /* (tcap) index + 1, 0 = empty */
-	size_t tcap;
-} interner;
-
-static uint64_t
-hash_mem(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;        /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-static void
-intern_grow(interner *t)
-{
-	size_t tcap = t->tcap ? 2 * t->tcap : 64;
-
-	free(t->tab);
-	t->tab = nn_xcalloc(tcap, sizeof(*t->tab));
-	t->tcap = tcap;
-	for (size_t k = 0; k < t->n; k++) {
-		size_t i = (size_t)hash_mem(t->s[k], strlen(t->s[k])) & (tcap - 1);
-		while (t->tab[i] != 0)
-			i = (i + 1) & (tcap - 1);
-		t->tab[i] = (uint32_t)k + 1;
-	}
-}
-
-/* The index of s[0, n) (a label that parsed as the number v). */
-static uint32_t
-intern(interner *t, const char *s, size_t n)
-{
-	size_t i;
-
-	if (2 * (t->n + 1) > t->tcap)
-		intern_grow(t);
-	for (i = (size_t)hash_mem(s, n) & (t->tcap - 1); t->tab[i] != 0;
-	    i = (i + 1) & (t->tcap - 1)) {
-		const char *u = t->s[t->tab[i] - 1];
-		if (strncmp(u, s, n) == 0 && u[n] == '\0')
-			return t->tab[i] - 1;
-	}
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 16;
-		t->s = nn_xrealloc(t->s, t->cap * sizeof(*t->s));
-		t->v = nn_xrealloc(t->v, t->cap * sizeof(*t->v));
-	}
-	t->s[t->n] = nn_xmalloc(n + 1);
-	memcpy(t->s[t->n], s, n);
-	t->s[t->n][n] = '\0';
-	(void)nn_parse_float(s, n, &t->v[t->n]);   /* parse_label passed it */
-	t->tab[i] = (uint32_t)t->n + 1;
-	return (uint32_t)t->n++;
-}
-
-static void
-intern_free(interner *t)
-{
-	for (size_t k = 0; k < t->n; k++)
-		free(t->s[k]);
-	free(t->s);
-	free(t->v);
-	free(t->tab);
-	memset(t, 0, sizeof(*t));
-}
-
-typedef struct label {
-	const char *s;
-	float v;
-	uint32_t old;
-} label;
-
-static int
-cmp_label(const void *a, const void *b)
-{
-	const label *x = a, *y = b;
-
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return strcmp(x->s, y->s);
-}
-
-/* Sort the labels by value, remap d->y, fill d->t; takes t's strings. */
-static void
-finish_labels(nn_data *d, interner *t)
-{
-	label *l = nn_xmalloc(t->n * sizeof(*l));
-	uint32_t *map = nn_xmalloc(t->n * sizeof(*map));
-	int integral = 1;
-
-	for (size_t k = 0; k < t->n; k++) {
-		l[k] = (label){ t->s[k], t->v[k], (uint32_t)k };
-		if (t->v[k] != truncf(t->v[k]))
-			integral = 0;
-	}
-	qsort(l, t->n, sizeof(*l), cmp_label);
-	d->nlabels = t->n;
-	d->labels = nn_xmalloc(t->n * sizeof(*d->labels));
-	for (size_t k = 0; k < t->n; k++) {
-		d->labels[k] = t->s[l[k].old];
-		map[l[k].old] = (uint32_t)k;
-	}
-	d->t = nn_xmalloc(d->n * sizeof(*d->t));
-	for (size_t i = 0; i < d->n; i++) {
-		d->y[i] = map[d->y[i]];
-		d->t[i] = l[d->y[i]].v;
-	}
-	d->t_integral = integral;
-	t->n = 0;                /* the strings now belong to d->labels */
-	free(map);
-	free(l);
-}
-
 /* Bytes of n rows of d features once dense, with their names. */
 static double
 dense_bytes(size_t n, size_t d)
@@ -644,7 +524,7 @@ nn_libsvm_data_read(FILE *fp, const char *name, const nn_libsvm_opts *o,
 	const size_t limit = o != NULL && o->max_bytes != 0 ? o->max_bytes :
 	    NN_LIBSVM_MAX_BYTES;
 	nn_libsvm *r = scanner_new(fp, name, dim);
-	interner in = { 0 };
+	nn_strtab *in = nn_strtab_new();   /* the labels met so far */
 	size_t n = 0, ncap = 0, nnz = 0, zcap = 0, d = dim;
 	size_t *start = NULL;    /* (ncap + 1) row i: z[start[i], start[i + 1]) */
 	pair *z = NULL;          /* (zcap) every row's pairs */
@@ -677,7 +557,13 @@ nn_libsvm_data_read(FILE *fp, const char *name, const nn_libsvm_opts *o,
 			start[0] = 0;
 		memcpy(z + nnz, r->pairs, r->npairs * sizeof(*z));
 		nnz += r->npairs;
-		y[n++] = intern(&in, r->lab.s, r->lab.n);
+		long k = nn_strtab_intern(in, r->lab.s, r->lab.n);
+		if (k < 0) {
+			nn_errf(e, "%s:%lu: too many distinct labels", name,
+			    r->row_line);
+			goto fail;
+		}
+		y[n++] = (uint32_t)k;
 		start[n] = nnz;
 	}
 	if (rc < 0)
@@ -705,13 +591,13 @@ nn_libsvm_data_read(FILE *fp, const char *name, const nn_libsvm_opts *o,
 	out->target_col = (long)d;
 	out->y = nn_xrealloc(y, n * sizeof(*y));
 	y = NULL;
-	finish_labels(out, &in);
+	nn_data_labels(out, in);   /* every label is a number: sorted so */
 	out->crc = r->crc;
 	if (beyond != NULL)
 		*beyond = r->nbeyond;
 	free(start);
 	free(z);
-	intern_free(&in);
+	nn_strtab_free(in);
 	nn_libsvm_free(r);
 	return 0;
 toobig:
@@ -720,7 +606,7 @@ fail:
 	free(start);
 	free(z);
 	free(y);
-	intern_free(&in);
+	nn_strtab_free(in);
 	nn_libsvm_free(r);
 	return -1;
 }
