@@ -1314,6 +1314,20 @@ main(int argc, char **argv)
 		die_err(1, &e);
 	fp = open_input(o.input, &name);
 	dopts = o.data;
+	if (start != NULL && start->enc != NULL) {
+		/* its columns, their encoding and fills were learned once */
+		static const struct { int opt; const char *name; } fixed[] = {
+			{ OPT_FEATURES, "--features" }, { OPT_IGNORE, "--ignore" },
+			{ OPT_ID, "--id" }, { OPT_CATEGORICAL, "--categorical" },
+			{ OPT_NA, "--na" }, { OPT_MISSING, "--missing" },
+			{ OPT_MAX_CATEGORIES, "--max-categories" },
+		};
+		for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+			if (GIVEN(&o, fixed[k].opt))
+				refuse(&o, "%s: a continued model reads its columns as "
+				    "it was trained (nn-model info lists them)",
+				    fixed[k].name);
+	}
 	if (o.libsvm) {
 		if (nn_libsvm_data_read(fp, name, NULL, &data, NULL, &e) < 0)
 			die_err(1, &e);

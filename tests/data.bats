@@ -44,6 +44,9 @@ weights() { nn-model weights "$1"; }
 @test "data: --na adds a token"                    { printf 'x,y\n1,a\n-,b\n3,a\n4,b\n' >t.csv; row 0 'filled 1 missing value of "x"' nn-train -e 1 --na '-' -o m.nn t.csv; }
 @test "data: comment lines before the header"      { printf '# source: the shop\n#\nx,y\n1,a\n2,b\n' >t.csv; row 0 '' nn-train -q -e 1 -o m.nn t.csv; nn-model info m.nn | grep -q '^target *y'; }
 
+@test "data: --init-from refuses --na (the model's columns are fixed)" { row 2 '^nn-train: --init-from .*m.nn: --na: a continued model reads its columns as it was trained' nn-train --init-from "$D/m.nn" --na '-' -o x.nn "$D/mixed.csv"; }
+@test "data: --init-from reads with the model's encoding" { row 0 '' nn-train -q -e 2 --init-from "$D/m.nn" -o x.nn "$D/mixed.tsv"; }
+
 # ---- the epochs, chosen unless given --------------------------------------
 @test "data: without -e the epochs are chosen and said" { row 0 '[0-9]+ epochs, chosen on a 15% validation split \(best of [0-9]+; -e sets them\)' nn-train $ROLES -o m.nn "$D/mixed.csv"; }
 @test "data: the chosen count is what -e would train" { nn-train $ROLES -o a.nn "$D/mixed.csv" 2>err; k=$(sed -n 's/.*: \([0-9]*\) epochs, chosen.*/\1/p' err); nn-train -q $ROLES -e "$k" -o b.nn "$D/mixed.csv"; diff <(weights a.nn) <(weights b.nn); }
