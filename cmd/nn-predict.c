@@ -381,7 +381,7 @@ main(int argc, char **argv)
 		raw = nn_xmalloc((size_t)BATCH * (nnum ? nnum : 1) * sizeof(*raw));
 		nn_enc_tally_init(&tally, m->enc);
 		tally.strict = strict;
-		ein = (encin){ c, m->enc, slot0 + (size_t)has_target * 0 };
+		ein = (encin){ c, m->enc, slot0 };
 	} else {
 		if ((c = nn_csv_open_d(fp, name, header, delim, &e)) == NULL)
 			die_err(1, &e);

@@ -1182,6 +1182,9 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 
 	split_val(all, d->nlabels, AUTO_VAL, o->cfg.seed, &tr, &va);
 	m = build_model(o, d, task, &tr);
+	if (!o->quiet && isatty(STDERR_FILENO))
+		fprintf(stderr, "nn-train: choosing the epochs on a %.0f%% "
+		    "validation split (-e sets them)...\n", 100.0 * AUTO_VAL);
 	c.val = &va;
 	c.patience = AUTO_PATIENCE;
 	c.stop = &stop_signal;
@@ -1194,11 +1197,14 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 			    "validation split (best of %zu; -e sets them)\n",
 			    res.best_epoch, 100.0 * AUTO_VAL, res.epoch);
 	}
-	if (stop_signal)
-		exit(128 + stop_signal);
 	nn_model_free(m);
 	nn_rows_free(&tr);
 	nn_rows_free(&va);
+	if (stop_signal) {
+		warnx("%s while choosing the epochs; %s not written",
+		    stop_signal == SIGINT ? "interrupted" : "terminated", o->out);
+		exit(128 + stop_signal);
+	}
 }
 
 /* Train m on tr (validated on va, if any rows), save it to -o. */
