@@ -189,39 +189,6 @@ parse_layers(const char *s, layer_opt **out)
 	return n;
 }
 
-/* The command line as one string, for the model's metadata: words joined
- * by spaces, single-quoted when they hold anything a shell would read. */
-static char *
-join_argv(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s, *p;
-
-	for (int i = 0; i < argc; i++)
-		len += 4 * strlen(argv[i]) + 3;
-	p = s = nn_xmalloc(len);
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		int plain = *a != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@%") == strlen(a);
-		if (i > 0)
-			*p++ = ' ';
-		if (plain) {
-			p = stpcpy(p, a);
-			continue;
-		}
-		*p++ = '\'';
-		for (; *a; a++) {
-			if (*a == '\'')
-				p = stpcpy(p, "'\\''");
-			else
-				*p++ = *a;
-		}
-		*p++ = '\'';
-	}
-	*p = '\0';
-	return s;
-}
 
 /* ====================================================================== */
 /* Options                                                                */
@@ -595,40 +562,16 @@ pick_loss(const opts *o, nn_task task)
 	return o->loss;
 }
 
-/* "balanced" (n / (K * count)) or "cat=3,dog=1" (others 1). */
+/* --class-weight, parsed by the library against the data's classes. */
 static float *
 class_weights(const char *spec, const nn_data *d)
 {
 	float *w = nn_xmalloc(d->nlabels * sizeof(*w));
-	char *copy, *tok, *next;
+	nn_err e;
 
-	for (size_t k = 0; k < d->nlabels; k++)
-		w[k] = 1.0f;
-	if (strcmp(spec, "balanced") == 0) {
-		size_t *count = nn_xcalloc(d->nlabels, sizeof(*count));
-		for (size_t i = 0; i < d->n; i++)
-			count[d->y[i]]++;
-		for (size_t k = 0; k < d->nlabels; k++)
-			w[k] = (float)((double)d->n / ((double)d->nlabels * (double)count[k]));
-		free(count);
-		return w;
-	}
-	copy = nn_xstrdup(spec);
-	for (tok = copy; tok != NULL; tok = next) {
-		char *eq;
-		size_t k;
-		if ((next = strchr(tok, ',')) != NULL)
-			*next++ = '\0';
-		if ((eq = strrchr(tok, '=')) == NULL)
-			errx(2, "--class-weight: expected balanced or LABEL=W,..., got \"%s\"", tok);
-		*eq = '\0';
-		for (k = 0; k < d->nlabels && strcmp(d->labels[k], tok) != 0; k++)
-			;
-		if (k == d->nlabels)
-			errx(2, "--class-weight: no class \"%s\" in the data", tok);
-		w[k] = (float)opt_double(eq + 1, 0.0, 1e6, "--class-weight");
-	}
-	free(copy);
+	if (nn_class_weights(spec, (const char *const *)d->labels, d->nlabels,
+	    d->y, d->n, w, &e) < 0)
+		errx(2, "--class-weight: %s", e.msg);
 	return w;
 }
 

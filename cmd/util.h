@@ -29,6 +29,10 @@ void usage_exit(const char *synopsis) __attribute__((noreturn));
 long opt_long(const char *s, long lo, long hi, const char *opt);
 double opt_double(const char *s, double lo, double hi, const char *opt);
 uint64_t opt_seed(const char *s, const char *opt);
+/* The command line as one string (a model records it): words joined by
+ * spaces, single-quoted when a shell would read anything in them.
+ * Owned by the caller. */
+char *join_argv(int argc, char **argv);
 /* A field separator: one character, or tab, comma, semicolon, pipe, space,
  * \t; anything else exits 2. */
 int opt_delim(const char *s, const char *opt);

@@ -213,6 +213,12 @@ int nn_cv(nn_model *(*make)(void *ctx, const nn_rows *train), void *ctx,
     nn_cv_fold *folds, nn_err *e);
 
 
+/* Class weights w (K) from --class-weight's spec: "balanced" (n / (K *
+ * the class's count) over y (n)) or "LABEL=W,..." (others 1; W in [0,
+ * 1e6]) against labels (K).  -1 with a message on a bad spec. */
+int nn_class_weights(const char *spec, const char *const *labels, size_t K,
+    const uint32_t *y, size_t n, float *w, nn_err *e);
+
 /* Mean loss (unweighted) and accuracy (NAN for regression) of the model on
  * the scaled rows r, in inference mode, computed in batches. */
 double nn_evaluate(const nn_model *m, const nn_rows *r, double *acc);

@@ -1047,3 +1047,52 @@ nn_cv(nn_model *(*make)(void *ctx, const nn_rows *train), void *ctx,
 	free(iva);
 	return rc;
 }
+
+/* ====================================================================== */
+/* Class weights                                                          */
+/* ====================================================================== */
+
+int
+nn_class_weights(const char *spec, const char *const *labels, size_t K,
+    const uint32_t *y, size_t n, float *w, nn_err *e)
+{
+	char *copy, *tok, *next;
+	int rc = 0;
+
+	for (size_t k = 0; k < K; k++)
+		w[k] = 1.0f;
+	if (strcmp(spec, "balanced") == 0) {
+		/* n / (K count_k): each class weighs as much in the loss as
+		 * it would with equal counts (scikit-learn's "balanced") */
+		size_t *count = nn_xcalloc(K ? K : 1, sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[y[i]]++;
+		for (size_t k = 0; k < K; k++)
+			w[k] = count[k] ? (float)((double)n / ((double)K *
+			    (double)count[k])) : 1.0f;
+		free(count);
+		return 0;
+	}
+	copy = nn_xstrdup(spec);
+	for (tok = copy; tok != NULL && rc == 0; tok = next) {
+		char *eq;
+		size_t k;
+		double v;
+		if ((next = strchr(tok, ',')) != NULL)
+			*next++ = '\0';
+		if ((eq = strrchr(tok, '=')) == NULL) {
+			rc = nn_errf(e, "expected balanced or LABEL=W,..., got \"%.40s\"",
+			    tok);
+			break;
+		}
+		*eq = '\0';
+		for (k = 0; k < K && strcmp(labels[k], tok) != 0; k++)
+			;
+		if (k == K)
+			rc = nn_errf(e, "no class \"%.40s\" in the data", tok);
+		else if ((rc = nn_parse_double(eq + 1, 0.0, 1e6, &v, tok, e)) == 0)
+			w[k] = (float)v;
+	}
+	free(copy);
+	return rc;
+}
