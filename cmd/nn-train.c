@@ -22,8 +22,6 @@
 
 #include "util.h"
 
-#define MAX_WIDTH 1000000L
-#define MAX_LAYERS 1000
 /* 2^29 floats (2 GiB) is far beyond anything this tool trains on a CPU;
  * the cap turns a typo like -l 1000000,1000000 into a message, not an
  * out-of-memory abort. */
@@ -142,51 +140,16 @@ usage(void)
 	usage_exit(synopsis);
 }
 
-typedef struct layer_opt {
-	size_t width;
-	int has_act;
-	nn_act act;
-} layer_opt;
-
-/* Parse "16,8,4" or "64:relu,32:tanh,16"; "" is no hidden layer.
- * Returns the number of layers; *out is malloc'd. */
+/* -l, parsed by the library; a bad list is a usage error. */
 static size_t
-parse_layers(const char *s, layer_opt **out)
+parse_layers(const char *s, nn_hidden **out)
 {
-	size_t n = 0, cap = 0;
-	layer_opt *v = NULL;
-	char *copy, *tok, *save = NULL;
+	nn_err e;
+	long n = nn_hidden_parse(s, out, &e);
 
-	*out = NULL;
-	if (*s == '\0')
-		return 0;
-	/* strtok would skip the empty token in "16,,8"; walk commas by hand */
-	copy = nn_xstrdup(s);
-	for (tok = copy;; tok = save + 1) {
-		char *colon;
-		save = strchr(tok, ',');
-		if (save != NULL)
-			*save = '\0';
-		if (n == MAX_LAYERS)
-			errx(2, "-l: at most %d hidden layers", MAX_LAYERS);
-		if (n == cap)
-			v = nn_xrealloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
-		v[n].has_act = 0;
-		if ((colon = strchr(tok, ':')) != NULL) {
-			*colon = '\0';
-			if (nn_act_lookup(colon + 1, &v[n].act) < 0 ||
-			    v[n].act == NN_ACT_SOFTMAX)
-				errx(2, "-l: unknown hidden activation \"%s\"", colon + 1);
-			v[n].has_act = 1;
-		}
-		v[n].width = (size_t)opt_long(tok, 1, MAX_WIDTH, "-l");
-		n++;
-		if (save == NULL)
-			break;
-	}
-	free(copy);
-	*out = v;
-	return n;
+	if (n < 0)
+		errx(2, "-l: %s", e.msg);
+	return (size_t)n;
 }
 
 
@@ -432,7 +395,7 @@ check_opts(opts *o)
 		c->threads = nc < 1 ? 1 : nc > 256 ? 256 : (int)nc;
 	}
 	{	/* the layer list is checked now, before any data is read */
-		layer_opt *hid;
+		nn_hidden *hid;
 		parse_layers(o->layers, &hid);
 		free(hid);
 	}
@@ -672,7 +635,7 @@ read_val(const char *path, const nn_data *d, const opts *o, int classify,
 static nn_model *
 build_model(const opts *o, const nn_data *d, nn_task task, const nn_rows *r)
 {
-	layer_opt *hid;
+	nn_hidden *hid;
 	size_t nhid = parse_layers(o->layers, &hid);
 	size_t *sizes = nn_xmalloc((nhid + 2) * sizeof(*sizes));
 	nn_layer_opts *lo = nn_xcalloc(nhid + 1, sizeof(*lo));
@@ -761,7 +724,7 @@ check_shape(const opts *o, const nn_model *m)
 	const size_t nhid = m->nlayers - 1;
 
 	if (GIVEN(o, 'l')) {
-		layer_opt *hid;
+		nn_hidden *hid;
 		size_t n = parse_layers(o->layers, &hid);
 		int same = n == nhid;
 		for (size_t l = 0; same && l < n; l++)

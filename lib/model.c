@@ -530,3 +530,56 @@ nn_bn_update(nn_model *m, nn_work *const *w, const size_t *rows, size_t S)
 		}
 	}
 }
+
+/* ====================================================================== */
+/* Hidden layers as -l writes them                                        */
+/* ====================================================================== */
+
+long
+nn_hidden_parse(const char *spec, nn_hidden **out, nn_err *e)
+{
+	size_t n = 0, cap = 0;
+	nn_hidden *v = NULL;
+	char *copy, *tok, *save;
+	long w;
+
+	*out = NULL;
+	if (*spec == '\0')
+		return 0;
+	/* strtok would skip the empty item in "16,,8": walk commas by hand */
+	copy = nn_xstrdup(spec);
+	for (tok = copy;; tok = save + 1) {
+		char *colon;
+		if ((save = strchr(tok, ',')) != NULL)
+			*save = '\0';
+		if (n == NN_MAX_HIDDEN) {
+			nn_errf(e, "at most %d hidden layers", NN_MAX_HIDDEN);
+			goto bad;
+		}
+		if (n == cap)
+			v = nn_xrealloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
+		v[n].has_act = 0;
+		if ((colon = strchr(tok, ':')) != NULL) {
+			*colon = '\0';
+			if (nn_act_lookup(colon + 1, &v[n].act) < 0 ||
+			    v[n].act == NN_ACT_SOFTMAX) {
+				nn_errf(e, "unknown hidden activation \"%.40s\"",
+				    colon + 1);
+				goto bad;
+			}
+			v[n].has_act = 1;
+		}
+		if (nn_parse_long(tok, 1, NN_MAX_WIDTH, &w, "width", e) < 0)
+			goto bad;
+		v[n++].width = (size_t)w;
+		if (save == NULL)
+			break;
+	}
+	free(copy);
+	*out = v;
+	return (long)n;
+bad:
+	free(copy);
+	free(v);
+	return -1;
+}

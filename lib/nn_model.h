@@ -131,6 +131,18 @@ nn_model *nn_model_alloc(size_t nlayers, const size_t *sizes,
     const nn_act *acts, nn_err *e);
 void nn_model_free(nn_model *m);
 
+/* A hidden layer as nn-train's -l gives it: "64:relu" or "64". */
+typedef struct nn_hidden {
+	size_t width;
+	int has_act;            /* an activation was named */
+	nn_act act;
+} nn_hidden;
+#define NN_MAX_HIDDEN 1000
+#define NN_MAX_WIDTH 1000000L
+/* Parse "16,8,4" or "64:relu,32:tanh,16"; "" is no hidden layer.  Returns
+ * the number of layers with *out (owned: free), or -1 with a message. */
+long nn_hidden_parse(const char *spec, nn_hidden **out, nn_err *e);
+
 /* Weight initialisation; biases and beta zero, gamma one, running mean 0
  * and variance 1:
  *   auto     he for the relu family (relu, leaky-relu, elu, swish, gelu),
