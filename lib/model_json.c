@@ -586,7 +586,8 @@ rd_mat(jr *r, size_t v, const char *path, size_t rows, size_t cols,
 		    rows, cols, tname(r, v));
 	if (nn_json_len(r->d, v) != rows)
 		return jfail(r, path, "expected %zu rows of %zu numbers, got %zu "
-		    "rows", rows, cols, nn_json_len(r->d, v));
+		    "row%s", rows, cols, nn_json_len(r->d, v),
+		    nn_json_len(r->d, v) == 1 ? "" : "s");
 	k = nn_json_first(r->d, v);
 	for (size_t i = 0; i < rows; i++, k = nn_json_next(r->d, k))
 		if (rd_vec(r, k, sub(p, path, NULL, i), cols,
