@@ -7,6 +7,8 @@
  *   weights  every parameter as one CSV row, in the file's own order, and
  *            nothing else: two models can then be compared weight by weight
  *            with diff(1) even when their training records differ.
+ *   export   the whole model in another format (json), for other tools;
+ *   import   and back: a model exported and imported is the same file.
  *
  * The file is read and validated by the library (nn_model_read), so a model
  * this program shows is one nn-predict would accept.  Names come from
@@ -34,7 +36,9 @@ static const struct option longopts[] = {
 
 static const char synopsis[] =
     "usage: nn-model info MODEL\n"
-    "       nn-model weights MODEL\n";
+    "       nn-model weights MODEL\n"
+    "       nn-model export --format FORMAT [-o FILE] MODEL\n"
+    "       nn-model import [--format FORMAT] -o MODEL FILE\n";
 
 /* A float as the shortest text that reads back as the same float: info
  * shows every value exactly (a network can be rebuilt from it) without
@@ -462,6 +466,162 @@ weights(const nn_model *m)
 }
 
 /* ====================================================================== */
+/* export, import: the model in another format                            */
+/* ====================================================================== */
+
+/* The formats export writes and import reads, by --format name. */
+typedef struct format {
+	const char *name;
+	int (*write)(const nn_model *m, FILE *fp, nn_err *e);
+	nn_model *(*read)(FILE *fp, const char *name, nn_err *e);
+} format;
+
+static const format formats[] = {
+	{ "json", nn_json_model_write, nn_json_model_read },
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+enum { OPT_FORMAT = 0x200 };
+
+static const struct option convopts[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const format *
+find_format(const char *s)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (strcmp(s, formats[i].name) == 0)
+			return &formats[i];
+	warnx("--format: unknown format \"%s\" (json)", s);
+	usage();
+}
+
+/* The format of an import file, from its first byte (put back): a JSON
+ * model is an object, '{' after optional white space. */
+static const format *
+sniff_format(FILE *fp, const char *name)
+{
+	int c = getc(fp);
+
+	if (c != EOF)
+		ungetc(c, fp);
+	if (c == '{' || c == ' ' || c == '\t' || c == '\n' || c == '\r')
+		return find_format("json");
+	if (c == EOF && ferror(fp))
+		errx(1, "%s: %s", name, input_error(fp));
+	errx(1, "%s: not a model in a format import knows (a JSON model "
+	    "starts with '{')", name);
+}
+
+/* The options of export and import: --format and -o.  argv[1] is the
+ * command; its operand is left in *file. */
+static void
+conv_options(int argc, char **argv, const format **fmt, const char **out,
+    const char **file)
+{
+	int ch;
+
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "o:", convopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_FORMAT:
+			*fmt = find_format(optarg);
+			break;
+		case 'o':
+			*out = optarg;
+			break;
+		case OPT_HELP:
+			help_exit(synopsis);
+		case OPT_VERSION:
+			print_version();
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	*file = argv[optind];
+}
+
+/* nn-model export --format FORMAT [-o FILE] MODEL */
+static int
+export_main(int argc, char **argv)
+{
+	const format *fmt = NULL;
+	const char *out = NULL, *path, *name;
+	nn_model *m;
+	nn_atomic a;
+	nn_err e;
+	FILE *fp;
+
+	conv_options(argc, argv, &fmt, &out, &path);
+	if (fmt == NULL) {
+		warnx("export needs --format");
+		usage();
+	}
+	fp = open_input(path, &name);
+	guard_output(out, "-o");
+	m = nn_model_read(fp, name, &e);
+	if (fp != stdin)
+		fclose(fp);
+	if (m == NULL)
+		die_err(1, &e);
+	if (out == NULL || strcmp(out, "-") == 0) {
+		if (fmt->write(m, stdout, &e) < 0) {
+			close_stdout();         /* a closed pipe: quietly */
+			die_err(1, &e);
+		}
+		nn_model_free(m);
+		close_stdout();
+		return 0;
+	}
+	if (nn_atomic_open(&a, out, &e) < 0)
+		die_err(1, &e);
+	if (fmt->write(m, a.fp, &e) < 0) {
+		nn_atomic_abort(&a);
+		errx(1, "%s: %s", out, e.msg);
+	}
+	if (nn_atomic_commit(&a, &e) < 0)
+		die_err(1, &e);
+	nn_model_free(m);
+	return 0;
+}
+
+/* nn-model import [--format FORMAT] -o MODEL FILE */
+static int
+import_main(int argc, char **argv)
+{
+	const format *fmt = NULL;
+	const char *out = NULL, *path, *name;
+	nn_model *m;
+	nn_err e;
+	FILE *fp;
+
+	conv_options(argc, argv, &fmt, &out, &path);
+	if (out == NULL) {
+		warnx("import needs -o MODEL");
+		usage();
+	}
+	fp = open_input(path, &name);
+	guard_output(out, "-o");
+	if (fmt == NULL)
+		fmt = sniff_format(fp, name);
+	m = fmt->read(fp, name, &e);
+	if (fp != stdin)
+		fclose(fp);
+	if (m == NULL)
+		die_err(1, &e);
+	if (nn_model_save(m, out, &e) < 0)
+		die_err(1, &e);
+	nn_model_free(m);
+	return 0;
+}
+
+/* ====================================================================== */
 /* Main                                                                   */
 /* ====================================================================== */
 
@@ -475,6 +635,11 @@ main(int argc, char **argv)
 	FILE *fp;
 	int ch;
 
+	/* export and import take options of their own */
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return export_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc, argv);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_HELP:
@@ -494,7 +659,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "weights") == 0)
 		show = weights;
 	else {
-		warnx("unknown command \"%s\" (info or weights)", argv[0]);
+		warnx("unknown command \"%s\" (info, weights, export or "
+		    "import)", argv[0]);
 		usage();
 	}
 	if (argc != 2)

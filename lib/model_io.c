@@ -407,6 +407,12 @@ check_model(const nn_model *m, nn_err *e)
 	return 0;
 }
 
+int
+nn_model_check(const nn_model *m, nn_err *e)
+{
+	return check_model(m, e);
+}
+
 /* ====================================================================== */
 /* Writing                                                                */
 /* ====================================================================== */

@@ -12,6 +12,7 @@
 #include "nn_fmt.h"
 #include "nn_layers.h"
 #include "nn_model.h"
+#include "nn_json.h"
 #include "nn_bind.h"
 #include "nn_train.h"
 #include "nn_metrics.h"

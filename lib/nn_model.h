@@ -7,7 +7,7 @@
  *                nn_backward, nn_zero_grad, nn_bn_update, nn_ckpt_free
  *   optim.c      nn_optim_name/lookup/defaults (the optimizer's settings,
  *                which a checkpoint stores; its state is nn_train.h's)
- *   model_io.c   nn_model_read/write/save/load
+ *   model_io.c   nn_model_read/write/save/load/check
  *
  * Shapes use the legend of nn_layers.h.
  */
@@ -270,5 +270,9 @@ nn_model *nn_model_read(FILE *fp, const char *name, nn_err *e);
  * on error the previous file at path is untouched and no temp file stays. */
 int nn_model_save(const nn_model *m, const char *path, nn_err *e);
 nn_model *nn_model_load(const char *path, nn_err *e);
+/* The rules of nn-model(5) on a model in memory: what the writers check
+ * before writing a byte (other forms of the model, lib/model_json.c, build
+ * one and check it so).  The message names no file. */
+int nn_model_check(const nn_model *m, nn_err *e);
 
 #endif
