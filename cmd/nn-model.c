@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "nn_fmt.h"
+#include "nn_onnx.h"
 #include "util.h"
 
 /* Width of the key column of `info` ("  learning rate" and two spaces). */
@@ -34,7 +35,9 @@ static const struct option longopts[] = {
 
 static const char synopsis[] =
     "usage: nn-model info MODEL\n"
-    "       nn-model weights MODEL\n";
+    "       nn-model weights MODEL\n"
+    "       nn-model export --format onnx -o FILE MODEL\n"
+    "       nn-model import [--format onnx] -o MODEL FILE\n";
 
 /* A float as the shortest text that reads back as the same float: info
  * shows every value exactly (a network can be rebuilt from it) without
@@ -462,6 +465,65 @@ weights(const nn_model *m)
 }
 
 /* ====================================================================== */
+/* ONNX: export and import                                                */
+/* ====================================================================== */
+
+/* nn-model export --format onnx -o FILE MODEL, nn-model import [--format
+ * onnx] -o MODEL FILE: argv[0] is "export" or "import".  Both write
+ * atomically, so a refused model or file leaves -o's target alone. */
+static int
+onnx_port(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	const int export = strcmp(argv[0], "export") == 0;
+	const char *out = NULL, *format = NULL, *name;
+	nn_model *m;
+	nn_err e;
+	FILE *fp;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case OPT_HELP:
+			help_exit(synopsis);
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || out == NULL || (export && format == NULL))
+		usage();
+	if (format != NULL && strcmp(format, "onnx") != 0) {
+		warnx("%s: unknown format \"%s\" (onnx)", export ? "export" :
+		    "import", format);
+		usage();
+	}
+	fp = open_input(argv[0], &name);
+	m = export ? nn_model_read(fp, name, &e) : nn_onnx_read(fp, name, &e);
+	if (fp != stdin)
+		fclose(fp);
+	if (m == NULL)
+		die_err(1, &e);
+	if (export ? nn_onnx_save(m, out, &e) : nn_model_save(m, out, &e)) {
+		nn_model_free(m);
+		errx(1, "%s: %s", export ? "export" : "import", e.msg);
+	}
+	nn_model_free(m);
+	return 0;
+}
+
+/* ====================================================================== */
 /* Main                                                                   */
 /* ====================================================================== */
 
@@ -475,6 +537,10 @@ main(int argc, char **argv)
 	FILE *fp;
 	int ch;
 
+	/* export and import take options of their own */
+	if (argc > 1 && (strcmp(argv[1], "export") == 0 ||
+	    strcmp(argv[1], "import") == 0))
+		return onnx_port(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_HELP:
