@@ -560,7 +560,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "weights") == 0)
 		show = weights;
 	else {
-		warnx("unknown command \"%s\" (info or weights)", argv[0]);
+		warnx("unknown command \"%s\" (info, weights, export or import)",
+		    argv[0]);
 		usage();
 	}
 	if (argc != 2)
