@@ -45,7 +45,7 @@ LIBS = -lcsv -lz $(BLAS_LIBS) -lm -pthread
 # lib/plot*.c go to lib/libnnplot.a, every other lib/*.c to lib/libnn.a.
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 PLOT_SRC = $(filter lib/plot%.c,$(LIB_SRC))
-NN_OBJ   = $(patsubst %.c,%.o,$(filter-out $(PLOT_SRC),$(LIB_SRC)))
+NN_OBJ   = $(patsubst %.c,%.o,$(filter-out $(PLOT_SRC) $(ONNX_SRC),$(LIB_SRC)))
 PLOT_OBJ = $(PLOT_SRC:.c=.o)
 LIB_HDR  = $(wildcard lib/*.h)
 CMD_OBJ  = $(patsubst %.c,%.o,$(wildcard cmd/*.c))
@@ -69,7 +69,7 @@ endif
 # CBLAS's and cairo's headers): name what is missing, if anything.
 HINT = || scripts/install-deps --hint
 
-all: lib/libnn.a lib/libnnplot.a $(PROGS)
+all: lib/libnn.a lib/libnnplot.a lib/libnnonnx.a $(PROGS)
 
 deps-check:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
@@ -106,6 +106,35 @@ bin/nn-plot: cmd/nn-plot.o cmd/util.o lib/libnnplot.a lib/libnn.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnnplot.a lib/libnn.a \
 	    $(CAIRO_LIBS) $(LIBS) $(LDFLAGS)
+
+# ---- ONNX: lib/onnx*.c over C generated from onnx.proto -----------------
+# protoc-c writes gen/onnx.pb-c.[ch] from the onnx.proto that libonnx-dev
+# installs; nothing generated is committed.  The generated code compiles
+# clean with the project's flags (-Werror included).  lib/onnx*.c and it go
+# to lib/libnnonnx.a, and only nn-model links that and -lprotobuf-c.
+ONNX_PROTO = /usr/include/onnx/onnx.proto
+ONNX_SRC   = $(filter lib/onnx%.c,$(LIB_SRC))
+ONNX_OBJ   = $(ONNX_SRC:.c=.o) gen/onnx.pb-c.o
+DEPFILES  += $(ONNX_SRC:.c=.d)
+
+gen/onnx.pb-c.c gen/onnx.pb-c.h &: $(wildcard $(ONNX_PROTO)) | $(NEEDS)
+	@mkdir -p gen
+	protoc-c --c_out=gen -I$(dir $(ONNX_PROTO)) $(ONNX_PROTO)
+
+gen/onnx.pb-c.o: gen/onnx.pb-c.c gen/onnx.pb-c.h
+	$(CC) $(NN_CFLAGS) -Igen $(CFLAGS) -c -o $@ $<
+
+$(ONNX_SRC:.c=.o): lib/%.o: lib/%.c gen/onnx.pb-c.h | $(NEEDS)
+	$(CC) $(NN_CFLAGS) -Igen $(CFLAGS) $(DEPFLAGS) -c -o $@ $< $(HINT)
+
+lib/libnnonnx.a: $(ONNX_OBJ) Makefile
+	rm -f $@
+	ar rcs $@ $(ONNX_OBJ)
+
+bin/nn-model: cmd/nn-model.o cmd/util.o lib/libnnonnx.a lib/libnn.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnnonnx.a lib/libnn.a \
+	    -lprotobuf-c $(LIBS) $(LDFLAGS)
 
 # ---- the unit tests ------------------------------------------------------
 
@@ -151,7 +180,7 @@ install: all
 
 clean:
 	rm -rf bin lib/*.o lib/*.d lib/libnn.a lib/libnnplot.a cmd/*.o cmd/*.d \
-	    tests/unit/bin demo-out
+	    tests/unit/bin demo-out gen lib/libnnonnx.a
 
 .PHONY: all check demo figures experiments install clean deps-check lint-man
 .SECONDARY:

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "nn_fmt.h"
+#include "nn_onnx.h"
 #include "util.h"
 
 /* Width of the key column of `info` ("  learning rate" and two spaces). */
@@ -478,6 +479,7 @@ typedef struct format {
 
 static const format formats[] = {
 	{ "json", nn_json_model_write, nn_json_model_read },
+	{ "onnx", nn_onnx_write, nn_onnx_read },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -496,12 +498,14 @@ find_format(const char *s)
 	for (size_t i = 0; i < NFORMATS; i++)
 		if (strcmp(s, formats[i].name) == 0)
 			return &formats[i];
-	warnx("--format: unknown format \"%s\" (json)", s);
+	warnx("--format: unknown format \"%s\" (json, onnx)", s);
 	usage();
 }
 
 /* The format of an import file, from its first byte (put back): a JSON
- * model is an object, '{' after optional white space. */
+ * model is an object, '{' after optional white space; an ONNX model is a
+ * protobuf ModelProto, whose writers put field 1 (ir_version, a varint:
+ * byte 0x08) first. */
 static const format *
 sniff_format(FILE *fp, const char *name)
 {
@@ -511,10 +515,13 @@ sniff_format(FILE *fp, const char *name)
 		ungetc(c, fp);
 	if (c == '{' || c == ' ' || c == '\t' || c == '\n' || c == '\r')
 		return find_format("json");
+	if (c == 0x08)
+		return find_format("onnx");
 	if (c == EOF && ferror(fp))
 		errx(1, "%s: %s", name, input_error(fp));
 	errx(1, "%s: not a model in a format import knows (a JSON model "
-	    "starts with '{')", name);
+	    "starts with '{', an ONNX model with its IR version; --format "
+	    "names it)", name);
 }
 
 /* The options of export and import: --format and -o.  argv[1] is the

@@ -155,7 +155,7 @@ numpy() {
 
 # ---- usage ------------------------------------------------------------------------
 @test "json: export without --format"                       { usage_err '^nn-model: export needs --format$' nn-model export "$D/plain.nn"; }
-@test "json: an unknown --format"                          { usage_err '^nn-model: --format: unknown format "xml" \(json\)$' nn-model export --format xml "$D/plain.nn"; }
+@test "json: an unknown --format"                          { usage_err '^nn-model: --format: unknown format "xml" \(json, onnx\)$' nn-model export --format xml "$D/plain.nn"; }
 @test "json: import without -o"                             { usage_err '^nn-model: import needs -o MODEL$' nn-model import "$D/plain.json"; }
 @test "json: import -o onto its input"                      { cp "$D/plain.json" p.json; row 2 'is also an input' nn-model import -o p.json p.json; cmp p.json "$D/plain.json"; }
 @test "json: export -o onto its input"                      { cp "$D/plain.nn" p.nn; row 2 'is also an input' nn-model export --format json -o p.nn p.nn; cmp p.nn "$D/plain.nn"; }
