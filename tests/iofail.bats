@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# iofail: every I/O call of a save fails in turn, through
-# tests/shim/iofail.so (LD_PRELOAD; see its top comment).
+# iofail: every I/O call of a save fails in turn, and a crash at every point
+# of one, through tests/shim/iofail.so (LD_PRELOAD; see its top comment).
 #
 # The sweep: for nn-train saving a model, nn-plot writing a PNG and nn-split
 # writing its two files, count the save's calls of each kind (write, fsync,
@@ -9,6 +9,10 @@
 # run must exit 1 with the cause in one line, leave every old target
 # byte-identical, and leave no file beside them.  A row prints its counts
 # ("# nn-train write: 3 calls") in the TAP output.
+#
+# The crash: nn-train killed with SIGKILL before each call of its save in
+# turn; the model is then the old one or the new one, whole (nn-model info
+# reads it), and the next save removes what the killed one left.
 load common
 
 setup_file() {
@@ -124,3 +128,59 @@ sweep() {
 @test "iofail: nn-split, every fdatasync fails in turn" { sweep nn-split fdatasync; }
 @test "iofail: nn-split, every close fails in turn"     { sweep nn-split close 3; }
 @test "iofail: nn-split, every rename fails in turn"    { sweep nn-split rename 2; }
+
+# --- a crash at every point of a save ---------------------------------------
+
+# crash: nn-train killed before each call of its save in turn
+crash() {
+	local total n status old=0 new=0
+	shim_ok || return 1
+	# the new model: what an undisturbed run writes (the same command line,
+	# which the model records)
+	fresh nn-train
+	(cd w && op nn-train) && cp w/m.nn new.nn
+	! cmp -s new.nn "$D/old/m.nn" || { echo "the new model equals the old" >&2; return 1; }
+	total=$(count nn-train any) || return 1
+	echo "# nn-train: killed at each of $total calls" >&3
+	[ "$total" -ge 8 ] || { echo "$total calls, expected 8 or more" >&2; return 1; }
+	for ((n = 1; n <= total; n++)); do
+		fresh nn-train
+		status=0
+		(cd w && op nn-train LD_PRELOAD="$PRELOAD" NN_FAIL_CALL=any NN_FAIL_AT=$n \
+		    NN_FAIL_KILL=1) 2>err || status=$?
+		[ "$status" -eq 137 ] || { echo "kill at #$n: status $status: $(cat err)" >&2; return 1; }
+		nn-model info w/m.nn >/dev/null || { echo "kill at #$n: nn-model info fails" >&2; return 1; }
+		if cmp -s w/m.nn "$D/old/m.nn"; then
+			old=$((old + 1))
+		elif cmp -s w/m.nn new.nn; then
+			new=$((new + 1))
+		else
+			echo "kill at #$n: m.nn is neither the old nor the new model" >&2
+			return 1
+		fi
+		# what the killed save left goes at the next save of m.nn
+		(cd w && op nn-train) || { echo "the save after kill #$n failed" >&2; return 1; }
+		cmp -s w/m.nn new.nn && [ "$(ls -A w)" = m.nn ] ||
+		    { echo "after kill #$n and a save: $(ls -A w | tr '\n' ' ')" >&2; return 1; }
+	done
+	echo "# nn-train: old model after $old kills, new after $new" >&3
+	[ "$old" -gt 0 ] && [ "$new" -gt 0 ]
+}
+
+# A killed save leaves its temporary file (and the second name of the old
+# model, killed during commit): at least one kill must leave something for
+# the next save to clean, or the check above proves nothing.
+leftover() {
+	local n
+	shim_ok || return 1
+	for n in 1 5; do
+		fresh nn-train
+		(cd w && op nn-train LD_PRELOAD="$PRELOAD" NN_FAIL_CALL=any NN_FAIL_AT=$n \
+		    NN_FAIL_KILL=1) 2>/dev/null && return 1
+		ls -A w | grep -Eq '^\.m\.nn\.nnkit-tmp\.[0-9]+\.[A-Za-z0-9]{6}$' ||
+		    { echo "kill at #$n left: $(ls -A w | tr '\n' ' ')" >&2; return 1; }
+	done
+}
+
+@test "iofail: nn-train killed at every call of its save: old or new model" { crash; }
+@test "iofail: a killed save leaves a temporary file named for its writer" { leftover; }
