@@ -64,6 +64,7 @@ static int (*real_fdatasync)(int);
 static int (*real_close)(int);
 static int (*real_rename)(const char *, const char *);
 static int (*real_open)(const char *, int, ...);
+static int (*real_open64)(const char *, int, ...);
 static FILE *(*real_fdopen)(int, const char *);
 static int (*real_fileno)(FILE *);
 
@@ -92,6 +93,7 @@ init(void)
 	real_close = next("close");
 	real_rename = next("rename");
 	real_open = next("open");
+	real_open64 = next("open64");
 	real_fdopen = next("fdopen");
 	real_fileno = next("fileno");
 	if ((s = getenv("NN_FAIL_CALL")) != NULL)
@@ -140,23 +142,46 @@ is_tracked(int fd)
 	return fd >= 0 && fd < MAX_FD && tracked[fd];
 }
 
-int
-open(const char *path, int flags, ...)
+/* open, noting whether the descriptor is one of a save's */
+static int
+open_noted(int (*real)(const char *, int, ...), const char *path, int flags,
+    mode_t mode)
 {
-	mode_t mode = 0;
-	int fd;
+	int fd = real(path, flags, mode);
 
-	if (flags & (O_CREAT | __O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	fd = real_open(path, flags, mode);
 	if (fd >= 0 && fd < MAX_FD)
 		tracked[fd] = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ||
 		    (flags & O_DIRECTORY) != 0;
 	return fd;
+}
+
+/* The mode argument exists only with O_CREAT or O_TMPFILE. */
+#define MODE_ARG(flags, mode) do {                                      \
+	if ((flags) & (O_CREAT | __O_TMPFILE)) {                       \
+		va_list ap;                                            \
+		va_start(ap, flags);                                   \
+		mode = (mode_t)va_arg(ap, int);                        \
+		va_end(ap);                                            \
+	}                                                              \
+} while (0)
+
+int
+open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	MODE_ARG(flags, mode);
+	return open_noted(real_open, path, flags, mode);
+}
+
+/* the same under _FILE_OFFSET_BITS=64 */
+int
+open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	MODE_ARG(flags, mode);
+	return open_noted(real_open64, path, flags, mode);
 }
 
 ssize_t
