@@ -28,7 +28,7 @@ fail() { echo "$*" >&2; return 1; }
 rows() { tail -n +2 "$1" | wc -l; }
 # split_sizes TRAIN TEST: the two files have these data row counts
 split_sizes() { [ "$(rows train.csv)" -eq "$1" ] && [ "$(rows test.csv)" -eq "$2" ] || fail "train $(rows train.csv), test $(rows test.csv)"; }
-# nofiles: neither output nor a temporary file (.NAME.XXXXXX) exists in the
+# nofiles: neither output nor a temporary file (.NAME.nnkit-tmp.*) exists in the
 # current directory
 nofiles() {
 	local left
