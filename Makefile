@@ -151,6 +151,22 @@ $(filter tests/unit/bin/test_plot%,$(UNITS)): tests/unit/bin/%: \
 	$(CC) $(CFLAGS) -o $@ $< lib/libnnplot.a lib/libnn.a $(CAIRO_LIBS) \
 	    $(LIBS) $(LDFLAGS)
 
+# ---- the I/O failure shim (tests/iofail.bats) -----------------------------
+# An LD_PRELOAD library that fails, or kills the process at, the Nth write,
+# fsync, fdatasync, close or rename of a save.  For the tests only: built
+# by check, never installed, and without $(CFLAGS), so that the
+# sanitizers' flags do not make it need a runtime of its own.
+SHIM = tests/shim/iofail.so
+
+$(SHIM): tests/shim/iofail.c
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
+check: $(SHIM)
+clean: clean-shim
+clean-shim:
+	rm -f $(SHIM)
+.PHONY: clean-shim
+
 # ---- goals ---------------------------------------------------------------
 
 check: deps-check all $(UNITS)

@@ -812,6 +812,10 @@ main(int argc, char **argv)
 	if (size_s)
 		parse_size(size_s, &a, a.term);
 	check_options(fig, &a);
+	/* a bad OUT fails now, not after the drawing */
+	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
+	    nn_atomic_check(a.out, &e) < 0)
+		die_err(1, &e);
 
 	switch (fig) {
 	case FIG_DATA:

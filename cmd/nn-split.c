@@ -15,9 +15,10 @@
  * output then goes to a temporary file beside its target; only when both are
  * complete and synced are they renamed into place (nn_atomic_commit_all).
  * On any error, or on SIGINT/SIGTERM/SIGHUP, the temporary files are
- * removed and existing targets are left as they were -- except when
- * renaming TEST fails after TRAIN was renamed: the new TRAIN is removed
- * then, rather than left beside a TEST from another split.
+ * removed and existing targets are left as they were -- even when renaming
+ * TEST fails after TRAIN was renamed: the old TRAIN is put back (or, on a
+ * file system without hard links, the new one removed rather than left
+ * beside a TEST from another split).
  */
 #include <err.h>
 #include <errno.h>
@@ -352,6 +353,9 @@ main(int argc, char **argv)
 		errx(2, "TRAIN and TEST are the same file: %s", train_path);
 
 	/* read and check everything before creating any file */
+	if (nn_atomic_check(train_path, &e) < 0 ||
+	    nn_atomic_check(test_path, &e) < 0)
+		die_err(1, &e);
 	fp = open_input(argv[0], &name);
 	guard_output(train_path, "TRAIN");
 	guard_output(test_path, "TEST");

@@ -346,16 +346,15 @@ parse_opts(int argc, char **argv, opts *o)
 		o->data.nna = nn_na_default_n;
 }
 
-/* Fail before a long training if the model could not be saved anyway. */
+/* Fail before a long training if the model could not be saved anyway:
+ * everything nn_model_save would refuse that can be known now. */
 static void
 check_output_dir(const char *path)
 {
-	char *copy = nn_xstrdup(path);
-	const char *dir = dirname(copy);
+	nn_err e;
 
-	if (access(dir, W_OK | X_OK) != 0)
-		err(1, "%s", dir);
-	free(copy);
+	if (nn_atomic_check(path, &e) < 0)
+		die_err(1, &e);
 }
 
 /* Combinations, defaults that depend on other options, and what can be

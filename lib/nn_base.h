@@ -66,30 +66,53 @@ int nn_mul_size(size_t n, size_t size, size_t *out);
  *	}
  *	return nn_atomic_commit(&a, e);
  *
- * nn_atomic_open creates DIR/.NAME.XXXXXX beside path (so the rename never
- * crosses file systems) with the permissions open(2) would give a new file
- * (0666 less the umask, or the directory's default ACL).  Commit: fflush,
- * the stream's error flag, fsync, fclose, rename over path, fsync the
- * directory.  On any error before the rename the temporary file is removed
- * and path is untouched.  The struct is the caller's (on the stack); open
- * fills it (a failed open leaves it empty), and commit or abort empties
- * it, always, success or not.
+ * What a save may replace (lib/atomic.c says why):
+ *   - nothing, or a regular file the user may write; a file whose mode lets
+ *     nobody write it (0444) is refused even for root ("m.nn: Permission
+ *     denied (a read-only file, mode 0444; refusing to replace it)");
+ *   - through symbolic links, the file they lead to, replaced beside
+ *     itself; the links stay;
+ *   - never a directory ("d: Is a directory"), device, FIFO or socket
+ *     ("out -> /dev/null: a character device, not a regular file; refusing
+ *     to replace it").
+ * The replaced file's permission bits are kept (and owner and group, where
+ * the system allows); a new file gets what open(2) would give (0666 less
+ * the umask, or the directory's default ACL).
  *
- * Messages name the path and the step: "m.nn: rename: Is a directory",
- * "m.nn: fsync: Input/output error", "m.nn: write: No space left on
- * device".  Creating the temporary file fails as opening path would
- * ("nodir/m.nn: No such file or directory").  A directory that cannot be
- * opened or synced after the rename is an error too ("m.nn: saved, but
- * syncing its directory failed: open DIR/: Permission denied": the new file
- * is in place but may not survive a crash), except EINVAL from fsync, which
- * is how a file system says it cannot sync directories. */
+ * nn_atomic_open checks all that, removes what earlier saves of the same
+ * target left when killed (their writer's process is gone), and creates
+ * DIR/.NAME.nnkit-tmp.PID.XXXXXX beside the target (so the rename never
+ * crosses file systems).  Commit: fflush, the stream's error flag, fsync,
+ * fclose, the policy again, rename over the target, fsync the directory.
+ * Any failure leaves the target as it was: an existing target is
+ * hard-linked to DIR/.NAME.nnkit-old.PID.XXXXXX for the commit, so that a
+ * failed fsync of the directory after the rename can put it back.  The
+ * struct is the caller's (on the stack); open fills it (a failed open
+ * leaves it empty), and commit or abort empties it, always, success or not.
+ *
+ * Messages name the path and the step: "m.nn: fsync: Input/output error",
+ * "m.nn: write: No space left on device", "m.nn: fsync of its directory .:
+ * Input/output error (nothing saved)".  The checks fail as opening path
+ * would ("nodir/m.nn: No such file or directory", "/dev/full/x: Not a
+ * directory").  Only where the file system has no hard links does a failed
+ * directory sync leave the new file in place ("m.nn: saved, but syncing
+ * its directory failed: open DIR/: Permission denied"); EINVAL from fsync,
+ * how a file system says it cannot sync directories, is no error. */
 typedef struct nn_atomic {
 	FILE *fp;        /* write the new contents here; never fclose it */
-	char *path;      /* the target (a copy) */
+	char *path;      /* the target as given (a copy), for messages */
+	char *dest;      /* where the rename goes: path, or the file its
+	                    symbolic links lead to */
 	char *tmp;       /* the temporary file; for a signal handler that must
 	                    remove it, copy the string (commit frees it) */
 } nn_atomic;
 
+/* Whether a save to path could succeed, as far as can be known before
+ * writing, with no side effect: the policy above, and a directory that
+ * exists and may be written.  For a program to call before a long run
+ * (nn-train), so that a bad -o fails in a second, not after an hour.
+ * Returns 0, or -1 with the message nn_atomic_open would give. */
+int nn_atomic_check(const char *path, nn_err *e);
 int nn_atomic_open(nn_atomic *a, const char *path, nn_err *e);
 /* Finish and put in place; frees a's contents.  Returns 0 or -1. */
 int nn_atomic_commit(nn_atomic *a, nn_err *e);
@@ -98,12 +121,15 @@ int nn_atomic_commit(nn_atomic *a, nn_err *e);
  * that made it give up. */
 void nn_atomic_abort(nn_atomic *a);
 /* Commit a[0 .. n) as a set (nn-split's TRAIN and TEST): every file is
- * flushed, synced and closed, and every target checked not to be a
- * directory, before the first rename.  If a rename still fails (I/O error,
- * a target turned into a directory meanwhile), the targets renamed before
- * it have already lost their old contents: they are removed, so that no
- * mixture of new and old files is left, and the message says so; the rest
- * keep their old contents.  Every temporary file is gone either way. */
+ * flushed, synced and closed, and every target checked again, before the
+ * first rename.  If a rename or a directory's fsync still fails, the
+ * targets renamed already get their old files back (or are removed when
+ * they had none), so a failed set leaves every target as it was.  Only on
+ * a file system without hard links can an old file not be put back: a
+ * target renamed before a failed rename is removed then, rather than left
+ * new beside old ones, and the message says so ("test.csv: rename: ...
+ * (removed the new train.csv, written with it)").  Every temporary file is
+ * gone either way. */
 int nn_atomic_commit_all(nn_atomic *a, size_t n, nn_err *e);
 
 /* ---- number parsing ----------------------------------------------------- */

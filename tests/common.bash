@@ -77,7 +77,7 @@ check_usage() {
 # saved FILE...: keep a copy of each FILE as FILE.saved
 saved() { local f; for f; do cp "$f" "$f.saved" || return 1; done; }
 # unchanged FILE...: each FILE still holds its saved bytes, and no temporary
-# file (.NAME.XXXXXX) is left in the current directory
+# file (.NAME.nnkit-tmp.PID.XXXXXX) is left in the current directory
 unchanged() {
 	local f
 	for f; do cmp "$f" "$f.saved" || return 1; done

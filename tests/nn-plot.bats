@@ -191,6 +191,10 @@ gz_fig() {
 @test "nn-plot: unwritable output"                  { row 1 'moons.csv/out.png: Not a directory' nn-plot data "$D/moons.csv" -o "$D/moons.csv/out.png"; }
 @test "nn-plot: missing output directory"           { row 1 'nodir/out.png: No such file or directory' nn-plot data "$D/moons.csv" -o nodir/out.png; nofile; }
 @test "nn-plot: failure keeps the old file"         { echo old >out.png; row 1 'word.csv:3:2' nn-plot loss "$D/word.csv" -o out.png; [ "$(cat out.png)" = old ]; notemp; }
+@test "nn-plot: -o a directory fails before drawing" { mkdir d.png; row 1 '^nn-plot: d\.png: Is a directory$' nn-plot data "$D/moons.csv" -o d.png; [ -z "$(ls -A d.png)" ]; }
+@test "nn-plot: -o a FIFO is refused, not replaced" { mkfifo f.png; row 1 '^nn-plot: f\.png: a FIFO, not a regular file; refusing to replace it$' nn-plot data "$D/moons.csv" -o f.png; [ -p f.png ]; }
+@test "nn-plot: -o a 0444 file is refused"          { echo old >out.png; chmod 444 out.png; row 1 '^nn-plot: out\.png: Permission denied \(a read-only file, mode 0444; refusing to replace it\)$' nn-plot data "$D/moons.csv" -o out.png; [ "$(cat out.png)" = old ]; notemp; }
+@test "nn-plot: -o a link replaces the file it leads to" { echo old >real.png; ln -s real.png out.png; row 0 '' nn-plot data "$D/moons.csv" -o out.png; [ -L out.png ]; png_is real.png 640 480; }
 @test "nn-plot: unknown extension"                  { row 2 'out.jpg: unknown image format' nn-plot data "$D/moons.csv" -o out.jpg; nofile; }
 @test "nn-plot: no extension"                       { row 2 'unknown image format' nn-plot data "$D/moons.csv" -o out; nofile; }
 @test "nn-plot: bad --format"                       { row 2 '--format: expected png, svg or pdf, got "gif"' nn-plot data "$D/moons.csv" --format gif -o out.png; nofile; }

@@ -28,7 +28,7 @@ fail() { echo "$*" >&2; return 1; }
 rows() { tail -n +2 "$1" | wc -l; }
 # split_sizes TRAIN TEST: the two files have these data row counts
 split_sizes() { [ "$(rows train.csv)" -eq "$1" ] && [ "$(rows test.csv)" -eq "$2" ] || fail "train $(rows train.csv), test $(rows test.csv)"; }
-# nofiles: neither output nor a temporary file (.NAME.XXXXXX) exists in the
+# nofiles: neither output nor a temporary file (.NAME.nnkit-tmp.*) exists in the
 # current directory
 nofiles() {
 	local left
@@ -115,6 +115,11 @@ readonly_dir() {
 @test "nn-split: TEST in an unwritable directory"      { readonly_dir; }
 @test "nn-split: bad input leaves old outputs alone"   { olds; row 1 'ragged.csv:3' nn-split "$D/ragged.csv" train.csv test.csv; untouched; }
 @test "nn-split: bad output leaves old TRAIN alone"    { olds; row 1 'nodir/test.csv' nn-split "$D/moons.csv" train.csv nodir/test.csv; untouched; }
+@test "nn-split: TEST a directory, before reading"  { mkdir d; row 1 '^nn-split: d: Is a directory$' nn-split nope.csv train.csv d; nofiles; }
+@test "nn-split: TEST a FIFO is refused"             { mkfifo t; row 1 '^nn-split: t: a FIFO, not a regular file; refusing to replace it$' nn-split "$D/moons.csv" train.csv t; [ -p t ]; nofiles; }
+@test "nn-split: TRAIN a link to /dev/null is refused" { ln -s /dev/null train.csv; row 1 '^nn-split: train\.csv -> /dev/null: a character device, not a regular file; refusing to replace it$' nn-split "$D/moons.csv" train.csv test.csv; [ -L train.csv ]; [ ! -e test.csv ]; }
+@test "nn-split: a 0444 TEST is refused"             { olds; chmod 444 test.csv; row 1 '^nn-split: test\.csv: Permission denied \(a read-only file, mode 0444; refusing to replace it\)$' nn-split "$D/moons.csv" train.csv test.csv; untouched; }
+@test "nn-split: TRAIN and TEST through links"       { olds; ln -s train.csv a; ln -s test.csv b; row 0 '' nn-split "$D/moons.csv" a b; [ -L a ] && [ -L b ]; split_sizes 150 50; }
 
 # --- usage errors: exit 2 ---------------------------------------------------
 @test "nn-split: -t 0"                                 { row 2 '-t: expected a fraction in \(0, 1\), got "0"' nn-split -t 0 "$D/moons.csv" train.csv test.csv; nofiles; }

@@ -61,6 +61,17 @@ nomodel() { [ ! -e m.nn ] || { echo "m.nn was written" >&2; return 1; }; }
 @test "nn-train: bad data leaves old model"        { nn-train -q -o m.nn "$D/moons.csv"; cp m.nn old.nn; row 1 'typo.csv:7:x2' nn-train -o m.nn "$D/typo.csv"; cmp m.nn old.nn; [ "$(ls -A | grep -c '^\.')" -eq 0 ]; }
 @test "nn-train: divergence exits 3, old model kept" { nn-train -q -o m.nn "$D/moons.csv"; cp m.nn old.nn; row 3 'not finite' nn-train -q -r 1e30 -o m.nn "$D/moons.csv"; cmp m.nn old.nn; }
 
+# where the model goes (lib/atomic.c): what a save may not replace is
+# refused before the data is read, in one line, and left as it was
+@test "nn-train: -o a directory fails before training" { mkdir d; row 1 '^nn-train: d: Is a directory$' timeout 20 nn-train -e 1000000 -o d "$D/moons.csv"; [ -z "$(ls -A d)" ]; }
+@test "nn-train: -o a FIFO is refused, not replaced" { mkfifo f; row 1 '^nn-train: f: a FIFO, not a regular file; refusing to replace it$' nn-train -o f "$D/ok.csv"; [ -p f ]; [ -z "$(ls -A | grep '^\.')" ]; }
+@test "nn-train: -o a link to /dev/null is refused" { ln -s /dev/null n.nn; row 1 '^nn-train: n\.nn -> /dev/null: a character device, not a regular file; refusing to replace it$' nn-train -o n.nn "$D/ok.csv"; [ -L n.nn ]; [ -z "$(ls -A | grep '^\.')" ]; }
+@test "nn-train: -o a 0444 model is refused"       { nn-train -q -e 2 -o m.nn "$D/moons.csv"; chmod 444 m.nn; saved m.nn; row 1 '^nn-train: m\.nn: Permission denied \(a read-only file, mode 0444; refusing to replace it\)$' nn-train -e 3 -o m.nn "$D/moons.csv"; unchanged m.nn; }
+@test "nn-train: -o a link updates the model it leads to" { mkdir v; nn-train -q -e 2 -o v/1.nn "$D/moons.csv"; chmod 600 v/1.nn; saved v/1.nn; ln -s v/1.nn cur.nn; row 0 '' nn-train -q -e 3 -o cur.nn "$D/moons.csv"; [ -L cur.nn ]; ! cmp -s v/1.nn v/1.nn.saved; [ "$(stat -c %a v/1.nn)" = 600 ]; [ "$(ls -A v | tr '\n' ' ')" = "1.nn 1.nn.saved " ]; }
+@test "nn-train: -o /dev/full/x: Not a directory"  { row 1 '^nn-train: /dev/full/x: Not a directory$' nn-train -o /dev/full/x "$D/ok.csv"; }
+@test "nn-train: -o under a file: Not a directory" { cp "$D/ok.csv" f; row 1 '^nn-train: f/m\.nn: Not a directory$' nn-train -o f/m.nn "$D/ok.csv"; }
+@test "nn-train: a killed save's leftover goes at the next save" { dead=$(bash -c 'echo $$'); echo x >".m.nn.nnkit-tmp.$dead.AbC123"; echo y >.m.nn.mine; row 0 '' nn-train -q -e 2 -o m.nn "$D/ok.csv"; [ "$(ls -A | grep '^\.' | tr '\n' ' ')" = ".m.nn.mine " ]; [ -s m.nn ]; }
+
 # gzip input, known by its magic, never by its name: the same model bytes
 # as from the plain data (the command lines equal too: m.nn is stored in
 # the model)

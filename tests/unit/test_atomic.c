@@ -3,12 +3,14 @@
  * all, with the mode open(2) would give, and never leaves a temporary file.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nn.h"
@@ -78,11 +80,18 @@ test_one(const char *dir)
 	/* a new file, with the umask applied */
 	mask = umask(027);
 	tap_ok(nn_atomic_open(&a, target, &e) == 0, "open (%s)", e.msg);
-	tap_ok(a.fp != NULL && a.tmp != NULL && strcmp(a.path, target) == 0 &&
-	    strncmp(a.tmp, dir, strlen(dir)) == 0 &&
-	    strncmp(a.tmp + strlen(dir), "/.a.txt.", 8) == 0 &&
-	    strlen(a.tmp) == strlen(dir) + 14, "temporary file beside the "
-	    "target: %s", a.tmp);
+	{
+		char want[64];
+		int n = snprintf(want, sizeof(want), "/.a.txt.nnkit-tmp.%ld.",
+		    (long)getpid());
+		tap_ok(a.fp != NULL && a.tmp != NULL &&
+		    strcmp(a.path, target) == 0 && strcmp(a.dest, target) == 0 &&
+		    strncmp(a.tmp, dir, strlen(dir)) == 0 &&
+		    strncmp(a.tmp + strlen(dir), want, (size_t)n) == 0 &&
+		    strlen(a.tmp) == strlen(dir) + (size_t)n + 6,
+		    "temporary file beside the target, named for it and its "
+		    "writer: %s", a.tmp);
+	}
 	tap_ok(access(target, F_OK) < 0, "nothing at the target before commit");
 	fputs("new\n", a.fp);
 	tap_ok(nn_atomic_commit(&a, &e) == 0, "commit (%s)", e.msg);
@@ -108,16 +117,25 @@ test_one(const char *dir)
 	nn_atomic_abort(&a);
 	tap_ok(1, "a second abort is harmless");
 
-	/* a directory in the way */
+	/* a directory in the way: refused at open, and at commit when it
+	 * took the target's place after open */
 	{
 		char *d = path_in(dir, "d"), *inner = path_in(d, "x");
 		mkdir(d, 0755);
 		put(inner, "x");
-		tap_ok(nn_atomic_open(&a, d, &e) == 0, "open over a directory");
+		tap_ok(nn_atomic_open(&a, d, &e) < 0 &&
+		    strncmp(e.msg, d, strlen(d)) == 0 &&
+		    strcmp(e.msg + strlen(d), ": Is a directory") == 0,
+		    "open over a directory: \"%s\"", e.msg);
+		unlink(inner);
+		rmdir(d);
+		tap_ok(nn_atomic_open(&a, d, &e) == 0, "open, then a directory "
+		    "takes the target's place");
+		mkdir(d, 0755);
+		put(inner, "x");
 		fputs("new\n", a.fp);
 		tap_ok(nn_atomic_commit(&a, &e) < 0 &&
 		    strncmp(e.msg, d, strlen(d)) == 0 &&
-		    strstr(e.msg, ": rename: ") != NULL &&
 		    strstr(e.msg, strerror(EISDIR)) != NULL,
 		    "commit over a directory: \"%s\"", e.msg);
 		tap_ok(entries(dir) == 2 && entries(d) == 1,
@@ -211,15 +229,15 @@ test_set(const char *dir)
 	tap_ok(strcmp(get(p0), "new0") == 0 && strcmp(get(p1), "new1") == 0 &&
 	    entries(dir) == 2, "both replaced, nothing else left");
 
-	/* the second target is a directory: found before any rename */
+	/* the second target became a directory: found before any rename */
+	tap_ok(nn_atomic_open(&a[0], p0, &e) == 0 &&
+	    nn_atomic_open(&a[1], d, &e) == 0, "open two");
 	mkdir(d, 0755);
 	put(inner, "x");
-	tap_ok(nn_atomic_open(&a[0], p0, &e) == 0 &&
-	    nn_atomic_open(&a[1], d, &e) == 0, "open two, one over a directory");
 	fputs("newer0", a[0].fp);
 	tap_ok(nn_atomic_commit_all(a, 2, &e) < 0 &&
-	    strncmp(e.msg, d, strlen(d)) == 0 && strstr(e.msg, ": rename: "),
-	    "the set fails: \"%s\"", e.msg);
+	    strncmp(e.msg, d, strlen(d)) == 0 &&
+	    strstr(e.msg, strerror(EISDIR)) != NULL, "the set fails: \"%s\"", e.msg);
 	tap_ok(strcmp(get(p0), "new0") == 0 && entries(dir) == 3 &&
 	    entries(d) == 1, "the first target is untouched, no temporary "
 	    "file left");
@@ -241,6 +259,218 @@ test_set(const char *dir)
 	free(p1);
 }
 
+/* e.msg is "path: want" after a failed nn_atomic_check and nn_atomic_open,
+ * and the open left nothing behind in dir. */
+static void
+refused(const char *dir, const char *path, const char *want, const char *what)
+{
+	nn_atomic a;
+	nn_err e;
+	size_t n = strlen(path);
+	int before = entries(dir);
+
+	e.msg[0] = '\0';
+	tap_ok(nn_atomic_check(path, &e) < 0 && strncmp(e.msg, path, n) == 0 &&
+	    strcmp(e.msg + n, want) == 0, "%s: check: \"%s\"", what, e.msg);
+	e.msg[0] = '\0';
+	tap_ok(nn_atomic_open(&a, path, &e) < 0 && strncmp(e.msg, path, n) == 0 &&
+	    strcmp(e.msg + n, want) == 0 && a.fp == NULL &&
+	    entries(dir) == before, "%s: open: \"%s\"", what, e.msg);
+}
+
+/* What a save may replace: the policy of lib/atomic.c. */
+static void
+test_policy(const char *dir)
+{
+	char *f = path_in(dir, "f.nn"), *l = path_in(dir, "l.nn");
+	char *fifo = path_in(dir, "fifo"), *dl = path_in(dir, "dangling.nn");
+	char *ro = path_in(dir, "ro.nn"), *sub = path_in(dir, "sub");
+	char *in_sub = path_in(sub, "x.nn"), *bad = path_in(f, "x");
+	char *null_link = path_in(dir, "null.nn"), *want;
+	nn_atomic a;
+	nn_err e;
+	struct stat st;
+	mode_t mask = umask(022);
+
+	/* a device, a FIFO, a link to a device: refused, left alone */
+	/* (only checked: were the policy broken, an open as root would put a
+	 * file in /dev) */
+	tap_ok(nn_atomic_check("/dev/null", &e) < 0 && strcmp(e.msg,
+	    "/dev/null: a character device, not a regular file; refusing to "
+	    "replace it") == 0, "/dev/null: \"%s\"", e.msg);
+	mkfifo(fifo, 0644);
+	refused(dir, fifo, ": a FIFO, not a regular file; refusing to replace "
+	    "it", "a FIFO");
+	tap_ok(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "still a FIFO");
+	symlink("/dev/null", null_link);
+	refused(dir, null_link, " -> /dev/null: a character device, not a "
+	    "regular file; refusing to replace it", "a link to /dev/null");
+	tap_ok(lstat(null_link, &st) == 0 && S_ISLNK(st.st_mode),
+	    "still a link");
+	unlink(null_link);
+	unlink(fifo);
+
+	/* the wrong errno of old: a file where a directory should be */
+	put(f, "old\n");
+	refused(dir, bad, ": Not a directory", "FILE/x");
+	refused(dir, "/dev/full/x", ": Not a directory", "/dev/full/x");
+	mkdir(sub, 0755);
+	rmdir(sub);
+	refused(dir, in_sub, ": No such file or directory", "a missing directory");
+
+	/* read-only by its mode: refused, even for root */
+	put(ro, "old\n");
+	chmod(ro, 0444);
+	refused(dir, ro, ": Permission denied (a read-only file, mode 0444; "
+	    "refusing to replace it)", "a 0444 file");
+	tap_ok(strcmp(get(ro), "old\n") == 0, "the 0444 file keeps its bytes");
+	chmod(ro, 0644);
+	unlink(ro);
+
+	/* a link: the file it leads to is replaced, the link stays */
+	symlink("f.nn", l);
+	chmod(f, 0600);
+	e.msg[0] = '\0';
+	tap_ok(nn_atomic_check(l, &e) == 0, "check through a link (%s)", e.msg);
+	tap_ok(nn_atomic_open(&a, l, &e) == 0 && strcmp(a.path, l) == 0 &&
+	    strcmp(a.dest, f) == 0, "open through a link: dest %s",
+	    a.dest ? a.dest : "(none)");
+	fputs("new\n", a.fp);
+	tap_ok(nn_atomic_commit(&a, &e) == 0, "commit through a link (%s)",
+	    e.msg);
+	tap_ok(lstat(l, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    strcmp(get(f), "new\n") == 0, "the link stays, its file is new");
+	tap_ok(stat(f, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "the replaced file keeps mode 0600 under umask 022 (got %04o)",
+	    (unsigned)st.st_mode & 0777);
+	unlink(l);
+
+	/* a dangling link: the file it names is created */
+	symlink("made.nn", dl);
+	want = path_in(dir, "made.nn");
+	tap_ok(nn_atomic_open(&a, dl, &e) == 0 && strcmp(a.dest, want) == 0 &&
+	    nn_atomic_commit(&a, &e) == 0 && lstat(dl, &st) == 0 &&
+	    S_ISLNK(st.st_mode) && access(want, F_OK) == 0,
+	    "a dangling link: its file is created, the link stays");
+	unlink(dl);
+	unlink(want);
+	free(want);
+
+	/* a link to a missing directory names both */
+	symlink("nodir/x.nn", dl);
+	want = nn_xmalloc(strlen(dir) + 64);
+	sprintf(want, " -> %s/nodir/x.nn: No such file or directory", dir);
+	refused(dir, dl, want, "a link into a missing directory");
+	free(want);
+	unlink(dl);
+	/* a loop */
+	symlink("dangling.nn", dl);
+	refused(dir, dl, ": Too many levels of symbolic links", "a link loop");
+	unlink(dl);
+
+	/* nothing checked creates anything */
+	e.msg[0] = '\0';
+	tap_ok(nn_atomic_check(f, &e) == 0 && entries(dir) == 1,
+	    "check of a good target: 0, no side effect (%s)", e.msg);
+	unlink(f);
+	umask(mask);
+	free(f);
+	free(l);
+	free(fifo);
+	free(dl);
+	free(ro);
+	free(sub);
+	free(in_sub);
+	free(bad);
+	free(null_link);
+}
+
+static void
+put_in(const char *dir, const char *name)
+{
+	char *p = path_in(dir, name);
+
+	put(p, "x");
+	free(p);
+}
+
+/* A process ID that is no longer in use. */
+static pid_t
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/* What killed saves left is removed by the next save of the same target;
+ * nothing else is. */
+static void
+test_stale(const char *dir)
+{
+	char *target = path_in(dir, "m.nn"), name[128];
+	static const char *keep[] = {
+		".m.nn.nnkit-tmp.%ld.ABCDE",      /* 5 random characters */
+		".m.nn.nnkit-tmp.%ld.ABCDEF.x",   /* a suffix */
+		".m.nn.nnkit-new.%ld.ABCDEF",     /* another tag */
+		".other.nn.nnkit-tmp.%ld.ABCDEF", /* another target */
+		".m.nn.nnkit-tmp.%ld.ABC-EF",     /* not the alphabet */
+	};
+	static const char *gone[] = {
+		".m.nn.nnkit-tmp.%ld.ABCDEF",
+		".m.nn.nnkit-old.%ld.z09Zaq",
+	};
+	nn_atomic a;
+	nn_err e;
+	long dead = (long)dead_pid(), live = (long)getpid();
+	size_t i;
+
+	put(target, "old\n");
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(name, sizeof(name), keep[i], dead);
+		put_in(dir, name);
+	}
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		snprintf(name, sizeof(name), gone[i], dead);
+		put_in(dir, name);
+		snprintf(name, sizeof(name), gone[i], live);   /* alive: ours */
+		put_in(dir, name);
+	}
+	/* 1 target + 5 lookalikes + 2 stale + 2 live */
+	tap_ok(entries(dir) == 10, "10 files before the save");
+	e.msg[0] = '\0';
+	tap_ok(nn_atomic_check(target, &e) == 0 && entries(dir) == 10,
+	    "a check removes nothing");
+	tap_ok(nn_atomic_open(&a, target, &e) == 0, "open (%s)", e.msg);
+	fputs("new\n", a.fp);
+	tap_ok(nn_atomic_commit(&a, &e) == 0 && strcmp(get(target), "new\n") == 0,
+	    "commit (%s)", e.msg);
+	tap_ok(entries(dir) == 8, "the two files of a dead writer are gone, "
+	    "the live writer's and the lookalikes stay (%d files)",
+	    entries(dir));
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		snprintf(name, sizeof(name), gone[i], dead);
+		char *p = path_in(dir, name);
+		tap_ok(access(p, F_OK) < 0, "removed: %s", name);
+		free(p);
+	}
+	/* clean the scratch directory */
+	{
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		while (d != NULL && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0))
+				unlinkat(dirfd(d), de->d_name, 0);
+		if (d != NULL)
+			closedir(d);
+	}
+	free(target);
+}
+
 int
 main(void)
 {
@@ -252,6 +482,8 @@ main(void)
 	}
 	test_one(dir);
 	test_set(dir);
+	test_policy(dir);
+	test_stale(dir);
 	tap_ok(entries(dir) == 0, "nothing left in the scratch directory");
 	rmdir(dir);
 	return tap_done();

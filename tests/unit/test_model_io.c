@@ -1528,17 +1528,17 @@ test_save_failures(const char *dir)
 	    count_entries(sub));
 	free(after.p);
 
-	/* rename fails after the temporary file is written: the target is a
-	 * directory that is not empty */
+	/* the target is a directory that is not empty: refused before any
+	 * file is written */
 	isdir = path_in(sub, "d.nn");
 	mkdir(isdir, 0755);
 	inner = path_in(isdir, "keep");
 	put_file(inner, "x", 1);
 	tap_ok(nn_model_save(m, isdir, &e) < 0 && strstr(e.msg, isdir) &&
-	    strstr(e.msg, "rename"), "save over a directory fails: \"%s\"",
-	    e.msg);
+	    strstr(e.msg, strerror(EISDIR)), "save over a directory fails: "
+	    "\"%s\"", e.msg);
 	tap_ok(count_entries(sub) == 2 && count_entries(isdir) == 1,
-	    "the failed rename left no temporary file");
+	    "the failed save left no temporary file");
 	unlink(inner);
 	rmdir(isdir);
 
@@ -1572,14 +1572,21 @@ test_save_failures(const char *dir)
 		fclose(fp);
 	}
 
-	/* success replaces the old file, with the mode open(2) would give */
+	/* success replaces the old file, keeping its mode as writing in
+	 * place would; a new file gets the mode open(2) would give */
+	chmod(target, 0600);
+	tap_ok(nn_model_save(m, target, &e) == 0 && stat(target, &st) == 0 &&
+	    (st.st_mode & 0777) == 0600, "save over a 0600 file keeps 0600 "
+	    "(got %04o)", (unsigned)st.st_mode & 0777);
+	unlink(target);
 	mask = umask(027);
-	tap_ok(nn_model_save(m, target, &e) == 0, "save over the old file");
+	tap_ok(nn_model_save(m, target, &e) == 0, "save a new file");
 	memset(&st, 0, sizeof(st));
 	stat(target, &st);
 	tap_ok((st.st_mode & 0777) == 0640, "umask 027 gives mode 0640 (got "
 	    "%04o)", (unsigned)st.st_mode & 0777);
 	umask(0);
+	unlink(target);
 	rc = nn_model_save(m2, target, &e);
 	memset(&st, 0, sizeof(st));
 	stat(target, &st);
