@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +36,67 @@ nn_errf(nn_err *e, const char *fmt, ...)
 /* Allocation                                                             */
 /* ====================================================================== */
 
+/*
+ * Running out of memory is the library's one fatal path: the program says
+ * "PROG: out of memory (N bytes)" and exits 1, like any other error, after
+ * removing the temporary file of a save in progress (atomic.c), so that no
+ * half-written file outlives it.  exit, not abort: a crash (a core, status
+ * 134) is for bugs, and this is a limit of the machine.
+ *
+ * A test build (-DNN_ALLOC_SWEEP, `make alloc-sweep`) can make the Nth
+ * allocation fail: NN_FAIL_ALLOC=N.  NN_FAIL_ALLOC=count prints the number
+ * of allocations made when the process exits ("alloc-sweep: N
+ * allocations"), so that a test can try every N.  The normal build has
+ * none of it.
+ */
+extern char *program_invocation_short_name;
+
 static void __attribute__((noreturn))
 oom(size_t n)
 {
-	fprintf(stderr, "nnkit: out of memory (%zu bytes)\n", n);
-	abort();
+	nn_atomic_unlink_pending();
+	fprintf(stderr, "%s: out of memory (%zu bytes)\n",
+	    program_invocation_short_name, n);
+	exit(1);
 }
+
+#ifdef NN_ALLOC_SWEEP
+static atomic_ulong sweep_calls;
+static unsigned long sweep_fail;        /* fail this call; 0: never */
+
+static void
+sweep_report(void)
+{
+	fprintf(stderr, "alloc-sweep: %lu allocations\n",
+	    (unsigned long)atomic_load(&sweep_calls));
+}
+
+/* Read once, before main. */
+static void __attribute__((constructor))
+sweep_init(void)
+{
+	const char *v = getenv("NN_FAIL_ALLOC");
+
+	if (v != NULL && strcmp(v, "count") == 0)
+		atexit(sweep_report);
+	else if (v != NULL)
+		sweep_fail = strtoul(v, NULL, 10);
+}
+
+static int
+sweep_fails(void)
+{
+	return atomic_fetch_add(&sweep_calls, 1) + 1 == sweep_fail;
+}
+#define SWEEP_FAILS() sweep_fails()
+#else
+#define SWEEP_FAILS() 0
+#endif
 
 void *
 nn_xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = SWEEP_FAILS() ? NULL : malloc(n ? n : 1);
 
 	if (p == NULL)
 		oom(n);
@@ -55,17 +106,17 @@ nn_xmalloc(size_t n)
 void *
 nn_xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = SWEEP_FAILS() ? NULL : calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		oom(n * size);
+		oom(size != 0 && n > SIZE_MAX / size ? SIZE_MAX : n * size);
 	return p;
 }
 
 void *
 nn_xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = SWEEP_FAILS() ? NULL : realloc(p, n ? n : 1);
 
 	if (q == NULL)
 		oom(n);
