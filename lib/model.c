@@ -314,25 +314,49 @@ struct nn_work {
 	float *buf;     /* one allocation behind all of the above */
 };
 
-nn_work *
-nn_work_new(const nn_model *m, size_t maxb)
+/* The floats of an nn_work: *row per row of the batch (every layer's
+ * arrays, the three gradient rows), *vec once (batchnorm's statistics);
+ * *widest is the widest layer or input.  The sums cannot overflow: each
+ * is below 8 times the parameter count. */
+static void
+work_floats(const nn_model *m, size_t *row, size_t *vec, size_t *widest)
 {
-	nn_work *w = nn_xcalloc(1, sizeof(*w));
-	size_t total = 0, vec = 0, widest = m->nin, off = 0, bytes;
-
+	*row = *vec = 0;
+	*widest = m->nin;
 	for (size_t l = 0; l < m->nlayers; l++) {
 		const nn_dense *L = &m->layers[l];
 		size_t k = 2;                           /* z, a */
 		k += L->batchnorm;                      /* u */
 		k += L->residual || L->dropout > 0.0f;  /* h */
 		k += L->dropout > 0.0f;                 /* mask */
-		total += k * L->nout;
+		*row += k * L->nout;
 		if (L->batchnorm)
-			vec += 3 * L->nout;
-		if (L->nout > widest)
-			widest = L->nout;
+			*vec += 3 * L->nout;
+		if (L->nout > *widest)
+			*widest = L->nout;
 	}
-	total += 3 * widest;
+	*row += 3 * *widest;
+}
+
+size_t
+nn_work_rows(const nn_model *m, size_t extra, size_t budget, size_t maxb)
+{
+	size_t row, vec, widest, rows;
+
+	work_floats(m, &row, &vec, &widest);
+	if (extra > SIZE_MAX / sizeof(float) - row)
+		return 1;
+	rows = budget / ((row + extra) * sizeof(float));
+	return rows < 1 ? 1 : rows > maxb ? maxb : rows;
+}
+
+nn_work *
+nn_work_new(const nn_model *m, size_t maxb)
+{
+	nn_work *w = nn_xcalloc(1, sizeof(*w));
+	size_t total, vec, widest, off = 0, bytes;
+
+	work_floats(m, &total, &vec, &widest);
 	w->maxb = maxb;
 	w->nlayers = m->nlayers;
 	w->l = nn_xcalloc(m->nlayers, sizeof(*w->l));

@@ -170,10 +170,20 @@ void nn_tscale_apply(const nn_tscale *ts, float *t, size_t n);
 void nn_tscale_fold(nn_model *m, const nn_tscale *ts);
 void nn_tscale_unfold(nn_model *m, const nn_tscale *ts);
 
-/* Activations of a batch, kept by forward for backward. */
+/* Activations of a batch, kept by forward for backward: for up to maxb
+ * rows, some floats per row for every layer (2 to 5 times its width) --
+ * for a deep network far more than its input.  Size maxb with
+ * nn_work_rows. */
 typedef struct nn_work nn_work;
 nn_work *nn_work_new(const nn_model *m, size_t maxb);
 void nn_work_free(nn_work *w);
+/* The most rows, from 1 to maxb, whose nn_work and extra floats per row
+ * (the caller's input rows) take at most budget bytes; 1 row may take
+ * more.  Prediction and evaluation use NN_WORK_BUDGET, so that their
+ * memory is the model's plus a fixed amount, whatever its depth. */
+#define NN_WORK_BUDGET ((size_t)64 << 20)
+size_t nn_work_rows(const nn_model *m, size_t extra, size_t budget,
+    size_t maxb);
 
 /* Forward B <= maxb rows of scaled input x (B, D) in inference mode: no
  * dropout, batch normalisation with the running statistics.  Returns the

@@ -32,6 +32,22 @@ setup_file() {
 	head -c 100 "$D/moons.nn" >"$D/truncated.nn"
 	cp "$D/moons.nn" "$D/flipped.nn"
 	printf '\x55' | dd of="$D/flipped.nn" bs=1 seek=200 conv=notrunc 2>/dev/null
+	# 100000 relu layers 1 -> 1 and a sigmoid: a 2.4 MB file whose
+	# every layer costs memory per row of a batch
+	python3 "$BATS_TEST_DIRNAME/deep_model.py" 100000 "$D/deep.nn"
+	printf 'x\n0.5\n2\n' >"$D/deep.csv"
+}
+
+# limited CMD...: CMD with its address space limited to 400 MB (ulimit -v),
+# and OpenBLAS on one thread (each of its threads reserves 128 MB of
+# buffers).  A build with the sanitizers reserves terabytes of shadow
+# memory, so there the limit is left out and only the outcome is checked.
+limited() {
+	if grep -qa __asan_init "$BATS_TEST_DIRNAME/../bin/nn-predict"; then
+		"$@"
+	else
+		OPENBLAS_NUM_THREADS=1 timeout 120 bash -c 'ulimit -v 400000 && exec "$@"' limited "$@"
+	fi
 }
 
 acc() { awk -F, 'NR > 1 { n++; ok += $1 == $2 } END { print ok / n }'; }
@@ -87,6 +103,7 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 @test "nn-predict: model file missing"            { row 1 'nope.nn' nn-predict -m nope.nn "$D/features.csv"; }
 @test "nn-predict: truncated model"               { row 1 'truncated.nn' nn-predict -m "$D/truncated.nn" "$D/features.csv"; }
 @test "nn-predict: bit-flipped model"             { row 1 'flipped.nn: .*(checksum|corrupt)' nn-predict -m "$D/flipped.nn" "$D/features.csv"; }
+@test "nn-predict: 100000 narrow layers within 400 MB (ulimit -v)" { row 0 '^yes,0\.37754[0-9]*,0\.62245' limited nn-predict --proba -m "$D/deep.nn" "$D/deep.csv"; [ "${lines[2]}" = yes,0.119202971,0.880797029 ]; }
 @test "nn-predict: not a model"                   { row 1 'moons.csv: not an nnkit model' nn-predict -m "$D/moons.csv" "$D/features.csv"; }
 @test "nn-predict: missing feature column"        { row 1 'missing.csv: no column "x2" \(a feature of the model\)$' nn-predict -m "$D/moons.nn" "$D/missing.csv"; }
 @test "nn-predict: every missing column listed"   { row 1 'reg.csv: no columns "x1", "x2" \(features of the model\)$' nn-predict -m "$D/moons.nn" "$D/reg.csv"; }
