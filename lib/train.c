@@ -541,6 +541,8 @@ trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
 	const int classify = m->task != NN_TASK_REGRESSION;
 	size_t rows = 0;
 
+	if (m->grads == NULL)           /* a model read from a file */
+		nn_zero_grad(m);
 	tr->m = m;
 	tr->cfg = cfg;
 	tr->D = m->nin;

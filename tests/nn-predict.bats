@@ -104,6 +104,9 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 @test "nn-predict: truncated model"               { row 1 'truncated.nn' nn-predict -m "$D/truncated.nn" "$D/features.csv"; }
 @test "nn-predict: bit-flipped model"             { row 1 'flipped.nn: .*(checksum|corrupt)' nn-predict -m "$D/flipped.nn" "$D/features.csv"; }
 @test "nn-predict: 100000 narrow layers within 400 MB (ulimit -v)" { row 0 '^yes,0\.37754[0-9]*,0\.62245' limited nn-predict --proba -m "$D/deep.nn" "$D/deep.csv"; [ "${lines[2]}" = yes,0.119202971,0.880797029 ]; }
+@test "nn-predict: a model from a pipe (-m <(...))" { row 0 '' bash -c 'nn-predict -m <(cat "$0") "$1"' "$D/moons.nn" "$D/moons.csv"; cmp <(printf '%s\n' "$output") <(nn-predict -m "$D/moons.nn" "$D/moons.csv"); }
+@test "nn-predict: a header, then 3 GB of garbage on -m /dev/stdin: refused at once" { row 1 '^nn-predict: /dev/stdin: byte 12: bad section tag \(file corrupt\)$' limited bash -c '{ head -c 12 "$0"; yes | head -c 3000000000; } | nn-predict -m /dev/stdin "$1"' "$D/moons.nn" "$D/features.csv"; }
+@test "nn-predict: a model cut short on a pipe, then garbage: one line" { row 1 '^nn-predict: /dev/stdin: ARCH section, byte [0-9]+: ' limited bash -c '{ head -c 93 "$0"; yes | head -c 3000000000; } | nn-predict -m /dev/stdin "$1"' "$D/moons.nn" "$D/features.csv"; }
 @test "nn-predict: not a model"                   { row 1 'moons.csv: not an nnkit model' nn-predict -m "$D/moons.csv" "$D/features.csv"; }
 @test "nn-predict: missing feature column"        { row 1 'missing.csv: no column "x2" \(a feature of the model\)$' nn-predict -m "$D/moons.nn" "$D/missing.csv"; }
 @test "nn-predict: every missing column listed"   { row 1 'reg.csv: no columns "x1", "x2" \(features of the model\)$' nn-predict -m "$D/moons.nn" "$D/reg.csv"; }
