@@ -488,6 +488,39 @@ test_stream_errors(void)
 	fclose(fp);
 }
 
+/* A NUL byte inside a numeric field is an error on every line, the first
+ * one of a file without a header (kept by nn_csv_open, then replayed)
+ * included. */
+static void
+test_nul_number(void)
+{
+	static const char line1[] = "1\0garbage,2\n3,4\n5,6\n";
+	static const char line3[] = "3,4\n5,6\n1\0garbage,2\n";
+	const struct { const char *s, *want; } cases[] = {
+		{ line1, "n.csv:1:1: expected a number" },
+		{ line3, "n.csv:3:1: expected a number" },
+	};
+	int roles[2] = { 0, 1 };
+	float x[8];
+	nn_err e;
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *fp = input(cases[i].s, sizeof(line1) - 1);
+		nn_csv *c = nn_csv_open(fp, "n.csv", 0, &e);
+		long got = 0;
+
+		e.msg[0] = '\0';
+		if (c != NULL && nn_csv_set_roles(c, roles, 2, 0, 0, &e) == 0)
+			while ((got = nn_csv_read(c, x, 4, &e)) > 0)
+				;
+		tap_ok(c != NULL && got == -1 && strncmp(e.msg, cases[i].want,
+		    strlen(cases[i].want)) == 0, "a NUL byte in a number on line "
+		    "%d of a file without a header: \"%s\"", i ? 3 : 1, e.msg);
+		nn_csv_free(c);
+		fclose(fp);
+	}
+}
+
 /* ---- numbers -------------------------------------------------------------- */
 
 /* Every spelling the reader takes must give exactly strtof's value. */
@@ -1090,6 +1123,7 @@ main(void)
 	test_long_field();
 	test_stream();
 	test_stream_errors();
+	test_nul_number();
 	test_numbers();
 	test_labels();
 	test_split();
