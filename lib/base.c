@@ -220,28 +220,34 @@ blank(char c)
 int
 nn_parse_float(const char *s, size_t n, float *out)
 {
-	char buf[64], *end;
+	char sbuf[64], *buf = sbuf, *end;
 	const char *p = s, *q = s + n;
 	size_t len;
+	int rc = 0;
 
 	while (p < q && blank(*p))
 		p++;
 	while (q > p && blank(q[-1]))
 		q--;
 	len = (size_t)(q - p);
-	/* A float needs at most a few dozen characters; a longer token is
-	 * either garbage or has digits beyond float precision that we refuse
-	 * rather than mis-round. */
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0)
 		return -1;
+	/* strtof wants a C string.  Any length is a number if strtof takes
+	 * it whole ("0.000...1" with a hundred zeros, 1 and 63 zeros): it
+	 * rounds exactly however many digits come.  Most fit on the stack. */
+	if (len >= sizeof(sbuf))
+		buf = nn_xmalloc(len + 1);
 	memcpy(buf, p, len);
 	buf[len] = '\0';
 	/* strtof accepts hex floats and "infinity"; that is fine, but refuse a
-	 * leading '+' followed by nothing and similar by checking end. */
+	 * leading '+' followed by nothing and similar by checking end (a NUL
+	 * byte inside the field ends strtof early: refused too). */
 	*out = strtof(buf, &end);
 	if (end != buf + len)
-		return -1;
-	return 0;
+		rc = -1;
+	if (buf != sbuf)
+		free(buf);
+	return rc;
 }
 
 /* ====================================================================== */

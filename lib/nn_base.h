@@ -124,7 +124,7 @@ int nn_parse_long(const char *s, long lo, long hi, long *out,
 int nn_parse_double(const char *s, double lo, double hi, double *out,
     const char *what, nn_err *e);
 /* Parse a float from [s, s+n) exactly as strtof would (round to nearest),
- * independent of the locale.  Leading and trailing blanks are allowed; the
+ * independent of the locale, whatever its length.  Leading and trailing blanks are allowed; the
  * rest must be a number ("nan"/"inf" are accepted and reported by the
  * caller as non-finite).  Returns 0 on success, -1 if not a number. */
 int nn_parse_float(const char *s, size_t n, float *out);

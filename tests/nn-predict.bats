@@ -115,6 +115,7 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 @test "nn-predict: NaN feature is filled"         { row 0 'filled 1 missing value' nn-predict -m "$D/moons.nn" "$D/nan.csv"; }
 @test "nn-predict: --no-header, a NUL byte in a number on line 1" { printf '1\0x,2\n0.1,0.2\n' >n1.csv; row 1 '^nn-predict: n1\.csv:1:1: expected a number, got "1\\x00x"$' nn-predict --no-header -m "$D/moons.nn" n1.csv; }
 @test "nn-predict: --no-header, a NUL byte in a number on line 3" { printf '0.1,0.2\n0.3,0.4\n1\0x,2\n' >n3.csv; row 1 '^nn-predict: n3\.csv:3:1: expected a number, got "1\\x00x"$' nn-predict --no-header -m "$D/moons.nn" n3.csv; }
+@test "nn-predict: a number of 64 characters"     { printf 'x1,x2\n%.62f,%.62f\n' 0.5 0.2 >long.csv; row 0 '' nn-predict --proba -m "$D/moons.nn" long.csv; [ "${lines[1]}" = "$(printf 'x1,x2\n0.5,0.2\n' | nn-predict --proba -m "$D/moons.nn" | tail -1)" ]; }
 @test "nn-predict: ragged row"                    { row 1 'ragged.csv:3: expected 2 fields, got 1' nn-predict -m "$D/moons.nn" "$D/ragged.csv"; }
 @test "nn-predict: empty input"                   { row 1 'empty.csv: empty input' nn-predict -m "$D/moons.nn" "$D/empty.csv"; }
 @test "nn-predict: wrong column count, no header" { printf '1,2,3,4\n' >four.csv; row 1 'four.csv: 4 columns, but the model takes 2 features' nn-predict --no-header -m "$D/moons.nn" four.csv; }
