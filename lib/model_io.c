@@ -703,8 +703,9 @@ nn_model_write(const nn_model *m, FILE *fp, nn_err *e)
  * costs what it sent and a model costs what it holds.  A section that
  * needs the architecture and comes before ARCH (nnkit writes ARCH first;
  * the format allows any order) is held in memory until ARCH comes.  The
- * checksum is computed as the bytes go by and compared at the end, so a
- * damaged field met before it is reported as what it is.
+ * checksum is computed as the bytes go by and compared at the end; a field
+ * refused before it sends the reader on to it, keeping nothing (damaged,
+ * below), so that a damaged file is reported as damaged.
  */
 
 #define CHUNK 4096              /* floats or bytes read at a time */
