@@ -68,7 +68,7 @@ sweep() {
 		try "$n" "$out" "$@" || return 1
 	done
 	try "$COUNT" "$out" "$@" && try $((COUNT + 1)) "$out" "$@" || return 1
-	echo "# $COUNT allocations, every ${step}th tried: $*" >&3
+	echo "# $COUNT allocations, N from 1 to $((COUNT + 1)) in steps of $step: $*" >&3
 }
 
 @test "allocfail: model load (nn-model info)"         { sweep - "$SW/nn-model" info "$D/mixed.nn"; }
