@@ -2,6 +2,7 @@
 #
 #   make            programs in bin/, lib/libnn.a and lib/libnnplot.a
 #   make check      every test (unit + bats); last line "N passed, N failed"
+#   make alloc-sweep  every allocation of the swept operations made to fail
 #   make demo       the lesson's first experiment
 #   make figures    every figure of the lesson, into figures/
 #   make experiments  the lesson's exercises as experiments
@@ -54,7 +55,8 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS    = $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRC))
 UNIT_OBJ = $(addsuffix .o,$(UNITS))
 MANS     = $(wildcard man/*.1 man/*.5 man/*.7)
-DEPFILES = $(patsubst %.o,%.d,$(NN_OBJ) $(PLOT_OBJ) $(CMD_OBJ) $(UNIT_OBJ))
+DEPFILES = $(patsubst %.o,%.d,$(NN_OBJ) $(PLOT_OBJ) $(CMD_OBJ) $(UNIT_OBJ)) \
+    bin-sweep/base.d
 
 # The goals that install missing dependencies before building.  Every
 # compile waits for deps-check (order-only, so it never makes a target
@@ -167,9 +169,33 @@ clean-shim:
 	rm -f $(SHIM)
 .PHONY: clean-shim
 
+# ---- the allocation-failure sweep (tests/allocfail.bats) -----------------
+# bin-sweep/ holds programs linked with lib/base.c built -DNN_ALLOC_SWEEP,
+# ahead of the archive (whose base.o then adds nothing): NN_FAIL_ALLOC=N
+# fails their Nth allocation, NN_FAIL_ALLOC=count counts them.  make check
+# tries an even sample of N; make alloc-sweep tries every N.
+
+SWEEP_PROGS = bin-sweep/nn-model bin-sweep/nn-train bin-sweep/nn-predict
+
+bin-sweep/base.o: lib/base.c | $(NEEDS)
+	@mkdir -p bin-sweep
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -DNN_ALLOC_SWEEP -c -o $@ $<
+
+bin-sweep/%: cmd/%.o cmd/util.o bin-sweep/base.o lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $< cmd/util.o bin-sweep/base.o lib/libnn.a \
+	    $(LIBS) $(LDFLAGS)
+
+# nn-model also exports and imports ONNX (see the ONNX block)
+bin-sweep/nn-model: cmd/nn-model.o cmd/util.o bin-sweep/base.o lib/libnnonnx.a lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $< cmd/util.o bin-sweep/base.o lib/libnnonnx.a \
+	    lib/libnn.a -lprotobuf-c $(LIBS) $(LDFLAGS)
+
+alloc-sweep: all $(SWEEP_PROGS)
+	NN_SWEEP=all bats tests/allocfail.bats
+
 # ---- goals ---------------------------------------------------------------
 
-check: deps-check all $(UNITS)
+check: deps-check all $(UNITS) $(SWEEP_PROGS)
 	@scripts/run-tests $(UNITS)
 
 demo: deps-check all
@@ -196,9 +222,9 @@ install: all
 
 clean:
 	rm -rf bin lib/*.o lib/*.d lib/libnn.a lib/libnnplot.a cmd/*.o cmd/*.d \
-	    tests/unit/bin demo-out gen lib/libnnonnx.a
+	    tests/unit/bin demo-out gen lib/libnnonnx.a bin-sweep
 
-.PHONY: all check demo figures experiments install clean deps-check lint-man
+.PHONY: all check alloc-sweep demo figures experiments install clean deps-check lint-man
 .SECONDARY:
 
 -include $(DEPFILES)

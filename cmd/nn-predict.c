@@ -1,10 +1,12 @@
 /*
  * nn-predict - apply a saved model to CSV rows, streaming.
  *
- * Rows are read in batches of BATCH through the library's streaming CSV
- * reader, scaled with the transform stored at training, pushed through the
- * network with one GEMM per layer, and written out; memory stays the same
- * however long the input.  Columns are matched by name to the features the
+ * Rows are read in batches of up to BATCH through the library's streaming
+ * CSV reader, scaled with the transform stored at training, pushed through
+ * the network with one GEMM per layer, and written out; memory stays the
+ * same however long the input.  A batch holds fewer rows when the network
+ * is deep: its work buffers and input rows stay within NN_WORK_BUDGET
+ * (64 MiB), so memory is the model's plus a fixed amount.  Columns are matched by name to the features the
  * model was trained on (nn_bind_model), so a test file may order or add
  * columns freely.
  *
@@ -303,7 +305,8 @@ main(int argc, char **argv)
 	int proba = 0, header = 1, libsvm = 0, strict = 0, delim = 0, has_target;
 	int ch;
 	size_t nnum = 0, slot0 = 0, nid = 0;
-	float *raw = NULL;          /* (BATCH, nnum) a model with nn_enc */
+	float *raw = NULL;          /* (rows, nnum) a model with nn_enc */
+	size_t rows;                /* per batch: BATCH or fewer */
 	nn_enc_tally tally = { 0 };
 	encin ein;
 	nn_model *m;
@@ -378,7 +381,6 @@ main(int argc, char **argv)
 		odelim = (char)nn_csv_delim(c);
 		enc_roles(m, c, name, header, &nnum, &slot0, &has_target);
 		nid = m->enc->nid;
-		raw = nn_xmalloc((size_t)BATCH * (nnum ? nnum : 1) * sizeof(*raw));
 		nn_enc_tally_init(&tally, m->enc);
 		tally.strict = strict;
 		ein = (encin){ c, m->enc, slot0 };
@@ -426,10 +428,13 @@ main(int argc, char **argv)
 	ob_char(&ob, '\n');
 	ob_flush(&ob);
 
-	x = nn_xmalloc((size_t)BATCH * m->nin * sizeof(*x));   /* (BATCH, D) */
-	w = nn_work_new(m, BATCH);
-	while ((n = sv ? nn_libsvm_read(sv, x, BATCH, &e) :
-	    nn_csv_read(c, raw ? raw : x, BATCH, &e)) > 0) {
+	rows = nn_work_rows(m, m->nin + nnum, NN_WORK_BUDGET, BATCH);
+	if (m->enc != NULL && !libsvm)
+		raw = nn_xmalloc(rows * (nnum ? nnum : 1) * sizeof(*raw));
+	x = nn_xmalloc(rows * m->nin * sizeof(*x));   /* (rows, D) */
+	w = nn_work_new(m, rows);
+	while ((n = sv ? nn_libsvm_read(sv, x, rows, &e) :
+	    nn_csv_read(c, raw ? raw : x, rows, &e)) > 0) {
 		if (raw != NULL) {
 			size_t bad;
 			if (nn_enc_apply(m->enc, (size_t)n, raw, nnum, enc_text,

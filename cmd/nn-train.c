@@ -198,7 +198,16 @@ split_na(const char *list, size_t *n)
 			break;
 		p = q + 1;
 	}
-	return v;   /* copy lives as long as v[0]: freed with the process */
+	return v;   /* v[0] is copy: free(v[0]), then free(v) (free_na) */
+}
+
+static void
+free_na(opts *o)
+{
+	if (o->na != NULL)
+		free((void *)o->na[0]);
+	free(o->na);
+	o->na = NULL;
 }
 
 
@@ -318,7 +327,10 @@ parse_opts(int argc, char **argv, opts *o)
 		case OPT_IGNORE: o->data.ignore = optarg; break;
 		case OPT_ID: o->data.id = optarg; break;
 		case OPT_CATEGORICAL: o->data.categorical = optarg; break;
-		case OPT_NA: o->na = split_na(optarg, &o->data.nna); break;
+		case OPT_NA:
+			free_na(o);             /* the last one counts */
+			o->na = split_na(optarg, &o->data.nna);
+			break;
 		case OPT_MISSING:
 			if (nn_missing_lookup(optarg, &o->data.missing) < 0)
 				errx(2, "--missing: expected error, mean, median, mode "
@@ -1277,7 +1289,13 @@ main(int argc, char **argv)
 	catch_signals();
 	if (o.cv) {
 		report_data(&data, name, &o);
-		return cross_validate(&o, &data, task, &all);
+		int status = cross_validate(&o, &data, task, &all);
+		free(cw);
+		nn_data_free(&data);
+		nn_model_free(start);
+		free(cmdline);
+		free_na(&o);
+		return status;
 	}
 
 	/* ---- the number of epochs, unless the user said ---- */
@@ -1291,7 +1309,9 @@ main(int argc, char **argv)
 	if (o.val_split > 0) {
 		split_val(&all, data.nlabels, o.val_split, o.cfg.seed, &tr, &va);
 	} else {
+		/* tr takes x and the target it trains on; the other goes */
 		tr = all;
+		free(classify ? data.t : (float *)data.y);
 		data.x = NULL;
 		data.y = NULL;
 		data.t = NULL;
@@ -1311,5 +1331,6 @@ main(int argc, char **argv)
 	free(cw);
 	nn_data_free(&data);
 	nn_model_free(m);
+	free_na(&o);
 	return status;
 }

@@ -291,6 +291,43 @@ nn_atomic_check(const char *path, nn_err *e)
 
 /* ---- the files beside the target ------------------------------------------ */
 
+/* The temporary files of saves in progress, for the out-of-memory exit
+ * (nn_atomic_unlink_pending): a slot holds a's tmp from its creation until
+ * commit or abort frees it.  More saves at once than slots (nn-split makes
+ * two) go unregistered. */
+#define PENDING 8
+static _Atomic(char *) pending[PENDING];
+
+static void
+pending_add(char *tmp)
+{
+	for (int i = 0; i < PENDING; i++) {
+		char *none = NULL;
+		if (atomic_compare_exchange_strong(&pending[i], &none, tmp))
+			return;
+	}
+}
+
+static void
+pending_del(char *tmp)
+{
+	for (int i = 0; i < PENDING && tmp != NULL; i++) {
+		char *was = tmp;
+		if (atomic_compare_exchange_strong(&pending[i], &was, NULL))
+			return;
+	}
+}
+
+void
+nn_atomic_unlink_pending(void)
+{
+	for (int i = 0; i < PENDING; i++) {
+		char *tmp = atomic_exchange(&pending[i], NULL);
+		if (tmp != NULL)
+			unlink(tmp);
+	}
+}
+
 /* The names to try need only differ from one try and one process to the
  * next; the generator is seeded from the time, the process and a counter,
  * never from the caller's seed (saving must not consume its stream). */
@@ -463,9 +500,11 @@ nn_atomic_open(nn_atomic *a, const char *path, nn_err *e)
 	}
 	if (exists)
 		keep_identity(fd, &st);
+	pending_add(tmp);
 	if ((a->fp = fdopen(fd, "wb")) == NULL) {
 		err = errno;
 		close(fd);
+		pending_del(tmp);
 		unlink(tmp);
 		free(tmp);
 		free(dest);
@@ -484,6 +523,7 @@ nn_atomic_abort(nn_atomic *a)
 
 	if (a->fp != NULL)
 		fclose(a->fp);
+	pending_del(a->tmp);
 	if (a->tmp != NULL)
 		unlink(a->tmp);
 	free(a->tmp);
@@ -644,6 +684,7 @@ nn_atomic_commit_all(nn_atomic *a, size_t n, nn_err *e)
 	for (done = 0; done < n; done++) {
 		if (rename(a[done].tmp, a[done].dest) < 0)
 			break;
+		pending_del(a[done].tmp);
 		free(a[done].tmp);
 		a[done].tmp = NULL;
 	}

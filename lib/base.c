@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +36,67 @@ nn_errf(nn_err *e, const char *fmt, ...)
 /* Allocation                                                             */
 /* ====================================================================== */
 
+/*
+ * Running out of memory is the library's one fatal path: the program says
+ * "PROG: out of memory (N bytes)" and exits 1, like any other error, after
+ * removing the temporary file of a save in progress (atomic.c), so that no
+ * half-written file outlives it.  exit, not abort: a crash (a core, status
+ * 134) is for bugs, and this is a limit of the machine.
+ *
+ * A test build (-DNN_ALLOC_SWEEP, `make alloc-sweep`) can make the Nth
+ * allocation fail: NN_FAIL_ALLOC=N.  NN_FAIL_ALLOC=count prints the number
+ * of allocations made when the process exits ("alloc-sweep: N
+ * allocations"), so that a test can try every N.  The normal build has
+ * none of it.
+ */
+extern char *program_invocation_short_name;
+
 static void __attribute__((noreturn))
 oom(size_t n)
 {
-	fprintf(stderr, "nnkit: out of memory (%zu bytes)\n", n);
-	abort();
+	nn_atomic_unlink_pending();
+	fprintf(stderr, "%s: out of memory (%zu bytes)\n",
+	    program_invocation_short_name, n);
+	exit(1);
 }
+
+#ifdef NN_ALLOC_SWEEP
+static atomic_ulong sweep_calls;
+static unsigned long sweep_fail;        /* fail this call; 0: never */
+
+static void
+sweep_report(void)
+{
+	fprintf(stderr, "alloc-sweep: %lu allocations\n",
+	    (unsigned long)atomic_load(&sweep_calls));
+}
+
+/* Read once, before main. */
+static void __attribute__((constructor))
+sweep_init(void)
+{
+	const char *v = getenv("NN_FAIL_ALLOC");
+
+	if (v != NULL && strcmp(v, "count") == 0)
+		atexit(sweep_report);
+	else if (v != NULL)
+		sweep_fail = strtoul(v, NULL, 10);
+}
+
+static int
+sweep_fails(void)
+{
+	return atomic_fetch_add(&sweep_calls, 1) + 1 == sweep_fail;
+}
+#define SWEEP_FAILS() sweep_fails()
+#else
+#define SWEEP_FAILS() 0
+#endif
 
 void *
 nn_xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = SWEEP_FAILS() ? NULL : malloc(n ? n : 1);
 
 	if (p == NULL)
 		oom(n);
@@ -55,17 +106,17 @@ nn_xmalloc(size_t n)
 void *
 nn_xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = SWEEP_FAILS() ? NULL : calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		oom(n * size);
+		oom(size != 0 && n > SIZE_MAX / size ? SIZE_MAX : n * size);
 	return p;
 }
 
 void *
 nn_xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = SWEEP_FAILS() ? NULL : realloc(p, n ? n : 1);
 
 	if (q == NULL)
 		oom(n);
@@ -169,28 +220,34 @@ blank(char c)
 int
 nn_parse_float(const char *s, size_t n, float *out)
 {
-	char buf[64], *end;
+	char sbuf[64], *buf = sbuf, *end;
 	const char *p = s, *q = s + n;
 	size_t len;
+	int rc = 0;
 
 	while (p < q && blank(*p))
 		p++;
 	while (q > p && blank(q[-1]))
 		q--;
 	len = (size_t)(q - p);
-	/* A float needs at most a few dozen characters; a longer token is
-	 * either garbage or has digits beyond float precision that we refuse
-	 * rather than mis-round. */
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0)
 		return -1;
+	/* strtof wants a C string.  Any length is a number if strtof takes
+	 * it whole ("0.000...1" with a hundred zeros, 1 and 63 zeros): it
+	 * rounds exactly however many digits come.  Most fit on the stack. */
+	if (len >= sizeof(sbuf))
+		buf = nn_xmalloc(len + 1);
 	memcpy(buf, p, len);
 	buf[len] = '\0';
 	/* strtof accepts hex floats and "infinity"; that is fine, but refuse a
-	 * leading '+' followed by nothing and similar by checking end. */
+	 * leading '+' followed by nothing and similar by checking end (a NUL
+	 * byte inside the field ends strtof early: refused too). */
 	*out = strtof(buf, &end);
 	if (end != buf + len)
-		return -1;
-	return 0;
+		rc = -1;
+	if (buf != sbuf)
+		free(buf);
+	return rc;
 }
 
 /* ====================================================================== */

@@ -141,6 +141,8 @@ struct nn_csv {
 	/* The first record, while it is read by nn_csv_open; without a header
 	 * it is the first data row, replayed by the first nn_csv_read. */
 	char **rec;
+	size_t *reclen;          /* (nrec) their lengths: a field may hold a
+	                            NUL byte, which the replay must see */
 	size_t nrec, reccap;
 	unsigned long rec_line;
 	int pending_first;
@@ -361,7 +363,10 @@ first_field(void *s, size_t n, void *data)
 	if (c->nrec == c->reccap) {
 		c->reccap = c->reccap ? 2 * c->reccap : 16;
 		c->rec = nn_xrealloc(c->rec, c->reccap * sizeof(*c->rec));
+		c->reclen = nn_xrealloc(c->reclen, c->reccap *
+		    sizeof(*c->reclen));
 	}
+	c->reclen[c->nrec] = n;
 	c->rec[c->nrec++] = xmemdup0(s, n);
 }
 
@@ -849,7 +854,9 @@ open_first(nn_csv *c, int header, nn_err *e)
 		for (size_t j = 0; j < c->nrec; j++)
 			free(c->rec[j]);
 		free(c->rec);
+		free(c->reclen);
 		c->rec = NULL;
+		c->reclen = NULL;
 		c->nrec = c->reccap = 0;
 	} else {
 		char **num = nn_xmalloc(c->ncols * sizeof(*num));
@@ -922,6 +929,7 @@ nn_csv_free(nn_csv *c)
 	for (size_t j = 0; j < c->nrec; j++)
 		free(c->rec[j]);
 	free(c->rec);
+	free(c->reclen);
 	free((void *)c->roles);
 	free(c->lines);
 	free(c->toff);
@@ -1027,7 +1035,7 @@ replay_first(nn_csv *c)
 	c->scan_nl = 1;
 	set_fast(c);
 	for (size_t j = 0; j < c->nrec; j++)
-		data_field(c->rec[j], strlen(c->rec[j]), c);
+		data_field(c->rec[j], c->reclen[j], c);
 	data_row(-1, c);
 	c->line = line;
 	c->cr_pending = cr;

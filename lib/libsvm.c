@@ -30,8 +30,9 @@
 #include "nn_libsvm.h"
 
 #define CHUNK (64 * 1024)
-/* Bytes of a token kept: an index (10 digits), ':' and a float (nn_parse_
- * float takes at most 63 characters) fit with room to spare. */
+/* Bytes of a token kept: an index (10 digits), ':' and a float as
+ * programs write them fit; a longer token is refused here, though
+ * nn_parse_float itself takes a number of any length. */
 #define TOK_MAX 128
 /* Bytes of a token quoted in a message. */
 #define SHOW_MAX 40

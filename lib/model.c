@@ -35,59 +35,54 @@ hidden_only(const nn_layer_opts *o)
 	    o->residual ? "a residual connection" : NULL;
 }
 
-nn_model *
-nn_model_new(size_t nlayers, const size_t *sizes, const nn_layer_opts *lo,
-    nn_err *e)
+int
+nn_model_shape(nn_model *m, size_t nlayers, const size_t *sizes,
+    const nn_layer_opts *lo, nn_err *e)
 {
-	nn_model *m;
 	size_t P = 0, S = 0, wn, t;
 
 	if (nlayers == 0)
-		return nn_errf(e, "a network needs at least one layer"), NULL;
+		return nn_errf(e, "a network needs at least one layer");
 	for (size_t l = 0; l < nlayers; l++) {
 		const nn_layer_opts *o = &lo[l];
 		const char *what;
 
 		if (sizes[l] == 0 || sizes[l + 1] == 0)
-			return nn_errf(e, "layer %zu has zero width", l + 1), NULL;
+			return nn_errf(e, "layer %zu has zero width", l + 1);
 		if ((unsigned)o->act >= NN_ACT_COUNT)
-			return nn_errf(e, "layer %zu: bad activation", l + 1), NULL;
+			return nn_errf(e, "layer %zu: bad activation", l + 1);
 		if (o->act == NN_ACT_LEAKY_RELU && !(o->act_param >= 0.0f &&
 		    o->act_param <= 1.0f))
 			return nn_errf(e, "layer %zu: leaky-relu slope %g is not in "
-			    "[0, 1]", l + 1, (double)o->act_param), NULL;
+			    "[0, 1]", l + 1, (double)o->act_param);
 		if (!(o->dropout >= 0.0f && o->dropout < 1.0f))
 			return nn_errf(e, "layer %zu: dropout %g is not in [0, 1)",
-			    l + 1, (double)o->dropout), NULL;
+			    l + 1, (double)o->dropout);
 		if (l + 1 == nlayers && (what = hidden_only(o)) != NULL)
 			return nn_errf(e, "layer %zu: %s on the output layer (hidden "
-			    "layers only)", l + 1, what), NULL;
+			    "layers only)", l + 1, what);
 		if (o->residual && sizes[l] != sizes[l + 1])
 			return nn_errf(e, "layer %zu: a residual connection needs as "
 			    "many outputs as inputs, not %zu -> %zu", l + 1,
-			    sizes[l], sizes[l + 1]), NULL;
+			    sizes[l], sizes[l + 1]);
 		/* P += nin * nout + nout (+ 2 nout), all overflow-checked, and
 		 * the whole buffer must stay addressable in bytes */
 		if (nn_mul_size(sizes[l], sizes[l + 1], &wn) < 0 ||
 		    wn > SIZE_MAX - 3 * sizes[l + 1] ||
 		    (t = wn + (o->batchnorm ? 3 : 1) * sizes[l + 1]) >
 		    SIZE_MAX / sizeof(float) - P)
-			return nn_errf(e, "network too large"), NULL;
+			return nn_errf(e, "network too large");
 		P += t;
 		if (o->batchnorm)
 			S += 2 * sizes[l + 1];  /* below P: cannot overflow */
 	}
 	if (P > SIZE_MAX / sizeof(float) / 2)
-		return nn_errf(e, "network too large"), NULL;
+		return nn_errf(e, "network too large");
 
-	m = nn_xcalloc(1, sizeof(*m));
 	m->nlayers = nlayers;
 	m->layers = nn_xcalloc(nlayers, sizeof(*m->layers));
 	m->nstats = S;
-	m->stats = S ? nn_xmalloc(S * sizeof(float)) : NULL;
 	m->nparams = P;
-	m->params = nn_xcalloc(P, sizeof(float));
-	m->grads = nn_xcalloc(P, sizeof(float));
 	P = S = 0;
 	for (size_t l = 0; l < nlayers; l++) {
 		nn_dense *L = &m->layers[l];
@@ -105,19 +100,39 @@ nn_model_new(size_t nlayers, const size_t *sizes, const nn_layer_opts *lo,
 		P += L->nout;
 		if (L->batchnorm) {
 			L->g_off = P;
-			for (size_t j = 0; j < L->nout; j++)
-				m->params[P + j] = 1.0f;        /* gamma */
 			P += 2 * L->nout;
 			L->s_off = S;
-			for (size_t j = 0; j < L->nout; j++) {
-				m->stats[S + j] = 0.0f;         /* mean */
-				m->stats[S + L->nout + j] = 1.0f; /* variance */
-			}
 			S += 2 * L->nout;
 		}
 	}
 	m->nin = sizes[0];
 	m->nout = sizes[nlayers];
+	return 0;
+}
+
+nn_model *
+nn_model_new(size_t nlayers, const size_t *sizes, const nn_layer_opts *lo,
+    nn_err *e)
+{
+	nn_model *m = nn_xcalloc(1, sizeof(*m));
+
+	if (nn_model_shape(m, nlayers, sizes, lo, e) < 0) {
+		free(m);
+		return NULL;
+	}
+	m->stats = m->nstats ? nn_xmalloc(m->nstats * sizeof(float)) : NULL;
+	m->params = nn_xcalloc(m->nparams, sizeof(float));
+	m->grads = nn_xcalloc(m->nparams, sizeof(float));
+	for (size_t l = 0; l < nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		if (!L->batchnorm)
+			continue;
+		for (size_t j = 0; j < L->nout; j++) {
+			m->params[L->g_off + j] = 1.0f;         /* gamma */
+			m->stats[L->s_off + j] = 0.0f;          /* mean */
+			m->stats[L->s_off + L->nout + j] = 1.0f; /* variance */
+		}
+	}
 	m->offset = nn_xcalloc(m->nin, sizeof(float));
 	m->factor = nn_xmalloc(m->nin * sizeof(float));
 	for (size_t j = 0; j < m->nin; j++)
@@ -314,25 +329,49 @@ struct nn_work {
 	float *buf;     /* one allocation behind all of the above */
 };
 
-nn_work *
-nn_work_new(const nn_model *m, size_t maxb)
+/* The floats of an nn_work: *row per row of the batch (every layer's
+ * arrays, the three gradient rows), *vec once (batchnorm's statistics);
+ * *widest is the widest layer or input.  The sums cannot overflow: each
+ * is below 8 times the parameter count. */
+static void
+work_floats(const nn_model *m, size_t *row, size_t *vec, size_t *widest)
 {
-	nn_work *w = nn_xcalloc(1, sizeof(*w));
-	size_t total = 0, vec = 0, widest = m->nin, off = 0, bytes;
-
+	*row = *vec = 0;
+	*widest = m->nin;
 	for (size_t l = 0; l < m->nlayers; l++) {
 		const nn_dense *L = &m->layers[l];
 		size_t k = 2;                           /* z, a */
 		k += L->batchnorm;                      /* u */
 		k += L->residual || L->dropout > 0.0f;  /* h */
 		k += L->dropout > 0.0f;                 /* mask */
-		total += k * L->nout;
+		*row += k * L->nout;
 		if (L->batchnorm)
-			vec += 3 * L->nout;
-		if (L->nout > widest)
-			widest = L->nout;
+			*vec += 3 * L->nout;
+		if (L->nout > *widest)
+			*widest = L->nout;
 	}
-	total += 3 * widest;
+	*row += 3 * *widest;
+}
+
+size_t
+nn_work_rows(const nn_model *m, size_t extra, size_t budget, size_t maxb)
+{
+	size_t row, vec, widest, rows;
+
+	work_floats(m, &row, &vec, &widest);
+	if (extra > SIZE_MAX / sizeof(float) - row)
+		return 1;
+	rows = budget / ((row + extra) * sizeof(float));
+	return rows < 1 ? 1 : rows > maxb ? maxb : rows;
+}
+
+nn_work *
+nn_work_new(const nn_model *m, size_t maxb)
+{
+	nn_work *w = nn_xcalloc(1, sizeof(*w));
+	size_t total, vec, widest, off = 0, bytes;
+
+	work_floats(m, &total, &vec, &widest);
 	w->maxb = maxb;
 	w->nlayers = m->nlayers;
 	w->l = nn_xcalloc(m->nlayers, sizeof(*w->l));
@@ -439,7 +478,10 @@ nn_work_logits(const nn_work *w)
 void
 nn_zero_grad(nn_model *m)
 {
-	memset(m->grads, 0, m->nparams * sizeof(*m->grads));
+	if (m->grads == NULL)
+		m->grads = nn_xcalloc(m->nparams, sizeof(*m->grads));
+	else
+		memset(m->grads, 0, m->nparams * sizeof(*m->grads));
 }
 
 double
@@ -448,8 +490,12 @@ nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
 {
 	const size_t Lc = m->nlayers;
 	const float *out = w->l[Lc - 1].a;   /* (B, K) */
+	double loss;
+
+	if (m->grads == NULL)           /* a model read from a file */
+		nn_zero_grad(m);
 	/* the output layer has no batch norm: its z is the logits */
-	double loss = nn_loss_forward(m->loss, w->l[Lc - 1].z, y, t, cw, B,
+	loss = nn_loss_forward(m->loss, w->l[Lc - 1].z, y, t, cw, B,
 	    m->nout);
 
 	/* dL/du of the output layer (u = z there), fused with its activation */

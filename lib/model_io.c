@@ -8,13 +8,15 @@
  * one machine reads the same on any other; enums are stored by name, so
  * reordering a table in the library cannot change what a file means.
  *
- * The reader trusts nothing.  It reads the whole file (up to MAX_FILE) into
- * memory, walks the section headers only far enough to find the checksum,
- * checks it, and then parses.  Every count read from the file is compared
- * with the bytes that remain before anything is allocated for it, and the
- * architecture is checked against the size of the weights section before
- * the model is allocated, so a hostile file cannot make the reader allocate
- * more than a small multiple of its own size.  The rules a valid model obeys
+ * The reader trusts nothing, and reads a stream: a pipe or a file, once,
+ * front to back, never the whole of it into memory (see "Reading: the
+ * stream" below).  Every section header is checked as it arrives, against
+ * the largest file nnkit reads (MAX_FILE) and against what the
+ * architecture implies; every count is compared with the bytes its
+ * section has left; every array grows only as its items arrive.  So a
+ * bogus stream fails at its first bad header, a hostile file cannot make
+ * the reader allocate more than a small multiple of what it sent, and a
+ * model costs what it holds.  The rules a valid model obeys
  * are in one function, check_model(), which the writer runs too: nnkit never
  * writes a file it would refuse to read.
  *
@@ -34,7 +36,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "nn_input.h"
 #include "nn_model.h"
@@ -47,9 +48,9 @@
 #define END_TAG         "DONE"
 #define QUOTE_MAX      40      /* longest name quoted in a message */
 
-/* Files above 4 GiB are refused before they are read to the end: the cap
- * keeps `nn-predict -m /dev/zero` or a runaway pipe from eating memory.
- * (On a 32-bit size_t the cap is half the address space.) */
+/* Files above 4 GiB are refused: a section that claims to go past it is
+ * refused at its header.  (On a 32-bit size_t the cap is half the address
+ * space.) */
 #define MAX_FILE ((size_t)(SIZE_MAX / 2 < ((uint64_t)1 << 32) ? \
     SIZE_MAX / 2 : ((uint64_t)1 << 32)))
 
@@ -695,8 +696,27 @@ nn_model_write(const nn_model *m, FILE *fp, nn_err *e)
 }
 
 /* ====================================================================== */
-/* Reading: the file into memory                                          */
+/* Reading: the stream                                                    */
 /* ====================================================================== */
+
+/*
+ * The file is read once, front to back, and never held whole.  Each
+ * section header is checked as it arrives -- its tag, its length against
+ * what a model file can hold and, once ARCH is known, against what the
+ * architecture implies -- and its payload is parsed field by field into
+ * the model.  Arrays grow as their items arrive (grow, below), never beyond
+ * the count the file claims, so a stream that claims more than it sends
+ * costs what it sent and a model costs what it holds.  A section that
+ * needs the architecture and comes before ARCH (nnkit writes ARCH first;
+ * the format allows any order) is held in memory until ARCH comes.  The
+ * checksum is computed as the bytes go by and compared at the end; a field
+ * refused before it sends the reader on to it, keeping nothing (damaged,
+ * below), so that a damaged file is reported as damaged.
+ */
+
+#define CHUNK 4096              /* floats or bytes read at a time */
+/* Trailing bytes after the checksum counted before giving up. */
+#define TRAIL_MAX ((size_t)1 << 20)
 
 static uint32_t
 dec_u32(const unsigned char *c)
@@ -711,8 +731,7 @@ dec_u64(const unsigned char *c)
 	return (uint64_t)dec_u32(c) | (uint64_t)dec_u32(c + 4) << 32;
 }
 
-/* Check as much of magic and version as the first n bytes hold, so a
- * stream that is not a model is refused after its first block. */
+/* Check as much of magic and version as the first n bytes hold. */
 static int
 check_head(const unsigned char *d, size_t n, const char *name, nn_err *e)
 {
@@ -731,67 +750,73 @@ check_head(const unsigned char *d, size_t n, const char *name, nn_err *e)
 	return 0;
 }
 
-/* Read fp to its end (no seeking: pipes work) into *out. */
-static int
-slurp(FILE *fp, const char *name, unsigned char **out, size_t *outn,
-    nn_err *e)
+/* The file as it arrives: how far, and the checksum so far. */
+typedef struct src {
+	FILE *fp;
+	const char *name;
+	uint64_t pos;           /* bytes read */
+	uint32_t crc;           /* their CRC-32 */
+} src;
+
+/* Up to n bytes into p; returns how many came. */
+static size_t
+src_read(src *s, void *p, size_t n)
 {
-	struct stat st;
-	size_t cap = 64 * 1024, n = 0;
-	unsigned char *d;
-	int fd = fileno(fp);
+	size_t k = n ? fread(p, 1, n, s->fp) : 0;
 
-	*out = NULL;
-	*outn = 0;
-	/* A regular file's size is a good first guess (plus one byte to see
-	 * the end), so the usual case reads into one exact buffer. */
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size > 0 && (uint64_t)st.st_size < MAX_FILE)
-		cap = (size_t)st.st_size + 1;
-	d = nn_xmalloc(cap);
-	for (;;) {
-		size_t want, got;
+	s->crc = nn_crc32(s->crc, p, k);
+	s->pos += k;
+	return k;
+}
 
-		if (n == cap) {
-			if (cap > MAX_FILE) {
-				free(d);
-				return nn_errf(e, "%s: larger than %zu bytes, "
-				    "too large for a model", name, MAX_FILE);
-			}
-			cap = cap > MAX_FILE / 2 ? MAX_FILE + 1 : 2 * cap;
-			d = nn_xrealloc(d, cap);
-		}
-		want = cap - n;
-		got = fread(d + n, 1, want, fp);
-		n += got;
-		if (check_head(d, n, name, e) < 0) {
-			free(d);
-			return -1;
-		}
-		if (got < want)
-			break;
-	}
-	if (ferror(fp)) {
+/* After a short read: the read error (gzip's message, or errno's), or
+ * else the truncation `what` describes. */
+static int
+src_short(const src *s, nn_err *e, const char *what)
+{
+	if (ferror(s->fp)) {
 		int err = errno;
-		const char *why = nn_input_error(fp);   /* gzip's */
-		free(d);
-		return nn_errf(e, "%s: %s%s", name, why ? "" : "read error: ",
+		const char *why = nn_input_error(s->fp);        /* gzip's */
+		return nn_errf(e, "%s: %s%s", s->name, why ? "" : "read error: ",
 		    why ? why : strerror(err));
 	}
-	*out = d;
-	*outn = n;
-	return 0;
+	return nn_errf(e, "%s: truncated (%s)", s->name, what);
+}
+
+/* Room for need items (need <= n) in *v, an array of *cap items of size sz:
+ * doubled as items arrive, never beyond n, the new part zeroed.  A count
+ * read from a file is only a claim until its items have arrived. */
+static void *
+grow(void *v, size_t *cap, size_t need, size_t n, size_t sz)
+{
+	size_t c = *cap, bytes;
+
+	if (need <= c)
+		return v;
+	c = c < 32 ? 64 : c > SIZE_MAX / 2 ? SIZE_MAX : 2 * c;
+	if (c < need)
+		c = need;
+	if (c > n)
+		c = n;
+	if (nn_mul_size(c, sz, &bytes) < 0)
+		bytes = SIZE_MAX;       /* nn_xrealloc reports it */
+	v = nn_xrealloc(v, bytes);
+	memset((char *)v + *cap * sz, 0, (c - *cap) * sz);
+	*cap = c;
+	return v;
 }
 
 /* ====================================================================== */
-/* Reading: sections                                                      */
+/* Reading: fields                                                        */
 /* ====================================================================== */
 
-/* A cursor over one section's payload. */
+/* A cursor over one section's payload, read from the stream or, for a
+ * section held until ARCH came, from memory. */
 typedef struct rd {
+	src *s;                 /* the stream, or NULL: the payload is p */
 	const unsigned char *p;
-	size_t n, off;          /* payload length, position in it */
-	size_t base;            /* file offset of the payload */
+	uint64_t n, off;        /* payload length, position in it */
+	uint64_t base;          /* file offset of the payload */
 	const char *name;       /* the file, for messages */
 	const char *tag;
 	nn_err *e;
@@ -806,35 +831,63 @@ rd_fail(rd *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tmp.msg, sizeof(tmp.msg), fmt, ap);
 	va_end(ap);
-	return nn_errf(r->e, "%s: %s section, byte %zu: %s", r->name, r->tag,
-	    r->base + r->off, tmp.msg);
+	return nn_errf(r->e, "%s: %s section, byte %ju: %s", r->name, r->tag,
+	    (uintmax_t)(r->base + r->off), tmp.msg);
 }
 
-static size_t
+static uint64_t
 rd_left(const rd *r)
 {
 	return r->n - r->off;
 }
 
+/* k bytes of the payload (k <= rd_left) into d. */
+static int
+get_raw(rd *r, void *d, size_t k)
+{
+	char what[160];
+	size_t got;
+
+	if (r->s == NULL) {
+		memcpy(d, r->p + r->off, k);
+		r->off += k;
+		return 0;
+	}
+	got = src_read(r->s, d, k);
+	r->off += got;
+	if (got == k)
+		return 0;
+	snprintf(what, sizeof(what), "section %s at byte %ju needs %ju bytes, "
+	    "%ju are left", r->tag, (uintmax_t)(r->base - SEC_HEAD),
+	    (uintmax_t)r->n, (uintmax_t)r->off);
+	return src_short(r->s, r->e, what);
+}
+
 static int
 get_u32(rd *r, uint32_t *v, const char *what)
 {
+	unsigned char c[4];
+
 	*v = 0;         /* defined even on failure: no compiler need guess */
 	if (rd_left(r) < 4)
 		return rd_fail(r, "%s runs past the end of the section", what);
-	*v = dec_u32(r->p + r->off);
-	r->off += 4;
+	if (get_raw(r, c, 4) < 0)
+		return -1;
+	*v = dec_u32(c);
 	return 0;
 }
 
 static int
 get_u64(rd *r, uint64_t *v, const char *what)
 {
+	unsigned char c[8];
+
 	*v = 0;
 	if (rd_left(r) < 8)
 		return rd_fail(r, "%s runs past the end of the section", what);
-	*v = dec_u64(r->p + r->off);
-	r->off += 8;
+	if (get_raw(r, c, 8) < 0)
+		return -1;
+	*v = dec_u64(c);
 	return 0;
 }
 
@@ -849,28 +902,77 @@ get_f32(rd *r, float *v, const char *what)
 	return 0;
 }
 
-/* A string into a new NUL-terminated copy (owned by the caller). */
+/* Is value i (0-based) of an array acceptable?  If not, says so through
+ * rd_fail (r->off is at the value) and returns -1. */
+typedef int (*f32_ok)(rd *r, size_t i, float v, const void *ctx);
+
+/* n floats into (*v)[at, at + n), *v grown as they arrive to at most lim
+ * (>= at + n) floats; each must pass ok. */
+static int
+get_f32s(rd *r, float **v, size_t *cap, size_t lim, size_t at, size_t n,
+    const char *what, f32_ok ok, const void *ctx)
+{
+	unsigned char c[4 * CHUNK];
+
+	if (rd_left(r) / 4 < n)
+		return rd_fail(r, "the %s run past the end of the section", what);
+	for (size_t i = 0; i < n; ) {
+		const size_t k = n - i < CHUNK ? n - i : CHUNK;
+		const uint64_t o = r->off;
+
+		*v = grow(*v, cap, at + i + k, lim, sizeof(float));
+		if (get_raw(r, c, 4 * k) < 0)
+			return -1;
+		for (size_t j = 0; j < k; j++) {
+			uint32_t u = dec_u32(c + 4 * j);
+			float f;
+			memcpy(&f, &u, 4);
+			(*v)[at + i + j] = f;
+			r->off = o + 4 * j;
+			if (ok != NULL && ok(r, i + j, f, ctx) < 0)
+				return -1;
+		}
+		r->off = o + 4 * k;
+		i += k;
+	}
+	return 0;
+}
+
+/* A string into a new NUL-terminated copy (owned by the caller), grown as
+ * its bytes arrive. */
 static int
 get_str(rd *r, char **s, const char *what)
 {
 	uint32_t len;
-	const unsigned char *p;
+	size_t have = 0, cap = 0;
+	uint64_t at;
+	char *p = NULL;
 
 	*s = NULL;
 	if (get_u32(r, &len, what) < 0)
 		return -1;
 	if (len > rd_left(r)) {
 		r->off -= 4;
-		return rd_fail(r, "%s: length %u exceeds the %zu bytes left in "
-		    "the section", what, len, rd_left(r) - 4);
+		return rd_fail(r, "%s: length %u exceeds the %ju bytes left in "
+		    "the section", what, len, (uintmax_t)rd_left(r) - 4);
 	}
-	p = r->p + r->off;
-	if (memchr(p, '\0', len) != NULL)
+	at = r->off;
+	do {
+		size_t k = len - have < CHUNK ? len - have : CHUNK;
+		p = grow(p, &cap, have + k + 1, (size_t)len + 1, 1);
+		if (get_raw(r, p + have, k) < 0) {
+			free(p);
+			return -1;
+		}
+		have += k;
+	} while (have < len);
+	p[len] = '\0';
+	if (memchr(p, '\0', len) != NULL) {
+		free(p);
+		r->off = at;
 		return rd_fail(r, "%s contains a NUL byte", what);
-	*s = nn_xmalloc((size_t)len + 1);
-	memcpy(*s, p, len);
-	(*s)[len] = '\0';
-	r->off += len;
+	}
+	*s = p;
 	return 0;
 }
 
@@ -879,7 +981,7 @@ static int
 get_enum(rd *r, const char *what, int (*lookup)(const char *, void *),
     void *out)
 {
-	size_t at = r->off;
+	uint64_t at = r->off;
 	char *s;
 	int rc = 0;
 
@@ -887,6 +989,10 @@ get_enum(rd *r, const char *what, int (*lookup)(const char *, void *),
 		return -1;
 	if (lookup(s, out) < 0) {
 		size_t len = strlen(s);
+		/* one line, whatever the bytes */
+		for (size_t i = 0; i < len && i < QUOTE_MAX; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				s[i] = '?';
 		r->off = at;
 		rc = rd_fail(r, "unknown %s \"%.*s%s\"", what,
 		    (int)(len > QUOTE_MAX ? QUOTE_MAX : len), s,
@@ -907,13 +1013,13 @@ static int
 get_end(rd *r)
 {
 	if (rd_left(r) != 0)
-		return rd_fail(r, "%zu bytes left over after the last field",
-		    rd_left(r));
+		return rd_fail(r, "%ju bytes left over after the last field",
+		    (uintmax_t)rd_left(r));
 	return 0;
 }
 
-/* A count of items that take at least `least` bytes each: refused before
- * anything is allocated for it when the section cannot hold them. */
+/* A count of items that take at least `least` bytes each: refused when
+ * the section cannot hold them. */
 static int
 get_count(rd *r, uint32_t *v, size_t least, const char *what)
 {
@@ -927,18 +1033,121 @@ get_count(rd *r, uint32_t *v, size_t least, const char *what)
 	return 0;
 }
 
-/* ARCH: task, loss, nin, nout, layers; checked to chain.  Fills sizes
- * (nl + 1) and acts (nl), allocated here. */
-static int
-read_arch(rd *r, nn_task *task, nn_loss *loss, size_t *nl, size_t **sizes,
-    nn_act **acts)
-{
-	uint32_t nin, nout, n, a, b;
+/* ====================================================================== */
+/* Reading: sections                                                      */
+/* ====================================================================== */
 
-	*sizes = NULL;
-	*acts = NULL;
-	if (get_enum(r, "task", look_task, task) < 0 ||
-	    get_enum(r, "loss", look_loss, loss) < 0 ||
+/* What the reader knows so far. */
+typedef struct ld {
+	src s;
+	nn_err *e;
+	nn_model *m;            /* filled as the sections come */
+	int seen[S_COUNT];
+	/* ARCH, then LAYR */
+	int arch;               /* ARCH has been read */
+	size_t nl;
+	size_t *sizes;          /* (nl + 1) */
+	nn_act *acts;           /* (nl) */
+	nn_layer_opts *lo;      /* (nl) the defaults until LAYR */
+	size_t plo, phi;        /* parameters the layers need: from plo
+	                           (no batchnorm) to phi (batchnorm on every
+	                           hidden layer) until LAYR says */
+	/* capacities of the arrays growing in m */
+	size_t scap, ocap, fcap, ncap, pcap, mcap[2];
+	size_t nfeat;           /* feature names read */
+	uint64_t nw, w_at;      /* WGHT's parameter count, its offset */
+	uint64_t nmom[2], mom_at[2]; /* ckpt's moment counts, their offsets */
+	/* sections that came before ARCH, held until it comes */
+	unsigned char *held[S_COUNT];
+	uint64_t held_n[S_COUNT], held_at[S_COUNT];
+} ld;
+
+static int
+finite_ok(rd *r, size_t i, float v, const void *what)
+{
+	if (isfinite(v))
+		return 0;
+	return rd_fail(r, "the %s of feature %zu is not finite",
+	    (const char *)what, i + 1);
+}
+
+static int
+param_ok(rd *r, size_t i, float v, const void *n)
+{
+	if (isfinite(v))
+		return 0;
+	return rd_fail(r, "parameter %zu of %ju is not finite", i + 1,
+	    (uintmax_t)*(const uint64_t *)n);
+}
+
+static int
+mean_ok(rd *r, size_t i, float v, const void *l)
+{
+	if (isfinite(v))
+		return 0;
+	return rd_fail(r, "layer %zu: running mean %zu is not finite",
+	    *(const size_t *)l + 1, i + 1);
+}
+
+static int
+var_ok(rd *r, size_t i, float v, const void *l)
+{
+	if (isfinite(v) && v >= 0.0f)
+		return 0;
+	return rd_fail(r, "layer %zu: running variance %zu is %s",
+	    *(const size_t *)l + 1, i + 1, isfinite(v) ? "negative" :
+	    "not finite");
+}
+
+static int
+moment1_ok(rd *r, size_t i, float v, const void *ctx)
+{
+	(void)ctx;
+	if (isfinite(v))
+		return 0;
+	return rd_fail(r, "first moment %zu is not finite", i + 1);
+}
+
+static int
+moment2_ok(rd *r, size_t i, float v, const void *ctx)
+{
+	(void)ctx;
+	if (isfinite(v) && v >= 0.0f)
+		return 0;
+	return rd_fail(r, "second moment %zu is %s", i + 1, isfinite(v) ?
+	    "negative" : "not finite");
+}
+
+/* Parameters the layers need, or -1 on overflow. */
+static int
+count_params(size_t nl, const size_t *sizes, const nn_layer_opts *lo,
+    size_t *P)
+{
+	size_t t, extra;
+
+	*P = 0;
+	for (size_t l = 0; l < nl; l++) {
+		if (sizes[l + 1] > SIZE_MAX / 3)
+			return -1;
+		extra = (lo[l].batchnorm ? 3 : 1) * sizes[l + 1];
+		if (nn_mul_size(sizes[l], sizes[l + 1], &t) < 0 ||
+		    t > SIZE_MAX - extra || t + extra > SIZE_MAX - *P)
+			return -1;
+		*P += t + extra;
+	}
+	return 0;
+}
+
+/* ARCH: task, loss, nin, nout, layers; checked to chain. */
+static int
+read_arch(rd *r, ld *L)
+{
+	nn_model *m = L->m;
+	uint32_t nin, nout, n, a, b;
+	size_t scap = 0, acap = 0;
+
+	if (get_enum(r, "task", look_task, &m->task) < 0 ||
+	    get_enum(r, "loss", look_loss, &m->loss) < 0 ||
 	    get_u32(r, &nin, "input count") < 0 ||
 	    get_u32(r, &nout, "output count") < 0)
 		return -1;
@@ -950,11 +1159,13 @@ read_arch(rd *r, nn_task *task, nn_loss *loss, size_t *nl, size_t **sizes,
 		return -1;
 	if (n == 0)
 		return rd_fail(r, "the network has no layers");
-	*nl = n;
-	*sizes = nn_xmalloc(((size_t)n + 1) * sizeof(**sizes));
-	*acts = nn_xmalloc((size_t)n * sizeof(**acts));
-	(*sizes)[0] = nin;
+	L->sizes = grow(L->sizes, &scap, 1, (size_t)n + 1, sizeof(*L->sizes));
+	L->sizes[0] = nin;
 	for (uint32_t l = 0; l < n; l++) {
+		L->sizes = grow(L->sizes, &scap, (size_t)l + 2, (size_t)n + 1,
+		    sizeof(*L->sizes));
+		L->acts = grow(L->acts, &acap, (size_t)l + 1, n,
+		    sizeof(*L->acts));
 		if (get_u32(r, &a, "layer inputs") < 0 ||
 		    get_u32(r, &b, "layer outputs") < 0)
 			return -1;
@@ -962,34 +1173,60 @@ read_arch(rd *r, nn_task *task, nn_loss *loss, size_t *nl, size_t **sizes,
 			r->off -= 8;
 			return rd_fail(r, "layer %u has zero width", l + 1);
 		}
-		if (a != (*sizes)[l]) {
+		if (a != L->sizes[l]) {
 			r->off -= 8;
 			if (l == 0)
 				return rd_fail(r, "layer 1 takes %u inputs but the "
 				    "network has %u", a, nin);
 			return rd_fail(r, "layer %u takes %u inputs but layer %u "
-			    "gives %zu", l + 1, a, l, (*sizes)[l]);
+			    "gives %zu", l + 1, a, l, L->sizes[l]);
 		}
-		(*sizes)[l + 1] = b;
-		if (get_enum(r, "activation", look_act, &(*acts)[l]) < 0)
+		L->sizes[l + 1] = b;
+		if (get_enum(r, "activation", look_act, &L->acts[l]) < 0)
 			return -1;
 	}
-	if ((*sizes)[n] != nout)
+	L->nl = n;
+	if (L->sizes[n] != nout)
 		return rd_fail(r, "the last layer gives %zu outputs but the "
-		    "network has %u", (*sizes)[n], nout);
-	return get_end(r);
+		    "network has %u", L->sizes[n], nout);
+	if (get_end(r) < 0)
+		return -1;
+
+	/* every layer plain until LAYR says otherwise; the parameters from
+	 * none to every hidden layer batch-normalised */
+	m->nin = nin;
+	m->nout = nout;
+	L->lo = nn_xcalloc(L->nl, sizeof(*L->lo));
+	for (size_t l = 0; l < L->nl; l++) {
+		L->lo[l].act = L->acts[l];
+		L->lo[l].act_param = nn_act_param_default(L->acts[l]);
+	}
+	if (count_params(L->nl, L->sizes, L->lo, &L->plo) < 0)
+		return nn_errf(L->e, "%s: the network is too large", L->s.name);
+	L->phi = L->plo;
+	for (size_t l = 0; l + 1 < L->nl; l++) {
+		if (L->sizes[l + 1] > (SIZE_MAX - L->phi) / 2)
+			return nn_errf(L->e, "%s: the network is too large",
+			    L->s.name);
+		L->phi += 2 * L->sizes[l + 1];
+	}
+	L->arch = 1;
+	return 0;
 }
 
 /* LAYR: the layer count, then per layer the activation parameter, the
  * dropout rate, the flags and, with batchnorm, the running mean and
- * variance.  Read twice: before the model exists (m NULL) to check every
- * field and fill lo, so that the parameter count is known; then into
- * m->stats. */
+ * variance (into m->stats, in the order of the layers' s_off). */
 static int
-read_layr(rd *r, size_t nl, const size_t *sizes, nn_layer_opts *lo,
-    nn_model *m)
+read_layr(rd *r, ld *L)
 {
+	nn_model *m = L->m;
+	const size_t nl = L->nl;
+	size_t smax = 0;        /* statistics of every hidden layer */
 	uint32_t n, flags;
+
+	for (size_t l = 0; l + 1 < nl; l++)
+		smax += 2 * L->sizes[l + 1];    /* below phi: no overflow */
 
 	if (get_count(r, &n, 12, "layer count") < 0)
 		return -1;
@@ -998,8 +1235,8 @@ read_layr(rd *r, size_t nl, const size_t *sizes, nn_layer_opts *lo,
 		return rd_fail(r, "%u layers, but the architecture has %zu", n, nl);
 	}
 	for (size_t l = 0; l < nl; l++) {
-		nn_layer_opts *o = &lo[l];
-		const size_t nout = sizes[l + 1];
+		nn_layer_opts *o = &L->lo[l];
+		const size_t nout = L->sizes[l + 1];
 		const int hidden = l + 1 < nl;
 
 		if (get_f32(r, &o->act_param, "activation parameter") < 0)
@@ -1030,67 +1267,38 @@ read_layr(rd *r, size_t nl, const size_t *sizes, nn_layer_opts *lo,
 		}
 		o->batchnorm = (flags & F_BATCHNORM) != 0;
 		o->residual = (flags & F_RESIDUAL) != 0;
-		if (o->residual && sizes[l] != nout) {
+		if (o->residual && L->sizes[l] != nout) {
 			r->off -= 4;
 			return rd_fail(r, "layer %zu: residual, but %zu inputs and "
-			    "%zu outputs", l + 1, sizes[l], nout);
+			    "%zu outputs", l + 1, L->sizes[l], nout);
 		}
 		if (!o->batchnorm)
 			continue;
-		if ((uint64_t)rd_left(r) < 8 * (uint64_t)nout)
+		if (rd_left(r) / 8 < nout)
 			return rd_fail(r, "layer %zu: running statistics run past "
 			    "the end of the section", l + 1);
-		if (m == NULL) {
-			r->off += 8 * nout;
-			continue;
-		}
-		float *rm = m->stats + m->layers[l].s_off, *rv = rm + nout;
-		for (size_t j = 0; j < nout; j++) {
-			if (get_f32(r, &rm[j], "running mean") < 0)
-				return -1;
-			if (!isfinite(rm[j])) {
-				r->off -= 4;
-				return rd_fail(r, "layer %zu: running mean %zu is not "
-				    "finite", l + 1, j + 1);
-			}
-		}
-		for (size_t j = 0; j < nout; j++) {
-			if (get_f32(r, &rv[j], "running variance") < 0)
-				return -1;
-			if (!isfinite(rv[j]) || rv[j] < 0.0f) {
-				r->off -= 4;
-				return rd_fail(r, "layer %zu: running variance %zu is "
-				    "%s", l + 1, j + 1, isfinite(rv[j]) ? "negative" :
-				    "not finite");
-			}
-		}
-	}
-	return get_end(r);
-}
-
-/* Parameters the layers need, or -1 on overflow. */
-static int
-count_params(size_t nl, const size_t *sizes, const nn_layer_opts *lo,
-    size_t *P)
-{
-	size_t t, extra;
-
-	*P = 0;
-	for (size_t l = 0; l < nl; l++) {
-		if (sizes[l + 1] > SIZE_MAX / 3)
+		/* below phi: no overflow */
+		if (get_f32s(r, &m->stats, &L->scap, smax, m->nstats, nout,
+		    "running means", mean_ok, &l) < 0)
 			return -1;
-		extra = (lo[l].batchnorm ? 3 : 1) * sizes[l + 1];
-		if (nn_mul_size(sizes[l], sizes[l + 1], &t) < 0 ||
-		    t > SIZE_MAX - extra || t + extra > SIZE_MAX - *P)
+		m->nstats += nout;
+		if (get_f32s(r, &m->stats, &L->scap, smax, m->nstats, nout,
+		    "running variances", var_ok, &l) < 0)
 			return -1;
-		*P += t + extra;
+		m->nstats += nout;
 	}
+	if (get_end(r) < 0)
+		return -1;
+	if (count_params(nl, L->sizes, L->lo, &L->plo) < 0)
+		return nn_errf(L->e, "%s: the network is too large", L->s.name);
+	L->phi = L->plo;
 	return 0;
 }
 
 static int
-read_scal(rd *r, nn_model *m)
+read_scal(rd *r, ld *L)
 {
+	nn_model *m = L->m;
 	uint32_t n;
 
 	if (get_enum(r, "scaling kind", look_scale, &m->scale) < 0 ||
@@ -1101,30 +1309,19 @@ read_scal(rd *r, nn_model *m)
 		return rd_fail(r, "scaling count %u does not match the network's "
 		    "%zu inputs", n, m->nin);
 	}
-	for (size_t j = 0; j < m->nin; j++) {
-		if (get_f32(r, &m->offset[j], "offset") < 0)
-			return -1;
-		if (!isfinite(m->offset[j])) {
-			r->off -= 4;
-			return rd_fail(r, "the offset of feature %zu is not "
-			    "finite", j + 1);
-		}
-	}
-	for (size_t j = 0; j < m->nin; j++) {
-		if (get_f32(r, &m->factor[j], "factor") < 0)
-			return -1;
-		if (!isfinite(m->factor[j])) {
-			r->off -= 4;
-			return rd_fail(r, "the factor of feature %zu is not "
-			    "finite", j + 1);
-		}
-	}
+	if (get_f32s(r, &m->offset, &L->ocap, m->nin, 0, m->nin, "offsets",
+	    finite_ok, "offset") < 0 ||
+	    get_f32s(r, &m->factor, &L->fcap, m->nin, 0, m->nin, "factors",
+	    finite_ok, "factor") < 0)
+		return -1;
 	return get_end(r);
 }
 
 static int
-read_feat(rd *r, nn_model *m)
+read_feat(rd *r, ld *L)
 {
+	nn_model *m = L->m;
+	size_t cap = 0;
 	uint32_t n;
 
 	if (get_count(r, &n, 4, "feature count") < 0)
@@ -1134,32 +1331,38 @@ read_feat(rd *r, nn_model *m)
 		return rd_fail(r, "feature name count %u does not match the "
 		    "network's %zu inputs", n, m->nin);
 	}
-	m->feat_names = nn_xcalloc(m->nin, sizeof(*m->feat_names));
-	for (size_t j = 0; j < m->nin; j++)
+	for (size_t j = 0; j < m->nin; j++) {
+		m->feat_names = grow(m->feat_names, &cap, j + 1, m->nin,
+		    sizeof(*m->feat_names));
 		if (get_str(r, &m->feat_names[j], "feature name") < 0)
 			return -1;
+		L->nfeat = j + 1;
+	}
 	return get_end(r);
 }
 
 static int look_missing(const char *s, void *o) { return nn_missing_lookup(s, o); }
 static int look_ctype(const char *s, void *o) { return nn_ctype_lookup(s, o); }
 
-/* Every count is checked against the bytes left before it is allocated
- * (get_count), so the columns cost at most a small multiple of the file. */
+/* Every count is checked against the bytes left in the section, and each
+ * array grows as its items come. */
 static int
-read_cols(rd *r, nn_model *m)
+read_cols(rd *r, ld *L)
 {
+	nn_model *m = L->m;
 	nn_enc *en = m->enc = nn_xcalloc(1, sizeof(*en));
 	uint32_t n;
-	size_t off = 0;
+	size_t off = 0, cap = 0;
 	nn_err ce;
 
 	if (get_enum(r, "missing-value policy", look_missing, &en->missing) < 0 ||
 	    get_count(r, &n, 12, "column count") < 0)
 		return -1;
-	en->cols = nn_xcalloc(n ? n : 1, sizeof(*en->cols));
 	for (uint32_t j = 0; j < n; j++) {
+		en->cols = grow(en->cols, &cap, (size_t)j + 1, n,
+		    sizeof(*en->cols));
 		nn_incol *c = &en->cols[j];
+		size_t ccap = 0;
 		en->ncols = j + 1;
 		if (get_str(r, &c->name, "column name") < 0 ||
 		    get_enum(r, "column type", look_ctype, &c->type) < 0 ||
@@ -1180,29 +1383,31 @@ read_cols(rd *r, nn_model *m)
 		uint32_t k;
 		if (get_count(r, &k, 4, "category count") < 0)
 			return -1;
-		c->cats = nn_xcalloc(k ? k : 1, sizeof(*c->cats));
 		for (uint32_t i = 0; i < k; i++) {
+			c->cats = grow(c->cats, &ccap, (size_t)i + 1, k,
+			    sizeof(*c->cats));
 			c->ncat = i + 1;
 			if (get_str(r, &c->cats[i], "category") < 0)
 				return -1;
 		}
-		c->ncat = k;
 		if (get_u32(r, &c->fill_cat, "fill category") < 0)
 			return -1;
 		off += k;
 	}
 	if (get_count(r, &n, 4, "ID column count") < 0)
 		return -1;
-	en->ids = nn_xcalloc(n ? n : 1, sizeof(*en->ids));
+	cap = 0;
 	for (uint32_t k = 0; k < n; k++) {
+		en->ids = grow(en->ids, &cap, (size_t)k + 1, n, sizeof(*en->ids));
 		en->nid = k + 1;
 		if (get_str(r, &en->ids[k], "ID column name") < 0)
 			return -1;
 	}
 	if (get_count(r, &n, 4, "missing-value token count") < 0)
 		return -1;
-	en->na = nn_xcalloc(n ? n : 1, sizeof(*en->na));
+	cap = 0;
 	for (uint32_t k = 0; k < n; k++) {
+		en->na = grow(en->na, &cap, (size_t)k + 1, n, sizeof(*en->na));
 		en->nna = k + 1;
 		if (get_str(r, &en->na[k], "missing-value token") < 0)
 			return -1;
@@ -1213,8 +1418,10 @@ read_cols(rd *r, nn_model *m)
 }
 
 static int
-read_targ(rd *r, nn_model *m)
+read_targ(rd *r, ld *L)
 {
+	nn_model *m = L->m;
+
 	if (get_str(r, &m->target_name, "target name") < 0 ||
 	    get_u32(r, &m->target_col, "target column") < 0 ||
 	    get_u32(r, &m->ncols, "column count") < 0)
@@ -1223,25 +1430,27 @@ read_targ(rd *r, nn_model *m)
 }
 
 static int
-read_labl(rd *r, nn_model *m)
+read_labl(rd *r, ld *L)
 {
+	nn_model *m = L->m;
+	size_t cap = 0;
 	uint32_t n;
 
 	if (get_count(r, &n, 4, "label count") < 0)
 		return -1;
-	if (n > 0) {
-		m->labels = nn_xcalloc(n, sizeof(*m->labels));
-		m->nlabels = n;
-	}
-	for (size_t k = 0; k < m->nlabels; k++)
+	for (size_t k = 0; k < n; k++) {
+		m->labels = grow(m->labels, &cap, k + 1, n, sizeof(*m->labels));
+		m->nlabels = k + 1;
 		if (get_str(r, &m->labels[k], "label") < 0)
 			return -1;
+	}
 	return get_end(r);
 }
 
 static int
-read_meta(rd *r, nn_model *m)
+read_meta(rd *r, ld *L)
 {
+	nn_model *m = L->m;
 	uint64_t rows;
 
 	if (get_u64(r, &m->seed, "seed") < 0 ||
@@ -1257,29 +1466,30 @@ read_meta(rd *r, nn_model *m)
 	return get_end(r);
 }
 
-/* The section's length was checked against the architecture before the
- * model was allocated. */
+/* The section's length was checked against the architecture when its
+ * header came (check_len). */
 static int
-read_wght(rd *r, nn_model *m)
+read_wght(rd *r, ld *L)
 {
 	uint64_t n;
 
+	L->w_at = r->base;
 	if (get_u64(r, &n, "parameter count") < 0)
 		return -1;
-	if (n != m->nparams) {
+	if (n < L->plo || n > L->phi) {
 		r->off -= 8;
 		return rd_fail(r, "%ju parameters, but the layers need %zu",
-		    (uintmax_t)n, m->nparams);
+		    (uintmax_t)n, L->plo);
 	}
-	for (size_t i = 0; i < m->nparams; i++) {
-		if (get_f32(r, &m->params[i], "parameter") < 0)
-			return -1;
-		if (!isfinite(m->params[i])) {
-			r->off -= 4;
-			return rd_fail(r, "parameter %zu of %zu is not finite",
-			    i + 1, m->nparams);
-		}
+	if (n != (r->n - 8) / 4) {
+		r->off -= 8;
+		return rd_fail(r, "%ju parameters, but the section holds %ju",
+		    (uintmax_t)n, (uintmax_t)(r->n - 8) / 4);
 	}
+	L->nw = n;
+	if (get_f32s(r, &L->m->params, &L->pcap, (size_t)n, 0, (size_t)n,
+	    "parameters", param_ok, &L->nw) < 0)
+		return -1;
 	return get_end(r);
 }
 
@@ -1287,11 +1497,14 @@ read_wght(rd *r, nn_model *m)
  * moment arrays, each a count (P, or 0 when the optimizer keeps none) and
  * the values.  Attached to m as it is read, so a failure frees it with m. */
 static int
-read_ckpt(rd *r, nn_model *m)
+read_ckpt(rd *r, ld *L)
 {
-	nn_ckpt *c = m->ckpt = nn_xcalloc(1, sizeof(*c));
+	nn_ckpt *c = L->m->ckpt = nn_xcalloc(1, sizeof(*c));
 	float **mv[2] = { &c->m, &c->v };
 	static const char *const what[2] = { "first moment", "second moment" };
+	static const char *const whats[2] = { "first moments",
+		"second moments" };
+	const f32_ok ok[2] = { moment1_ok, moment2_ok };
 	int has[2];
 
 	if (get_enum(r, "optimizer", look_opt, &c->opt.kind) < 0 ||
@@ -1311,40 +1524,28 @@ read_ckpt(rd *r, nn_model *m)
 	moments(c->opt.kind, &has[0], &has[1]);
 	for (int a = 0; a < 2; a++) {
 		uint64_t n;
-		float *v;
 
+		L->mom_at[a] = r->base + r->off;
 		if (get_u64(r, &n, "moment count") < 0)
 			return -1;
-		if (n != (has[a] ? m->nparams : 0)) {
+		if (has[a] ? n < L->plo || n > L->phi : n != 0) {
 			r->off -= 8;
 			return rd_fail(r, "%ju %ss, but %s keeps %zu", (uintmax_t)n,
 			    what[a], nn_optim_name(c->opt.kind), has[a] ?
-			    m->nparams : 0);
+			    L->plo : 0);
 		}
+		L->nmom[a] = n;
 		if (n == 0)
 			continue;
-		if ((uint64_t)rd_left(r) / 4 < n)
+		if (rd_left(r) / 4 < n)
 			return rd_fail(r, "the %ss run past the end of the section",
 			    what[a]);
-		v = *mv[a] = nn_xmalloc((size_t)n * sizeof(float));
-		for (size_t i = 0; i < n; i++) {
-			if (get_f32(r, &v[i], what[a]) < 0)
-				return -1;
-			if (!isfinite(v[i]) || (a == 1 && v[i] < 0.0f)) {
-				r->off -= 4;
-				return rd_fail(r, "%s %zu is %s", what[a], i + 1,
-				    isfinite(v[i]) ? "negative" : "not finite");
-			}
-		}
+		if (get_f32s(r, mv[a], &L->mcap[a], (size_t)n, 0, (size_t)n,
+		    whats[a], ok[a], NULL) < 0)
+			return -1;
 	}
 	return get_end(r);
 }
-
-/* Where each known section's payload lies. */
-typedef struct sec {
-	size_t off, len;
-	int seen;
-} sec;
 
 static int
 tag_ok(const unsigned char *t)
@@ -1355,169 +1556,365 @@ tag_ok(const unsigned char *t)
 	return 1;
 }
 
-/* Walk the section headers to the end section, check the checksum, the
- * trailer and which sections are present. */
+/* Sections whose reading needs the architecture. */
 static int
-find_sections(const unsigned char *d, size_t n, const char *name,
-    sec *s, nn_err *e)
+needs_arch(int k)
 {
-	size_t off = HEAD_LEN, crc_at, dup_at = 0, unk_at = 0;
-	int dup = -1;
+	return k != S_ARCH && k != S_TARG && k != S_LABL && k != S_META;
+}
 
-	memset(s, 0, S_COUNT * sizeof(*s));
-	for (;;) {
-		const unsigned char *h = d + off;
-		uint64_t len;
-		int k;
+static int
+read_section(ld *L, int k, rd *r)
+{
+	switch (k) {
+	case S_ARCH: return read_arch(r, L);
+	case S_LAYR: return read_layr(r, L);
+	case S_SCAL: return read_scal(r, L);
+	case S_FEAT: return read_feat(r, L);
+	case S_COLS: return read_cols(r, L);
+	case S_TARG: return read_targ(r, L);
+	case S_LABL: return read_labl(r, L);
+	case S_META: return read_meta(r, L);
+	case S_WGHT: return read_wght(r, L);
+	default: return read_ckpt(r, L);
+	}
+}
 
-		if (n - off < SEC_HEAD)
-			return nn_errf(e, "%s: truncated (%s at byte %zu is cut "
-			    "short)", name, off == HEAD_LEN ? "the first section" :
-			    "a section header", off);
-		if (!tag_ok(h))
-			return nn_errf(e, "%s: byte %zu: bad section tag (file "
-			    "corrupt)", name, off);
-		len = dec_u64(h + 4);
-		if (len > n - off - SEC_HEAD)
-			return nn_errf(e, "%s: truncated (section %.4s at byte %zu "
-			    "needs %ju bytes, %zu are left)", name, (const char *)h,
-			    off, (uintmax_t)len, n - off - SEC_HEAD);
-		if (memcmp(h, END_TAG, 4) == 0) {
-			if (len != 0)
-				return nn_errf(e, "%s: byte %zu: end section is not "
-				    "empty (file corrupt)", name, off);
-			crc_at = off + SEC_HEAD;
-			break;
+/* The longest name in a table, for the bounds of a section. */
+static size_t
+longest(const char *(*name)(int), int n)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++)
+		if (strlen(name(i)) > len)
+			len = strlen(name(i));
+	return len;
+}
+
+static const char *scale_nm(int i) { return nn_scale_name((nn_scale)i); }
+static const char *optim_nm(int i) { return nn_optim_name((nn_optim_kind)i); }
+
+/* a + b x, or UINT64_MAX when that does not fit */
+static uint64_t
+sat(uint64_t a, uint64_t b, uint64_t x)
+{
+	return x > (UINT64_MAX - a) / b ? UINT64_MAX : a + b * x;
+}
+
+/* A section's length against what the architecture implies, before its
+ * payload is read: the weights exactly (a range until LAYR has said which
+ * layers have batchnorm), LAYR, SCAL and ckpt at most. */
+static int
+check_len(ld *L, int k, rd *r)
+{
+	const uint64_t len = r->n;
+	uint64_t most = UINT64_MAX, lo, hi;
+	size_t hidden = 0;
+
+	if (!L->arch)
+		return 0;
+	for (size_t l = 0; l + 1 < L->nl; l++)
+		hidden += L->sizes[l + 1];      /* below phi: no overflow */
+	switch (k) {
+	case S_WGHT:
+		if (L->plo > (SIZE_MAX - 8) / 4)
+			return nn_errf(L->e, "%s: the network is too large",
+			    L->s.name);
+		lo = sat(8, 4, L->plo);
+		hi = sat(8, 4, L->phi);
+		if (len < lo || len > hi || (len - 8) % 4 != 0)
+			return rd_fail(r, "%ju bytes, but %zu parameters take %ju",
+			    (uintmax_t)len, L->plo, (uintmax_t)lo);
+		return 0;
+	case S_LAYR:
+		most = sat(4 + 12 * (uint64_t)L->nl, 8, hidden);
+		break;
+	case S_SCAL:
+		most = sat(8 + longest(scale_nm, NN_SCALE_COUNT), 8, L->m->nin);
+		break;
+	case S_CKPT:
+		most = sat(4 + longest(optim_nm, NN_OPTIM_COUNT) + 6 * 4 + 3 * 8 +
+		    4 * 8 + 2 * 8, 8, L->phi);
+		break;
+	}
+	if (len > most)
+		return rd_fail(r, "%ju bytes, more than the architecture allows "
+		    "(%ju)", (uintmax_t)len, (uintmax_t)most);
+	return 0;
+}
+
+/* After ARCH: the sections held for it, LAYR first (it fixes the
+ * parameter count). */
+static int
+read_held(ld *L)
+{
+	static const int order[] = { S_LAYR, S_SCAL, S_FEAT, S_COLS, S_WGHT,
+		S_CKPT };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const int k = order[i];
+		rd r;
+		int rc;
+
+		if (L->held_at[k] == 0)         /* not held */
+			continue;
+		r = (rd){ NULL, L->held[k], L->held_n[k], 0, L->held_at[k],
+		    L->s.name, sec_tag[k], L->e };
+		rc = check_len(L, k, &r) < 0 ? -1 : read_section(L, k, &r);
+		free(L->held[k]);
+		L->held[k] = NULL;
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Pass over a payload of n bytes (an ancillary section nnkit does not
+ * know), or keep it in *keep (a section that came before ARCH). */
+static int
+pass(ld *L, const char *tag, uint64_t n, unsigned char **keep)
+{
+	unsigned char c[CHUNK];
+	const uint64_t at = L->s.pos;
+	size_t cap = 0;
+	char what[160];
+
+	for (uint64_t have = 0; have < n; ) {
+		size_t k = n - have < CHUNK ? (size_t)(n - have) : CHUNK, got;
+		unsigned char *to = c;
+
+		if (keep != NULL) {
+			*keep = grow(*keep, &cap, (size_t)(have + k), (size_t)n, 1);
+			to = *keep + have;
 		}
+		got = src_read(&L->s, to, k);
+		have += got;
+		if (got < k) {
+			snprintf(what, sizeof(what), "section %.4s at byte %ju "
+			    "needs %ju bytes, %ju are left", tag,
+			    (uintmax_t)(at - SEC_HEAD), (uintmax_t)n,
+			    (uintmax_t)have);
+			return src_short(&L->s, L->e, what);
+		}
+	}
+	return 0;
+}
+
+/* The next section header into h and *len, checked for what it alone can
+ * say: 1 for the end section, 0 for another, -1 for a bad one. */
+static int
+next_header(ld *L, unsigned char *h, uint64_t *len)
+{
+	const uint64_t off = L->s.pos;
+	const char *name = L->s.name;
+	char what[80];
+
+	if (src_read(&L->s, h, SEC_HEAD) < SEC_HEAD) {
+		snprintf(what, sizeof(what), "%s at byte %ju is cut short",
+		    off == HEAD_LEN ? "the first section" : "a section header",
+		    (uintmax_t)off);
+		return src_short(&L->s, L->e, what);
+	}
+	if (!tag_ok(h))
+		return nn_errf(L->e, "%s: byte %ju: bad section tag (file "
+		    "corrupt)", name, (uintmax_t)off);
+	*len = dec_u64(h + 4);
+	if (L->s.pos > MAX_FILE || *len > MAX_FILE - L->s.pos)
+		return nn_errf(L->e, "%s: byte %ju: section %.4s claims %ju bytes, "
+		    "more than the largest model (%zu bytes)", name,
+		    (uintmax_t)off, (const char *)h, (uintmax_t)*len, MAX_FILE);
+	if (memcmp(h, END_TAG, 4) != 0)
+		return 0;
+	if (*len != 0)
+		return nn_errf(L->e, "%s: byte %ju: end section is not empty "
+		    "(file corrupt)", name, (uintmax_t)off);
+	return 1;
+}
+
+/* After the end section: the checksum, of every byte before it.  1 when it
+ * matches, 0 when not, -1 when it is missing. */
+static int
+crc_ok(ld *L)
+{
+	unsigned char c[4];
+	const uint32_t crc = L->s.crc;
+
+	if (fread(c, 1, 4, L->s.fp) < 4)
+		return src_short(&L->s, L->e, "the checksum is missing");
+	return dec_u32(c) == crc;
+}
+
+/*
+ * A section was refused, with the message in L->e.  Damage to the file is
+ * the likelier cause, and the checksum can tell: go on to it, over the
+ * headers, keeping nothing, and if it does not match say so instead.  A
+ * bad header or the end of the stream on the way leaves the refusal as it
+ * was.  rest: the refused section's bytes not yet read.
+ */
+static int
+damaged(ld *L, uint64_t rest)
+{
+	nn_err *e = L->e, ignored;
+	unsigned char h[SEC_HEAD];
+	uint64_t len;
+	int rc;
+
+	L->e = &ignored;
+	if (pass(L, "", rest, NULL) == 0) {
+		while ((rc = next_header(L, h, &len)) == 0 &&
+		    pass(L, (const char *)h, len, NULL) == 0)
+			;
+		if (rc == 1 && crc_ok(L) == 0)
+			nn_errf(e, "%s: checksum mismatch (file corrupt)",
+			    L->s.name);
+	}
+	L->e = e;
+	return -1;
+}
+
+/* The sections, as they come, to the end section and the checksum. */
+static int
+read_sections(ld *L)
+{
+	const char *name = L->s.name;
+	unsigned char h[SEC_HEAD], c[CHUNK];
+	size_t got, trail = 0;
+	uint64_t len;
+	int rc;
+
+	while ((rc = next_header(L, h, &len)) == 0) {
+		const uint64_t off = L->s.pos - SEC_HEAD;
+		int k;
+		rd r;
+
 		for (k = 0; k < S_COUNT; k++)
 			if (memcmp(h, sec_tag[k], 4) == 0)
 				break;
-		if (k < S_COUNT) {
-			if (s[k].seen && dup < 0) {
-				dup = k;
-				dup_at = off;
+		if (k == S_COUNT) {
+			if (!(h[0] & 0x20)) {
+				nn_errf(L->e, "%s: byte %ju: unknown critical section "
+				    "%.4s (written by a newer nnkit?)", name,
+				    (uintmax_t)off, (const char *)h);
+				return damaged(L, len);
 			}
-			s[k].seen = 1;
-			s[k].off = off + SEC_HEAD;
-			s[k].len = (size_t)len;
-		} else if (!(h[0] & 0x20) && unk_at == 0)
-			unk_at = off;   /* critical: refused after the CRC */
-		off += SEC_HEAD + (size_t)len;
+			if (pass(L, (const char *)h, len, NULL) < 0) /* ancillary */
+				return -1;
+			continue;
+		}
+		if (L->seen[k]) {
+			nn_errf(L->e, "%s: byte %ju: a second %s section", name,
+			    (uintmax_t)off, sec_tag[k]);
+			return damaged(L, len);
+		}
+		L->seen[k] = 1;
+		if (needs_arch(k) && !L->arch) {
+			L->held_n[k] = len;
+			L->held_at[k] = L->s.pos;
+			if (pass(L, sec_tag[k], len, &L->held[k]) < 0)
+				return -1;
+			continue;
+		}
+		r = (rd){ &L->s, NULL, len, 0, L->s.pos, name, sec_tag[k], L->e };
+		if (check_len(L, k, &r) < 0 || read_section(L, k, &r) < 0 ||
+		    (k == S_ARCH && read_held(L) < 0))
+			return damaged(L, len - (L->s.pos - r.base));
 	}
-	if (n - crc_at < 4)
-		return nn_errf(e, "%s: truncated (the checksum is missing)", name);
-	if (dec_u32(d + crc_at) != nn_crc32(0, d, crc_at))
-		return nn_errf(e, "%s: checksum mismatch (file corrupt)", name);
-	if (n - crc_at > 4)
-		return nn_errf(e, "%s: trailing data after the checksum (%zu "
-		    "bytes)", name, n - crc_at - 4);
-	if (unk_at != 0)
-		return nn_errf(e, "%s: byte %zu: unknown critical section %.4s "
-		    "(written by a newer nnkit?)", name, unk_at,
-		    (const char *)d + unk_at);
-	if (dup >= 0)
-		return nn_errf(e, "%s: byte %zu: a second %s section", name,
-		    dup_at, sec_tag[dup]);
+	if (rc < 0)
+		return -1;
+	if ((rc = crc_ok(L)) <= 0)
+		return rc < 0 ? -1 : nn_errf(L->e, "%s: checksum mismatch (file "
+		    "corrupt)", name);
+	while (trail <= TRAIL_MAX && (got = fread(c, 1, sizeof(c),
+	    L->s.fp)) > 0)
+		trail += got;
+	if (trail > TRAIL_MAX)
+		return nn_errf(L->e, "%s: trailing data after the checksum (more "
+		    "than %zu bytes)", name, TRAIL_MAX);
+	if (trail > 0)
+		return nn_errf(L->e, "%s: trailing data after the checksum (%zu "
+		    "bytes)", name, trail);
+	if (ferror(L->s.fp))
+		return src_short(&L->s, L->e, "");
 	for (int k = 0; k < S_REQUIRED; k++)
-		if (!s[k].seen)
-			return nn_errf(e, "%s: the %s section is missing", name,
+		if (!L->seen[k])
+			return nn_errf(L->e, "%s: the %s section is missing", name,
 			    sec_tag[k]);
 	return 0;
 }
 
-static nn_model *
-parse(const unsigned char *d, size_t n, const char *name, nn_err *e)
+/* Every section read: the model takes its shape, and what the sections
+ * said must agree with it. */
+static int
+finish(ld *L)
 {
-	sec s[S_COUNT];
-	rd r;
-	nn_model *m = NULL;
-	nn_task task;
-	nn_loss loss;
-	size_t nl = 0, P, *sizes = NULL;
-	nn_act *acts = NULL;
-	nn_layer_opts *lo = NULL;
+	nn_model *m = L->m;
+	const char *name = L->s.name;
 	nn_err ce;
+	int hm[2];
 
-	if (n == 0)
-		return nn_errf(e, "%s: empty file, not an nnkit model", name), NULL;
-	if (check_head(d, n, name, e) < 0)
-		return NULL;
-	if (n < HEAD_LEN)
-		return nn_errf(e, "%s: truncated (%zu bytes)", name, n), NULL;
-	if (find_sections(d, n, name, s, e) < 0)
-		return NULL;
-
-#define OPEN(k) (r = (rd){ d + s[k].off, s[k].len, 0, s[k].off, name, \
-	sec_tag[k], e }, &r)
-
-	if (read_arch(OPEN(S_ARCH), &task, &loss, &nl, &sizes, &acts) < 0)
-		goto fail;
-	/* nl is at most the ARCH section's length / 12 */
-	lo = nn_xcalloc(nl, sizeof(*lo));
-	for (size_t l = 0; l < nl; l++) {
-		lo[l].act = acts[l];
-		lo[l].act_param = nn_act_param_default(acts[l]);
+	if (nn_model_shape(m, L->nl, L->sizes, L->lo, &ce) < 0)
+		return nn_errf(L->e, "%s: %s", name, ce.msg);
+	if (L->nw != m->nparams)        /* LAYR came after WGHT, or not */
+		return nn_errf(L->e, "%s: WGHT section, byte %ju: %ju bytes, but "
+		    "%zu parameters take %ju", name, (uintmax_t)L->w_at,
+		    (uintmax_t)(8 + 4 * L->nw), m->nparams,
+		    (uintmax_t)(8 + 4 * (uint64_t)m->nparams));
+	if (m->ckpt != NULL) {
+		moments(m->ckpt->opt.kind, &hm[0], &hm[1]);
+		for (int a = 0; a < 2; a++)
+			if (L->nmom[a] != (hm[a] ? m->nparams : 0))
+				return nn_errf(L->e, "%s: ckpt section, byte %ju: %ju "
+				    "%s moments, but %s keeps %zu", name,
+				    (uintmax_t)L->mom_at[a], (uintmax_t)L->nmom[a],
+				    a ? "second" : "first",
+				    nn_optim_name(m->ckpt->opt.kind), m->nparams);
 	}
-	if (s[S_LAYR].seen && read_layr(OPEN(S_LAYR), nl, sizes, lo, NULL) < 0)
-		goto fail;
-	/* Check the weights' size against the architecture before allocating
-	 * anything of the architecture's size. */
-	r = (rd){ d + s[S_WGHT].off, s[S_WGHT].len, 0, s[S_WGHT].off, name,
-	    sec_tag[S_WGHT], e };
-	if (count_params(nl, sizes, lo, &P) < 0 || P > (SIZE_MAX - 8) / 4) {
-		nn_errf(e, "%s: the network is too large", name);
-		goto fail;
-	}
-	if (s[S_WGHT].len != 8 + 4 * P) {
-		rd_fail(&r, "%zu bytes, but %zu parameters take %zu",
-		    s[S_WGHT].len, P, 8 + 4 * P);
-		goto fail;
-	}
-	if ((m = nn_model_new(nl, sizes, lo, &ce)) == NULL) {
-		nn_errf(e, "%s: %s", name, ce.msg);
-		goto fail;
-	}
-	m->task = task;
-	m->loss = loss;
-	if (read_scal(OPEN(S_SCAL), m) < 0 || read_feat(OPEN(S_FEAT), m) < 0 ||
-	    read_targ(OPEN(S_TARG), m) < 0 || read_labl(OPEN(S_LABL), m) < 0 ||
-	    read_meta(OPEN(S_META), m) < 0 || read_wght(OPEN(S_WGHT), m) < 0)
-		goto fail;
-	if (s[S_LAYR].seen && read_layr(OPEN(S_LAYR), nl, sizes, lo, m) < 0)
-		goto fail;
-	if (s[S_CKPT].seen && read_ckpt(OPEN(S_CKPT), m) < 0)
-		goto fail;
-	if (s[S_COLS].seen && read_cols(OPEN(S_COLS), m) < 0)
-		goto fail;
-#undef OPEN
-	if (check_model(m, &ce) < 0) {
-		nn_errf(e, "%s: %s", name, ce.msg);
-		goto fail;
-	}
-	free(sizes);
-	free(acts);
-	free(lo);
-	return m;
-fail:
-	nn_model_free(m);
-	free(sizes);
-	free(acts);
-	free(lo);
-	return NULL;
+	if (check_model(m, &ce) < 0)
+		return nn_errf(L->e, "%s: %s", name, ce.msg);
+	return 0;
 }
 
 nn_model *
 nn_model_read(FILE *fp, const char *name, nn_err *e)
 {
-	unsigned char *d;
-	size_t n;
-	nn_model *m;
+	ld L = { .s = { fp, name, 0, 0 }, .e = e };
+	unsigned char h[HEAD_LEN];
+	size_t got;
+	int rc = -1;
 
-	if (slurp(fp, name, &d, &n, e) < 0)
+	got = src_read(&L.s, h, HEAD_LEN);
+	if (got == 0 && !ferror(fp))
+		return nn_errf(e, "%s: empty file, not an nnkit model", name),
+		    NULL;
+	if (got < HEAD_LEN && ferror(fp))
+		return src_short(&L.s, e, ""), NULL;
+	if (check_head(h, got, name, e) < 0)
 		return NULL;
-	m = parse(d, n, name, e);
-	free(d);
-	return m;
+	if (got < HEAD_LEN)
+		return nn_errf(e, "%s: truncated (%zu bytes)", name, got), NULL;
+
+	L.m = nn_xcalloc(1, sizeof(*L.m));
+	if (read_sections(&L) == 0 && finish(&L) == 0)
+		rc = 0;
+	free(L.sizes);
+	free(L.acts);
+	free(L.lo);
+	for (int k = 0; k < S_COUNT; k++)
+		free(L.held[k]);
+	if (rc == 0)
+		return L.m;
+	/* A gzip stream that failed past what was parsed (inflate gives the
+	 * bytes before an error first): its message is the cause. */
+	if (nn_input_error(fp) != NULL)
+		nn_errf(e, "%s: %s", name, nn_input_error(fp));
+	/* the feature names read so far: nn_model_free frees nin of them */
+	for (size_t j = 0; j < L.nfeat; j++)
+		free(L.m->feat_names[j]);
+	free(L.m->feat_names);
+	L.m->feat_names = NULL;
+	nn_model_free(L.m);
+	return NULL;
 }
 
 /* ====================================================================== */

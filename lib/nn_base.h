@@ -41,9 +41,12 @@ int nn_errf(nn_err *e, const char *fmt, ...)
 
 /* ---- allocation ------------------------------------------------------- */
 
-/* malloc/calloc/realloc that never return NULL: on failure they print
- * "nnkit: out of memory (N bytes)" and abort the process.  This is the one
- * fatal path of the library. */
+/* malloc/calloc/realloc that never return NULL: on failure they remove the
+ * temporary files of saves in progress (nn_atomic_unlink_pending), print
+ * "PROG: out of memory (N bytes)" and exit 1.  This is the one fatal path
+ * of the library.  A test build (-DNN_ALLOC_SWEEP) fails the Nth call of
+ * any of them when NN_FAIL_ALLOC=N, and with NN_FAIL_ALLOC=count prints
+ * "alloc-sweep: N allocations" on stderr at exit (base.c). */
 void *nn_xmalloc(size_t n);
 void *nn_xcalloc(size_t n, size_t size);
 void *nn_xrealloc(void *p, size_t n);
@@ -131,6 +134,10 @@ void nn_atomic_abort(nn_atomic *a);
  * (removed the new train.csv, written with it)").  Every temporary file is
  * gone either way. */
 int nn_atomic_commit_all(nn_atomic *a, size_t n, nn_err *e);
+/* Remove the temporary file of every save opened and not yet committed or
+ * aborted, and forget them: the out-of-memory exit calls it, so that no
+ * temporary file outlives the process.  Async-signal-safe. */
+void nn_atomic_unlink_pending(void);
 
 /* ---- number parsing ----------------------------------------------------- */
 
@@ -143,7 +150,7 @@ int nn_parse_long(const char *s, long lo, long hi, long *out,
 int nn_parse_double(const char *s, double lo, double hi, double *out,
     const char *what, nn_err *e);
 /* Parse a float from [s, s+n) exactly as strtof would (round to nearest),
- * independent of the locale.  Leading and trailing blanks are allowed; the
+ * independent of the locale, whatever its length.  Leading and trailing blanks are allowed; the
  * rest must be a number ("nan"/"inf" are accepted and reported by the
  * caller as non-finite).  Returns 0 on success, -1 if not a number. */
 int nn_parse_float(const char *s, size_t n, float *out);

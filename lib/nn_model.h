@@ -76,7 +76,8 @@ typedef struct nn_model {
 	 * layer w, b, and for batchnorm layers gamma, beta */
 	size_t nparams;         /* P */
 	float *params;          /* (P) */
-	float *grads;           /* (P) */
+	float *grads;           /* (P); NULL in a model read from a file
+	                           until nn_zero_grad or nn_backward needs it */
 
 	/* batch normalisation's running statistics, learned by averaging
 	 * rather than by gradient (nn_bn_update) and used by nn_forward:
@@ -116,6 +117,12 @@ typedef struct nn_model {
 
 } nn_model;
 
+/* Lay out m's layers as nn_model_new does -- nlayers, layers, nin, nout,
+ * nparams, nstats and every offset, with the same checks -- without
+ * allocating params, grads, stats, offset or factor: for the model reader,
+ * which fills them from the file.  0, or -1 with a message. */
+int nn_model_shape(nn_model *m, size_t nlayers, const size_t *sizes,
+    const nn_layer_opts *lo, nn_err *e);
 /* Allocate a model with nlayers dense layers of sizes[0] -> sizes[1] -> ...
  * -> sizes[nlayers] and the options lo[nlayers]; lays out params/grads
  * (zeroed, but gamma 1) and stats (mean 0, variance 1), offset/factor
@@ -182,10 +189,20 @@ void nn_tscale_apply(const nn_tscale *ts, float *t, size_t n);
 void nn_tscale_fold(nn_model *m, const nn_tscale *ts);
 void nn_tscale_unfold(nn_model *m, const nn_tscale *ts);
 
-/* Activations of a batch, kept by forward for backward. */
+/* Activations of a batch, kept by forward for backward: for up to maxb
+ * rows, some floats per row for every layer (2 to 5 times its width) --
+ * for a deep network far more than its input.  Size maxb with
+ * nn_work_rows. */
 typedef struct nn_work nn_work;
 nn_work *nn_work_new(const nn_model *m, size_t maxb);
 void nn_work_free(nn_work *w);
+/* The most rows, from 1 to maxb, whose nn_work and extra floats per row
+ * (the caller's input rows) take at most budget bytes; 1 row may take
+ * more.  Prediction and evaluation use NN_WORK_BUDGET, so that their
+ * memory is the model's plus a fixed amount, whatever its depth. */
+#define NN_WORK_BUDGET ((size_t)64 << 20)
+size_t nn_work_rows(const nn_model *m, size_t extra, size_t budget,
+    size_t maxb);
 
 /* Forward B <= maxb rows of scaled input x (B, D) in inference mode: no
  * dropout, batch normalisation with the running statistics.  Returns the
@@ -207,6 +224,7 @@ const float *nn_work_logits(const nn_work *w);
  * weights or NULL (see nn_loss_forward). */
 double nn_backward(nn_model *m, nn_work *w, const float *x,
     const uint32_t *y, const float *t, const float *cw, size_t B);
+/* Zero m->grads, allocating it when NULL. */
 void nn_zero_grad(nn_model *m);
 /* Move the running statistics of every batchnorm layer once towards the
  * whole batch's mean and unbiased variance, pooled in order from S shards:

@@ -205,6 +205,7 @@ nn_fig_boundary(nn_plot *p, nn_rect r, const nn_model *m,
 		.bare = o->bare };
 	nn_axes a;
 	int gw, gh;
+	size_t wb;              /* rows of w */
 	nn_work *w;
 	float *row;
 	long *cls;
@@ -219,14 +220,16 @@ nn_fig_boundary(nn_plot *p, nn_rect r, const nn_model *m,
 		    "boundary needs 2", m->nin);
 	points_range(pt, o, &s);
 
-	/* the score on the points, for the title */
-	w = nn_work_new(m, 256);
-	row = nn_xmalloc(2 * 256 * sizeof(*row));
+	/* the score on the points, for the title: 256 points at a time, or
+	 * as many as the work buffers' budget allows a deep network */
+	wb = nn_work_rows(m, 2, NN_WORK_BUDGET, 256);
+	w = nn_work_new(m, wb);
+	row = nn_xmalloc(2 * wb * sizeof(*row));
 	if (pt->n > 0 && (reg ? pt->t != NULL : pt->cls != NULL)) {
 		size_t right = 0;
 		double sse = 0.0;
-		for (size_t i0 = 0; i0 < pt->n; i0 += 256) {
-			size_t B = pt->n - i0 < 256 ? pt->n - i0 : 256;
+		for (size_t i0 = 0; i0 < pt->n; i0 += wb) {
+			size_t B = pt->n - i0 < wb ? pt->n - i0 : wb;
 			const float *out;
 			memcpy(row, pt->x + 2 * i0, 2 * B * sizeof(*row));
 			nn_model_scale(m, row, B);
@@ -262,27 +265,32 @@ nn_fig_boundary(nn_plot *p, nn_rect r, const nn_model *m,
 	nn_axes_begin(p, r, &s, &a);
 	nn_plot_image_size(p, &a, nn_plot_format_of(p) == NN_PLOT_PNG ||
 	    nn_plot_format_of(p) == NN_PLOT_TERM ? 600 : 300, &gw, &gh);
-	if ((size_t)gw > 256) {
+	if (nn_work_rows(m, 2, NN_WORK_BUDGET, (size_t)gw) > wb) {
+		wb = nn_work_rows(m, 2, NN_WORK_BUDGET, (size_t)gw);
 		nn_work_free(w);
-		w = nn_work_new(m, (size_t)gw);
-		row = nn_xrealloc(row, 2 * (size_t)gw * sizeof(*row));
+		w = nn_work_new(m, wb);
+		row = nn_xrealloc(row, 2 * wb * sizeof(*row));
 	}
 	cls = nn_xmalloc((size_t)gw * (size_t)gh * sizeof(*cls));
 	val = nn_xmalloc((size_t)gw * (size_t)gh * sizeof(*val));
 	img = nn_xmalloc((size_t)gw * (size_t)gh * 3);
 
-	/* the model on every pixel centre, a row of the image at a time */
-	for (int i = 0; i < gh; i++) {
+	/* the model on every pixel centre, a row of the image at a time (in
+	 * pieces of wb pixels for a deep network) */
+	for (int i = 0; i < gh; i++)
+	for (int j0 = 0; j0 < gw; j0 += (int)wb) {
 		double y = s.y1 - (i + 0.5) / gh * (s.y1 - s.y0);
+		const int j1 = gw - j0 < (int)wb ? gw : j0 + (int)wb;
 		const float *out;
-		for (int j = 0; j < gw; j++) {
-			row[2 * j] = (float)(s.x0 + (j + 0.5) / gw * (s.x1 - s.x0));
-			row[2 * j + 1] = (float)y;
+		for (int j = j0; j < j1; j++) {
+			row[2 * (j - j0)] = (float)(s.x0 + (j + 0.5) / gw *
+			    (s.x1 - s.x0));
+			row[2 * (j - j0) + 1] = (float)y;
 		}
-		nn_model_scale(m, row, (size_t)gw);
-		out = nn_forward(m, w, row, (size_t)gw);
-		for (int j = 0; j < gw; j++) {
-			const float *q = out + (size_t)j * K;
+		nn_model_scale(m, row, (size_t)(j1 - j0));
+		out = nn_forward(m, w, row, (size_t)(j1 - j0));
+		for (int j = j0; j < j1; j++) {
+			const float *q = out + (size_t)(j - j0) * K;
 			size_t at = (size_t)i * (size_t)gw + (size_t)j;
 			long k = 0;
 			double conf;

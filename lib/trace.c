@@ -33,9 +33,7 @@ nn_trace(FILE *fp, const nn_model *m, const nn_rows *rows, size_t B,
 	const float *x = rows->x, *t = rows->t, *cw = cfg->class_w;
 	const uint32_t *y = rows->y;
 	const nn_optim_cfg *oc = &cfg->opt;
-	float **z = nn_xcalloc(L, sizeof(float *)), **a = nn_xcalloc(L, sizeof(float *));
-	float *dz, *da, *g = nn_xcalloc(m->nparams, sizeof(float));
-	float *p = nn_xmalloc(m->nparams * sizeof(float));
+	float **z, **a, *dz, *da, *g, *p;
 	size_t wide = m->nin;
 	char title[96];
 	nn_optim *o;
@@ -47,6 +45,10 @@ nn_trace(FILE *fp, const nn_model *m, const nn_rows *rows, size_t B,
 		    m->layers[l].residual)
 			return nn_errf(e, "--trace shows dense layers only: no "
 			    "--batchnorm, --dropout or --residual");
+	z = nn_xcalloc(L, sizeof(float *));
+	a = nn_xcalloc(L, sizeof(float *));
+	g = nn_xcalloc(m->nparams, sizeof(float));
+	p = nn_xmalloc(m->nparams * sizeof(float));
 
 	for (size_t l = 0; l < L; l++)
 		if (m->layers[l].nout > wide)

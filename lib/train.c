@@ -541,6 +541,8 @@ trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
 	const int classify = m->task != NN_TASK_REGRESSION;
 	size_t rows = 0;
 
+	if (m->grads == NULL)           /* a model read from a file */
+		nn_zero_grad(m);
 	tr->m = m;
 	tr->cfg = cfg;
 	tr->D = m->nin;
@@ -905,9 +907,11 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 double
 nn_evaluate(const nn_model *m, const nn_rows *r, double *acc)
 {
-	enum { EB = 1024 };
 	const size_t n = r->n;
-	nn_work *w = nn_work_new(m, n < EB ? (n ? n : 1) : EB);
+	/* at most 1024 rows, fewer when the network is deep */
+	const size_t EB = nn_work_rows(m, 0, NN_WORK_BUDGET, n < 1024 ?
+	    (n ? n : 1) : 1024);
+	nn_work *w = nn_work_new(m, EB);
 	const size_t K = m->nout, D = m->nin;
 	const int classify = m->task != NN_TASK_REGRESSION;
 	double sum = 0.0;

@@ -16,9 +16,16 @@ setup() {
 }
 
 # row STATUS PATTERN CMD...
+# Under CI's AddressSanitizer pass (.ci/run) LeakSanitizer is on: a program
+# that succeeds must free what it allocated (a leak exits 23); one that
+# exits with an error may keep it (errx), so for those rows it is off.
 row() {
 	local want=$1 pat=$2
 	shift 2
+	if [ "$want" -ne 0 ]; then
+		local ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+		export ASAN_OPTIONS
+	fi
 	run --separate-stderr "$@"
 	if [ "$status" -ne "$want" ]; then
 		echo "status $status, expected $want: $*" >&2

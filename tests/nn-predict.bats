@@ -32,6 +32,22 @@ setup_file() {
 	head -c 100 "$D/moons.nn" >"$D/truncated.nn"
 	cp "$D/moons.nn" "$D/flipped.nn"
 	printf '\x55' | dd of="$D/flipped.nn" bs=1 seek=200 conv=notrunc 2>/dev/null
+	# 100000 relu layers 1 -> 1 and a sigmoid: a 2.4 MB file whose
+	# every layer costs memory per row of a batch
+	python3 "$BATS_TEST_DIRNAME/deep_model.py" 100000 "$D/deep.nn"
+	printf 'x\n0.5\n2\n' >"$D/deep.csv"
+}
+
+# limited CMD...: CMD with its address space limited to 400 MB (ulimit -v),
+# and OpenBLAS on one thread (each of its threads reserves 128 MB of
+# buffers).  A build with the sanitizers reserves terabytes of shadow
+# memory, so there the limit is left out and only the outcome is checked.
+limited() {
+	if grep -qa __asan_init "$BATS_TEST_DIRNAME/../bin/nn-predict"; then
+		"$@"
+	else
+		OPENBLAS_NUM_THREADS=1 timeout 120 bash -c 'ulimit -v 400000 && exec "$@"' limited "$@"
+	fi
 }
 
 acc() { awk -F, 'NR > 1 { n++; ok += $1 == $2 } END { print ok / n }'; }
@@ -87,12 +103,19 @@ mse() { awk -F, 'NR > 1 { d = $1 - $2; s += d * d; n++ } END { print s / n }'; }
 @test "nn-predict: model file missing"            { row 1 'nope.nn' nn-predict -m nope.nn "$D/features.csv"; }
 @test "nn-predict: truncated model"               { row 1 'truncated.nn' nn-predict -m "$D/truncated.nn" "$D/features.csv"; }
 @test "nn-predict: bit-flipped model"             { row 1 'flipped.nn: .*(checksum|corrupt)' nn-predict -m "$D/flipped.nn" "$D/features.csv"; }
+@test "nn-predict: 100000 narrow layers within 400 MB (ulimit -v)" { row 0 '^yes,0\.37754[0-9]*,0\.62245' limited nn-predict --proba -m "$D/deep.nn" "$D/deep.csv"; [ "${lines[2]}" = yes,0.119202971,0.880797029 ]; }
+@test "nn-predict: a model from a pipe (-m <(...))" { row 0 '' bash -c 'nn-predict -m <(cat "$0") "$1"' "$D/moons.nn" "$D/moons.csv"; cmp <(printf '%s\n' "$output") <(nn-predict -m "$D/moons.nn" "$D/moons.csv"); }
+@test "nn-predict: a header, then 3 GB of garbage on -m /dev/stdin: refused at once" { row 1 '^nn-predict: /dev/stdin: byte 12: bad section tag \(file corrupt\)$' limited bash -c '{ head -c 12 "$0"; yes | head -c 3000000000; } | nn-predict -m /dev/stdin "$1"' "$D/moons.nn" "$D/features.csv"; }
+@test "nn-predict: a model cut short on a pipe, then garbage: one line" { row 1 '^nn-predict: /dev/stdin: ARCH section, byte [0-9]+: ' limited bash -c '{ head -c 93 "$0"; yes | head -c 3000000000; } | nn-predict -m /dev/stdin "$1"' "$D/moons.nn" "$D/features.csv"; }
 @test "nn-predict: not a model"                   { row 1 'moons.csv: not an nnkit model' nn-predict -m "$D/moons.csv" "$D/features.csv"; }
 @test "nn-predict: missing feature column"        { row 1 'missing.csv: no column "x2" \(a feature of the model\)$' nn-predict -m "$D/moons.nn" "$D/missing.csv"; }
 @test "nn-predict: every missing column listed"   { row 1 'reg.csv: no columns "x1", "x2" \(features of the model\)$' nn-predict -m "$D/moons.nn" "$D/reg.csv"; }
 @test "nn-predict: one column, no header"         { printf '1\n' >one.csv; row 1 'one.csv: 1 column, but the model takes 2 features \(3 columns with the target\)' nn-predict --no-header -m "$D/moons.nn" one.csv; }
 @test "nn-predict: non-numeric feature"           { row 1 'word.csv:2:x2: expected a number, got "abc"' nn-predict -m "$D/moons.nn" "$D/word.csv"; }
 @test "nn-predict: NaN feature is filled"         { row 0 'filled 1 missing value' nn-predict -m "$D/moons.nn" "$D/nan.csv"; }
+@test "nn-predict: --no-header, a NUL byte in a number on line 1" { printf '1\0x,2\n0.1,0.2\n' >n1.csv; row 1 '^nn-predict: n1\.csv:1:1: expected a number, got "1\\x00x"$' nn-predict --no-header -m "$D/moons.nn" n1.csv; }
+@test "nn-predict: --no-header, a NUL byte in a number on line 3" { printf '0.1,0.2\n0.3,0.4\n1\0x,2\n' >n3.csv; row 1 '^nn-predict: n3\.csv:3:1: expected a number, got "1\\x00x"$' nn-predict --no-header -m "$D/moons.nn" n3.csv; }
+@test "nn-predict: a number of 64 characters"     { printf 'x1,x2\n%.62f,%.62f\n' 0.5 0.2 >long.csv; row 0 '' nn-predict --proba -m "$D/moons.nn" long.csv; [ "${lines[1]}" = "$(printf 'x1,x2\n0.5,0.2\n' | nn-predict --proba -m "$D/moons.nn" | tail -1)" ]; }
 @test "nn-predict: ragged row"                    { row 1 'ragged.csv:3: expected 2 fields, got 1' nn-predict -m "$D/moons.nn" "$D/ragged.csv"; }
 @test "nn-predict: empty input"                   { row 1 'empty.csv: empty input' nn-predict -m "$D/moons.nn" "$D/empty.csv"; }
 @test "nn-predict: wrong column count, no header" { printf '1,2,3,4\n' >four.csv; row 1 'four.csv: 4 columns, but the model takes 2 features' nn-predict --no-header -m "$D/moons.nn" four.csv; }

@@ -488,6 +488,70 @@ test_stream_errors(void)
 	fclose(fp);
 }
 
+/* A number is a number whatever its length: as strtof reads it. */
+static void
+test_long_numbers(void)
+{
+	char b[300], want[300];
+	float v, w;
+	int ok = 1;
+
+	/* 0.5 with 60 decimals; 1e37 with 30 of them; 1e-101 (0 as a
+	 * float); 0.1 followed by 250 zeros and a 1 */
+	snprintf(b, sizeof(b), "%.60f", 0.5);
+	ok &= nn_parse_float(b, strlen(b), &v) == 0 && v == 0.5f;
+	snprintf(b, sizeof(b), "%.30f", 1e37);
+	ok &= nn_parse_float(b, strlen(b), &v) == 0 && v == strtof(b, NULL);
+	snprintf(b, sizeof(b), "0.%0100d", 1);
+	ok &= nn_parse_float(b, strlen(b), &v) == 0 && v == 0.0f;
+	snprintf(b, sizeof(b), "0.1%0250d", 1);
+	snprintf(want, sizeof(want), "  %s\t", b);
+	w = strtof(b, NULL);
+	ok &= nn_parse_float(want, strlen(want), &v) == 0 && v == w &&
+	    v == 0.1f;
+	tap_ok(ok, "nn_parse_float: numbers of 64 to 250 characters, as "
+	    "strtof reads them");
+	memset(b, '1', 200);
+	b[150] = 'x';
+	tap_ok(nn_parse_float(b, 200, &v) == -1 &&
+	    nn_parse_float("1\0002", 3, &v) == -1,
+	    "nn_parse_float: a long token that is not a number is refused, "
+	    "and a NUL byte in a field");
+}
+
+/* A NUL byte inside a numeric field is an error on every line, the first
+ * one of a file without a header (kept by nn_csv_open, then replayed)
+ * included. */
+static void
+test_nul_number(void)
+{
+	static const char line1[] = "1\0garbage,2\n3,4\n5,6\n";
+	static const char line3[] = "3,4\n5,6\n1\0garbage,2\n";
+	const struct { const char *s, *want; } cases[] = {
+		{ line1, "n.csv:1:1: expected a number" },
+		{ line3, "n.csv:3:1: expected a number" },
+	};
+	int roles[2] = { 0, 1 };
+	float x[8];
+	nn_err e;
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *fp = input(cases[i].s, sizeof(line1) - 1);
+		nn_csv *c = nn_csv_open(fp, "n.csv", 0, &e);
+		long got = 0;
+
+		e.msg[0] = '\0';
+		if (c != NULL && nn_csv_set_roles(c, roles, 2, 0, 0, &e) == 0)
+			while ((got = nn_csv_read(c, x, 4, &e)) > 0)
+				;
+		tap_ok(c != NULL && got == -1 && strncmp(e.msg, cases[i].want,
+		    strlen(cases[i].want)) == 0, "a NUL byte in a number on line "
+		    "%d of a file without a header: \"%s\"", i ? 3 : 1, e.msg);
+		nn_csv_free(c);
+		fclose(fp);
+	}
+}
+
 /* ---- numbers -------------------------------------------------------------- */
 
 /* Every spelling the reader takes must give exactly strtof's value. */
@@ -1090,6 +1154,8 @@ main(void)
 	test_long_field();
 	test_stream();
 	test_stream_errors();
+	test_nul_number();
+	test_long_numbers();
 	test_numbers();
 	test_labels();
 	test_split();

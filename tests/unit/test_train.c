@@ -3,7 +3,7 @@
  * float64 recomputations: the loss of a confidently wrong batch (from the
  * logits, never clamped), class weights in the gradient check, and batch
  * norm's running statistics after one step, for every batch size and thread
- * count.
+ * count; the batch rows a deep network is given.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -179,12 +179,70 @@ test_bn_one_step(void)
 	}
 }
 
+/* The rows of a batch for a budget: all asked for a small network, fewer
+ * for a deep one -- its work buffers within the budget -- and never none;
+ * evaluation of a deep network gives the loss of a shallow one. */
+static void
+test_work_rows(void)
+{
+	enum { DEEP = 20000, N = 1500 };
+	size_t *sizes = calloc(DEEP + 1, sizeof(*sizes)), small[] = { 2, 4, 1 };
+	nn_act *acts = calloc(DEEP, sizeof(*acts));
+	float *x = malloc(N * sizeof(*x));
+	uint32_t *y = malloc(N * sizeof(*y));
+	nn_act as[] = { NN_ACT_RELU, NN_ACT_SIGMOID };
+	nn_err e;
+	nn_model *m, *s;
+	size_t rows;
+
+	for (size_t l = 0; l <= DEEP; l++)
+		sizes[l] = 1;
+	for (size_t l = 0; l < DEEP; l++)
+		acts[l] = l + 1 < DEEP ? NN_ACT_RELU : NN_ACT_SIGMOID;
+	m = nn_model_alloc(DEEP, sizes, acts, &e);
+	s = nn_model_alloc(2, small, as, &e);
+	tap_ok(nn_work_rows(s, 2, NN_WORK_BUDGET, 1024) == 1024,
+	    "nn_work_rows: a small network takes every row asked for");
+	rows = nn_work_rows(m, 1, NN_WORK_BUDGET, 1024);
+	/* per row: z and a of every layer, 3 gradient rows, the input */
+	tap_ok(rows < 1024 && rows * (2 * DEEP + 3 + 1) * sizeof(float) <=
+	    NN_WORK_BUDGET && (rows + 1) * (2 * DEEP + 3 + 1) *
+	    sizeof(float) > NN_WORK_BUDGET, "nn_work_rows: %zu rows of a "
+	    "%d-layer network fill the budget", rows, DEEP);
+	tap_ok(nn_work_rows(m, 1, 1, 1024) == 1, "nn_work_rows: at least 1 row");
+
+	/* weights 1, biases 0: relu passes x > 0 through, then sigmoid */
+	for (size_t l = 0; l < DEEP; l++)
+		m->params[m->layers[l].w_off] = 1.0f;
+	for (size_t i = 0; i < N; i++) {
+		x[i] = (float)(i % 7) * 0.25f + 0.1f;
+		y[i] = i % 3 == 0;
+	}
+	double want = 0.0;
+	for (size_t i = 0; i < N; i++)
+		want += y[i] ? log1p(exp(-(double)x[i])) :
+		    softplus((double)x[i]);
+	want /= N;
+	nn_rows r = { .n = N, .d = 1, .x = x, .y = y };
+	double got = nn_evaluate(m, &r, NULL);
+	tap_ok(fabs(got - want) <= 1e-5 * want, "nn_evaluate of %d layers in "
+	    "batches of %zu: %.9g, want %.9g", DEEP, nn_work_rows(m, 0,
+	    NN_WORK_BUDGET, 1024), got, want);
+	nn_model_free(m);
+	nn_model_free(s);
+	free(sizes);
+	free(acts);
+	free(x);
+	free(y);
+}
+
 int
 main(void)
 {
 	test_exact_loss();
 	test_gradcheck_weights();
 	test_bn_one_step();
+	test_work_rows();
 	printf("1..%d\n", tap_n);
 	return tap_failed != 0;
 }
