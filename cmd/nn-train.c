@@ -11,7 +11,6 @@
  */
 #include <err.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
