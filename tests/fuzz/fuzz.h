@@ -45,7 +45,8 @@ fuzz_mem(const uint8_t *data, size_t size)
 
 /* A regular file holding data[0, size), opened for reading at offset 0.
  * One file per process, rewritten for each input and removed at exit
- * (a crash leaves it in $TMPDIR, named fuzz-PID-*). */
+ * (a crash leaves it behind, named fuzz-PID-*): in $TMPDIR, else in
+ * /dev/shm, where truncating it costs no disk journal, else in /tmp. */
 static char fuzz_path[64];
 
 static inline void
@@ -63,8 +64,9 @@ fuzz_file(const uint8_t *data, size_t size)
 	if (fuzz_path[0] == '\0') {
 		const char *dir = getenv("TMPDIR");
 		int fd;
-		snprintf(fuzz_path, sizeof(fuzz_path), "%s/fuzz-%ld-XXXXXX",
-		    dir != NULL && strlen(dir) < 32 ? dir : "/tmp",
+		if (dir == NULL || strlen(dir) >= 32)
+			dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+		snprintf(fuzz_path, sizeof(fuzz_path), "%s/fuzz-%ld-XXXXXX", dir,
 		    (long)getpid());
 		if ((fd = mkstemp(fuzz_path)) < 0) {
 			perror(fuzz_path);
