@@ -3,7 +3,9 @@
  *
  * The bytes are read as a model; a model that reads must write back
  * (nnkit never writes what it would refuse), the written file must read
- * again, and that model must write the same bytes: a round trip.
+ * again, and that model must write the same bytes: a round trip.  Read
+ * from a regular file (which the reader sizes with fstat) the bytes give
+ * the same model, or the same message.
  *
  * The file ends in a CRC-32 of everything before it, so nearly every
  * mutation would stop at "checksum mismatch".  So the bytes are also read
@@ -78,6 +80,32 @@ read_mem(const void *d, size_t n, nn_err *e)
 	return m;
 }
 
+/* What data[0, size) reads as from a regular file, against the memory
+ * stream's model m (written: b, n) or message e. */
+static void
+same_from_file(const uint8_t *data, size_t size, const char *b, size_t n,
+    const nn_err *e)
+{
+	FILE *fp = fuzz_file(data, size);
+	nn_err fe;
+	nn_model *m = nn_model_read(fp, "fuzz.nn", &fe);
+	char *fb;
+	size_t fn;
+
+	fclose(fp);
+	if (b == NULL) {
+		FUZZ_CHECK(m == NULL && strcmp(fe.msg, e->msg) == 0, "a stream "
+		    "says %s, a file %s", e->msg, m ? "reads" : fe.msg);
+		return;
+	}
+	FUZZ_CHECK(m != NULL, "a stream reads, a file says %s", fe.msg);
+	write_mem(m, &fb, &fn);
+	nn_model_free(m);
+	FUZZ_CHECK(fn == n && memcmp(fb, b, n) == 0, "a stream and a file "
+	    "read other models");
+	free(fb);
+}
+
 static void
 round_trip(const uint8_t *data, size_t size)
 {
@@ -86,10 +114,13 @@ round_trip(const uint8_t *data, size_t size)
 	char *b1, *b2;
 	size_t n1, n2;
 
-	if (m == NULL)
+	if (m == NULL) {
+		same_from_file(data, size, NULL, 0, &e);
 		return;
+	}
 	write_mem(m, &b1, &n1);
 	nn_model_free(m);
+	same_from_file(data, size, b1, n1, NULL);
 	m2 = read_mem(b1, n1, &e);
 	FUZZ_CHECK(m2 != NULL, "a written model does not read: %s", e.msg);
 	write_mem(m2, &b2, &n2);
