@@ -8,6 +8,8 @@
 #   make experiments  the lesson's exercises as experiments
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make BLAS=none  portable GEMM instead of CBLAS/OpenBLAS
+#   make fuzz       libFuzzer (clang) on every parser, FUZZ_TIME=60 s each;
+#                   make check replays their corpus (tests/fuzz/README)
 #
 # check, demo, figures and experiments install what is missing first
 # (scripts/install-deps); a plain make never does: it stops at the
@@ -192,6 +194,68 @@ bin-sweep/nn-model: cmd/nn-model.o cmd/util.o bin-sweep/base.o lib/libnnonnx.a l
 
 alloc-sweep: all $(SWEEP_PROGS)
 	NN_SWEEP=all bats tests/allocfail.bats
+
+# ---- the fuzz targets (tests/fuzz/README) --------------------------------
+# Each tests/fuzz/fuzz_NAME.c is one libFuzzer target.  Linked with
+# tests/fuzz/replay.c by the build's compiler and flags, it replays its
+# committed corpus and crash regressions as a test of make check.
+# make fuzz builds the targets with clang's libFuzzer instead (library
+# and all) and runs each FUZZ_TIME seconds on its corpus.
+
+FUZZ_NAMES  = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY = $(patsubst %,tests/fuzz/bin/replay-%,$(FUZZ_NAMES))
+FUZZ_TIME  ?= 60
+FUZZ_CC    ?= clang
+FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS  = $(NN_CFLAGS) -Wno-pass-failed -O1 -g -fno-omit-frame-pointer \
+    $(FUZZ_SAN)
+FUZZ_LIBOBJ = $(patsubst lib/%.o,tests/fuzz/lf/%.o,$(NN_OBJ))
+FUZZ_BINS   = $(patsubst %,tests/fuzz/lf/fuzz-%,$(FUZZ_NAMES))
+UNITS      += $(FUZZ_REPLAY)
+
+tests/fuzz/bin/%.o: tests/fuzz/%.c | $(NEEDS)
+	@mkdir -p tests/fuzz/bin
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+tests/fuzz/bin/replay-%.o: tests/fuzz/replay.c | $(NEEDS)
+	@mkdir -p tests/fuzz/bin
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -DFUZZ_NAME='"$*"' -c -o $@ $<
+
+tests/fuzz/bin/replay-%: tests/fuzz/bin/replay-%.o tests/fuzz/bin/fuzz_%.o \
+    lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
+
+tests/fuzz/lf/%.o: lib/%.c
+	@mkdir -p tests/fuzz/lf
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+tests/fuzz/lf/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBOBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBOBJ) \
+	    $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_NAMES); do \
+	    mkdir -p tests/fuzz/corpus/$$t tests/fuzz/regress/$$t \
+	        tests/fuzz/crashes; \
+	    echo "== fuzz $$t ($(FUZZ_TIME) s)"; \
+	    tests/fuzz/lf/fuzz-$$t -max_total_time=$(FUZZ_TIME) \
+	        -timeout=10 -print_final_stats=1 \
+	        -artifact_prefix=tests/fuzz/crashes/$$t- \
+	        tests/fuzz/corpus/$$t tests/fuzz/regress/$$t || exit 1; \
+	done
+
+fuzz-seeds: all fuzz-build
+	@scripts/fuzz-seeds
+
+fuzz-clean:
+	rm -rf tests/fuzz/bin tests/fuzz/lf
+
+clean: fuzz-clean
+
+.PHONY: fuzz fuzz-build fuzz-seeds fuzz-clean
+-include $(wildcard tests/fuzz/bin/*.d tests/fuzz/lf/*.d)
 
 # ---- goals ---------------------------------------------------------------
 

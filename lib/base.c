@@ -6,6 +6,7 @@
  * The library never calls setlocale, and neither do the programs, so strtod
  * runs in the "C" locale and "0.5" means the same everywhere.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -156,7 +157,7 @@ nn_parse_long(const char *s, long lo, long hi, long *out, const char *what,
 	long v;
 
 	errno = 0;
-	if (*s == '\0' || *s == ' ' || *s == '\t')
+	if (*s == '\0' || isspace((unsigned char)*s))  /* strto* skip all */
 		goto bad;
 	v = strtol(s, &end, 10);
 	if (*end != '\0')
@@ -178,7 +179,7 @@ nn_parse_double(const char *s, double lo, double hi, double *out,
 	double v;
 
 	errno = 0;
-	if (*s == '\0' || *s == ' ' || *s == '\t')
+	if (*s == '\0' || isspace((unsigned char)*s))  /* strto* skip all */
 		goto bad;
 	v = strtod(s, &end);
 	if (*end != '\0' || !isfinite(v))

@@ -990,7 +990,11 @@ nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
 				skip[j] = role[j] == R_SKIP || role[j] == R_ID;
 			nn_csv_free(c);
 		}
-		int ok = role_ok && fseeko(fp, at, SEEK_SET) == 0;
+		/* The numeric reader is told the target by its name, and ""
+		 * would tell it there is none: a file whose target column has
+		 * no name takes the general road. */
+		int ok = role_ok && (tc < 0 || names[tc][0] != '\0') &&
+		    fseeko(fp, at, SEEK_SET) == 0;
 		if (ok) {
 			nn_data_opts fo = *o;
 			fo.target = tc >= 0 ? names[tc] : "";

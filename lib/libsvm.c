@@ -556,7 +556,8 @@ nn_libsvm_data_read(FILE *fp, const char *name, const nn_libsvm_opts *o,
 		}
 		if (n == 0)
 			start[0] = 0;
-		memcpy(z + nnz, r->pairs, r->npairs * sizeof(*z));
+		if (r->npairs > 0)       /* z is NULL until a row has a pair */
+			memcpy(z + nnz, r->pairs, r->npairs * sizeof(*z));
 		nnz += r->npairs;
 		long k = nn_strtab_intern(in, r->lab.s, r->lab.n);
 		if (k < 0) {
