@@ -44,41 +44,45 @@ fuzz_mem(const uint8_t *data, size_t size)
 }
 
 /* A regular file holding data[0, size), opened for reading at offset 0.
- * One file per process, rewritten for each input and removed at exit
- * (a crash leaves it behind, named fuzz-PID-*): in $TMPDIR, else in
- * /dev/shm, where truncating it costs no disk journal, else in /tmp. */
-static char fuzz_path[64];
-
-static inline void
-fuzz_unlink(void)
-{
-	if (fuzz_path[0] != '\0')
-		unlink(fuzz_path);
-}
+ * One file per process, removed as soon as it is made (libFuzzer often
+ * ends with _Exit, past any atexit), kept open and rewritten for each
+ * input; each stream is a dup of it.  In $TMPDIR, else in /dev/shm, where
+ * truncating it costs no disk journal, else in /tmp. */
+static int fuzz_fd = -1;
 
 static inline FILE *
 fuzz_file(const uint8_t *data, size_t size)
 {
 	FILE *fp;
+	size_t off = 0;
+	int fd;
 
-	if (fuzz_path[0] == '\0') {
+	if (fuzz_fd < 0) {
 		const char *dir = getenv("TMPDIR");
-		int fd;
+		char path[64];
 		if (dir == NULL || strlen(dir) >= 32)
 			dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-		snprintf(fuzz_path, sizeof(fuzz_path), "%s/fuzz-%ld-XXXXXX", dir,
-		    (long)getpid());
-		if ((fd = mkstemp(fuzz_path)) < 0) {
-			perror(fuzz_path);
+		snprintf(path, sizeof(path), "%s/fuzz-XXXXXX", dir);
+		if ((fuzz_fd = mkstemp(path)) < 0 || unlink(path) != 0) {
+			perror(path);
 			abort();
 		}
-		close(fd);
-		atexit(fuzz_unlink);
 	}
-	if ((fp = fopen(fuzz_path, "w+b")) == NULL ||
-	    fwrite(data, 1, size, fp) != size || fflush(fp) != 0 ||
-	    fseek(fp, 0, SEEK_SET) != 0) {
-		perror(fuzz_path);
+	if (ftruncate(fuzz_fd, 0) != 0) {
+		perror("ftruncate");
+		abort();
+	}
+	while (off < size) {
+		ssize_t k = pwrite(fuzz_fd, data + off, size - off, (off_t)off);
+		if (k <= 0) {
+			perror("pwrite");
+			abort();
+		}
+		off += (size_t)k;
+	}
+	if ((fd = dup(fuzz_fd)) < 0 || lseek(fd, 0, SEEK_SET) != 0 ||
+	    (fp = fdopen(fd, "rb")) == NULL) {
+		perror("fuzz_file");
 		abort();
 	}
 	return fp;
