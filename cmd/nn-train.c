@@ -467,6 +467,8 @@ infer_task(const nn_data *d, const char *name, const opts *o)
 			    "needs numbers", name, d->target_name);
 		return want;
 	}
+	if (d->nlabels == 0)
+		errx(1, "%s: no target column to learn from", name);
 	if (d->nlabels < 2)
 		errx(1, "%s: the target column \"%s\" holds one class only (\"%s\"); "
 		    "a classifier needs at least two", name, d->target_name,
