@@ -645,6 +645,8 @@ step(imp *im, const Onnx__NodeProto *n, sym *out)
 		if (!near(eps, NN_BN_EPS))
 			return refuse(im, n, "an epsilon other than 1e-5");
 		lay *L = &im->L[s->layer];
+		if (L->bn != NULL)
+			return refuse(im, n, "a second normalisation of one layer");
 		L->bn = nn_xmalloc(4 * L->nout * sizeof(float));
 		for (size_t k = 0; k < 4; k++)
 			if (!vec(im, in_val(im, n, k + 1), L->nout,
