@@ -52,9 +52,11 @@ enum {
 	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
 	OPT_FEATURES, OPT_IGNORE, OPT_ID, OPT_CATEGORICAL, OPT_NA, OPT_MISSING,
 	OPT_MAX_CATEGORIES,
-	OPT_FORMAT,
+	OPT_FORMAT, OPT_CV_FORMAT,
 	OPT_LAST
 };
+/* --cv-format: how the fold table is printed. */
+enum { CV_TEXT, CV_CSV, CV_JSON };
 
 static const struct option longopts[] = {
 	{ "layers", required_argument, NULL, 'l' },
@@ -71,6 +73,7 @@ static const struct option longopts[] = {
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "cv-format", required_argument, NULL, OPT_CV_FORMAT },
 	{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
 	{ "momentum", required_argument, NULL, OPT_MOMENTUM },
 	{ "beta1", required_argument, NULL, OPT_BETA1 },
@@ -124,7 +127,8 @@ static const char synopsis[] =
     "                [--l1 L] [--l2 L] [--clip-norm X] [--clip-value X]\n"
     "                [--loss NAME] [--class-weight SPEC] [--val FILE]\n"
     "                [--val-split F] [--patience N] [--min-delta D] [--log FILE]\n"
-    "                [--resume MODEL] [--init-from MODEL] [--cv K] [--trace]\n"
+    "                [--resume MODEL] [--init-from MODEL] [--cv K]\n"
+    "                [--cv-format text|csv|json] [--trace]\n"
     "                [--gradcheck] [--threads N] [--init KIND] [--dropout P]\n"
     "                [--batchnorm] [--residual] [--leaky-slope S]\n"
     "                [--target COL] [--features LIST] [--ignore LIST]\n"
@@ -172,6 +176,7 @@ typedef struct opts {
 	nn_optim_kind opt;
 	int header, quiet, verbose, trace, gradcheck, batchnorm, residual;
 	long cv;
+	int cv_format;                  /* --cv-format: CV_TEXT, CV_CSV, CV_JSON */
 	double rate, momentum, beta1, beta2, eps, wd, val_split, dropout,
 	    leaky_slope;
 	nn_data_opts data;              /* how the data file is read */
@@ -257,8 +262,23 @@ parse_opts(int argc, char **argv, opts *o)
 				o->libsvm = 1;
 			else if (strcmp(optarg, "csv") == 0)
 				o->libsvm = 0;
+			else if (strcmp(optarg, "json") == 0 ||
+			    strcmp(optarg, "text") == 0)
+				errx(2, "--format is the input's: csv or libsvm; "
+				    "--cv-format %s is the fold table's", optarg);
 			else
 				errx(2, "--format: expected csv or libsvm, got "
+				    "\"%s\"", optarg);
+			break;
+		case OPT_CV_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->cv_format = CV_TEXT;
+			else if (strcmp(optarg, "csv") == 0)
+				o->cv_format = CV_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				o->cv_format = CV_JSON;
+			else
+				errx(2, "--cv-format: expected text, csv or json, got "
 				    "\"%s\"", optarg);
 			break;
 		case OPT_OPTIMIZER:
@@ -394,6 +414,9 @@ check_opts(opts *o)
 		errx(2, "--schedule plateau needs a validation set (--val or --val-split)");
 	if (o->resume && o->init_from)
 		errx(2, "--resume and --init-from exclude each other");
+	if (GIVEN(o, OPT_CV_FORMAT) && !o->cv)
+		errx(2, "--cv-format is the format of --cv's fold table; give "
+		    "--cv K");
 	if (o->cv && (o->resume || o->init_from || has_val))
 		errx(2, "--cv makes its own validation folds: no --val, --val-split, "
 		    "--resume or --init-from");
@@ -995,6 +1018,105 @@ cv_make(void *ctx, const nn_rows *train)
 	return build_model(c->o, c->d, c->task, train);
 }
 
+/* A fold table's number: the fewest digits (15 to 17) that read back as
+ * exactly v; a value that is not finite as `none` ("" in CSV, null in
+ * JSON). */
+static void
+cv_num(double v, const char *none)
+{
+	char buf[40];
+
+	if (!isfinite(v)) {
+		fputs(none, stdout);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	fputs(buf, stdout);
+}
+
+/* --cv-format csv: a header, one line per fold, then the mean and the
+ * (sample) standard deviation, whose row counts are empty. */
+static void
+cv_csv(const nn_cv_fold *f, size_t K, int classify, const double *mean,
+    const double *sd)
+{
+	printf("fold,train_rows,val_rows,val_loss,%s\n",
+	    classify ? "val_acc" : "val_rmse");
+	for (size_t k = 0; k < K; k++) {
+		printf("%zu,%zu,%zu,", k + 1, f[k].ntrain, f[k].nval);
+		cv_num(f[k].val_loss, "");
+		putchar(',');
+		cv_num(classify ? f[k].val_acc : f[k].val_rmse, "");
+		putchar('\n');
+	}
+	for (int s = 0; s < 2; s++) {
+		const double *v = s ? sd : mean;
+		printf("%s,,,", s ? "sd" : "mean");
+		cv_num(v[0], "");
+		putchar(',');
+		cv_num(v[1], "");
+		putchar('\n');
+	}
+}
+
+/* --cv-format json: {"folds": [...], "mean": {...}, "sd": {...}}. */
+static void
+cv_json(const nn_cv_fold *f, size_t K, int classify, const double *mean,
+    const double *sd)
+{
+	const char *metric = classify ? "val_acc" : "val_rmse";
+
+	printf("{\n  \"k\": %zu,\n  \"folds\": [", K);
+	for (size_t k = 0; k < K; k++) {
+		printf("%s\n    {\"fold\": %zu, \"train_rows\": %zu, "
+		    "\"val_rows\": %zu, \"val_loss\": ", k ? "," : "", k + 1,
+		    f[k].ntrain, f[k].nval);
+		cv_num(f[k].val_loss, "null");
+		printf(", \"%s\": ", metric);
+		cv_num(classify ? f[k].val_acc : f[k].val_rmse, "null");
+		putchar('}');
+	}
+	fputs("\n  ]", stdout);
+	for (int s = 0; s < 2; s++) {
+		const double *v = s ? sd : mean;
+		printf(",\n  \"%s\": {\"val_loss\": ", s ? "sd" : "mean");
+		cv_num(v[0], "null");
+		printf(", \"%s\": ", metric);
+		cv_num(v[1], "null");
+		putchar('}');
+	}
+	fputs("\n}\n", stdout);
+}
+
+/* The default: the lines a person reads. */
+static void
+cv_text(const nn_cv_fold *f, size_t K, int classify, const double *mean,
+    const double *sd)
+{
+	for (size_t k = 0; k < K; k++) {
+		double acc = classify ? f[k].val_acc : f[k].val_rmse;
+		printf("fold %zu/%zu: train %zu, val %zu, val_loss %.6f", k + 1, K,
+		    f[k].ntrain, f[k].nval, f[k].val_loss);
+		if (classify)
+			printf(", val_acc %.4f\n", acc);
+		else if (isfinite(acc))
+			printf(", val_rmse %.6g\n", acc);
+		else
+			putchar('\n');
+	}
+	printf("mean: val_loss %.6f +- %.6f", mean[0], sd[0]);
+	if (classify)
+		printf(", val_acc %.4f +- %.4f\n", mean[1], sd[1]);
+	else if (isfinite(mean[1]))
+		printf(", val_rmse %.6g +- %.6g\n", mean[1], sd[1]);
+	else
+		putchar('\n');
+}
+
 /* --cv K: K trainings, each validated on the fold it did not see. */
 static int
 cross_validate(const opts *o, const nn_data *d, nn_task task, nn_rows *all)
@@ -1003,7 +1125,7 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, nn_rows *all)
 	const size_t K = (size_t)o->cv;
 	nn_cv_fold *f = nn_xcalloc(K, sizeof(*f));
 	cv_ctx ctx = { o, d, task };
-	double ml = 0, ma = 0, sl = 0, sa = 0;
+	double mean[2] = { 0, 0 }, sd[2] = { 0, 0 };   /* val_loss, acc|rmse */
 	nn_err e;
 	int rc;
 
@@ -1015,29 +1137,22 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, nn_rows *all)
 		return 128 + stop_signal;
 	for (size_t k = 0; k < K; k++) {
 		double acc = classify ? f[k].val_acc : f[k].val_rmse;
-		printf("fold %zu/%zu: train %zu, val %zu, val_loss %.6f", k + 1, K,
-		    f[k].ntrain, f[k].nval, f[k].val_loss);
-		if (classify)
-			printf(", val_acc %.4f\n", acc);
-		else if (isfinite(acc))
-			printf(", val_rmse %.6g\n", acc);
-		else
-			putchar('\n');
-		ml += f[k].val_loss / (double)K;
-		ma += acc / (double)K;
+		mean[0] += f[k].val_loss / (double)K;
+		mean[1] += acc / (double)K;
 	}
 	for (size_t k = 0; k < K; k++) {
 		double acc = classify ? f[k].val_acc : f[k].val_rmse;
-		sl += (f[k].val_loss - ml) * (f[k].val_loss - ml) / (double)(K - 1);
-		sa += (acc - ma) * (acc - ma) / (double)(K - 1);
+		sd[0] += (f[k].val_loss - mean[0]) * (f[k].val_loss - mean[0]) /
+		    (double)(K - 1);
+		sd[1] += (acc - mean[1]) * (acc - mean[1]) / (double)(K - 1);
 	}
-	printf("mean: val_loss %.6f +- %.6f", ml, sqrt(sl));
-	if (classify)
-		printf(", val_acc %.4f +- %.4f\n", ma, sqrt(sa));
-	else if (isfinite(ma))
-		printf(", val_rmse %.6g +- %.6g\n", ma, sqrt(sa));
-	else
-		putchar('\n');
+	sd[0] = sqrt(sd[0]);
+	sd[1] = sqrt(sd[1]);
+	switch (o->cv_format) {
+	case CV_CSV: cv_csv(f, K, classify, mean, sd); break;
+	case CV_JSON: cv_json(f, K, classify, mean, sd); break;
+	default: cv_text(f, K, classify, mean, sd); break;
+	}
 	free(f);
 	close_stdout();
 	return 0;
