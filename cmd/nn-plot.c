@@ -66,7 +66,9 @@ static const char synopsis[] =
     "       nn-plot activations [--range X0,X1] [NAME ...]\n"
     "       nn-plot gradients LOG\n"
     "       nn-plot updates LOG\n"
-    "       nn-plot confusion FILE|-\n";
+    "       nn-plot confusion FILE|-\n"
+    "       nn-plot roc FILE|-\n"
+    "       nn-plot pr FILE|-\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -436,7 +438,7 @@ typedef struct figure {
 } figure;
 
 enum { FIG_DATA, FIG_BOUNDARY, FIG_GRID, FIG_LOSS, FIG_ACTIVATIONS,
-	FIG_GRADIENTS, FIG_UPDATES, FIG_CONFUSION, NFIGS };
+	FIG_GRADIENTS, FIG_UPDATES, FIG_CONFUSION, FIG_ROC, FIG_PR, NFIGS };
 
 static const figure figs[NFIGS] = {
 	[FIG_DATA] =        { "data",        1, 1,  640, 480 },
@@ -447,6 +449,8 @@ static const figure figs[NFIGS] = {
 	[FIG_GRADIENTS] =   { "gradients",   1, 1, 1000, 440 },
 	[FIG_UPDATES] =     { "updates",     1, 1,  700, 480 },
 	[FIG_CONFUSION] =   { "confusion",   1, 1, 1000, 500 },
+	[FIG_ROC] =         { "roc",         1, 1,  600, 540 },
+	[FIG_PR] =          { "pr",          1, 1,  600, 540 },
 };
 
 static int
@@ -456,7 +460,7 @@ figure_lookup(const char *s)
 		if (strcmp(s, figs[i].name) == 0)
 			return i;
 	errx(2, "unknown figure \"%.*s%s\" (data, boundary, grid, loss, "
-	    "activations, gradients, updates or confusion)", SHOW(s));
+	    "activations, gradients, updates, confusion, roc or pr)", SHOW(s));
 }
 
 /* Options that only some figures take. */
@@ -724,6 +728,34 @@ draw_confusion(char **argv, const args *a)
 	return p;
 }
 
+/* roc, pr: the curves of nn-predict --proba's output (lib/plot_roc.c). */
+static nn_plot *
+draw_roc(int fig, char **argv, const args *a)
+{
+	const char *name;
+	FILE *fp = open_input(argv[0], &name);
+	char *nm = short_name(name);
+	nn_pred_scores ps;
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_csv *c;
+	nn_err e;
+
+	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL ||
+	    nn_pred_scores_read(c, name, pred_column(c), &ps, &e) < 0)
+		die_err(1, &e);
+	nn_csv_free(c);
+	close_input(fp);
+	fig_opts(a, &o);
+	o.name = nm;
+	p = canvas(a, figs[fig].w, figs[fig].h);
+	if (nn_fig_roc(p, nn_plot_bounds(p), &ps, fig == FIG_PR, &o, &e) < 0)
+		errx(1, "%s: %s", name, e.msg);
+	nn_pred_scores_free(&ps);
+	free(nm);
+	return p;
+}
+
 /* ====================================================================== */
 /* Main                                                                   */
 /* ====================================================================== */
@@ -830,6 +862,10 @@ main(int argc, char **argv)
 		break;
 	case FIG_CONFUSION:
 		p = draw_confusion(argv, &a);
+		break;
+	case FIG_ROC:
+	case FIG_PR:
+		p = draw_roc(fig, argv, &a);
 		break;
 	default:
 		p = draw_logs(fig, argc, argv, &a);

@@ -11,7 +11,8 @@
  *  - axes and marks (lib/plot.c): a panel with ticks, labels and a title;
  *    lines, points, bars, legends, heat-map cells.
  *  - figures (lib/plot_fig.c): a data set, decision regions, loss curves,
- *    activations, gradient flow, update ratios, a confusion matrix.  Each
+ *    activations, gradient flow, update ratios, a confusion matrix; and
+ *    (lib/plot_roc.c) ROC and precision-recall curves.  Each
  *    draws into a rectangle of the canvas, so a program can put several in
  *    one image.
  *
@@ -303,5 +304,32 @@ int nn_fig_updates(nn_plot *p, nn_rect r, const nn_trainlog *l,
  * the label names on the axes. */
 void nn_fig_confusion(nn_plot *p, nn_rect r, const nn_cls_report *c,
     const nn_fig_opts *o);
+
+/* ---- ROC and precision-recall (lib/plot_roc.c) ----------------------- */
+
+/* nn-predict --proba's output, kept for ranking: s.k classes, one per p_*
+ * column in their order, named by labels. */
+typedef struct nn_pred_scores {
+	nn_scores s;           /* (rows, k) probabilities, true classes */
+	char **labels;         /* (k) the p_* columns' labels */
+} nn_pred_scores;
+
+/* Read the rest of c (opened with a header; name for messages): the
+ * truth is the first column that is neither pc (the predicted column, or
+ * -1) nor p_*.  Each probability must be in [0, 1], each row sum to 1
+ * within NN_METRICS_PROB_TOL, each true label have a p_* column; errors
+ * name the line.  Owned by the caller: nn_pred_scores_free (also safe on
+ * a zeroed struct and after a failed read). */
+int nn_pred_scores_read(nn_csv *c, const char *name, long pc,
+    nn_pred_scores *ps, nn_err *e);
+void nn_pred_scores_free(nn_pred_scores *ps);
+
+/* The ROC curve (pr = 0) or the precision-recall curve (pr = 1), with the
+ * chance line and the area in the legend: binary, the second class against
+ * the first; more classes, one curve per class against the rest.  Error
+ * (before anything is drawn) when fewer than two classes or a class that
+ * never or always occurs in the truth makes a curve undefined. */
+int nn_fig_roc(nn_plot *p, nn_rect r, const nn_pred_scores *ps, int pr,
+    const nn_fig_opts *o, nn_err *e);
 
 #endif
