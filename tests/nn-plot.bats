@@ -261,3 +261,28 @@ gz_fig() {
 @test "nn-plot: confusion, empty label"             { row 1 'blank.csv:3:1: empty true label' nn-plot confusion "$D/blank.csv" -o out.png; nofile; }
 @test "nn-plot: confusion, header only"             { row 1 'pheader.csv: no data rows' nn-plot confusion "$D/pheader.csv" -o out.png; nofile; }
 @test "nn-plot: confusion, no truth column"         { nn-predict -m "$D/colours.nn" <(cut -d, -f1,2 "$D/colours.csv") >p.csv; row 1 'no column of true labels' nn-plot confusion p.csv -o out.png; nofile; }
+
+# ---- roc and pr: nn-predict --proba's output --------------------------------
+proba2() { nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" >p2.csv; }
+proba3() { nn-predict --proba -m "$D/colours.nn" "$D/colours.csv" >p3.csv; }
+@test "nn-plot: roc png, binary"                    { proba2; fig png roc p2.csv; }
+@test "nn-plot: roc png, 3 classes"                 { proba3; fig png roc p3.csv; }
+@test "nn-plot: roc svg"                            { proba3; fig svg roc p3.csv; }
+@test "nn-plot: roc pdf"                            { proba2; fig pdf roc p2.csv; }
+@test "nn-plot: roc term, the AUC in the legend"    { proba2; term 80 24 roc p2.csv; grep -q 'AUC = 0\.[0-9]\{4\}' out.txt; grep -q chance out.txt; }
+@test "nn-plot: roc, default size 600x540"          { proba2; nn-plot roc p2.csv -o out.png; png_is out.png 600 540; }
+@test "nn-plot: pr png, binary"                     { proba2; fig png pr p2.csv; }
+@test "nn-plot: pr svg, 3 classes"                  { proba3; fig svg pr p3.csv; }
+@test "nn-plot: pr term, AP per class"              { proba3; term 100 30 pr p3.csv; grep -q 'red (AP [01]\.[0-9]\{4\})' out.txt; grep -q 'macro AP' out.txt; }
+@test "nn-plot: roc from a pipe"                    { nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" | nn-plot roc - -o out.png; png_is out.png 600 540; }
+@test "nn-plot: roc, the legend's AUC is nn-eval's" { proba2; a=$(nn-eval --format json p2.csv | jq -r .roc_auc); term 80 24 roc p2.csv; grep -q "AUC = $(printf %.4f "$a")" out.txt; }
+@test "nn-plot: roc without p_* columns"            { row 1 'pred.csv: no p_\* columns: the curves need probabilities \(nn-predict --proba\)' nn-plot roc "$D/pred.csv" -o out.png; nofile; }
+@test "nn-plot: pr, one class only"                 { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n1,1,0.3,0.7\n' >one.csv; row 1 'one.csv: only class "1" occurs in the truth' nn-plot pr one.csv -o out.png; nofile; }
+@test "nn-plot: roc, probability out of range"      { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n0,1,-0.5,1.5\n' >bad.csv; row 1 'bad.csv:3: p_0: expected a probability in \[0, 1\], got -0.5' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, not a number"                  { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n0,1,abc,0.5\n' >bad.csv; row 1 'bad.csv:3:p_0: ' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, rows not summing to 1"         { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.2\n' >bad.csv; row 1 'bad.csv:2: probabilities sum to 0.4' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, a label without p_ column"     { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n2,1,0.2,0.8\n' >bad.csv; row 1 'bad.csv:3:1: true label "2" has no probability column p_2' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, header only"                   { printf 'label,predicted_label,p_0,p_1\n' >bad.csv; row 1 'bad.csv: no data rows' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, no truth column"               { printf 'predicted_label,p_0,p_1\n1,0.2,0.8\n' >bad.csv; row 1 'bad.csv: no column of true labels' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, two files"                     { proba2; run nn-plot roc p2.csv p2.csv -o out.png; [ "$status" -eq 2 ]; nofile; }
+@test "nn-plot: pr -m is refused"                   { proba2; row 2 '^nn-plot: -m does not apply to the pr figure$' nn-plot pr -m "$D/moons.nn" p2.csv -o out.png; nofile; }
