@@ -233,6 +233,30 @@ tests/fuzz/lf/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBOBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBOBJ) \
 	    $(LIBS)
 
+# The ONNX target reads through lib/onnx*.c and the generated decoder, as
+# nn-model does (see the ONNX block); its replay links lib/libnnonnx.a.
+FUZZ_ONNXOBJ = $(patsubst lib/%.o,tests/fuzz/lf/%.o,$(ONNX_SRC:.c=.o)) \
+    tests/fuzz/lf/onnx.pb-c.o
+
+$(patsubst lib/%.o,tests/fuzz/lf/%.o,$(ONNX_SRC:.c=.o)): tests/fuzz/lf/%.o: \
+    lib/%.c gen/onnx.pb-c.h
+	@mkdir -p tests/fuzz/lf
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Igen $(DEPFLAGS) -fsanitize=fuzzer-no-link \
+	    -c -o $@ $<
+
+tests/fuzz/lf/onnx.pb-c.o: gen/onnx.pb-c.c gen/onnx.pb-c.h
+	@mkdir -p tests/fuzz/lf
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Igen -fsanitize=fuzzer-no-link -c -o $@ $<
+
+tests/fuzz/lf/fuzz-onnx: tests/fuzz/fuzz_onnx.c tests/fuzz/fuzz.h \
+    $(FUZZ_ONNXOBJ) $(FUZZ_LIBOBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_ONNXOBJ) \
+	    $(FUZZ_LIBOBJ) -lprotobuf-c $(LIBS)
+
+tests/fuzz/bin/replay-onnx: tests/fuzz/bin/replay-onnx.o \
+    tests/fuzz/bin/fuzz_onnx.o lib/libnnonnx.a lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $^ -lprotobuf-c $(LIBS) $(LDFLAGS)
+
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build

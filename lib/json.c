@@ -850,10 +850,17 @@ nn_json_uint(const nn_json *d, size_t v, uint64_t max, uint64_t *out)
 		s = d->text + x->a;
 		n = x->b;
 		if (s[0] == '-') {
-			/* -0 is 0; anything else is below the range */
-			return strspn(s + 1, "0") == n - 1 ? NN_JSON_OK :
-			    strspn(s + 1, "0123456789") == n - 1 ? NN_JSON_ERANGE :
-			    NN_JSON_ETYPE;
+			/* -0 is 0; anything else is below the range.  The
+			 * number's text is not terminated (the document may
+			 * borrow it): count within its n bytes. */
+			size_t zeros = 1, digits = 1;
+			while (zeros < n && s[zeros] == '0')
+				zeros++;
+			digits = zeros;
+			while (digits < n && s[digits] >= '0' && s[digits] <= '9')
+				digits++;
+			return zeros == n ? NN_JSON_OK :
+			    digits == n ? NN_JSON_ERANGE : NN_JSON_ETYPE;
 		}
 	} else
 		return NN_JSON_ETYPE;

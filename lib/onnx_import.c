@@ -1491,6 +1491,18 @@ nn_onnx_read(FILE *fp, const char *name, nn_err *e)
 	m = import(&im, mp);
 	imp_free(&im);
 	onnx__model_proto__free_unpacked(mp, NULL);
+	/* Every rule of the model file, as nn_model_read applies them: what
+	 * imports is a model nnkit can save and use (metadata from nnkit's
+	 * own export can name a task the graph's shape contradicts). */
+	if (m != NULL) {
+		nn_err ce;
+		if (nn_model_check(m, &ce) < 0) {
+			nn_errf(e, "%s: not a model nnkit can use: %s", name,
+			    ce.msg);
+			nn_model_free(m);
+			return NULL;
+		}
+	}
 	return m;
 }
 
