@@ -197,6 +197,25 @@ term_size(int *cols, int *lines)
 	    *lines > NN_PLOT_TERM_MAX ? NN_PLOT_TERM_MAX : *lines;
 }
 
+/* How --term prints, from the environment: TERM=dumb, plain 7-bit ASCII;
+ * NO_COLOR set and not empty (https://no-color.org), no escape at all;
+ * COLORTERM "truecolor" or "24bit", 24-bit colour; else the 256 colours
+ * that every colour terminal of today has. */
+static nn_term_mode
+term_mode(void)
+{
+	const char *t = getenv("TERM"), *nc = getenv("NO_COLOR");
+	const char *ct = getenv("COLORTERM");
+
+	if (t && strcmp(t, "dumb") == 0)
+		return NN_TERM_ASCII;
+	if (nc && *nc)
+		return NN_TERM_MONO;
+	if (ct && (strcmp(ct, "truecolor") == 0 || strcmp(ct, "24bit") == 0))
+		return NN_TERM_TRUECOLOR;
+	return NN_TERM_256;
+}
+
 static void
 close_input(FILE *fp)
 {
@@ -506,6 +525,8 @@ canvas(const args *a, int w, int h)
 	}
 	if ((p = nn_plot_new(f, w, h, &e)) == NULL)
 		die_err(1, &e);
+	if (a->term)
+		nn_plot_set_term_mode(p, term_mode());
 	return p;
 }
 
