@@ -338,7 +338,7 @@ nn_fig_boundary(nn_plot *p, nn_rect r, const nn_model *m,
 			}
 			/* the class's colour, paler towards chance */
 			tint(px, nn_plot_class_colour((size_t)cls[at]),
-			    0.16 + 0.5 * floor(val[at] * 8.0 + 0.5) / 8.0);
+			    0.12 + 0.4 * floor(val[at] * 8.0 + 0.5) / 8.0);
 			/* where the class changes: the boundary */
 			if ((j + 1 < gw && cls[at + 1] != cls[at]) ||
 			    (i + 1 < gh && cls[at + (size_t)gw] != cls[at]))
@@ -347,7 +347,8 @@ nn_fig_boundary(nn_plot *p, nn_rect r, const nn_model *m,
 	nn_plot_image(p, &a, img, gw, gh);
 	draw_points(p, &a, pt, reg ? pt->t : NULL, vlo, vhi);
 	nn_axes_finish(p, &a, &s);
-	if (!o->bare && !o->compact) {
+	/* a panel of a grid too: without it the colours are a guess */
+	if (!o->bare) {
 		if (reg && vlo <= vhi)
 			value_legend(p, &a, vlo, vhi);
 		else if (!reg)
