@@ -291,7 +291,8 @@ typedef struct nn_fig_opts {
 	int bare;              /* plot area only */
 	int has_range;         /* range given: x0, x1, y0, y1 */
 	double x0, x1, y0, y1;
-	int compact;           /* a small panel of a grid: no legend */
+	int compact;           /* a small panel of a grid: no legend (but a
+	                          boundary's classes) */
 	int ylog;              /* loss: log scale */
 } nn_fig_opts;
 
