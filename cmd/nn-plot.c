@@ -34,7 +34,7 @@
 
 enum {
 	OPT_TERM = 0x200, OPT_FORMAT, OPT_SIZE, OPT_TITLE, OPT_COLS, OPT_RANGE,
-	OPT_BARE, OPT_TARGET, OPT_YLOG
+	OPT_BARE, OPT_TARGET, OPT_YLOG, OPT_NO_HEADER, OPT_X, OPT_Y
 };
 
 static const struct option longopts[] = {
@@ -49,6 +49,10 @@ static const struct option longopts[] = {
 	{ "bare", no_argument, NULL, OPT_BARE },
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "ylog", no_argument, NULL, OPT_YLOG },
+	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "x", required_argument, NULL, OPT_X },
+	{ "y", required_argument, NULL, OPT_Y },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -57,9 +61,10 @@ static const struct option longopts[] = {
 static const char synopsis[] =
     "usage: nn-plot FIGURE [-o OUT | --term] [--format png|svg|pdf] "
     "[--size WxH]\n"
-    "               [--title TEXT] [ARG ...]\n"
-    "       nn-plot data [--target NAME|N] [--range X0,X1,Y0,Y1] [--bare] "
-    "FILE|-\n"
+    "               [--title TEXT] [--no-header] [-d CHAR] [ARG ...]\n"
+    "       nn-plot data [--target COL] [--x COL --y COL] "
+    "[--range X0,X1,Y0,Y1]\n"
+    "               [--bare] FILE|-\n"
     "       nn-plot boundary -m MODEL [--range X0,X1,Y0,Y1] [--bare] FILE|-\n"
     "       nn-plot grid [--cols N] MODEL:FILE[:LABEL] ...\n"
     "       nn-plot loss [--ylog] LOG ...\n"
@@ -91,6 +96,9 @@ typedef struct args {
 	int bare;
 	const char *target;
 	int ylog;
+	int header;              /* 0: --no-header */
+	int delim;               /* -d, 0: detect */
+	const char *xcol, *ycol; /* --x, --y */
 } args;
 
 /* ====================================================================== */
@@ -172,6 +180,17 @@ bad:
 	    "Y0 < Y1, got \"%.*s%s\"", SHOW(s));
 }
 
+/* --x, --y: one column, by name or number, checked against the file
+ * later; an empty one or a list is wrong whatever the file. */
+static const char *
+one_column(const char *s, const char *opt)
+{
+	if (*s == '\0' || strchr(s, ',') != NULL)
+		errx(2, "%s: expected one column, by name or number, got "
+		    "\"%.*s%s\"", opt, SHOW(s));
+	return s;
+}
+
 /* The terminal's size: $COLUMNS and $LINES, else the tty's, else 80x24.
  * One line is left for the prompt. */
 static void
@@ -197,6 +216,25 @@ term_size(int *cols, int *lines)
 	    *cols > NN_PLOT_TERM_MAX ? NN_PLOT_TERM_MAX : *cols;
 	*lines = *lines < NN_PLOT_TERM_MIN_LINES ? NN_PLOT_TERM_MIN_LINES :
 	    *lines > NN_PLOT_TERM_MAX ? NN_PLOT_TERM_MAX : *lines;
+}
+
+/* How --term prints, from the environment: TERM=dumb, plain 7-bit ASCII;
+ * NO_COLOR set and not empty (https://no-color.org), no escape at all;
+ * COLORTERM "truecolor" or "24bit", 24-bit colour; else the 256 colours
+ * that every colour terminal of today has. */
+static nn_term_mode
+term_mode(void)
+{
+	const char *t = getenv("TERM"), *nc = getenv("NO_COLOR");
+	const char *ct = getenv("COLORTERM");
+
+	if (t && strcmp(t, "dumb") == 0)
+		return NN_TERM_ASCII;
+	if (nc && *nc)
+		return NN_TERM_MONO;
+	if (ct && (strcmp(ct, "truecolor") == 0 || strcmp(ct, "24bit") == 0))
+		return NN_TERM_TRUECOLOR;
+	return NN_TERM_256;
 }
 
 static void
@@ -231,37 +269,154 @@ pts_free(pts *q)
 	nn_data_free(&q->d);
 }
 
-/* The data figure: a CSV with two feature columns and a target. */
+/* The one column that COL names among c's: by name, else by 1-based
+ * number, as nn-train's column options.  A column the file does not
+ * have exits 1 naming the file. */
+static size_t
+find_column(const nn_csv *c, const char *name, const char *col,
+    const char *opt)
+{
+	size_t nc = nn_csv_ncols(c), hit = nc, nhit = 0;
+	const char **names = nn_xmalloc(nc * sizeof(*names));
+	unsigned char *mark = nn_xcalloc(nc, 1);
+	nn_err e;
+
+	for (size_t j = 0; j < nc; j++)
+		names[j] = nn_csv_colname(c, j);
+	if (nn_cols_select(col, names, nc, name, opt, mark, &e) < 0)
+		die_err(1, &e);
+	for (size_t j = 0; j < nc; j++)
+		if (mark[j]) {
+			hit = hit == nc ? j : hit;
+			nhit++;
+		}
+	if (nhit != 1)
+		errx(1, "%s: %s: \"%.*s%s\" names %zu columns; give one", name,
+		    opt, SHOW(col), nhit);
+	free(names);
+	free(mark);
+	return hit;
+}
+
+/* The data figure's columns: the target (the last, or --target; none for
+ * --target ''), and the two drawn, --x and --y, or the two that are left.
+ * roles[] gets x as number 0, y as 1, the target as text 0; every other
+ * column is skipped unread, whatever it holds.  Returns whether there is
+ * a target. */
+static int
+data_columns(const nn_csv *c, const char *name, const args *a, int *roles)
+{
+	size_t nc = nn_csv_ncols(c), tc = nc, xc = nc, yc = nc;
+	int has_target = !(a->target && *a->target == '\0');
+
+	if (has_target)
+		tc = a->target ? find_column(c, name, a->target, "--target") :
+		    nc - 1;
+	if (a->xcol) {
+		xc = find_column(c, name, a->xcol, "--x");
+		yc = find_column(c, name, a->ycol, "--y");
+		if (xc == tc || yc == tc)
+			errx(1, "%s: %s: \"%s\" is the target column", name,
+			    xc == tc ? "--x" : "--y", nn_csv_colname(c, tc));
+		if (xc == yc)
+			errx(1, "%s: --x and --y name the same column \"%s\"", name,
+			    nn_csv_colname(c, xc));
+	} else {
+		size_t nf = 0;
+		for (size_t j = 0; j < nc; j++)
+			if (j != tc) {
+				nf++;
+				xc = xc == nc ? j : xc;
+				yc = j;
+			}
+		if (nf != 2)
+			errx(1, "%s: %zu feature columns; the data figure draws 2: "
+			    "choose them with --x COL --y COL", name, nf);
+	}
+	for (size_t j = 0; j < nc; j++)
+		roles[j] = j == xc ? 0 : j == yc ? 1 : j == tc ? NN_COL_TEXT(0) :
+		    NN_COL_SKIP;
+	return has_target;
+}
+
+/* The data figure: the two columns drawn and the target, read as they
+ * come (a pipe too); the labels sorted as training sorts them
+ * (nn_data_labels), numerically when they are numbers. */
 static void
 read_data_points(const char *path, const args *a, pts *q)
 {
-	nn_data_opts o = { .header = 1, .target = a->target, .numeric_only = 1 };
 	const char *name;
 	FILE *fp = open_input(path, &name);
 	nn_data *d = &q->d;
+	nn_strtab *tab = nn_strtab_new();
+	nn_csv *c;
 	nn_err e;
+	int *roles, has_target;
+	size_t n = 0, cap = 0;
+	float xb[2 * BATCH];
+	const char *tname = NULL;  /* the target's name, for messages */
+	long got;
 
 	memset(q, 0, sizeof(*q));
-	if (nn_data_read(fp, name, &o, d, &e) < 0)
+	if ((c = nn_csv_open_d(fp, name, a->header, a->delim, &e)) == NULL)
 		die_err(1, &e);
-	close_input(fp);
-	if (d->d != 2)
-		errx(1, "%s: %zu feature columns; the data figure needs 2 and a "
-		    "target", name, d->d);
-	if (d->n == 0)
+	roles = nn_xmalloc(nn_csv_ncols(c) * sizeof(*roles));
+	has_target = data_columns(c, name, a, roles);
+	for (size_t j = 0; j < nn_csv_ncols(c); j++) {
+		if (roles[j] == 0)
+			q->xname = nn_xstrdup(nn_csv_colname(c, j));
+		else if (roles[j] == 1)
+			q->yname = nn_xstrdup(nn_csv_colname(c, j));
+		else if (roles[j] == NN_COL_TEXT(0))
+			tname = nn_csv_colname(c, j);
+	}
+	if (nn_csv_set_roles(c, roles, 2, (size_t)has_target, 0, &e) < 0)
+		die_err(1, &e);
+	while ((got = nn_csv_read(c, xb, BATCH, &e)) > 0) {
+		if (n + (size_t)got > cap) {
+			while (n + (size_t)got > cap)
+				cap = cap ? 2 * cap : BATCH;
+			q->x = nn_xrealloc(q->x, cap * 2 * sizeof(*q->x));
+			d->y = nn_xrealloc(d->y, cap * sizeof(*d->y));
+		}
+		memcpy(q->x + 2 * n, xb, 2 * (size_t)got * sizeof(*xb));
+		for (size_t i = 0; has_target && i < (size_t)got; i++) {
+			const char *s = nn_csv_text(c, i, 0);
+			long k;
+			if (*s == '\0')
+				errx(1, "%s:%lu:%s: empty field", name,
+				    nn_csv_line(c, i), tname);
+			if ((k = nn_strtab_intern(tab, s, strlen(s))) < 0)
+				errx(1, "%s:%lu: too many distinct labels", name,
+				    nn_csv_line(c, i));
+			d->y[n + i] = (uint32_t)k;
+		}
+		n += (size_t)got;
+	}
+	if (got < 0)
+		die_err(1, &e);
+	if (n == 0)
 		errx(1, "%s: no data rows", name);
-	q->p.n = d->n;
-	q->p.x = d->x;
-	q->p.xname = d->feat_names[0];
-	q->p.yname = d->feat_names[1];
-	if (d->target_name == NULL)
+	nn_csv_free(c);
+	close_input(fp);
+	free(roles);
+	q->p.n = n;
+	q->p.x = q->x;
+	q->p.xname = q->xname;
+	q->p.yname = q->yname;
+	if (has_target) {
+		d->n = n;
+		nn_data_labels(d, tab);
+	}
+	nn_strtab_free(tab);
+	if (!has_target)
 		return;
 	if (d->t && (!d->t_integral || d->nlabels > MAX_CLASSES)) {
 		q->p.t = d->t;         /* regression: coloured by value */
 		return;
 	}
-	q->cls = nn_xmalloc(d->n * sizeof(*q->cls));
-	for (size_t i = 0; i < d->n; i++)
+	q->cls = nn_xmalloc(n * sizeof(*q->cls));
+	for (size_t i = 0; i < n; i++)
 		q->cls[i] = (long)d->y[i];
 	q->p.cls = q->cls;
 	q->p.nlabels = d->nlabels;
@@ -271,7 +426,8 @@ read_data_points(const char *path, const args *a, pts *q)
 /* The boundary figure: the model's two feature columns and its target
  * column when present, found as nn-predict finds them (nn_bind_model). */
 static void
-read_model_points(const char *path, const nn_model *m, pts *q)
+read_model_points(const char *path, const nn_model *m, const args *a,
+    pts *q)
 {
 	const char *name;
 	FILE *fp;
@@ -286,11 +442,11 @@ read_model_points(const char *path, const nn_model *m, pts *q)
 
 	memset(q, 0, sizeof(*q));
 	fp = open_input(path, &name);
-	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL)
+	if ((c = nn_csv_open_d(fp, name, a->header, a->delim, &e)) == NULL)
 		die_err(1, &e);
 	nc = nn_csv_ncols(c);
 	roles = nn_xmalloc(nc * sizeof(*roles));
-	if ((has_target = nn_bind_model(m, c, name, 1, roles, &e)) < 0 ||
+	if ((has_target = nn_bind_model(m, c, name, a->header, roles, &e)) < 0 ||
 	    nn_csv_set_roles(c, roles, 2, (size_t)has_target, 0, &e) < 0)
 		die_err(1, &e);
 	q->xname = nn_xstrdup(m->feat_names[0]);
@@ -368,7 +524,7 @@ load_model(const char *path)
 /* ====================================================================== */
 
 static nn_cls_report *
-read_confusion(const char *path, const char **namep)
+read_confusion(const char *path, int delim, const char **namep)
 {
 	const char *name;
 	FILE *fp = open_input(path, &name);
@@ -381,7 +537,7 @@ read_confusion(const char *path, const char **namep)
 	nn_cls *cls = nn_cls_new();
 	nn_cls_report *r;
 
-	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL)
+	if ((c = nn_csv_open_d(fp, name, 1, delim, &e)) == NULL)
 		die_err(1, &e);
 	nc = nn_csv_ncols(c);
 	if ((pc = pred_column(c)) < 0)
@@ -475,6 +631,20 @@ check_options(int fig, const args *a)
 		bad = "--cols";
 	else if (a->target && fig != FIG_DATA)
 		bad = "--target";
+	else if ((a->xcol || a->ycol) && fig == FIG_BOUNDARY)
+		errx(2, "--x and --y do not apply to the boundary figure: its axes "
+		    "are the model's two inputs");
+	else if ((a->xcol || a->ycol) && fig != FIG_DATA)
+		bad = a->xcol ? "--x" : "--y";
+	else if (!a->header && fig == FIG_CONFUSION)
+		errx(2, "--no-header does not apply to the confusion figure: it "
+		    "finds nn-predict's columns by name");
+	else if (!a->header && fig != FIG_DATA && fig != FIG_BOUNDARY &&
+	    fig != FIG_GRID)
+		bad = "--no-header";
+	else if (a->delim && fig != FIG_DATA && fig != FIG_BOUNDARY &&
+	    fig != FIG_GRID && fig != FIG_CONFUSION)
+		bad = "-d";
 	else if (a->ylog && fig != FIG_LOSS)
 		bad = "--ylog";
 	else if (a->bare && fig != FIG_DATA && fig != FIG_BOUNDARY)
@@ -510,6 +680,8 @@ canvas(const args *a, int w, int h)
 	}
 	if ((p = nn_plot_new(f, w, h, &e)) == NULL)
 		die_err(1, &e);
+	if (a->term)
+		nn_plot_set_term_mode(p, term_mode());
 	return p;
 }
 
@@ -553,7 +725,7 @@ draw_points_fig(int fig, char **argv, const args *a)
 		nn_fig_data(p, nn_plot_bounds(p), &q.p, &o);
 	} else {
 		m = load_model(a->model);
-		read_model_points(argv[0], m, &q);
+		read_model_points(argv[0], m, a, &q);
 		p = canvas(a, figs[fig].w, figs[fig].h);
 		if (nn_fig_boundary(p, nn_plot_bounds(p), m, &q.p, &o, &e) < 0)
 			errx(1, "%s: %s", a->model, e.msg);
@@ -599,7 +771,7 @@ draw_grid(int n, char **argv, const args *a)
 		if ((lab = strchr(fp, ':')) != NULL)
 			*lab++ = '\0';
 		m = load_model(mp);
-		read_model_points(fp, m, &q);
+		read_model_points(fp, m, a, &q);
 		o.name = lab && *lab ? nn_xstrdup(lab) :
 		    short_name(strcmp(fp, "-") ? fp : "<stdin>");
 		if (nn_fig_boundary(p, nn_rect_cell(r, rows, cols, (size_t)i / cols,
@@ -713,7 +885,7 @@ static nn_plot *
 draw_confusion(char **argv, const args *a)
 {
 	const char *name;
-	nn_cls_report *r = read_confusion(argv[0], &name);
+	nn_cls_report *r = read_confusion(argv[0], a->delim, &name);
 	char *nm = short_name(name);
 	int side = r->k > 12 ? (int)r->k * 40 : 500;
 	nn_fig_opts o;
@@ -763,13 +935,13 @@ draw_roc(int fig, char **argv, const args *a)
 int
 main(int argc, char **argv)
 {
-	args a = { .format = NN_PLOT_PNG };
+	args a = { .format = NN_PLOT_PNG, .header = 1 };
 	const char *size_s = NULL;
 	nn_plot *p;
 	nn_err e;
 	int ch, fig;
 
-	while ((ch = getopt_long(argc, argv, "o:m:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:m:d:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			a.out = optarg;
@@ -806,6 +978,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_YLOG:
 			a.ylog = 1;
+			break;
+		case OPT_NO_HEADER:
+			a.header = 0;
+			break;
+		case 'd':
+			a.delim = opt_delim(optarg, "-d");
+			break;
+		case OPT_X:
+			a.xcol = one_column(optarg, "--x");
+			break;
+		case OPT_Y:
+			a.ycol = one_column(optarg, "--y");
 			break;
 		case OPT_HELP:
 			help_exit(synopsis);
@@ -844,6 +1028,9 @@ main(int argc, char **argv)
 	if (size_s)
 		parse_size(size_s, &a, a.term);
 	check_options(fig, &a);
+	if ((a.xcol == NULL) != (a.ycol == NULL))
+		errx(2, "%s without %s: give both, the columns of the two axes",
+		    a.xcol ? "--x" : "--y", a.xcol ? "--y" : "--x");
 	/* a bad OUT fails now, not after the drawing */
 	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
 	    nn_atomic_check(a.out, &e) < 0)

@@ -18,8 +18,9 @@
  *
  * Training logs (nn-train --log) are read by lib/plot_log.c.
  *
- * Colours are colour-blind safe: classes take the Okabe-Ito palette,
- * continuous values a viridis-like map.  Nothing here prints or exits; the
+ * Colours are colour-blind safe: classes take the Okabe-Ito palette (made
+ * darker where a line would not read on white), continuous values a
+ * viridis-like map.  Nothing here prints or exits; the
  * output goes to a FILE the caller gives, or atomically to a path.
  * The same figure and the same input give the same bytes (SVG included).
  */
@@ -39,7 +40,8 @@ typedef struct nn_rgb {
 
 #define NN_PLOT_NCLASS 8   /* distinct class colours; more cycle */
 
-/* Okabe-Ito colour of class k (cycles after NN_PLOT_NCLASS). */
+/* Okabe-Ito colour of class k (cycles after NN_PLOT_NCLASS); each has a
+ * contrast ratio of at least 3:1 against white. */
 nn_rgb nn_plot_class_colour(size_t k);
 /* A viridis-like sequential map, t in [0, 1] (clamped; NaN gives grey). */
 nn_rgb nn_plot_viridis(double t);
@@ -86,6 +88,25 @@ int nn_plot_save(nn_plot *p, const char *path, nn_err *e);
 
 /* ---- the terminal (lib/plot_term.c) --------------------------------------- */
 
+/* What the terminal understands; the program decides it (nn-plot from
+ * TERM, NO_COLOR and COLORTERM).  Without colour the picture is drawn in
+ * glyphs: each colour of the class palette its own character, so series
+ * still differ. */
+typedef enum nn_term_mode {
+	NN_TERM_TRUECOLOR,     /* 24-bit escapes (38;2;R;G;B), half blocks */
+	NN_TERM_256,           /* the xterm 256-colour escapes (38;5;N) */
+	NN_TERM_MONO,          /* no escape at all: glyphs, UTF-8 text */
+	NN_TERM_ASCII          /* no escape, 7-bit ASCII only: glyphs */
+} nn_term_mode;
+
+/* How a terminal canvas is printed; NN_TERM_TRUECOLOR unless set.  No
+ * effect on the other formats. */
+void nn_plot_set_term_mode(nn_plot *p, nn_term_mode m);
+
+/* The xterm 256-colour index (16..255: the 6x6x6 cube or the grey ramp,
+ * never the 16 colours a theme may change) nearest to 0xRRGGBB. */
+int nn_plot_xterm256(uint32_t rgb);
+
 /* Text kept aside on a terminal canvas, printed over the picture: one
  * character per cell from (col, row), across or (vertical) down. */
 typedef struct nn_term_text {
@@ -97,11 +118,17 @@ typedef struct nn_term_text {
 
 /* Print a picture of cols x (2 lines) pixels (cairo RGB24: one uint32_t
  * 0x00RRGGBB per pixel, rows `stride` bytes apart) as `lines` lines of
- * cols upper-half blocks in 24-bit ANSI colour, the top pixel as the
- * foreground and the bottom one as the background, with the text over it.
- * Every line ends with a colour reset and a newline.  Bytes go to out. */
+ * cols characters, with the text over it.  In colour (NN_TERM_TRUECOLOR,
+ * NN_TERM_256) a cell is an upper-half block, the top pixel as the
+ * foreground and the bottom one as the background, and every line ends
+ * with a colour reset.  Without colour (NN_TERM_MONO, NN_TERM_ASCII) a
+ * cell is a glyph for what its pixels show: a class colour's own
+ * character, a paler one for its tint (decision regions), lines for the
+ * frame, a shade for any other colour; NN_TERM_ASCII writes every
+ * character of the text outside ASCII as '?'.  Every line ends with a
+ * newline.  Bytes go to out. */
 void nn_plot_term_render(const unsigned char *px, int stride, int cols,
-    int lines, const nn_term_text *t, size_t nt,
+    int lines, const nn_term_text *t, size_t nt, nn_term_mode mode,
     void (*out)(void *closure, const char *s, size_t n), void *closure);
 
 /* ---- rectangles and text ------------------------------------------------ */
@@ -161,6 +188,8 @@ typedef struct nn_axes {
 	double x0, x1, y0, y1;
 	int ylog;
 	double fs;             /* font size */
+	size_t ywant;          /* y ticks asked for: nn_axes_finish labels
+	                          the ticks whose width the margin was made for */
 } nn_axes;
 
 /* Place a panel in r: margins for ticks, labels and title.  Draws the
@@ -263,7 +292,8 @@ typedef struct nn_fig_opts {
 	int bare;              /* plot area only */
 	int has_range;         /* range given: x0, x1, y0, y1 */
 	double x0, x1, y0, y1;
-	int compact;           /* a small panel of a grid: no legend */
+	int compact;           /* a small panel of a grid: no legend (but a
+	                          boundary's classes) */
 	int ylog;              /* loss: log scale */
 } nn_fig_opts;
 

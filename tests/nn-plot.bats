@@ -49,6 +49,14 @@ setup_file() {
 	printf 'colour,predicted\nred,red\n,blue\n' >"$D/blank.csv"
 	printf 'colour,predicted\n' >"$D/pheader.csv"
 	head -c 100 "$D/moons.nn" >"$D/truncated.nn"
+	# 100 epochs: the last x tick is 100; the moons in other shapes
+	nn-train -q -l 8 -e 100 --val-split 0.2 --log "$D/hundred.csv" \
+	    -o "$D/hundred.nn" "$D/moons.csv"
+	tr , ';' <"$D/moons.csv" >"$D/semi.csv"
+	tr , ';' <"$D/pred.csv" >"$D/psemi.csv"
+	tail -n +2 "$D/moons.csv" >"$D/nohead.csv"
+	awk -F, 'NR == 1 { print "x1,x2,word,label"; next } { print $1 "," $2 ",w" NR % 3 "," $3 }' "$D/moons.csv" >"$D/cat.csv"
+	printf 'x1,x2,label\n0.5,0.2,\303\251t\303\251\n0.1,0.4,hiver\n' >"$D/utf8.csv"
 }
 
 # PNG header, and the size asked for
@@ -91,11 +99,57 @@ notemp() { ! compgen -G '.out*' >/dev/null || { echo "temporary file left: $(ls 
 # no output file, and no temporary one beside it
 nofile() { ! compgen -G 'out*' >/dev/null && ! compgen -G '.out*' >/dev/null || { echo "output left: $(ls -A)" >&2; return 1; }; }
 # class of the boundary colour around pixel (x, y) of a PNG: 0 orange, 1 sky blue
-class_at() { python3 "$BATS_TEST_DIRNAME/png_pixel.py" class "$1" "$2" "$3" 3 E69F00 56B4E9; }
+class_at() { python3 "$BATS_TEST_DIRNAME/png_pixel.py" class "$1" "$2" "$3" 3 BF8400 4897C4; }
 # the moons with the labels swapped
 flipped() { awk -F, 'NR == 1 { print; next } { print $1 "," $2 "," 1 - $3 }' "$1"; }
 accuracy() { nn-predict -m "$1" "$2" | awk -F, 'NR > 1 { n++; ok += $1 == $2 } END { print ok / n }'; }
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# termenv [VAR=VALUE ...] ARGS...: nn-plot ARGS --term into out.txt in an
+# 80x24 xterm with no colour variables, then the ones given
+termenv() {
+	local v=()
+	while [[ $1 == *=* ]]; do v+=("$1"); shift; done
+	env -u NO_COLOR -u COLORTERM TERM=xterm COLUMNS=80 LINES=24 "${v[@]}" nn-plot "$@" --term >out.txt
+}
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
+noesc() { ! grep -q $'\x1b' "$1" || { echo "$1: an escape sequence" >&2; return 1; }; }
+# every byte printable 7-bit ASCII (lines apart)
+ascii7() { ! LC_ALL=C grep -q '[^ -~]' "$1" || { echo "$1: a byte outside ASCII" >&2; return 1; }; }
+has() { grep -q "$2" "$1" || { echo "$1: no $2" >&2; return 1; }; }
+hasnt() { ! grep -q "$2" "$1" || { echo "$1: $2" >&2; return 1; }; }
+# the 4 cells before " LABEL" (a legend's swatch) differ for two labels
+swatches_differ() {
+	python3 -c 'import re, sys
+t = re.sub("\x1b\\[[0-9;]*m", "", open(sys.argv[1], encoding="utf-8").read())
+def sw(l):
+    m = re.search("(....) " + re.escape(l) + "(?= |$)", t, re.M)
+    return m.group(1) if m else None
+a, b = sw(sys.argv[2]), sw(sys.argv[3])
+print("swatches: %r %r" % (a, b), file=sys.stderr)
+sys.exit(0 if a and b and a != b else 1)' "$@"
+}
+# the last x tick of a 100-epoch loss figure in a W-column terminal: whole
+tick100() { termenv COLUMNS="$1" loss "$D/hundred.csv" && term_is out.txt "$1" 23 && plain out.txt | grep -Eq '(^| )100( |$)'; }
+# widths ARGS...: the figure at 40, 80 and 200 columns, every line as wide
+widths() { for w in 40 80 200; do termenv COLUMNS=$w "$@" && term_is out.txt $w 23 || return 1; done; }
+# colours_in FILE HEX...: each colour drawn somewhere in a PNG (a pixel of
+# exactly it) or an SVG (a fill or stroke of it)
+colours_in() {
+	python3 -c 'import re, sys
+sys.path.insert(0, sys.argv[1])
+import png_pixel
+f, want = sys.argv[2], [tuple(int(h[i:i + 2], 16) for i in (0, 2, 4)) for h in sys.argv[3:]]
+if f.endswith(".svg"):
+    got = {tuple(round(float(v) * 2.55) for v in m) for m in re.findall(r"rgb\(([0-9.]+)%,([0-9.]+)%,([0-9.]+)%\)", open(f).read())}
+else:
+    w, h, bpp, rows = png_pixel.decode(f)
+    got = {tuple(r[i:i + 3]) for r in rows for i in range(0, w * bpp, bpp)}
+miss = [c for c in want if c not in got]
+print("missing: %r" % miss, file=sys.stderr)
+sys.exit(1 if miss else 0)' "$BATS_TEST_DIRNAME" "$@"
+}
+# the class colours of the palette, in order
+C0=BF8400 C1=4897C4 C2=009E73
 
 @test "nn-plot: usage == SYNOPSIS"                  { check_usage nn-plot nn-plot.1; }
 @test "nn-plot: --version"                          { row 0 '^nn-plot \(nnkit\) [0-9]' nn-plot --version; }
@@ -230,7 +284,7 @@ gz_fig() {
 @test "nn-plot: grid, not MODEL:FILE"               { row 2 'grid: expected MODEL:FILE or MODEL:FILE:LABEL, got "m.nn"' nn-plot grid m.nn -o out.png; nofile; }
 @test "nn-plot: grid, empty FILE"                   { row 2 'expected MODEL:FILE' nn-plot grid m.nn: -o out.png; nofile; }
 @test "nn-plot: grid, empty FILE before a label"    { row 2 'expected MODEL:FILE' nn-plot grid m.nn::x -o out.png; nofile; }
-@test "nn-plot: data, 3 features"                   { row 1 'b3.csv: 3 feature columns; the data figure needs 2' nn-plot data "$D/b3.csv" -o out.png; nofile; }
+@test "nn-plot: data, 3 features"                   { row 1 'b3.csv: 3 feature columns; the data figure draws 2: choose them with --x COL --y COL$' nn-plot data "$D/b3.csv" -o out.png; nofile; }
 @test "nn-plot: data, ragged row"                   { row 1 'dragged.csv:3: expected 3 fields, got 1' nn-plot data "$D/dragged.csv" -o out.png; nofile; }
 @test "nn-plot: data, non-numeric"                  { row 1 'dword.csv:2:x2' nn-plot data "$D/dword.csv" -o out.png; nofile; }
 @test "nn-plot: data, NaN"                          { row 1 'dnan.csv:2:x2' nn-plot data "$D/dnan.csv" -o out.png; nofile; }
@@ -286,3 +340,92 @@ proba3() { nn-predict --proba -m "$D/colours.nn" "$D/colours.csv" >p3.csv; }
 @test "nn-plot: roc, no truth column"               { printf 'predicted_label,p_0,p_1\n1,0.2,0.8\n' >bad.csv; row 1 'bad.csv: no column of true labels' nn-plot roc bad.csv -o out.png; nofile; }
 @test "nn-plot: roc, two files"                     { proba2; run nn-plot roc p2.csv p2.csv -o out.png; [ "$status" -eq 2 ]; nofile; }
 @test "nn-plot: pr -m is refused"                   { proba2; row 2 '^nn-plot: -m does not apply to the pr figure$' nn-plot pr -m "$D/moons.nn" p2.csv -o out.png; nofile; }
+# --term and the environment: NO_COLOR (set, not empty) no escape at all;
+# TERM=dumb 7-bit ASCII; 24-bit colour only when COLORTERM says so
+@test "nn-plot: NO_COLOR, data: no escape"          { termenv NO_COLOR=1 data "$D/colours.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR, boundary: no escape"      { termenv NO_COLOR=1 boundary -m "$D/colours.nn" "$D/colours.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR, grid: no escape"          { termenv NO_COLOR=1 grid "$D/moons.nn:$D/moons.csv" "$D/reg.nn:$D/reg.csv"; noesc out.txt; }
+@test "nn-plot: NO_COLOR, loss: no escape"          { termenv NO_COLOR=yes loss "$D/sgd.csv" "$D/adam.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR, activations: no escape"   { termenv NO_COLOR=1 activations; noesc out.txt; }
+@test "nn-plot: NO_COLOR, gradients: no escape"     { termenv NO_COLOR=1 gradients "$D/sgd.csv"; noesc out.txt; }
+@test "nn-plot: NO_COLOR, updates: no escape"       { termenv NO_COLOR=1 updates "$D/sgd.csv"; noesc out.txt; }
+@test "nn-plot: NO_COLOR, confusion: no escape"     { termenv NO_COLOR=1 confusion "$D/pred.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR keeps UTF-8 labels"        { termenv NO_COLOR=1 data "$D/utf8.csv"; noesc out.txt; has out.txt $'\xc3\xa9t\xc3\xa9'; }
+@test "nn-plot: NO_COLOR empty: colour"             { termenv NO_COLOR= data "$D/moons.csv"; has out.txt $'\x1b\\[38;5;'; }
+@test "nn-plot: TERM=dumb, data: ASCII"             { termenv TERM=dumb data "$D/colours.csv"; ascii7 out.txt; term_is out.txt 80 23; }
+@test "nn-plot: TERM=dumb, boundary: ASCII"         { termenv TERM=dumb boundary -m "$D/moons.nn" "$D/moons.csv"; ascii7 out.txt; }
+@test "nn-plot: TERM=dumb, loss: ASCII"             { termenv TERM=dumb loss "$D/sgd.csv"; ascii7 out.txt; }
+@test "nn-plot: TERM=dumb, confusion: ASCII"        { termenv TERM=dumb confusion "$D/pred.csv"; ascii7 out.txt; }
+@test "nn-plot: TERM=dumb, a UTF-8 label: ASCII"    { termenv TERM=dumb data "$D/utf8.csv"; ascii7 out.txt; has out.txt '?t?'; }
+@test "nn-plot: TERM=dumb beats COLORTERM"          { termenv TERM=dumb COLORTERM=truecolor data "$D/moons.csv"; ascii7 out.txt; }
+@test "nn-plot: no COLORTERM: 256 colours"          { termenv data "$D/moons.csv"; has out.txt $'\x1b\\[38;5;'; hasnt out.txt $'\x1b\\[38;2;'; }
+@test "nn-plot: COLORTERM=truecolor: 24-bit"        { termenv COLORTERM=truecolor data "$D/moons.csv"; has out.txt $'\x1b\\[38;2;'; hasnt out.txt $'\x1b\\[38;5;'; }
+@test "nn-plot: COLORTERM=24bit: 24-bit"            { termenv COLORTERM=24bit boundary -m "$D/moons.nn" "$D/moons.csv"; has out.txt $'\x1b\\[48;2;'; }
+@test "nn-plot: COLORTERM=other: 256 colours"       { termenv COLORTERM=yes loss "$D/sgd.csv"; has out.txt $'\x1b\\[48;5;'; hasnt out.txt ';2;'; }
+
+# each series its own swatch: in colour (a gap for the dashed line) and
+# in glyphs (a glyph per colour)
+@test "nn-plot: train and validation swatches differ"          { termenv loss "$D/hundred.csv"; swatches_differ out.txt train validation; }
+@test "nn-plot: train and validation swatches differ, NO_COLOR" { termenv NO_COLOR=1 loss "$D/hundred.csv"; swatches_differ out.txt train validation; }
+@test "nn-plot: two logs: swatches differ, TERM=dumb"          { termenv TERM=dumb loss "$D/sgd.csv" "$D/adam.csv"; swatches_differ out.txt train validation; swatches_differ out.txt sgd adam; }
+@test "nn-plot: activations: f and f' swatches differ"         { termenv NO_COLOR=1 activations relu; swatches_differ out.txt 'f(x)' "f'(x)"; }
+
+# tick labels whole at every width; no line wider than the terminal
+@test "nn-plot: 100 epochs show 100, 40 columns"    { tick100 40; }
+@test "nn-plot: 100 epochs show 100, 80 columns"    { tick100 80; }
+@test "nn-plot: 100 epochs show 100, 200 columns"   { tick100 200; }
+@test "nn-plot: widths 40/80/200, data"             { widths data "$D/colours.csv"; }
+@test "nn-plot: widths 40/80/200, boundary"         { widths boundary -m "$D/moons.nn" "$D/moons.csv"; }
+@test "nn-plot: widths 40/80/200, grid"             { widths grid "$D/moons.nn:$D/moons.csv" "$D/colours.nn:$D/colours.csv"; }
+@test "nn-plot: widths 40/80/200, loss"             { widths loss "$D/sgd.csv" "$D/adam.csv"; }
+@test "nn-plot: widths 40/80/200, activations"      { widths activations; }
+@test "nn-plot: widths 40/80/200, gradients"        { widths gradients "$D/sgd.csv"; }
+@test "nn-plot: widths 40/80/200, confusion"        { widths confusion "$D/pred.csv"; }
+@test "nn-plot: widths 40/80/200, NO_COLOR"         { widths NO_COLOR=1 loss "$D/hundred.csv"; }
+
+# --no-header and -d, as nn-train and nn-predict take them
+@test "nn-plot: data --no-header"                   { row 0 '' nn-plot data --no-header "$D/nohead.csv" -o out.png; png_is out.png 640 480; }
+@test "nn-plot: data --no-header: columns 1, 2"     { termenv NO_COLOR=1 data --no-header "$D/nohead.csv"; [ "$(tail -1 out.txt | tr -d ' ')" = 1 ]; }
+@test "nn-plot: boundary --no-header"               { row 0 '' nn-plot boundary -m "$D/moons.nn" --no-header "$D/nohead.csv" -o out.png; png_is out.png 640 480; }
+@test "nn-plot: grid --no-header"                   { row 0 '' nn-plot grid --no-header "$D/moons.nn:$D/nohead.csv" -o out.png; }
+@test "nn-plot: data -d ';': the same figure"       { nn-plot data -d ';' "$D/semi.csv" --title t -o a.svg; nn-plot data "$D/moons.csv" --title t -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: data -d semicolon"                  { row 0 '' nn-plot data -d semicolon "$D/semi.csv" -o out.png; }
+@test "nn-plot: boundary -d ';': the same figure"   { nn-plot boundary -m "$D/moons.nn" -d ';' "$D/semi.csv" --title t -o a.svg; nn-plot boundary -m "$D/moons.nn" "$D/moons.csv" --title t -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: confusion -d ';'"                   { row 0 '' nn-plot confusion -d ';' "$D/psemi.csv" -o out.png; }
+@test "nn-plot: -d ',' on a semicolon file"         { row 1 'semi.csv: 0 feature columns' nn-plot data -d , "$D/semi.csv" -o out.png; nofile; }
+@test "nn-plot: -d two characters"                  { row 2 '^nn-plot: -d: expected one character' nn-plot data -d ';;' "$D/semi.csv" -o out.png; nofile; }
+@test "nn-plot: --no-header for loss"               { row 2 '^nn-plot: --no-header does not apply to the loss figure$' nn-plot loss --no-header "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: -d for loss"                        { row 2 '^nn-plot: -d does not apply to the loss figure$' nn-plot loss -d , "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: -d for activations"                 { row 2 '^nn-plot: -d does not apply to the activations figure$' nn-plot activations -d , -o out.png; nofile; }
+@test "nn-plot: --no-header for confusion"          { row 2 "no-header does not apply to the confusion figure: it finds nn-predict's columns by name" nn-plot confusion --no-header "$D/pred.csv" -o out.png; nofile; }
+
+# data --x COL --y COL: by name or number; only those and the target read
+@test "nn-plot: --x --y by name"                    { row 0 '' nn-plot data "$D/b3.csv" --x x1 --y x3 -o out.png; png_is out.png 640 480; }
+@test "nn-plot: --x --y by number: the same"        { nn-plot data "$D/b3.csv" --x 1 --y 3 -o a.svg; nn-plot data "$D/b3.csv" --x x1 --y x3 -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: --x --y: the axes' names"           { termenv NO_COLOR=1 data "$D/b3.csv" --x x3 --y x2; [ "$(tail -1 out.txt | tr -d ' ')" = x3 ]; }
+@test "nn-plot: --x --y with --target"              { row 0 '' nn-plot data "$D/b3.csv" --target 1 --x x2 --y label -o out.png; }
+@test "nn-plot: --x unknown name"                   { row 1 '^nn-plot: .*b3\.csv: --x: no column "zz" \(4 columns, by name or number\)$' nn-plot data "$D/b3.csv" --x zz --y x2 -o out.png; nofile; }
+@test "nn-plot: --y number out of range"            { row 1 'b3\.csv: --y: no column "9"' nn-plot data "$D/b3.csv" --x x1 --y 9 -o out.png; nofile; }
+@test "nn-plot: --x a range"                        { row 1 'b3\.csv: --x: "1-2" names 2 columns; give one$' nn-plot data "$D/b3.csv" --x 1-2 --y x3 -o out.png; nofile; }
+@test "nn-plot: --x the target"                     { row 1 'b3\.csv: --x: "label" is the target column$' nn-plot data "$D/b3.csv" --x label --y x1 -o out.png; nofile; }
+@test "nn-plot: --x and --y the same column"        { row 1 'b3\.csv: --x and --y name the same column "x1"$' nn-plot data "$D/b3.csv" --x 1 --y x1 -o out.png; nofile; }
+@test "nn-plot: --x without --y"                    { row 2 '^nn-plot: --x without --y: give both' nn-plot data "$D/b3.csv" --x x1 -o out.png; nofile; }
+@test "nn-plot: --y without --x"                    { row 2 '^nn-plot: --y without --x: give both' nn-plot data "$D/b3.csv" --y x1 -o out.png; nofile; }
+@test "nn-plot: --x empty"                          { row 2 '^nn-plot: --x: expected one column, by name or number, got ""$' nn-plot data "$D/b3.csv" --x '' --y x1 -o out.png; nofile; }
+@test "nn-plot: --x a list"                         { row 2 '^nn-plot: --x: expected one column' nn-plot data "$D/b3.csv" --x x1,x2 --y x3 -o out.png; nofile; }
+@test "nn-plot: --x for loss"                       { row 2 '^nn-plot: --x does not apply to the loss figure$' nn-plot loss --x a --y b "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: --x for boundary"                   { row 2 "^nn-plot: --x and --y do not apply to the boundary figure: its axes are the model's two inputs$" nn-plot boundary -m "$D/moons.nn" --x x1 --y x2 "$D/moons.csv" -o out.png; nofile; }
+@test "nn-plot: a string column not drawn"          { row 0 '' nn-plot data "$D/cat.csv" --x x1 --y x2 -o out.png; png_is out.png 640 480; }
+@test "nn-plot: a string column, no --x/--y"        { row 1 'cat\.csv: 3 feature columns; the data figure draws 2: choose them with --x COL --y COL$' nn-plot data "$D/cat.csv" -o out.png; nofile; }
+@test "nn-plot: --x a string column"                { row 1 'cat\.csv:2:word: expected a number, got "w2"' nn-plot data "$D/cat.csv" --x word --y x2 -o out.png; nofile; }
+@test "nn-plot: boundary beside a string column"    { row 0 '' nn-plot boundary -m "$D/moons.nn" "$D/cat.csv" -o out.png; png_is out.png 640 480; }
+
+# a class legend: each label as read, in its class's colour; with the
+# points out of the range the legend's swatches are the only class colours
+@test "nn-plot: data legend, terminal"              { termenv NO_COLOR=1 data "$D/colours.csv"; plain out.txt | grep -Eq '[*] +blue'; plain out.txt | grep -Eq 'o +green'; plain out.txt | grep -Eq '[+] +red'; }
+@test "nn-plot: boundary legend, terminal"          { termenv TERM=dumb boundary -m "$D/colours.nn" "$D/colours.csv"; grep -Eq '[*] +blue' out.txt; grep -Eq 'o +green' out.txt; grep -Eq '[+] +red' out.txt; }
+@test "nn-plot: grid panels have a legend"          { termenv NO_COLOR=1 COLUMNS=160 LINES=30 grid "$D/colours.nn:$D/colours.csv" "$D/moons.nn:$D/moons.csv"; grep -Eq '[+] +red' out.txt; grep -Eq 'o +1 ' out.txt; }
+@test "nn-plot: data legend, PNG"                   { nn-plot data "$D/colours.csv" --range 100,101,100,101 -o out.png; colours_in out.png $C0 $C1 $C2; }
+@test "nn-plot: no legend with --bare"              { nn-plot data "$D/colours.csv" --range 100,101,100,101 --bare -o out.png; ! colours_in out.png $C0; }
+@test "nn-plot: boundary legend, PNG"               { nn-plot boundary -m "$D/colours.nn" "$D/colours.csv" --range 100,101,100,101 -o out.png; colours_in out.png $C0 $C1 $C2; }
+@test "nn-plot: boundary legend, SVG"               { nn-plot boundary -m "$D/colours.nn" "$D/colours.csv" --range 100,101,100,101 -o out.svg; colours_in out.svg $C0 $C1 $C2; }
