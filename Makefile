@@ -142,6 +142,49 @@ bin/nn-model: cmd/nn-model.o $(CMD_LIB) lib/libnnonnx.a lib/libnn.a
 	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) lib/libnnonnx.a lib/libnn.a \
 	    -lprotobuf-c $(LIBS) $(LDFLAGS)
 
+# ---- shell completion, from the programs' option tables ------------------
+# completion/mkcomp (build-only) links every table, each compiled on its
+# own from cmd/opts/PROG.h as its program compiles it, and writes the bash
+# and zsh completion; nothing generated is committed.
+
+COMP_TABS = $(patsubst bin/%,completion/tab-%.o,$(PROGS))
+COMPLETION = completion/nnkit.bash completion/_nnkit
+
+$(COMP_TABS): completion/tab-%.o: completion/table.c | $(NEEDS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -DPROG_HEADER='"../cmd/opts/$*.h"' \
+	    -DPROG_VAR=$(subst -,_,$*)_options -c -o $@ $<
+
+completion/mkcomp: completion/mkcomp.c $(COMP_TABS) $(CMD_LIB) lib/libnn.a
+	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< $(COMP_TABS) $(CMD_LIB) lib/libnn.a \
+	    $(LIBS) $(LDFLAGS)
+
+completion/nnkit.bash: completion/mkcomp
+	completion/mkcomp bash >$@.tmp && mv $@.tmp $@
+
+completion/_nnkit: completion/mkcomp
+	completion/mkcomp zsh >$@.tmp && mv $@.tmp $@
+
+all: $(COMPLETION)
+DEPFILES += $(COMP_TABS:.o=.d)
+
+# bash-completion loads completions/PROG when PROG is first completed: one
+# file, named nnkit, and a link to it under each program's name.
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+
+install: install-completion
+install-completion: $(COMPLETION)
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 644 completion/nnkit.bash $(DESTDIR)$(BASHCOMPDIR)/nnkit
+	for p in $(notdir $(PROGS)); do \
+	    ln -sf nnkit $(DESTDIR)$(BASHCOMPDIR)/$$p || exit 1; done
+	install -m 644 completion/_nnkit $(DESTDIR)$(ZSHCOMPDIR)/_nnkit
+
+clean: clean-completion
+clean-completion:
+	rm -f completion/mkcomp completion/*.o completion/*.d $(COMPLETION)
+.PHONY: install-completion clean-completion
+
 # ---- the unit tests ------------------------------------------------------
 
 tests/unit/bin/%.o: tests/unit/%.c | $(NEEDS)
