@@ -1,8 +1,8 @@
 /*
- * util.h - what every nnkit program shares: option parsing that exits 2 on a
- * bad value, opening inputs ("-" or no name = stdin), --version, checked
- * output, and the rule that no output overwrites an input.  Only cmd/ may
- * print or exit; lib/ returns errors.
+ * util.h - what every nnkit program shares: option values that exit 2 when
+ * bad (the options themselves: opts.h), opening inputs ("-" or no name =
+ * stdin), --version, checked output, and the rule that no output
+ * overwrites an input.  Only cmd/ may print or exit; lib/ returns errors.
  */
 #ifndef NN_CMD_UTIL_H
 #define NN_CMD_UTIL_H
