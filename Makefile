@@ -52,7 +52,9 @@ NN_OBJ   = $(patsubst %.c,%.o,$(filter-out $(PLOT_SRC) $(ONNX_SRC),$(LIB_SRC)))
 PLOT_OBJ = $(PLOT_SRC:.c=.o)
 LIB_HDR  = $(wildcard lib/*.h)
 CMD_OBJ  = $(patsubst %.c,%.o,$(wildcard cmd/*.c))
-PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out cmd/util.c,$(wildcard cmd/*.c)))
+# cmd/util.c and cmd/opts.c are what every program links (CMD_LIB).
+CMD_LIB  = cmd/util.o cmd/opts.o
+PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out cmd/util.c cmd/opts.c,$(wildcard cmd/*.c)))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS    = $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRC))
 UNIT_OBJ = $(addsuffix .o,$(UNITS))
@@ -102,13 +104,13 @@ lib/libnnplot.a: $(PLOT_OBJ) Makefile
 cmd/%.o: cmd/%.c | $(NEEDS)
 	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-bin/%: cmd/%.o cmd/util.o lib/libnn.a
+bin/%: cmd/%.o $(CMD_LIB) lib/libnn.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnn.a $(LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) lib/libnn.a $(LIBS) $(LDFLAGS)
 
-bin/nn-plot: cmd/nn-plot.o cmd/util.o lib/libnnplot.a lib/libnn.a
+bin/nn-plot: cmd/nn-plot.o $(CMD_LIB) lib/libnnplot.a lib/libnn.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnnplot.a lib/libnn.a \
+	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) lib/libnnplot.a lib/libnn.a \
 	    $(CAIRO_LIBS) $(LIBS) $(LDFLAGS)
 
 # ---- ONNX: lib/onnx*.c over C generated from onnx.proto -----------------
@@ -135,10 +137,53 @@ lib/libnnonnx.a: $(ONNX_OBJ) Makefile
 	rm -f $@
 	ar rcs $@ $(ONNX_OBJ)
 
-bin/nn-model: cmd/nn-model.o cmd/util.o lib/libnnonnx.a lib/libnn.a
+bin/nn-model: cmd/nn-model.o $(CMD_LIB) lib/libnnonnx.a lib/libnn.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $< cmd/util.o lib/libnnonnx.a lib/libnn.a \
+	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) lib/libnnonnx.a lib/libnn.a \
 	    -lprotobuf-c $(LIBS) $(LDFLAGS)
+
+# ---- shell completion, from the programs' option tables ------------------
+# completion/mkcomp (build-only) links every table, each compiled on its
+# own from cmd/opts/PROG.h as its program compiles it, and writes the bash
+# and zsh completion; nothing generated is committed.
+
+COMP_TABS = $(patsubst bin/%,completion/tab-%.o,$(PROGS))
+COMPLETION = completion/nnkit.bash completion/_nnkit
+
+$(COMP_TABS): completion/tab-%.o: completion/table.c | $(NEEDS)
+	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -DPROG_HEADER='"../cmd/opts/$*.h"' \
+	    -DPROG_VAR=$(subst -,_,$*)_options -c -o $@ $<
+
+completion/mkcomp: completion/mkcomp.c $(COMP_TABS) $(CMD_LIB) lib/libnn.a
+	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< $(COMP_TABS) $(CMD_LIB) lib/libnn.a \
+	    $(LIBS) $(LDFLAGS)
+
+completion/nnkit.bash: completion/mkcomp
+	completion/mkcomp bash >$@.tmp && mv $@.tmp $@
+
+completion/_nnkit: completion/mkcomp
+	completion/mkcomp zsh >$@.tmp && mv $@.tmp $@
+
+all: $(COMPLETION)
+DEPFILES += $(COMP_TABS:.o=.d)
+
+# bash-completion loads completions/PROG when PROG is first completed: one
+# file, named nnkit, and a link to it under each program's name.
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+
+install: install-completion
+install-completion: $(COMPLETION)
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 644 completion/nnkit.bash $(DESTDIR)$(BASHCOMPDIR)/nnkit
+	for p in $(notdir $(PROGS)); do \
+	    ln -sf nnkit $(DESTDIR)$(BASHCOMPDIR)/$$p || exit 1; done
+	install -m 644 completion/_nnkit $(DESTDIR)$(ZSHCOMPDIR)/_nnkit
+
+clean: clean-completion
+clean-completion:
+	rm -f completion/mkcomp completion/*.o completion/*.d $(COMPLETION)
+.PHONY: install-completion clean-completion
 
 # ---- the unit tests ------------------------------------------------------
 
@@ -183,13 +228,13 @@ bin-sweep/base.o: lib/base.c | $(NEEDS)
 	@mkdir -p bin-sweep
 	$(CC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -DNN_ALLOC_SWEEP -c -o $@ $<
 
-bin-sweep/%: cmd/%.o cmd/util.o bin-sweep/base.o lib/libnn.a
-	$(CC) $(CFLAGS) -o $@ $< cmd/util.o bin-sweep/base.o lib/libnn.a \
+bin-sweep/%: cmd/%.o $(CMD_LIB) bin-sweep/base.o lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) bin-sweep/base.o lib/libnn.a \
 	    $(LIBS) $(LDFLAGS)
 
 # nn-model also exports and imports ONNX (see the ONNX block)
-bin-sweep/nn-model: cmd/nn-model.o cmd/util.o bin-sweep/base.o lib/libnnonnx.a lib/libnn.a
-	$(CC) $(CFLAGS) -o $@ $< cmd/util.o bin-sweep/base.o lib/libnnonnx.a \
+bin-sweep/nn-model: cmd/nn-model.o $(CMD_LIB) bin-sweep/base.o lib/libnnonnx.a lib/libnn.a
+	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) bin-sweep/base.o lib/libnnonnx.a \
 	    lib/libnn.a -lprotobuf-c $(LIBS) $(LDFLAGS)
 
 alloc-sweep: all $(SWEEP_PROGS)

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts/nn-eval.h"
 #include "util.h"
 
 #define BATCH 1024
@@ -50,44 +51,20 @@
 	(strlen(s) > 40 ? "..." : "")
 
 enum task { TASK_AUTO, TASK_CLS, TASK_REG };
-/* --task's words, in the order of enum task. */
-static const char *const tasks[] = { "auto", "classification", "regression",
-	NULL };
+/* (their words: eval_tasks, eval_formats in opts/nn-eval.h) */
 enum format { FMT_TEXT, FMT_CSV, FMT_JSON };
 
-enum { OPT_TRUTH = 0x200, OPT_PRED, OPT_TASK, OPT_FORMAT, OPT_THRESHOLD };
 
-static const struct option longopts[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "truth", required_argument, NULL, OPT_TRUTH },
-	{ "pred", required_argument, NULL, OPT_PRED },
-	{ "task", required_argument, NULL, OPT_TASK },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
-static const char synopsis[] =
-    "usage: nn-eval [-m MODEL] [--truth COL] [--pred COL]\n"
-    "               [--task auto|classification|regression] "
-    "[--format text|csv|json]\n"
-    "               [--threshold T] [FILE|-]\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* The value of a keyword option, as its index in words[]; exit 2 if none. */
 static int
-keyword(const char *s, const char *const *words, const char *opt,
+keyword(const char *s, opt_values_fn *words, const char *opt,
     const char *expect)
 {
-	for (int i = 0; words[i] != NULL; i++)
-		if (strcmp(s, words[i]) == 0)
+	for (int i = 0; words(i) != NULL; i++)
+		if (strcmp(s, words(i)) == 0)
 			return i;
 	errx(2, "%s: expected %s, got \"%.*s%s\"", opt, expect, SHOW(s));
 }
@@ -698,7 +675,7 @@ say_guess(const scan *s)
 		    "values %s", s->name, AUTO_MAX_CLASSES, hint);
 	else
 		warnx("%s: task %s: %zu distinct numeric true values %s",
-		    s->name, tasks[s->task], nn_cls_ntruth(s->cls), hint);
+		    s->name, eval_tasks(s->task), nn_cls_ntruth(s->cls), hint);
 }
 
 /* Fix the classes: the model's in its order, checked against the p_*
@@ -797,7 +774,6 @@ rank_figures(scan *s, ranks *x)
 int
 main(int argc, char **argv)
 {
-	static const char *const formats[] = { "text", "csv", "json", NULL };
 	const char *truth = NULL, *pred = NULL, *why, **pl = NULL;
 	enum format format = FMT_TEXT;
 	enum task said, asked = TASK_AUTO, mtask = TASK_AUTO;
@@ -813,7 +789,7 @@ main(int argc, char **argv)
 	long n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 'm':
 			s.model = optarg;
@@ -825,7 +801,7 @@ main(int argc, char **argv)
 			pred = optarg;
 			break;
 		case OPT_TASK:
-			asked = (enum task)keyword(optarg, tasks, "--task",
+			asked = (enum task)keyword(optarg, eval_tasks, "--task",
 			    "auto, classification or regression");
 			break;
 		case OPT_FORMAT:
@@ -835,7 +811,7 @@ main(int argc, char **argv)
 				errx(2, "--format libsvm: nn-eval reads predictions "
 				    "(nn-predict's CSV output), not features; its "
 				    "--format is the report's: text, csv or json");
-			format = (enum format)keyword(optarg, formats,
+			format = (enum format)keyword(optarg, eval_formats,
 			    "--format", "text, csv or json");
 			break;
 		case OPT_THRESHOLD:
@@ -845,25 +821,19 @@ main(int argc, char **argv)
 				errx(2, "--threshold: expected a number between 0 and "
 				    "1 (both excluded), got \"%.*s%s\"", SHOW(optarg));
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage();
+		opt_extra(argv[1]);
 
 	if (s.model != NULL) {
 		if ((m = nn_model_load(s.model, &e)) == NULL)
 			die_err(1, &e);
 		mtask = m->task == NN_TASK_REGRESSION ? TASK_REG : TASK_CLS;
 		if (asked != TASK_AUTO && asked != mtask)
-			errx(1, "--task %s, but %s is a %s model", tasks[asked],
+			errx(1, "--task %s, but %s is a %s model", eval_tasks(asked),
 			    s.model, nn_task_name(m->task));
 	}
 
@@ -912,7 +882,7 @@ main(int argc, char **argv)
 	said = file_task(nn_csv_colname(c, (size_t)s.pc), s.np, &why);
 	if (mtask != TASK_AUTO && said != TASK_AUTO && said != mtask)
 		errx(1, "%s: %s %s, but %s is a %s model", s.name, why,
-		    tasks[said], s.model, nn_task_name(m->task));
+		    eval_tasks(said), s.model, nn_task_name(m->task));
 	s.task = asked != TASK_AUTO ? asked : mtask != TASK_AUTO ? mtask : said;
 	if (s.task == TASK_REG)
 		s.np = 0;               /* p_* columns ignored */

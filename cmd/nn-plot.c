@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "opts/nn-plot.h"
 #include "util.h"
 #include "nn_plot.h"
 
@@ -25,61 +26,13 @@
 /* A field in a message: at most 40 bytes of it. */
 #define SHOW(s) (int)(strlen(s) > 40 ? 40 : strlen(s)), (s), \
 	(strlen(s) > 40 ? "..." : "")
-/* Default grid columns, and the most the figure accepts. */
-#define GRID_COLS 4
-#define GRID_MAX 256
 /* The integer-target rule of nn-train: more distinct values than this
  * make a regression. */
 #define MAX_CLASSES 20
 
-enum {
-	OPT_TERM = 0x200, OPT_FORMAT, OPT_SIZE, OPT_TITLE, OPT_COLS, OPT_RANGE,
-	OPT_BARE, OPT_TARGET, OPT_YLOG, OPT_NO_HEADER, OPT_X, OPT_Y
-};
 
-static const struct option longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "model", required_argument, NULL, 'm' },
-	{ "term", no_argument, NULL, OPT_TERM },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "size", required_argument, NULL, OPT_SIZE },
-	{ "title", required_argument, NULL, OPT_TITLE },
-	{ "cols", required_argument, NULL, OPT_COLS },
-	{ "range", required_argument, NULL, OPT_RANGE },
-	{ "bare", no_argument, NULL, OPT_BARE },
-	{ "target", required_argument, NULL, OPT_TARGET },
-	{ "ylog", no_argument, NULL, OPT_YLOG },
-	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "x", required_argument, NULL, OPT_X },
-	{ "y", required_argument, NULL, OPT_Y },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
-static const char synopsis[] =
-    "usage: nn-plot FIGURE [-o OUT | --term] [--format png|svg|pdf] "
-    "[--size WxH]\n"
-    "               [--title TEXT] [--no-header] [-d CHAR] [ARG ...]\n"
-    "       nn-plot data [--target COL] [--x COL --y COL] "
-    "[--range X0,X1,Y0,Y1]\n"
-    "               [--bare] FILE|-\n"
-    "       nn-plot boundary -m MODEL [--range X0,X1,Y0,Y1] [--bare] FILE|-\n"
-    "       nn-plot grid [--cols N] MODEL:FILE[:LABEL] ...\n"
-    "       nn-plot loss [--ylog] LOG ...\n"
-    "       nn-plot activations [--range X0,X1] [NAME ...]\n"
-    "       nn-plot gradients LOG\n"
-    "       nn-plot updates LOG\n"
-    "       nn-plot confusion FILE|-\n"
-    "       nn-plot roc FILE|-\n"
-    "       nn-plot pr FILE|-\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* What the command line asked for. */
 typedef struct args {
@@ -587,36 +540,47 @@ read_confusion(const char *path, int delim, const char **namep)
 /* Figures                                                                */
 /* ====================================================================== */
 
+/* A figure's operands and size; its name is figures[] (opts/nn-plot.h). */
 typedef struct figure {
-	const char *name;
 	int minargs, maxargs;     /* -1: any number */
 	int w, h;                 /* default size */
 } figure;
 
-enum { FIG_DATA, FIG_BOUNDARY, FIG_GRID, FIG_LOSS, FIG_ACTIVATIONS,
-	FIG_GRADIENTS, FIG_UPDATES, FIG_CONFUSION, FIG_ROC, FIG_PR, NFIGS };
-
 static const figure figs[NFIGS] = {
-	[FIG_DATA] =        { "data",        1, 1,  640, 480 },
-	[FIG_BOUNDARY] =    { "boundary",    1, 1,  640, 480 },
-	[FIG_GRID] =        { "grid",        1, GRID_MAX, 0, 0 },
-	[FIG_LOSS] =        { "loss",        1, -1, 0, 0 },
-	[FIG_ACTIVATIONS] = { "activations", 0, -1, 0, 0 },
-	[FIG_GRADIENTS] =   { "gradients",   1, 1, 1000, 440 },
-	[FIG_UPDATES] =     { "updates",     1, 1,  700, 480 },
-	[FIG_CONFUSION] =   { "confusion",   1, 1, 1000, 500 },
-	[FIG_ROC] =         { "roc",         1, 1,  600, 540 },
-	[FIG_PR] =          { "pr",          1, 1,  600, 540 },
+	[FIG_DATA] =        { 1, 1,  640, 480 },
+	[FIG_BOUNDARY] =    { 1, 1,  640, 480 },
+	[FIG_GRID] =        { 1, GRID_MAX, 0, 0 },
+	[FIG_LOSS] =        { 1, -1, 0, 0 },
+	[FIG_ACTIVATIONS] = { 0, -1, 0, 0 },
+	[FIG_GRADIENTS] =   { 1, 1, 1000, 440 },
+	[FIG_UPDATES] =     { 1, 1,  700, 480 },
+	[FIG_CONFUSION] =   { 1, 1, 1000, 500 },
+	[FIG_ROC] =         { 1, 1,  600, 540 },
+	[FIG_PR] =          { 1, 1,  600, 540 },
 };
 
 static int
 figure_lookup(const char *s)
 {
 	for (int i = 0; i < NFIGS; i++)
-		if (strcmp(s, figs[i].name) == 0)
+		if (strcmp(s, figures[i].name) == 0)
 			return i;
 	errx(2, "unknown figure \"%.*s%s\" (data, boundary, grid, loss, "
 	    "activations, gradients, updates, confusion, roc or pr)", SHOW(s));
+}
+
+/* Too few operands: say which, from the figure's line of the synopsis
+ * ("       nn-plot loss [--ylog] LOG ..."). */
+static void __attribute__((noreturn))
+missing_operand(int fig)
+{
+	char key[64];
+	const char *line;
+
+	snprintf(key, sizeof(key), "nn-plot %s ", figures[fig].name);
+	if ((line = strstr(options.synopsis, key)) == NULL)
+		opt_missing(&options, "an operand");
+	errx(2, "missing an operand: %.*s", (int)strcspn(line, "\n"), line);
 }
 
 /* Options that only some figures take. */
@@ -636,14 +600,16 @@ check_options(int fig, const args *a)
 		    "are the model's two inputs");
 	else if ((a->xcol || a->ycol) && fig != FIG_DATA)
 		bad = a->xcol ? "--x" : "--y";
-	else if (!a->header && fig == FIG_CONFUSION)
-		errx(2, "--no-header does not apply to the confusion figure: it "
-		    "finds nn-predict's columns by name");
+	else if (!a->header && (fig == FIG_CONFUSION || fig == FIG_ROC ||
+	    fig == FIG_PR))
+		errx(2, "--no-header does not apply to the %s figure: it "
+		    "finds nn-predict's columns by name", figures[fig].name);
 	else if (!a->header && fig != FIG_DATA && fig != FIG_BOUNDARY &&
 	    fig != FIG_GRID)
 		bad = "--no-header";
 	else if (a->delim && fig != FIG_DATA && fig != FIG_BOUNDARY &&
-	    fig != FIG_GRID && fig != FIG_CONFUSION)
+	    fig != FIG_GRID && fig != FIG_CONFUSION && fig != FIG_ROC &&
+	    fig != FIG_PR)
 		bad = "-d";
 	else if (a->ylog && fig != FIG_LOSS)
 		bad = "--ylog";
@@ -654,10 +620,10 @@ check_options(int fig, const args *a)
 		bad = "--range";
 	else if (a->nrange == 2 && fig != FIG_ACTIVATIONS)
 		errx(2, "--range: the %s figure needs X0,X1,Y0,Y1",
-		    figs[fig].name);
+		    figures[fig].name);
 	if (bad)
 		errx(2, "%s does not apply to the %s figure", bad,
-		    figs[fig].name);
+		    figures[fig].name);
 	if (fig == FIG_BOUNDARY && a->model == NULL)
 		errx(2, "the boundary figure needs -m MODEL");
 }
@@ -913,7 +879,7 @@ draw_roc(int fig, char **argv, const args *a)
 	nn_csv *c;
 	nn_err e;
 
-	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL ||
+	if ((c = nn_csv_open_d(fp, name, 1, a->delim, &e)) == NULL ||
 	    nn_pred_scores_read(c, name, pred_column(c), &ps, &e) < 0)
 		die_err(1, &e);
 	nn_csv_free(c);
@@ -941,7 +907,7 @@ main(int argc, char **argv)
 	nn_err e;
 	int ch, fig;
 
-	while ((ch = getopt_long(argc, argv, "o:m:d:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 'o':
 			a.out = optarg;
@@ -991,24 +957,19 @@ main(int argc, char **argv)
 		case OPT_Y:
 			a.ycol = one_column(optarg, "--y");
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		opt_missing(&options, "FIGURE");
 	fig = figure_lookup(argv[0]);
 	argc--;
 	argv++;
-	if (argc < figs[fig].minargs ||
-	    (figs[fig].maxargs >= 0 && argc > figs[fig].maxargs))
-		usage();
+	if (argc < figs[fig].minargs)
+		missing_operand(fig);
+	if (figs[fig].maxargs >= 0 && argc > figs[fig].maxargs)
+		opt_extra(argv[figs[fig].maxargs]);
 
 	/* where the figure goes */
 	if (a.term && a.out)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opts/nn-train.h"
 #include "util.h"
 
 /* 2^29 floats (2 GiB) is far beyond anything this tool trains on a CPU;
@@ -42,106 +43,9 @@
 /* The tolerance of --gradcheck on the relative error (see nn_gradcheck). */
 #define GRADCHECK_TOL 3e-2
 
-enum {
-	OPT_TARGET = 0x200, OPT_TASK, OPT_SCALE, OPT_NO_HEADER, OPT_OPTIMIZER,
-	OPT_MOMENTUM, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WEIGHT_DECAY, OPT_THREADS,
-	OPT_VAL, OPT_VAL_SPLIT, OPT_PATIENCE, OPT_MIN_DELTA, OPT_LOG,
-	OPT_SCHEDULE, OPT_LR_STEP, OPT_LR_GAMMA, OPT_WARMUP, OPT_L1, OPT_L2,
-	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
-	OPT_INIT_FROM, OPT_CV, OPT_TRACE, OPT_GRADCHECK,
-	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
-	OPT_FEATURES, OPT_IGNORE, OPT_ID, OPT_CATEGORICAL, OPT_NA, OPT_MISSING,
-	OPT_MAX_CATEGORIES,
-	OPT_FORMAT, OPT_CV_FORMAT,
-	OPT_LAST
-};
-/* --cv-format: how the fold table is printed. */
+/* --cv-format: how the fold table is printed (words: cv_formats in
+ * opts/nn-train.h, in this order). */
 enum { CV_TEXT, CV_CSV, CV_JSON };
-
-static const struct option longopts[] = {
-	{ "layers", required_argument, NULL, 'l' },
-	{ "activation", required_argument, NULL, 'a' },
-	{ "epochs", required_argument, NULL, 'e' },
-	{ "batch", required_argument, NULL, 'b' },
-	{ "rate", required_argument, NULL, 'r' },
-	{ "seed", required_argument, NULL, 's' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "target", required_argument, NULL, OPT_TARGET },
-	{ "task", required_argument, NULL, OPT_TASK },
-	{ "scale", required_argument, NULL, OPT_SCALE },
-	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "cv-format", required_argument, NULL, OPT_CV_FORMAT },
-	{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
-	{ "momentum", required_argument, NULL, OPT_MOMENTUM },
-	{ "beta1", required_argument, NULL, OPT_BETA1 },
-	{ "beta2", required_argument, NULL, OPT_BETA2 },
-	{ "eps", required_argument, NULL, OPT_EPS },
-	{ "weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "val", required_argument, NULL, OPT_VAL },
-	{ "val-split", required_argument, NULL, OPT_VAL_SPLIT },
-	{ "patience", required_argument, NULL, OPT_PATIENCE },
-	{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
-	{ "log", required_argument, NULL, OPT_LOG },
-	{ "schedule", required_argument, NULL, OPT_SCHEDULE },
-	{ "lr-step", required_argument, NULL, OPT_LR_STEP },
-	{ "lr-gamma", required_argument, NULL, OPT_LR_GAMMA },
-	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "l1", required_argument, NULL, OPT_L1 },
-	{ "l2", required_argument, NULL, OPT_L2 },
-	{ "clip-norm", required_argument, NULL, OPT_CLIP_NORM },
-	{ "clip-value", required_argument, NULL, OPT_CLIP_VALUE },
-	{ "class-weight", required_argument, NULL, OPT_CLASS_WEIGHT },
-	{ "loss", required_argument, NULL, OPT_LOSS },
-	{ "resume", required_argument, NULL, OPT_RESUME },
-	{ "init-from", required_argument, NULL, OPT_INIT_FROM },
-	{ "cv", required_argument, NULL, OPT_CV },
-	{ "trace", no_argument, NULL, OPT_TRACE },
-	{ "gradcheck", no_argument, NULL, OPT_GRADCHECK },
-	{ "init", required_argument, NULL, OPT_INIT },
-	{ "dropout", required_argument, NULL, OPT_DROPOUT },
-	{ "batchnorm", no_argument, NULL, OPT_BATCHNORM },
-	{ "residual", no_argument, NULL, OPT_RESIDUAL },
-	{ "leaky-slope", required_argument, NULL, OPT_LEAKY_SLOPE },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "features", required_argument, NULL, OPT_FEATURES },
-	{ "ignore", required_argument, NULL, OPT_IGNORE },
-	{ "id", required_argument, NULL, OPT_ID },
-	{ "categorical", required_argument, NULL, OPT_CATEGORICAL },
-	{ "na", required_argument, NULL, OPT_NA },
-	{ "missing", required_argument, NULL, OPT_MISSING },
-	{ "max-categories", required_argument, NULL, OPT_MAX_CATEGORIES },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const char synopsis[] =
-    "usage: nn-train [-qv] [-l WIDTHS] [-a ACT] [-e EPOCHS] [-b BATCH] [-r RATE]\n"
-    "                [-s SEED] [--optimizer NAME] [--momentum M] [--beta1 B1]\n"
-    "                [--beta2 B2] [--eps EPS] [--weight-decay WD]\n"
-    "                [--schedule NAME] [--lr-step N] [--lr-gamma G] [--warmup N]\n"
-    "                [--l1 L] [--l2 L] [--clip-norm X] [--clip-value X]\n"
-    "                [--loss NAME] [--class-weight SPEC] [--val FILE]\n"
-    "                [--val-split F] [--patience N] [--min-delta D] [--log FILE]\n"
-    "                [--resume MODEL] [--init-from MODEL] [--cv K]\n"
-    "                [--cv-format text|csv|json] [--trace]\n"
-    "                [--gradcheck] [--threads N] [--init KIND] [--dropout P]\n"
-    "                [--batchnorm] [--residual] [--leaky-slope S]\n"
-    "                [--target COL] [--features LIST] [--ignore LIST]\n"
-    "                [--id LIST] [--categorical LIST] [--na LIST]\n"
-    "                [--missing POLICY] [--max-categories N] [-d CHAR]\n"
-    "                [--task TASK] [--scale KIND] [--no-header]\n"
-    "                [--format csv|libsvm] -o MODEL [FILE|-]\n";
-
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* -l, parsed by the library; a bad list is a usage error. */
 static size_t
@@ -223,8 +127,7 @@ parse_opts(int argc, char **argv, opts *o)
 	nn_train_cfg *c = &o->cfg;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:b:d:e:l:o:qr:s:v", longopts,
-	    NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		if (ch > 0 && ch < OPT_LAST)
 			o->given[ch] = 1;
 		switch (ch) {
@@ -359,16 +262,10 @@ parse_opts(int argc, char **argv, opts *o)
 			o->data.max_categories = (size_t)opt_long(optarg, 0,
 			    100000000L, "--max-categories");
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
 	if (argc - optind > 1)
-		usage();
+		opt_extra(argv[optind + 1]);
 	o->input = optind < argc ? argv[optind] : NULL;
 	o->data.header = o->header;
 	o->data.target = o->target;
@@ -1330,10 +1227,10 @@ int
 main(int argc, char **argv)
 {
 	opts o = {
-		.layers = "16,8", .act = NN_ACT_RELU, .header = 1,
-		.scale = NN_SCALE_STANDARD, .opt = NN_OPTIM_SGD,
-		.leaky_slope = 0.01,
-		.data = { .missing = NN_MISSING_MEAN,
+		.layers = TRAIN_LAYERS, .act = TRAIN_ACT, .header = 1,
+		.scale = TRAIN_SCALE,
+		.leaky_slope = nn_act_param_default(NN_ACT_LEAKY_RELU),
+		.data = { .missing = TRAIN_MISSING,
 		    .max_categories = NN_MAX_CATEGORIES },
 	};
 	char *cmdline = join_argv(argc, argv);
@@ -1344,6 +1241,7 @@ main(int argc, char **argv)
 	FILE *fp;
 
 	nn_train_defaults(&o.cfg);
+	o.opt = o.cfg.opt.kind;
 	parse_opts(argc, argv, &o);
 	check_opts(&o);
 

@@ -20,21 +20,6 @@ print_version(void)
 	exit(0);
 }
 
-void
-help_exit(const char *synopsis)
-{
-	fputs(synopsis, stdout);
-	close_stdout();
-	exit(0);
-}
-
-void
-usage_exit(const char *synopsis)
-{
-	fputs(synopsis, stderr);
-	exit(2);
-}
-
 long
 opt_long(const char *s, long lo, long hi, const char *opt)
 {

@@ -1,8 +1,8 @@
 /*
- * util.h - what every nnkit program shares: option parsing that exits 2 on a
- * bad value, opening inputs ("-" or no name = stdin), --version, checked
- * output, and the rule that no output overwrites an input.  Only cmd/ may
- * print or exit; lib/ returns errors.
+ * util.h - what every nnkit program shares: option values that exit 2 when
+ * bad (the options themselves: opts.h), opening inputs ("-" or no name =
+ * stdin), --version, checked output, and the rule that no output
+ * overwrites an input.  Only cmd/ may print or exit; lib/ returns errors.
  */
 #ifndef NN_CMD_UTIL_H
 #define NN_CMD_UTIL_H
@@ -19,10 +19,7 @@
 /* Print "PROG (nnkit) VERSION" on stdout and exit 0. */
 void print_version(void) __attribute__((noreturn));
 
-/* --help: the synopsis (the man page's SYNOPSIS after "usage: ") on stdout,
- * exit 0.  usage_exit: the same on stderr, exit 2 (a usage error). */
-void help_exit(const char *synopsis) __attribute__((noreturn));
-void usage_exit(const char *synopsis) __attribute__((noreturn));
+/* -h/--help, usage errors and each program's options: opts.h. */
 
 /* Range-checked option values: on a bad value print
  * "PROG: OPT: expected ..., got "s"" and exit 2 (a usage error). */

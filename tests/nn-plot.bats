@@ -241,7 +241,7 @@ gz_fig() {
 @test "nn-plot: boundary of a 3-input model"        { row 1 'b3.nn: the model takes 3 inputs; a decision boundary needs 2' nn-plot boundary -m "$D/b3.nn" "$D/b3.csv" -o out.png; nofile; }
 @test "nn-plot: grid with a 3-input model"          { row 1 'b3.nn: the model takes 3 inputs' nn-plot grid "$D/moons.nn:$D/moons.csv" "$D/b3.nn:$D/b3.csv" -o out.png; nofile; }
 @test "nn-plot: unknown figure"                     { row 2 'unknown figure "pie"' nn-plot pie -o out.png; nofile; }
-@test "nn-plot: no figure"                          { run --separate-stderr nn-plot -o out.png; [ "$status" -eq 2 ]; [[ "$stderr" == usage:* ]]; nofile; }
+@test "nn-plot: no figure"                          { row 2 '^nn-plot: missing FIGURE \(data, boundary' nn-plot -o out.png; nofile; }
 @test "nn-plot: unwritable output"                  { row 1 'moons.csv/out.png: Not a directory' nn-plot data "$D/moons.csv" -o "$D/moons.csv/out.png"; }
 @test "nn-plot: missing output directory"           { row 1 'nodir/out.png: No such file or directory' nn-plot data "$D/moons.csv" -o nodir/out.png; nofile; }
 @test "nn-plot: failure keeps the old file"         { echo old >out.png; row 1 'word.csv:3:2' nn-plot loss "$D/word.csv" -o out.png; [ "$(cat out.png)" = old ]; notemp; }
