@@ -686,7 +686,10 @@ refill(nn_csv *c)
 		if (c->stop != NULL && n && memchr(c->buf, '"', n) != NULL)
 			return abandon(c);
 	} else {
-		n = fread(c->buf, 1, CHUNK, c->fp);
+		/* End of file is sticky, as C says: a terminal's Ctrl-D comes
+		 * once, and glibc's fread of a whole chunk would read past it
+		 * (one more Ctrl-D needed). */
+		n = feof(c->fp) ? 0 : fread(c->buf, 1, CHUNK, c->fp);
 		if (n == 0 && ferror(c->fp)) {
 			const char *why = nn_input_error(c->fp);   /* gzip's */
 			nn_errf(&c->err, "%s: %s", c->name,
