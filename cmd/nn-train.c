@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -360,6 +361,268 @@ optim_opts(const opts *o, nn_optim_cfg *oc)
 }
 
 /* ====================================================================== */
+/* Progress bars                                                          */
+/* ====================================================================== */
+
+/*
+ * Two bars on a terminal's stderr: one while the data is read, one while
+ * the network trains.  Each is one line, redrawn in place ("\r", the text,
+ * clear to the end of the line) at most BAR_HZ times a second, so that it
+ * costs nothing next to the work it shows; and it is never wider than the
+ * terminal, because a line that wraps cannot be taken back by "\r": every
+ * redraw would add a line.  The width is read with TIOCGWINSZ when a bar
+ * starts and again after a SIGWINCH (whose handler only sets a flag);
+ * without a window size, $COLUMNS, else 80.  One column stays free: a
+ * character in the last one makes some terminals wrap at once.
+ *
+ * A bar's fields are ranked; when they do not all fit, the lowest-ranked
+ * go first, so the line keeps what matters most at any width, and below
+ * the width of the first field even that is cut rather than wrapped.
+ * The drawing ends with the line cleared, so what is printed next starts
+ * on a clean line.
+ */
+#define BAR_HZ 10
+/* The reading bar stays silent this long: small inputs say nothing. */
+#define READ_DELAY 0.5
+/* The meter ("[####......]"): at least this wide with its brackets, or
+ * left out; at most BAR_METER_MAX. */
+#define BAR_METER_MIN 12
+#define BAR_METER_MAX 32
+#define BAR_FIELDS 8
+
+static volatile sig_atomic_t winch;
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	winch = 1;
+}
+
+typedef struct bar {
+	int on;                  /* a terminal, not -q */
+	int width;               /* of the terminal */
+	int drawn;               /* the line holds the bar */
+	double last_draw;
+} bar;
+
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void
+bar_read_width(bar *b)
+{
+	struct winsize ws;
+	const char *s = getenv("COLUMNS");
+	long v;
+
+	winch = 0;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		b->width = ws.ws_col;
+	else if (s != NULL && nn_parse_long(s, 1, 100000, &v, "", NULL) == 0)
+		b->width = (int)v;
+	else
+		b->width = 80;
+}
+
+/* A bar on stderr when it is a terminal and quiet is not set. */
+static void
+bar_start(bar *b, int quiet)
+{
+	struct sigaction sa;
+
+	memset(b, 0, sizeof(*b));
+	b->on = !quiet && isatty(STDERR_FILENO);
+	if (!b->on)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	bar_read_width(b);
+	b->last_draw = seconds();
+}
+
+/* Whether to draw now: at most BAR_HZ times a second, the first time
+ * 1 / BAR_HZ after the start (the first batches' speed says little of the
+ * rest); force: the last state, drawn whatever the time. */
+static int
+bar_due(bar *b, double t, int force)
+{
+	if (!b->on || (!force && t - b->last_draw < 1.0 / BAR_HZ))
+		return 0;
+	b->last_draw = t;
+	return 1;
+}
+
+static void
+bar_clear(bar *b)
+{
+	if (b->on && b->drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	b->drawn = 0;
+}
+
+typedef struct field {
+	char s[64];
+	int rank;                /* 0: kept longest */
+} field;
+
+/*
+ * Draw f[0 .. n) in order, those of the best ranks that fit in the width
+ * less one column.  A field whose text is "[" is the meter: it is filled
+ * to frac and takes what room is left, up to BAR_METER_MAX.
+ */
+static void
+bar_draw(bar *b, const field *f, size_t n, double frac)
+{
+	char line[1024];
+	int avail, used = 0, keep = -1, meter = BAR_METER_MIN;
+	size_t len = 0;
+
+	if (winch)
+		bar_read_width(b);
+	avail = b->width - 1 < (int)sizeof(line) - 1 ? b->width - 1 :
+	    (int)sizeof(line) - 1;
+	/* the ranks 0 .. keep all fit */
+	for (int r = 0; r < BAR_FIELDS; r++) {
+		int w = used;
+		for (size_t k = 0; k < n; k++)
+			if (f[k].rank == r)
+				w += (w > 0) + (f[k].s[0] == '[' && f[k].s[1] == '\0' ?
+				    BAR_METER_MIN : (int)strlen(f[k].s));
+		if (w > avail && r > 0)
+			break;
+		used = w;
+		keep = r;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (f[k].rank <= keep && f[k].s[0] == '[' && f[k].s[1] == '\0') {
+			meter += avail - used;
+			if (meter > BAR_METER_MAX)
+				meter = BAR_METER_MAX;
+		}
+	for (size_t k = 0; k < n; k++) {
+		if (f[k].rank > keep)
+			continue;
+		if (len > 0)
+			line[len++] = ' ';
+		if (f[k].s[0] == '[' && f[k].s[1] == '\0') {
+			int cells = meter - 2, fill = (int)(frac * cells);
+			fill = fill < 0 ? 0 : fill > cells ? cells : fill;
+			line[len++] = '[';
+			for (int i = 0; i < cells; i++)
+				line[len++] = i < fill ? '#' : '.';
+			line[len++] = ']';
+		} else {
+			size_t m = strlen(f[k].s);
+			memcpy(line + len, f[k].s, m);
+			len += m;
+		}
+	}
+	if (len > (size_t)(avail > 0 ? avail : 0))
+		len = (size_t)(avail > 0 ? avail : 0);   /* narrower than a field */
+	fprintf(stderr, "\r%.*s\033[K", (int)len, line);
+	fflush(stderr);
+	b->drawn = 1;
+}
+
+/* A duration as people read it: 45s, 1m12s, 2h03m. */
+static void
+human_time(char *out, size_t size, double s)
+{
+	unsigned long t;
+
+	if (!(s >= 0))
+		s = 0;
+	if (s > 3600.0 * 9999)
+		s = 3600.0 * 9999;
+	t = (unsigned long)(s + 0.5);
+	if (t < 60)
+		snprintf(out, size, "%lus", t);
+	else if (t < 3600)
+		snprintf(out, size, "%lum%02lus", t / 60, t % 60);
+	else
+		snprintf(out, size, "%luh%02lum", t / 3600, t / 60 % 60);
+}
+
+/* 850, 12.3k, 1.2M */
+static void
+human_count(char *out, size_t size, double v)
+{
+	if (v < 1e4)
+		snprintf(out, size, "%.0f", v);
+	else if (v < 1e6)
+		snprintf(out, size, "%.1fk", v / 1e3);
+	else
+		snprintf(out, size, "%.1fM", v / 1e6);
+}
+
+/* ---- the reading bar --------------------------------------------------- */
+
+typedef struct reading {
+	bar b;
+	const char *name;
+	double t0;
+} reading;
+
+/* nn_progress_fn: "reading train.csv 45.2 MB of 133.0 MB 34% 98 MB/s".
+ * Called by the reader's threads one at a time. */
+static void
+on_read(void *arg, uint64_t done, uint64_t total)
+{
+	reading *r = arg;
+	double t = seconds(), mb = (double)done / 1e6, el = t - r->t0;
+	field f[BAR_FIELDS];
+	size_t n = 0;
+	int plain = 1;
+
+	if (el < READ_DELAY || !bar_due(&r->b, t, total > 0 && done >= total))
+		return;
+	for (const char *p = r->name; *p; p++)
+		plain &= *p > ' ' && *p < 0x7f;
+	snprintf(f[n].s, sizeof(f[n].s), "reading");
+	f[n++].rank = 0;
+	if (plain && strlen(r->name) < sizeof(f[n].s)) {
+		snprintf(f[n].s, sizeof(f[n].s), "%s", r->name);
+		f[n++].rank = 4;
+	}
+	if (total > 0 && done > total)
+		done = total;
+	snprintf(f[n].s, sizeof(f[n].s), total > 0 ? "%.1f of %.1f MB" :
+	    "%.1f MB", mb, (double)total / 1e6);
+	f[n++].rank = 1;
+	if (total > 0) {
+		snprintf(f[n].s, sizeof(f[n].s), "%.0f%%", 100.0 * (double)done /
+		    (double)total);
+		f[n++].rank = 2;
+	}
+	snprintf(f[n].s, sizeof(f[n].s), "%.0f MB/s", mb / el);
+	f[n++].rank = 3;
+	bar_draw(&r->b, f, n, 0);
+}
+
+/* Read opts' progress into r for the input name (see on_read). */
+static void
+reading_start(reading *r, nn_data_opts *dopts, const char *name, int quiet)
+{
+	bar_start(&r->b, quiet);
+	r->name = name;
+	r->t0 = seconds();
+	dopts->progress = r->b.on ? on_read : NULL;
+	dopts->progress_arg = r;
+}
+
+/* ====================================================================== */
 /* Task, class weights, validation rows                                   */
 /* ====================================================================== */
 
@@ -517,13 +780,18 @@ read_val(const char *path, const nn_data *d, const opts *o, int classify,
 	FILE *fp = open_input(path, &name);
 	nn_data v = { 0 };
 	nn_data_opts vo = o->data;
+	reading rd;
 	nn_err e;
 
 	vo.target = d->target_name;
+	reading_start(&rd, &vo, name, o->quiet);
 	if ((o->libsvm ? nn_libsvm_data_read(fp, name, &lo, &v, &beyond, &e) :
 	    d->enc != NULL ? nn_data_read_with(fp, name, &vo, d->enc, &v, &e) :
-	    nn_data_read(fp, name, &vo, &v, &e)) < 0)
+	    nn_data_read(fp, name, &vo, &v, &e)) < 0) {
+		bar_clear(&rd.b);
 		die_err(1, &e);
+	}
+	bar_clear(&rd.b);
 	if (beyond > 0)
 		warnx("%s: %zu row%s had features beyond the training data's "
 		    "%zu (ignored)", name, beyond, beyond == 1 ? "" : "s",
@@ -765,26 +1033,32 @@ load_start(opts *o, nn_model *m, const nn_data *d, nn_task task)
 /* Progress, the log, signals                                             */
 /* ====================================================================== */
 
+/* ---- the training bar and the log -------------------------------------- */
+
 typedef struct run {
-	int verbose, bar;
+	int verbose;
+	bar b;
 	FILE *log;
 	const char *log_name;
 	size_t first_epoch, last_epoch;
+	size_t rows, batch;      /* training rows, the batch size */
 	int has_val;
-	double t0, last_draw, last_val;
+	double t0;
+	/* the loss shown: the running mean of this epoch's batch losses,
+	 * weighted by their rows (at the epoch's end, its training loss) */
+	size_t epoch;
+	double loss_sum, loss_rows;
+	double rows_done;        /* since the start, for rows/s */
+	double last_val, last_val_acc;
 } run;
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The progress bar: epoch, batch, loss, validation loss and ETA, redrawn
- * in place at most ten times a second. */
+/*
+ * The training bar, after each batch (drawn at most BAR_HZ times a
+ * second), its fields by rank:
+ *   epoch 3/20 [#####.....] batch 41/100 loss 0.3412 val 0.3120 91.2%
+ *   12.3k rows/s ETA 1m12s
+ * rank 0 epoch, 1 ETA, 2 loss, 3 validation, 4 batch, 5 rows/s, 6 meter.
+ */
 static void
 on_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
 {
@@ -792,18 +1066,47 @@ on_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
 	double t = seconds(), el = t - r->t0;
 	size_t total = (r->last_epoch - r->first_epoch + 1) * nbatch;
 	size_t done = (epoch - r->first_epoch) * nbatch + batch;
-	int w = 20, fill = (int)((double)w * (double)done / (double)total);
+	size_t first = (batch - 1) * r->batch;
+	double B = (double)(r->rows - first < r->batch ? r->rows - first :
+	    r->batch);
+	field f[BAR_FIELDS];
+	char a[32];
+	size_t n = 0;
 
-	if (!r->bar || (t - r->last_draw < 0.1 && done < total))
+	if (epoch != r->epoch) {
+		r->epoch = epoch;
+		r->loss_sum = r->loss_rows = 0;
+	}
+	r->loss_sum += loss * B;
+	r->loss_rows += B;
+	r->rows_done += B;
+	if (!bar_due(&r->b, t, done == total))
 		return;
-	r->last_draw = t;
-	fprintf(stderr, "\r\033[K[%.*s%*s] epoch %zu/%zu batch %zu/%zu loss %.4f",
-	    fill, "####################", w - fill, "", epoch, r->last_epoch,
-	    batch, nbatch, loss);
-	if (r->has_val && isfinite(r->last_val))
-		fprintf(stderr, " val %.4f", r->last_val);
-	fprintf(stderr, " ETA %.0fs", el / (double)done * (double)(total - done));
-	fflush(stderr);
+	snprintf(f[n].s, sizeof(f[n].s), "epoch %zu/%zu", epoch, r->last_epoch);
+	f[n++].rank = 0;
+	strcpy(f[n].s, "[");
+	f[n++].rank = 6;
+	snprintf(f[n].s, sizeof(f[n].s), "batch %zu/%zu", batch, nbatch);
+	f[n++].rank = 4;
+	snprintf(f[n].s, sizeof(f[n].s), "loss %.4g", r->loss_sum / r->loss_rows);
+	f[n++].rank = 2;
+	if (r->has_val && isfinite(r->last_val)) {
+		if (isfinite(r->last_val_acc))
+			snprintf(f[n].s, sizeof(f[n].s), "val %.4g %.1f%%",
+			    r->last_val, 100.0 * r->last_val_acc);
+		else
+			snprintf(f[n].s, sizeof(f[n].s), "val %.4g", r->last_val);
+		f[n++].rank = 3;
+	}
+	if (el > 0) {
+		human_count(a, sizeof(a), r->rows_done / el);
+		snprintf(f[n].s, sizeof(f[n].s), "%s rows/s", a);
+		f[n++].rank = 5;
+	}
+	human_time(a, sizeof(a), el / (double)done * (double)(total - done));
+	snprintf(f[n].s, sizeof(f[n].s), "ETA %s", a);
+	f[n++].rank = 1;
+	bar_draw(&r->b, f, n, (double)done / (double)total);
 }
 
 static void
@@ -834,10 +1137,13 @@ on_epoch(void *ctx, const nn_epoch *ep)
 			put_num(r->log, ep->update_ratio[l]);
 		}
 		fputc('\n', r->log);
-		if (ferror(r->log))
+		if (ferror(r->log)) {
+			bar_clear(&r->b);
 			err(1, "%s", r->log_name);
+		}
 	}
 	if (r->verbose) {
+		bar_clear(&r->b);        /* the bar comes back at the next batch */
 		fprintf(stderr, "epoch %zu/%zu  loss %.6f", ep->epoch, r->last_epoch,
 		    ep->loss);
 		if (isfinite(ep->acc))
@@ -850,6 +1156,7 @@ on_epoch(void *ctx, const nn_epoch *ep)
 		fprintf(stderr, "  lr %.3g  %.3fs\n", ep->lr, ep->seconds);
 	}
 	r->last_val = ep->val_loss;
+	r->last_val_acc = ep->val_acc;
 	return 0;
 }
 
@@ -1145,9 +1452,9 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	nn_train_cfg *c = &o->cfg;
 	run r = {
 		.verbose = o->verbose && !o->quiet,
-		.bar = !o->quiet && !o->verbose && isatty(STDERR_FILENO),
 		.first_epoch = (c->resume ? (size_t)m->ckpt->epoch : 0) + 1,
-		.has_val = va->n > 0, .last_val = NAN,
+		.rows = tr->n, .batch = c->batch < tr->n ? c->batch : tr->n,
+		.has_val = va->n > 0, .last_val = NAN, .last_val_acc = NAN,
 	};
 	nn_train_res res;
 	nn_err e;
@@ -1155,7 +1462,7 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	int status = 0;
 
 	r.last_epoch = r.first_epoch + c->epochs - 1;
-	r.t0 = seconds();
+	bar_start(&r.b, o->quiet);
 	if (o->log_path != NULL) {
 		if ((r.log = fopen(o->log_path, "w")) == NULL)
 			err(1, "%s", o->log_path);
@@ -1179,14 +1486,13 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	m->batch = (uint32_t)c->batch;
 	m->lr = c->opt.lr;
 
-	if (nn_fit(m, tr, c, &res, &e) < 0) {
-		if (r.bar)
-			fputs("\r\033[K", stderr);
+	r.t0 = seconds();
+	status = nn_fit(m, tr, c, &res, &e);
+	bar_clear(&r.b);
+	if (status < 0) {
 		warnx("%s; %s not written", e.msg, o->out);
 		status = 3;
 	}
-	if (r.bar && status == 0)
-		fputs("\r\033[K", stderr);
 	if (r.log != NULL && fclose(r.log) != 0)
 		err(1, "%s", o->log_path);
 	for (size_t i = 0; status == 0 && i < m->nparams; i++)
@@ -1237,6 +1543,7 @@ main(int argc, char **argv)
 	const char *name;
 	nn_data data = { 0 };
 	nn_data_opts dopts;
+	reading rd;
 	nn_err e;
 	FILE *fp;
 
@@ -1265,21 +1572,27 @@ main(int argc, char **argv)
 				    "it was trained (nn-model info lists them)",
 				    fixed[k].name);
 	}
+	reading_start(&rd, &dopts, name, o.quiet);
 	if (o.libsvm) {
 		if (nn_libsvm_data_read(fp, name, NULL, &data, NULL, &e) < 0)
 			die_err(1, &e);
 	} else if (start != NULL && start->enc != NULL) {
 		dopts.target = o.target ? o.target : start->target_name;
-		if (nn_data_read_with(fp, name, &dopts, start->enc, &data, &e) < 0)
+		if (nn_data_read_with(fp, name, &dopts, start->enc, &data, &e) < 0) {
+			bar_clear(&rd.b);
 			errx(1, "%s (read as the model %s was trained)", e.msg,
 			    o.start);
+		}
 		data.enc = nn_enc_copy(start->enc);
 		data.filled = nn_xcalloc(data.enc->ncols + 1, sizeof(uint64_t));
 		data.feat_names = nn_xmalloc(data.d * sizeof(char *));
 		for (size_t j = 0; j < data.d; j++)
 			data.feat_names[j] = nn_xstrdup(start->feat_names[j]);
-	} else if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
+	} else if (nn_data_read(fp, name, &dopts, &data, &e) < 0) {
+		bar_clear(&rd.b);
 		die_err(1, &e);
+	}
+	bar_clear(&rd.b);
 	if (fp != stdin)
 		fclose(fp);
 	if (data.d == 0)

@@ -37,7 +37,9 @@ int opt_delim(const char *s, const char *opt);
 /* Open path for reading; NULL or "-" is stdin.  gzip data, known by its
  * first bytes, is read decompressed (nn_input_open).  *name gets the name
  * to use in messages ("<stdin>" or path).  Exits 1 with "PROG: path:
- * strerror" on failure.  The file is noted as an input (note_input). */
+ * strerror" on failure.  The file is noted as an input (note_input).
+ * Standard input that is a terminal is announced first on stderr
+ * ("PROG: reading data from the terminal; end with Ctrl-D"). */
 FILE *open_input(const char *path, const char **name);
 
 /* Why a read of fp failed: gzip's message (nn_input_error), else
