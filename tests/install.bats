@@ -15,7 +15,8 @@ setup_file() {
 	export ROOT="$BATS_TEST_DIRNAME/.." D="$BATS_FILE_TMPDIR/root"
 	export PKG_CONFIG_SYSROOT_DIR="$D" PKG_CONFIG_PATH="$D/usr/lib/pkgconfig"
 	export LD_LIBRARY_PATH="$D/usr/lib" NNCC="${CC:-cc}"
-	make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr >/dev/null || return 1
+	# LIBDIR given: a make check LIBDIR=... above must not move it
+	make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr LIBDIR=/usr/lib >/dev/null || return 1
 	(
 		cd "$BATS_FILE_TMPDIR" || exit 1
 		PATH="$ROOT/bin:$PATH"

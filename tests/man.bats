@@ -25,7 +25,8 @@ M="$BATS_TEST_DIRNAME/../man"
 	done
 }
 @test "make install: programs, pages, library and headers under DESTDIR" {
-	make -C "$BATS_TEST_DIRNAME/.." install PREFIX=/usr/local DESTDIR="$TMP/root" >/dev/null
+	make -C "$BATS_TEST_DIRNAME/.." install PREFIX=/usr/local LIBDIR=/usr/local/lib \
+	    DESTDIR="$TMP/root" >/dev/null
 	for b in "$BATS_TEST_DIRNAME"/../bin/nn-*; do
 		[ -x "$TMP/root/usr/local/bin/$(basename "$b")" ] || return 1
 	done
