@@ -41,8 +41,10 @@ setup_file() {
 fail() { echo "$*" >&2; return 1; }
 
 need_ort() {
+	local why="npm install --ignore-scripts in tests/onnx failed"
+	[ -z "${NO_INSTALL:-}" ] || why="not fetched under NO_INSTALL"
 	[ -d "$O/node_modules/onnxruntime-node" ] ||
-	    skip "onnxruntime-node is not installed (npm install --ignore-scripts in tests/onnx failed)"
+	    skip "onnxruntime-node is not installed ($why)"
 }
 need_onnx() { "$PY" -c 'import onnx' 2>/dev/null || skip "python3-onnx is not installed"; }
 need_torch() { "$PY" -c 'import torch' 2>/dev/null || skip "python3-torch is not installed"; }
