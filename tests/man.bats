@@ -26,12 +26,13 @@ M="$BATS_TEST_DIRNAME/../man"
 	done
 }
 @test "make install: programs, pages, library and headers under DESTDIR" {
-	make -C "$BATS_TEST_DIRNAME/.." install PREFIX=/usr/local DESTDIR="$TMP/root" >/dev/null
+	make -C "$BATS_TEST_DIRNAME/.." install PREFIX=/usr/local LIBDIR=/usr/local/lib \
+	    DESTDIR="$TMP/root" >/dev/null
 	for b in "$BATS_TEST_DIRNAME"/../bin/nn-*; do
 		[ -x "$TMP/root/usr/local/bin/$(basename "$b")" ] || return 1
 	done
-	[ -f "$TMP/root/usr/local/lib/libnn.a" ]
-	[ -f "$TMP/root/usr/local/lib/libnnplot.a" ]
+	[ -f "$TMP/root/usr/local/lib/libnnkit.a" ]
+	[ -f "$TMP/root/usr/local/lib/libnnkit-plot.a" ]
 	[ -f "$TMP/root/usr/local/include/nnkit/nn.h" ]
 	[ -f "$TMP/root/usr/local/share/man/man5/nn-model.5" ]
 	[ -f "$TMP/root/usr/local/share/man/man1/nn-train.1" ]
