@@ -253,6 +253,10 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
 install: install-completion
+uninstall: uninstall-completion
+uninstall-completion:
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/nnkit $(DESTDIR)$(ZSHCOMPDIR)/_nnkit \
+	    $(patsubst bin/%,$(DESTDIR)$(BASHCOMPDIR)/%,$(PROGS))
 install-completion: $(COMPLETION)
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 644 completion/nnkit.bash $(DESTDIR)$(BASHCOMPDIR)/nnkit
@@ -263,7 +267,7 @@ install-completion: $(COMPLETION)
 clean: clean-completion
 clean-completion:
 	rm -f completion/mkcomp completion/*.o completion/*.d $(COMPLETION)
-.PHONY: install-completion clean-completion
+.PHONY: install-completion uninstall-completion clean-completion
 
 # ---- the unit tests ------------------------------------------------------
 
