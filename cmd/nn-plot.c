@@ -1,8 +1,8 @@
 /*
  * nn-plot - the lesson's figures from the shell: data sets, decision
  * boundaries (one or a grid), loss curves, activations, gradient flow,
- * update ratios and confusion matrices, as PNG, SVG, PDF or in the
- * terminal.
+ * update ratios, confusion matrices, ROC and PR curves and the results of
+ * a hyperparameter search, as PNG, SVG, PDF or in the terminal.
  *
  * The program reads and checks the inputs, picks the canvas and its size,
  * and hands the drawing to the figures of lib/plot_fig.c.  Nothing is
