@@ -1,8 +1,8 @@
 /*
  * nn-plot - the lesson's figures from the shell: data sets, decision
  * boundaries (one or a grid), loss curves, activations, gradient flow,
- * update ratios and confusion matrices, as PNG, SVG, PDF or in the
- * terminal.
+ * update ratios, confusion matrices, ROC and PR curves and the results of
+ * a hyperparameter search, as PNG, SVG, PDF or in the terminal.
  *
  * The program reads and checks the inputs, picks the canvas and its size,
  * and hands the drawing to the figures of lib/plot_fig.c.  Nothing is
@@ -557,6 +557,7 @@ static const figure figs[NFIGS] = {
 	[FIG_CONFUSION] =   { 1, 1, 1000, 500 },
 	[FIG_ROC] =         { 1, 1,  600, 540 },
 	[FIG_PR] =          { 1, 1,  600, 540 },
+	[FIG_TUNE] =        { 1, 1,  720, 500 },
 };
 
 static int
@@ -566,7 +567,8 @@ figure_lookup(const char *s)
 		if (strcmp(s, figures[i].name) == 0)
 			return i;
 	errx(2, "unknown figure \"%.*s%s\" (data, boundary, grid, loss, "
-	    "activations, gradients, updates, confusion, roc or pr)", SHOW(s));
+	    "activations, gradients, updates, confusion, roc, pr or tune)",
+	    SHOW(s));
 }
 
 /* Too few operands: say which, from the figure's line of the synopsis
@@ -598,8 +600,11 @@ check_options(int fig, const args *a)
 	else if ((a->xcol || a->ycol) && fig == FIG_BOUNDARY)
 		errx(2, "--x and --y do not apply to the boundary figure: its axes "
 		    "are the model's two inputs");
-	else if ((a->xcol || a->ycol) && fig != FIG_DATA)
+	else if ((a->xcol || a->ycol) && fig != FIG_DATA && fig != FIG_TUNE)
 		bad = a->xcol ? "--x" : "--y";
+	else if (a->ycol && !a->xcol && fig == FIG_TUNE)
+		errx(2, "--y without --x: the tune figure's heat map needs both; "
+		    "--x alone draws a line");
 	else if (!a->header && (fig == FIG_CONFUSION || fig == FIG_ROC ||
 	    fig == FIG_PR))
 		errx(2, "--no-header does not apply to the %s figure: it "
@@ -894,6 +899,64 @@ draw_roc(int fig, char **argv, const args *a)
 	return p;
 }
 
+/* The hyperparameter that --x or --y names (opt), by name: anything
+ * else exits 1 with the list of them. */
+static long
+tune_param(const nn_tunelog *l, const char *name, const char *col,
+    const char *opt)
+{
+	long j = nn_tunelog_find(l, col);
+	size_t len = 1;
+	char *list;
+
+	if (j >= 0)
+		return j;
+	for (size_t i = 0; i < l->k; i++)
+		len += strlen(l->hp[i].name) + 2;
+	list = nn_xmalloc(len);
+	list[0] = '\0';
+	for (size_t i = 0; i < l->k; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, l->hp[i].name);
+	}
+	errx(1, "%s: %s: \"%.*s%s\" is not a searched hyperparameter (%s)",
+	    name, opt, SHOW(col), l->k ? list : "the log has none");
+}
+
+/* tune: nn-tune's table over its hyperparameters or its trials
+ * (lib/plot_tune.c). */
+static nn_plot *
+draw_tune(char **argv, const args *a)
+{
+	const char *name;
+	FILE *fp = open_input(argv[0], &name);
+	char *nm = short_name(name);
+	long xh = -1, yh = -1;
+	nn_tunelog l;
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_err e;
+
+	if (nn_tunelog_read(fp, name, &l, &e) < 0)
+		die_err(1, &e);
+	close_input(fp);
+	if (a->xcol)
+		xh = tune_param(&l, name, a->xcol, "--x");
+	if (a->ycol)
+		yh = tune_param(&l, name, a->ycol, "--y");
+	if (xh >= 0 && xh == yh)
+		errx(1, "%s: --x and --y name the same hyperparameter \"%s\"",
+		    name, l.hp[xh].name);
+	fig_opts(a, &o);
+	o.name = nm;
+	p = canvas(a, figs[FIG_TUNE].w, figs[FIG_TUNE].h);
+	if (nn_fig_tune(p, nn_plot_bounds(p), &l, xh, yh, &o, &e) < 0)
+		errx(1, "%s: %s", name, e.msg);
+	nn_tunelog_free(&l);
+	free(nm);
+	return p;
+}
+
 /* ====================================================================== */
 /* Main                                                                   */
 /* ====================================================================== */
@@ -989,7 +1052,7 @@ main(int argc, char **argv)
 	if (size_s)
 		parse_size(size_s, &a, a.term);
 	check_options(fig, &a);
-	if ((a.xcol == NULL) != (a.ycol == NULL))
+	if ((a.xcol == NULL) != (a.ycol == NULL) && fig == FIG_DATA)
 		errx(2, "%s without %s: give both, the columns of the two axes",
 		    a.xcol ? "--x" : "--y", a.xcol ? "--y" : "--x");
 	/* a bad OUT fails now, not after the drawing */
@@ -1014,6 +1077,9 @@ main(int argc, char **argv)
 	case FIG_ROC:
 	case FIG_PR:
 		p = draw_roc(fig, argv, &a);
+		break;
+	case FIG_TUNE:
+		p = draw_tune(argv, &a);
 		break;
 	default:
 		p = draw_logs(fig, argc, argv, &a);

@@ -11,8 +11,9 @@
  *  - axes and marks (lib/plot.c): a panel with ticks, labels and a title;
  *    lines, points, bars, legends, heat-map cells.
  *  - figures (lib/plot_fig.c): a data set, decision regions, loss curves,
- *    activations, gradient flow, update ratios, a confusion matrix; and
- *    (lib/plot_roc.c) ROC and precision-recall curves.  Each
+ *    activations, gradient flow, update ratios, a confusion matrix;
+ *    (lib/plot_roc.c) ROC and precision-recall curves; and (lib/plot_tune.c)
+ *    the results of a hyperparameter search.  Each
  *    draws into a rectangle of the canvas, so a program can put several in
  *    one image.
  *
@@ -172,6 +173,7 @@ typedef struct nn_axes_spec {
 	const char *title, *xlabel, *ylabel;
 	double x0, x1, y0, y1; /* data range; x0 < x1, y0 < y1 */
 	int ylog;              /* y on a log scale (y0 > 0) */
+	int xlog;              /* x on a log scale (x0 > 0) */
 	int bare;              /* no title, ticks or labels: the plot area is
 	                          the whole panel */
 	int no_grid;           /* no grid lines */
@@ -186,7 +188,7 @@ typedef struct nn_axes {
 	nn_rect panel;         /* what it was given */
 	nn_rect area;          /* the plot area inside it */
 	double x0, x1, y0, y1;
-	int ylog;
+	int ylog, xlog;
 	double fs;             /* font size */
 	size_t ywant;          /* y ticks asked for: nn_axes_finish labels
 	                          the ticks whose width the margin was made for */
@@ -361,5 +363,79 @@ void nn_pred_scores_free(nn_pred_scores *ps);
  * never or always occurs in the truth makes a curve undefined. */
 int nn_fig_roc(nn_plot *p, nn_rect r, const nn_pred_scores *ps, int pr,
     const nn_fig_opts *o, nn_err *e);
+
+/* ---- hyperparameter searches (lib/plot_tune.c) ---------------------------- */
+
+/* One searched hyperparameter of a search log: its column's name (the
+ * nn-train long option without its dashes: rate, layers, optimizer) and
+ * the distinct values its trials took, as written ("0.01", "16,8", "adam",
+ * "" for no hidden layer).  When every value is a number they are in
+ * ascending order and num holds them; otherwise num is NULL and they are
+ * in the order of the first trial that took each. */
+typedef struct nn_tune_param {
+	char *name;
+	size_t nvals;
+	char **vals;           /* (nvals) */
+	double *num;           /* (nvals) or NULL */
+} nn_tune_param;
+
+/* nn-tune's result table, one row per finished trial, held whole and in
+ * the order of (trial, rung) whatever order the file had them in (a
+ * parallel search writes trials as they finish).  mean is NaN for a trial
+ * that failed (an empty, nan or inf mean: a diverged network); sd is NaN
+ * when empty or not finite. */
+typedef struct nn_tunelog {
+	size_t n;              /* rows */
+	size_t k;              /* searched hyperparameters */
+	nn_tune_param *hp;     /* (k) in the file's column order */
+	size_t *val;           /* (n, k) index of each row's value in hp[j].vals */
+	long *trial, *rung, *epochs;        /* (n) */
+	double *mean, *sd, *seconds;        /* (n) */
+	char *metric;          /* the metric's name, the same on every row */
+	int higher;            /* 1: a higher mean is better (accuracy, f1,
+	                          auc, r2); 0: lower (log_loss, mse, rmse, mae) */
+} nn_tunelog;
+
+/* Read nn-tune's CSV: the header trial,rung,epochs, one column per
+ * searched hyperparameter, then metric,mean,sd,seconds (the fixed columns
+ * found by name; every other column is a hyperparameter).  trial, rung and
+ * epochs are integers >= 0, seconds a number >= 0, metric one of
+ * accuracy, log_loss, f1, auc, mse, rmse, mae, r2.  Errors name the line
+ * and column; a missing fixed column names every one missing; a header
+ * alone is "NAME: no trials".  Owned by the caller: nn_tunelog_free (safe
+ * on a zeroed struct and after a failed read). */
+int nn_tunelog_read(FILE *fp, const char *name, nn_tunelog *out, nn_err *e);
+void nn_tunelog_free(nn_tunelog *l);
+/* The index of the hyperparameter named name, or -1. */
+long nn_tunelog_find(const nn_tunelog *l, const char *name);
+
+/* What the tune figure draws, chosen by nn_tune_layout. */
+typedef enum nn_tune_kind {
+	NN_TUNE_LINE,          /* the metric over one hyperparameter */
+	NN_TUNE_HEAT,          /* over two: a heat map (points when the
+	                          values do not make a grid of cells) */
+	NN_TUNE_TRIALS         /* over the trials, by rung */
+} nn_tune_kind;
+
+/* The layout for hyperparameters xh and yh (indices into l->hp, or -1:
+ * not chosen): a line over xh; a heat map over xh and yh; without either,
+ * a line over the only hyperparameter of a search without rungs, a heat
+ * map over the two of a full grid (each pair of values tried once), else
+ * the trials. */
+nn_tune_kind nn_tune_layout(const nn_tunelog *l, long xh, long yh);
+
+/* The search: the layout above.  A line has each value's mean with +-sd
+ * bars (a log axis for positive numbers spanning two decades or more,
+ * categories for words); the other hyperparameters' combinations as
+ * lines when there are at most 6, else the best over them at each value;
+ * rungs of successive halving as lines of their own.  A heat map colours
+ * each pair's best mean (brighter is better) with a colour bar, the
+ * number in each cell that has room, over the first rung's trials.  The
+ * trials: each trial's mean coloured by rung, and the best so far.  The
+ * best trial drawn is marked and named in the panel's title ("best
+ * accuracy 0.9625 at rate=0.01, layers=16,8").  Error (before anything is
+ * drawn) when no trial drawn has a finite mean. */
+int nn_fig_tune(nn_plot *p, nn_rect r, const nn_tunelog *l, long xh,
+    long yh, const nn_fig_opts *o, nn_err *e);
 
 #endif

@@ -712,7 +712,7 @@ x_ticks(nn_plot *p, const nn_axes *a, ticks *t)
 	}
 	for (;;) {
 		ok = 1;
-		make_ticks(p, a->fs, a->x0, a->x1, 0, want, t);
+		make_ticks(p, a->fs, a->x0, a->x1, a->xlog, want, t);
 		for (size_t i = 0; i < t->n; i++) {
 			double w = nn_plot_text_width(p, a->fs, t->s[i]);
 			double l = nn_axes_x(a, t->v[i]) - w / 2.0;
@@ -740,6 +740,9 @@ x_ticks(nn_plot *p, const nn_axes *a, ticks *t)
 double
 nn_axes_x(const nn_axes *a, double x)
 {
+	if (a->xlog)
+		return a->area.x + (log10(x) - log10(a->x0)) /
+		    (log10(a->x1) - log10(a->x0)) * a->area.w;
 	return a->area.x + (x - a->x0) / (a->x1 - a->x0) * a->area.w;
 }
 
@@ -780,7 +783,8 @@ nn_axes_begin(nn_plot *p, nn_rect r, const nn_axes_spec *s, nn_axes *a)
 	cairo_t *cr = p->cr;
 
 	*a = (nn_axes){ .panel = r, .x0 = s->x0, .x1 = s->x1, .y0 = s->y0,
-		.y1 = s->y1, .ylog = s->ylog && s->y0 > 0.0, .fs = fs };
+		.y1 = s->y1, .ylog = s->ylog && s->y0 > 0.0,
+		.xlog = s->xlog && s->x0 > 0.0, .fs = fs };
 	if (!(a->x1 > a->x0))
 		a->x1 = a->x0 + 1.0;
 	if (!(a->y1 > a->y0))
@@ -903,8 +907,10 @@ nn_axes_finish(nn_plot *p, const nn_axes *a, const nn_axes_spec *s)
 	if (s->ny_cats) {
 		for (size_t i = 0; i < s->ny_cats; i++) {
 			double y = nn_axes_y(a, a->y1 - (double)i - 0.5);
-			nn_plot_text(p, ar->x - tick - pad * 0.5, y, 1.0, 0.5, fs,
-			    0, ink, s->y_cats[i]);
+			/* on the terminal a column clear of the frame, as the
+			 * numbers below have */
+			nn_plot_text(p, ar->x - tick - pad * 0.5 - (term ? 1 : 0), y,
+			    1.0, 0.5, fs, 0, ink, s->y_cats[i]);
 		}
 	} else {
 		make_ticks(p, fs, a->y0, a->y1, a->ylog, a->ywant, &yt);
@@ -982,7 +988,8 @@ nn_plot_line(nn_plot *p, const nn_axes *a, const double *x,
 	cairo_set_line_width(cr, line_width(p, a->fs) * 1.3);
 	set_dash(p, a->fs, style);
 	for (size_t i = 0; i < n; i++) {
-		if (!isfinite(x[i]) || !isfinite(y[i]) || (a->ylog && y[i] <= 0.0)) {
+		if (!isfinite(x[i]) || !isfinite(y[i]) || (a->ylog && y[i] <= 0.0) ||
+		    (a->xlog && x[i] <= 0.0)) {
 			pen = 0;
 			continue;
 		}
@@ -1024,7 +1031,8 @@ nn_plot_points(nn_plot *p, const nn_axes *a, const double *x,
 	for (size_t i = 0; i < n; i++) {
 		nn_rgb k = cs ? cs[i] : c;
 		double px, py;
-		if (!isfinite(x[i]) || !isfinite(y[i]))
+		if (!isfinite(x[i]) || !isfinite(y[i]) || (a->ylog && y[i] <= 0.0) ||
+		    (a->xlog && x[i] <= 0.0))
 			continue;
 		px = nn_axes_x(a, x[i]);
 		py = nn_axes_y(a, y[i]);

@@ -130,7 +130,7 @@ info() { nn-model info m.nn | sed -n "s/^ *$1  *//p" | head -n 1; }
 @test "usage: a bad value"                         { row 2 '^nn-train: -e: expected an integer' nn-train -e many -o m.nn x.csv; }
 @test "usage: a bad word"                          { row 2 '^nn-train: --optimizer: expected sgd' nn-train --optimizer fast -o m.nn x.csv; }
 @test "usage: missing KIND"                        { row 2 '^nn-gen: missing KIND \(linear, moons, circles, blobs, xor, spirals, regression\)$' nn-gen -n 3; }
-@test "usage: missing FIGURE"                      { row 2 '^nn-plot: missing FIGURE \(data, boundary, grid, loss, activations, gradients, updates, confusion, roc, pr\)$' nn-plot; }
+@test "usage: missing FIGURE"                      { row 2 '^nn-plot: missing FIGURE \(data, boundary, grid, loss, activations, gradients, updates, confusion, roc, pr, tune\)$' nn-plot; }
 @test "usage: a figure's missing operand"          { row 2 '^nn-plot: missing an operand: nn-plot gradients LOG$' nn-plot gradients; }
 @test "usage: missing COMMAND"                     { row 2 '^nn-model: missing COMMAND' nn-model; }
 @test "usage: missing TRAIN and TEST"              { row 2 '^nn-split: missing TRAIN and TEST$' nn-split in.csv; }

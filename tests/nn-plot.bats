@@ -57,6 +57,7 @@ setup_file() {
 	tail -n +2 "$D/moons.csv" >"$D/nohead.csv"
 	awk -F, 'NR == 1 { print "x1,x2,word,label"; next } { print $1 "," $2 ",w" NR % 3 "," $3 }' "$D/moons.csv" >"$D/cat.csv"
 	printf 'x1,x2,label\n0.5,0.2,\303\251t\303\251\n0.1,0.4,hiver\n' >"$D/utf8.csv"
+	tune_logs "$D"     # nn-tune's tables, written by hand (below)
 }
 
 # PNG header, and the size asked for
@@ -431,3 +432,111 @@ proba3() { nn-predict --proba -m "$D/colours.nn" "$D/colours.csv" >p3.csv; }
 @test "nn-plot: boundary legend, SVG"               { nn-plot boundary -m "$D/colours.nn" "$D/colours.csv" --range 100,101,100,101 -o out.svg; colours_in out.svg $C0 $C1 $C2; }
 @test "nn-plot: roc and pr, -d ';'"                 { nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" >p.csv; mkdir s; tr , ';' <p.csv >s/p.csv; for f in roc pr; do nn-plot $f p.csv -o c.svg; (cd s && nn-plot $f -d ';' p.csv -o s.svg); cmp c.svg s/s.svg; done; }
 @test "nn-plot: roc, --no-header refused"           { row 2 'no-header does not apply to the roc figure' nn-plot roc --no-header "$D/moons.csv" -o r.svg; }
+
+# ---- tune: nn-tune's table ---------------------------------------------------
+# Written by awk in nn-tune's format: a 3 x 4 grid (layers x rate,
+# accuracy, best 16,8 at 0.1), one rate (log_loss, best at 0.01), a random
+# search over three (rows out of order), successive halving (log_loss, 27
+# configurations at 5 epochs, then 15, 45), and a search over dropout.
+tune_logs() {
+	local h='trial,rung,epochs'
+	awk -v h="$h" 'BEGIN { print h ",layers,rate,metric,mean,sd,seconds"; t = 0
+		n = split("4|8,4|16,8", L, "|"); split("0.001 0.01 0.1 1", R, " ")
+		for (i = 1; i <= n; i++) for (j = 1; j <= 4; j++)
+			printf "%d,0,100,\"%s\",%s,accuracy,%.4f,%.4f,0.5\n", t++, L[i], R[j],
+			    0.6 + 0.05 * i + 0.06 * j - (j == 4 ? 0.25 : 0), 0.01 * j }' >"$1/grid.csv"
+	awk -v h="$h" 'BEGIN { print h ",rate,metric,mean,sd,seconds"; split("0.0001 0.001 0.01 0.1 1", R, " ")
+		for (j = 1; j <= 5; j++) printf "%d,0,50,%s,log_loss,%.4f,0.02,0.3\n", j - 1, R[j], (j - 3) ^ 2 * 0.05 + 0.1 }' >"$1/one.csv"
+	echo "$h,layers,rate,optimizer,metric,mean,sd,seconds" >"$1/random.csv"
+	awk 'BEGIN { srand(4)
+		split("4|8,4|16,8|", L, "|"); split("sgd adam", O, " ")
+		for (t = 0; t < 30; t++) { r = 10 ^ (-4 + 3 * rand()); l = L[int(rand() * 4) + 1]; o = O[int(rand() * 2) + 1]
+			printf "%d,0,60,\"%s\",%.6f,%s,accuracy,%.4f,%.4f,0.1\n", t, l, r, o,
+			    0.95 - 0.05 * (log(r) / log(10) + 2) ^ 2 - (l == "" ? 0.1 : 0) + 0.02 * rand(), 0.01 } }' |
+	    sort -t, -k9 >>"$1/random.csv"
+	awk -v h="$h" 'BEGIN { srand(9); print h ",rate,dropout,metric,mean,sd,seconds"
+		for (t = 0; t < 27; t++) { r[t] = 10 ^ (-3 + 2 * rand()); d[t] = int(rand() * 5) / 10; q[t] = rand() }
+		n = 27; e = 5
+		for (k = 0; k < 3; k++) { for (t = 0; t < 27; t++) if (q[t] < n / 27 + 1e-9)
+			printf "%d,%d,%d,%.5f,%.1f,log_loss,%.4f,0.02,0.1\n", t, k, e, r[t], d[t], 0.6 - 0.1 * k + 0.3 * q[t]
+			n /= 3; e *= 3 } }' >"$1/halving.csv"
+	awk -v h="$h" 'BEGIN { print h ",dropout,metric,mean,sd,seconds"
+		for (j = 0; j <= 5; j++) printf "%d,0,20,%.1f,f1,%.3f,0.01,0.2\n", j, j / 10, 0.9 - (j - 2) ^ 2 * 0.01 }' >"$1/dropout.csv"
+}
+# the x axis's tick labels of a terminal figure (the line above its name)
+xticks() { plain out.txt | tail -n 2 | head -n 1; }
+# tune ARGS...: nn-plot tune ARGS in an 80x24 terminal without colour
+tterm() { termenv NO_COLOR=1 tune "$@" && term_is out.txt 80 23; }
+# the highest mean of a table, as a title shows it (%.4g)
+best_mean() { awk -F, 'NR > 1 && (m == "" || $(NF - 2) > m) { m = $(NF - 2) } END { printf "%.4g", m }' "$1"; }
+# a table in another order: header, then the rows reversed
+reversed() { head -n 1 "$1"; tail -n +2 "$1" | tac; }
+# a table with one column fewer (by name)
+without() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } { s = ""; for (i = 1; i <= NF; i++) if (i != k) s = s (s == "" && i == 1 ? "" : ",") $i; print s }' "$1"; }
+
+@test "nn-plot: tune heat map png"                  { fig png tune "$D/grid.csv"; }
+@test "nn-plot: tune heat map svg"                  { fig svg tune "$D/grid.csv"; }
+@test "nn-plot: tune heat map pdf"                  { fig pdf tune "$D/grid.csv"; }
+@test "nn-plot: tune heat map term"                 { term 80 24 tune "$D/grid.csv"; }
+@test "nn-plot: tune line png"                      { fig png tune "$D/one.csv"; }
+@test "nn-plot: tune line svg, --x"                 { fig svg tune --x rate "$D/grid.csv"; }
+@test "nn-plot: tune line term"                     { term 90 25 tune "$D/one.csv"; }
+@test "nn-plot: tune trials png, random"            { fig png tune "$D/random.csv"; }
+@test "nn-plot: tune trials svg, halving"           { fig svg tune "$D/halving.csv"; }
+@test "nn-plot: tune trials term"                   { term 100 30 tune "$D/halving.csv"; }
+@test "nn-plot: tune points over two ranges, png"   { fig png tune --x rate --y layers "$D/random.csv"; }
+@test "nn-plot: tune default size 720x500"          { row 0 '' nn-plot tune "$D/grid.csv" -o out.png; png_is out.png 720 500; }
+@test "nn-plot: tune from stdin"                    { rowin 0 '' "$D/grid.csv" nn-plot tune - -o out.png; png_is out.png 720 500; }
+# the best, named in the title and found the metric's way
+@test "nn-plot: tune heat map: the best named"      { tterm "$D/grid.csv"; grep -q 'best accuracy 0.93 at layers=16,8, rate=0.1$' <(plain out.txt | sed 's/ *$//'); }
+@test "nn-plot: tune, lower is better: log_loss"    { tterm "$D/one.csv"; grep -q 'best log_loss 0.1 at rate=0.01 ' out.txt; }
+@test "nn-plot: tune, higher is better: f1"         { tterm "$D/dropout.csv"; grep -q 'best f1 0.9 at dropout=0.2 ' out.txt; }
+@test "nn-plot: tune halving: best at its epochs"   { tterm "$D/halving.csv"; grep -Eq 'best log_loss 0\.[0-9]+ at rate=[0-9.]+, dropout=0\.[0-9] \(45 epochs\)' out.txt; }
+@test "nn-plot: tune halving: rungs in the legend"  { tterm "$D/halving.csv"; grep -q 'rung 0 (5 epochs)' out.txt; grep -q 'rung 2 (45 epochs)' out.txt; grep -q 'best so far' out.txt; }
+@test "nn-plot: tune random: the trials"            { tterm "$D/random.csv"; [ "$(plain out.txt | tail -n 1 | tr -d ' ')" = trial ]; grep -q 'trials (60 epochs)' out.txt; }
+@test "nn-plot: tune random: best of the 30"        { b=$(best_mean "$D/random.csv"); tterm "$D/random.csv"; grep -q "best accuracy $b at" out.txt; }
+@test "nn-plot: tune halving, best marked, SVG"     { nn-plot tune "$D/halving.csv" -o a.svg; nn-plot tune "$D/halving.csv" --title t -o b.svg; [ -s a.svg ]; ! cmp -s a.svg b.svg; }
+# axes: a log scale for rates, a linear one otherwise, categories for words
+@test "nn-plot: tune: rates on a log axis"          { tterm "$D/one.csv"; xticks | grep -Eq '0\.0001 +0\.001 +0\.01 +0\.1 +1 *$'; }
+@test "nn-plot: tune: rates of a grid, log axis"    { tterm --x rate "$D/grid.csv"; xticks | grep -Eq '0\.001 +0\.01 +0\.1 +1 *$'; }
+@test "nn-plot: tune: dropout on a linear axis"     { tterm "$D/dropout.csv"; xticks | grep -Eq '0\.1 +0\.2 +0\.3 +0\.4'; }
+@test "nn-plot: tune: words on a category axis"     { tterm --x optimizer "$D/random.csv"; xticks | grep -Eq '^ +(sgd|adam) +(sgd|adam) *$'; }
+@test "nn-plot: tune: layers as categories"         { tterm "$D/grid.csv"; xticks | grep -Eq '^ +4 +8,4 +16,8 *$'; }
+@test "nn-plot: tune: no hidden layer, quoted"   { tterm --x layers "$D/random.csv"; xticks | grep -q '""'; }
+@test "nn-plot: tune: --x --y swap the axes"        { tterm --x rate --y layers "$D/grid.csv"; xticks | grep -Eq '0\.001 +0\.01 +0\.1 +1 *$'; plain out.txt | grep -q '16,8|'; }
+# series: the other hyperparameter's values, or the best over many
+@test "nn-plot: tune --x: a line per other value"   { tterm --x rate "$D/grid.csv"; grep -q 'layers=4 ' out.txt; grep -q 'layers=8,4 ' out.txt; grep -q 'layers=16,8 ' out.txt; }
+@test "nn-plot: tune --x: the best over many"       { tterm --x optimizer "$D/random.csv"; grep -q 'best over layers, rate' out.txt; }
+@test "nn-plot: tune --x on halving: rungs"         { tterm --x dropout "$D/halving.csv"; grep -q 'rung 1 (15 epochs)' out.txt; }
+@test "nn-plot: tune: rows in any order, one figure" { reversed "$D/random.csv" >r.csv; nn-plot tune r.csv --title t -o a.svg; nn-plot tune "$D/random.csv" --title t -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: tune, a failed trial (nan)"         { sed '3s/,accuracy,[0-9.]*,/,accuracy,nan,/' "$D/grid.csv" >f.csv; row 0 '' nn-plot tune f.csv -o out.png; }
+@test "nn-plot: tune, the best failed (empty mean)" { sed 's/^10,\(.*\),accuracy,[0-9.]*,/10,\1,accuracy,,/' "$D/grid.csv" >f.csv; termenv NO_COLOR=1 tune f.csv; grep -q 'best accuracy 0.88 at layers=8,4, rate=0.1' out.txt; }
+# the terminal's modes and widths
+@test "nn-plot: tune NO_COLOR: no escape"           { termenv NO_COLOR=1 tune "$D/grid.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: tune TERM=dumb: ASCII"              { termenv TERM=dumb tune "$D/halving.csv"; ascii7 out.txt; }
+@test "nn-plot: tune 256 colours"                   { termenv tune "$D/one.csv"; has out.txt $'\x1b\\[38;5;'; }
+@test "nn-plot: tune widths 40/80/200, heat map"    { widths tune "$D/grid.csv"; }
+@test "nn-plot: tune widths 40/80/200, trials"      { widths tune "$D/halving.csv"; }
+# bad input: one line, exit 1 (usage: 2), nothing written
+@test "nn-plot: tune, not nn-tune output"           { row 1 'sgd.csv:1: not nn-tune output: no columns "trial", "rung", "epochs", "metric", "mean", "sd" \(its header is trial,rung,epochs, the hyperparameters, metric,mean,sd,seconds\)$' nn-plot tune "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: tune, no column mean"               { without "$D/grid.csv" mean >m.csv; row 1 'm.csv:1: not nn-tune output: no column "mean" \(its header is' nn-plot tune m.csv -o out.png; nofile; }
+@test "nn-plot: tune, header only"                  { head -n 1 "$D/grid.csv" >h.csv; row 1 '^nn-plot: h\.csv: no trials$' nn-plot tune h.csv -o out.png; nofile; }
+@test "nn-plot: tune, empty file"                   { row 1 'empty.csv: empty input' nn-plot tune "$D/empty.csv" -o out.png; nofile; }
+@test "nn-plot: tune --x not a hyperparameter"      { row 1 '^nn-plot: .*grid\.csv: --x: "mean" is not a searched hyperparameter \(layers, rate\)$' nn-plot tune --x mean "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --y not a hyperparameter"      { row 1 'grid\.csv: --y: "batch" is not a searched hyperparameter \(layers, rate\)$' nn-plot tune --x rate --y batch "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --x and --y the same"          { row 1 'grid\.csv: --x and --y name the same hyperparameter "rate"$' nn-plot tune --x rate --y rate "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --y without --x"               { row 2 '^nn-plot: --y without --x: ' nn-plot tune --y rate "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune, an unknown metric"            { sed '2s/accuracy/precision/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:6: metric: expected accuracy, log_loss, f1, auc, mse, rmse, mae or r2, got "precision"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, two metrics"                  { sed '3s/accuracy/f1/' "$D/grid.csv" >b.csv; row 1 'b\.csv:3:6: metric "f1" after "accuracy": one search ranks by one metric$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a trial not a number"         { sed '2s/^0,/x,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:1: trial: expected an integer >= 0, got "x"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a negative rung"              { sed '2s/^0,0,/0,-1,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:2: rung: expected an integer >= 0, got "-1"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a word as the mean"           { sed '2s/,accuracy,[0-9.]*,/,accuracy,high,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:7: mean: expected a number, got "high"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a negative sd"                { sed '2s/,0\.0100,/,-1,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:8: sd: expected a number >= 0, got "-1"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a ragged row"                 { cp "$D/one.csv" b.csv; echo 9,0,5,0.1,accuracy >>b.csv; row 1 'b\.csv:7: expected 8 fields, got 5' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a column twice"               { sed '1s/rate/mean/' "$D/one.csv" >b.csv; row 1 'b\.csv:1: duplicate column name "mean"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, every trial failed"           { sed 's/,log_loss,[0-9.]*,/,log_loss,inf,/' "$D/one.csv" >b.csv; row 1 'b\.csv: no trial has a finite log_loss$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune -d is refused"                 { row 2 '^nn-plot: -d does not apply to the tune figure$' nn-plot tune -d , "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --no-header is refused"        { row 2 '^nn-plot: --no-header does not apply to the tune figure$' nn-plot tune --no-header "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --range is refused"            { row 2 '^nn-plot: --range does not apply to the tune figure$' nn-plot tune --range 0,1,0,1 "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune, two logs"                     { run nn-plot tune "$D/grid.csv" "$D/one.csv" -o out.png; [ "$status" -eq 2 ]; nofile; }
+@test "nn-plot: tune without a log"                 { row 2 '^nn-plot: missing an operand: nn-plot tune ' nn-plot tune -o out.png; nofile; }

@@ -16,7 +16,8 @@ enum {
 OPT_VALUES(plot_formats, "png", "svg", "pdf")
 
 enum { FIG_DATA, FIG_BOUNDARY, FIG_GRID, FIG_LOSS, FIG_ACTIVATIONS,
-	FIG_GRADIENTS, FIG_UPDATES, FIG_CONFUSION, FIG_ROC, FIG_PR, NFIGS };
+	FIG_GRADIENTS, FIG_UPDATES, FIG_CONFUSION, FIG_ROC, FIG_PR, FIG_TUNE,
+	NFIGS };
 
 /* The figures, in the order of the FIG_ names. */
 static const opt_word figures[NFIGS + 1] = {
@@ -30,6 +31,7 @@ static const opt_word figures[NFIGS + 1] = {
 	[FIG_CONFUSION] =   { "confusion", "the confusion matrix of nn-predict's output" },
 	[FIG_ROC] =         { "roc", "ROC curves of nn-predict --proba's output, with their AUC" },
 	[FIG_PR] =          { "pr", "precision-recall curves of nn-predict --proba's output" },
+	[FIG_TUNE] =        { "tune", "a hyperparameter search's results, from nn-tune's table" },
 	[NFIGS] =           { NULL, NULL }
 };
 
@@ -48,7 +50,8 @@ static const char synopsis[] =
     "       nn-plot updates LOG\n"
     "       nn-plot confusion FILE|-\n"
     "       nn-plot roc FILE|-\n"
-    "       nn-plot pr FILE|-\n";
+    "       nn-plot pr FILE|-\n"
+    "       nn-plot tune [--x COL [--y COL]] LOG\n";
 
 static const opt_spec plot_opts[] = {
 	{ 'o', "output", "OUT", COMP_FILE, NULL, "the terminal, or - in a pipe", "write the figure to OUT (- standard output)" },
@@ -64,8 +67,8 @@ static const opt_spec plot_opts[] = {
 	{ OPT_YLOG, "ylog", NULL, COMP_NONE, NULL, NULL, "loss: a log scale for the losses" },
 	{ OPT_NO_HEADER, "no-header", NULL, COMP_NONE, NULL, NULL, "data, boundary, grid: the first line is data" },
 	{ 'd', "delimiter", "CHAR", COMP_NONE, NULL, "detected", "data, boundary, grid, confusion, roc, pr: the field separator" },
-	{ OPT_X, "x", "COL", COMP_COLUMN, NULL, "the only two features", "data: the column on the x axis, by name or number" },
-	{ OPT_Y, "y", "COL", COMP_COLUMN, NULL, "the only two features", "data: the column on the y axis, by name or number" },
+	{ OPT_X, "x", "COL", COMP_COLUMN, NULL, "data: the only two features; tune: from the log", "data: the column on the x axis, by name or number; tune: a hyperparameter" },
+	{ OPT_Y, "y", "COL", COMP_COLUMN, NULL, "data: the only two features; tune: from the log", "data: the column on the y axis, by name or number; tune: a second hyperparameter" },
 	{ 0 }
 };
 
