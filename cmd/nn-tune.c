@@ -129,6 +129,7 @@ typedef struct tune {
 	trial *tr;
 	size_t ntr, cap;
 	size_t total;           /* trials the search will have in all */
+	size_t rungs, n0;       /* halving: its rungs, the first's trials */
 	size_t rung_lo, rung_hi;    /* the rung running: trials [lo, hi) */
 	size_t next;            /* its next unit, lo-relative: trial x unit */
 	size_t running, finished;
@@ -1494,28 +1495,55 @@ any_range(const tune *t)
 	return 0;
 }
 
-/* The first rung of halving: the grid, or --trials draws. */
+/* The trials of the first rung, checked, and taken from --resume-log
+ * where it has them: the grid, --trials draws, or halving's first rung
+ * (the grid, or --trials draws). */
 static void
-halving(tune *t)
+plan(tune *t)
+{
+	const size_t eta = (size_t)t->eta;
+	const size_t ntrials = (size_t)(t->trials ? t->trials : TUNE_TRIALS);
+
+	switch (t->search) {
+	case SEARCH_GRID:
+		gen_grid(t, 0, 0);
+		break;
+	case SEARCH_RANDOM:
+		gen_random(t, ntrials, 0, 0);
+		break;
+	default: {
+		const int grid = !any_range(t) && t->trials == 0;
+		size_t n0 = grid ? grid_size(t) : ntrials;
+		t->rungs = rung_count(n0, eta);
+		t->n0 = n0;
+		t->total = 0;
+		for (size_t r = 0; r < t->rungs; r++)
+			t->total += rung_size(n0, eta, r);
+		if (grid)
+			gen_grid(t, 0, rung_epochs(t->base.cfg.epochs, eta,
+			    t->rungs, 0));
+		else
+			gen_random(t, n0, 0, rung_epochs(t->base.cfg.epochs,
+			    eta, t->rungs, 0));
+		break;
+	}
+	}
+	if (t->search != SEARCH_HALVING)
+		t->total = t->ntr;
+	prepare(t, 0, 1);
+}
+
+/* Run the planned rung; halving then trains the best of each rung for
+ * more epochs, until one is left. */
+static void
+search(tune *t)
 {
 	const size_t E = t->base.cfg.epochs, eta = (size_t)t->eta;
-	const int grid = !any_range(t) && t->trials == 0;
-	size_t n0 = grid ? grid_size(t) : (size_t)(t->trials ? t->trials :
-	    TUNE_TRIALS);
-	const size_t R = rung_count(n0, eta);
-
-	t->total = 0;
-	for (size_t r = 0; r < R; r++)
-		t->total += rung_size(n0, eta, r);
-	if (grid)
-		gen_grid(t, 0, rung_epochs(E, eta, R, 0));
-	else
-		gen_random(t, n0, 0, rung_epochs(E, eta, R, 0));
-	prepare(t, 0, 1);
 	size_t lo = 0, hi = t->ntr;
+
 	run_rung(t, lo, hi);
-	for (size_t r = 1; r < R && !stop_signal && !t->time_up; r++) {
-		size_t n = hi - lo, keep = rung_size(n0, eta, r);
+	for (size_t r = 1; r < t->rungs && !stop_signal && !t->time_up; r++) {
+		size_t n = hi - lo, keep = rung_size(t->n0, eta, r);
 		size_t *idx = nn_xmalloc(n * sizeof(*idx));
 		for (size_t k = 0; k < n; k++) {
 			if (!t->tr[lo + k].done) {      /* stopped short */
@@ -1533,7 +1561,7 @@ halving(tune *t)
 				idx[b - 1] = x;
 			}
 		for (size_t k = 0; k < keep; k++)
-			add_trial(t, r, rung_epochs(E, eta, R, r),
+			add_trial(t, r, rung_epochs(E, eta, t->rungs, r),
 			    copy_vals(t, t->tr[idx[k]].val));
 		free(idx);
 		lo = hi;
@@ -1541,25 +1569,6 @@ halving(tune *t)
 		prepare(t, lo, 0);
 		run_rung(t, lo, hi);
 	}
-}
-
-static void
-search(tune *t)
-{
-	switch (t->search) {
-	case SEARCH_GRID:
-		gen_grid(t, 0, 0);
-		break;
-	case SEARCH_RANDOM:
-		gen_random(t, (size_t)(t->trials ? t->trials : TUNE_TRIALS), 0, 0);
-		break;
-	default:
-		halving(t);
-		return;
-	}
-	t->total = t->ntr;
-	prepare(t, 0, 1);
-	run_rung(t, 0, t->ntr);
 }
 
 /* ====================================================================== */
@@ -1796,6 +1805,7 @@ main(int argc, char **argv)
 	check_data(&t);
 	if (t.resume_log != NULL)
 		read_resume(&t);
+	plan(&t);
 	train_report(&t.data, t.name, &t.base);
 	catch_signals();
 	bar_start(&t.b, t.quiet);
