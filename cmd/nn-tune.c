@@ -136,7 +136,6 @@ typedef struct tune {
 	size_t jobs_alive;      /* workers not yet out of their loop */
 	double t0;
 	int time_up;
-	size_t abandoned;       /* units stopped by a signal */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	bar b;
@@ -1233,9 +1232,7 @@ worker(void *arg)
 
 		pthread_mutex_lock(&t->mu);
 		t->running--;
-		if (stopped || stop_signal) {
-			t->abandoned++;
-		} else {
+		if (!stopped && !stop_signal) {
 			tr->score[u] = v;
 			tr->secs += dt;
 			if (--tr->left == 0)
@@ -1725,12 +1722,20 @@ finish(tune *t)
 
 	for (size_t k = 0; k < t->ntr; k++)
 		done += t->tr[k].done;
-	if (stop_signal && !t->quiet)
-		fprintf(stderr, "nn-tune: %s: %zu of %zu trials done; %zu "
-		    "training%s stopped and left out of the table (continue with "
-		    "--resume-log)\n", stop_signal == SIGINT ? "interrupted" :
-		    "terminated", done, t->total, t->abandoned,
-		    t->abandoned == 1 ? "" : "s");
+	if (stop_signal && !t->quiet) {
+		/* the trials begun and not finished: abandoned, not in the
+		 * table (--resume-log trains them again) */
+		fprintf(stderr, "nn-tune: %s: %zu of %zu trials done; abandoned, "
+		    "and left out of the table:", stop_signal == SIGINT ?
+		    "interrupted" : "terminated", done, t->total);
+		size_t na = 0;
+		for (size_t k = 0; k < t->ntr; k++)
+			if (t->tr[k].started > 0 && !t->tr[k].done)
+				fprintf(stderr, "%s trial %zu", na++ ? "," : "",
+				    t->tr[k].id);
+		fprintf(stderr, "%s (continue with --resume-log)\n", na ? "" :
+		    " none");
+	}
 	else if (t->time_up && !t->quiet)
 		fprintf(stderr, "nn-tune: --time %g reached: %zu of %zu trials "
 		    "done\n", t->time_limit, done, t->total);

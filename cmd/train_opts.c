@@ -326,8 +326,9 @@ train_task(const nn_data *d, const char *name, const train_opts *o)
 		int unsure = nn_data_task(d, &want, why, sizeof(why));
 		if (!o->quiet || unsure)
 			snprintf(task_note, sizeof(task_note), "%s: task %s: "
-			    "%s%s\n", PROG, nn_task_name(want), why, unsure ? " (unsure: "
-			    "say --task regression or --task multiclass)" : "");
+			    "%s%s\n", PROG, nn_task_name(want), why, unsure ?
+			    " (unsure: say --task regression or --task "
+			    "multiclass)" : "");
 	}
 	if (want == NN_TASK_REGRESSION) {
 		if (d->t == NULL)
@@ -380,7 +381,8 @@ train_report(const nn_data *d, const char *name, const train_opts *o)
 			    NN_MISSING_MEAN : d->enc->missing));
 		else
 			fprintf(stderr, "%s: %s: filled %llu missing value%s "
-			    "of \"%s\" with \"%s\" (the most frequent)\n", PROG, name,
+			    "of \"%s\" with \"%s\" (the most frequent)\n", PROG,
+			    name,
 			    (unsigned long long)d->filled[j],
 			    d->filled[j] == 1 ? "" : "s", c->name,
 			    c->cats[c->fill_cat]);
@@ -419,8 +421,8 @@ train_class_weights(const char *spec, const nn_data *d)
 /* Hold out a stratified fraction f of the training rows for validation
  * (lib/split.c, the split nn-split makes). */
 void
-train_split_val(const nn_rows *all, size_t nclass, double f, uint64_t seed, nn_rows *tr,
-    nn_rows *va)
+train_split_val(const nn_rows *all, size_t nclass, double f, uint64_t seed,
+    nn_rows *tr, nn_rows *va)
 {
 	const size_t n = all->n;
 	size_t ntest = nn_split_ntest(f, n), ntr = 0, nva = 0;

@@ -84,6 +84,10 @@ G=(-l '|4|8,4' -r '0.1|0.3' -e 20)
 	row 0 'rmse' nn-tune -j 2 -l '4|8' -e 10 --cv 3 "$D/reg.csv"
 	row 0 'r2' nn-tune -j 2 -l '4|8' -e 10 --cv 3 --metric r2 "$D/reg.csv"
 }
+@test "nn-tune: --time: no trial starts after it" {
+	row 0 '--time 0.001 reached: [0-9]+ of 9 trials done' nn-tune -j 2 --time 0.001 -l '4|8|16' -r '0.05|0.1|0.2' -e 2000 "$D/moons.csv"
+	[ "$(sed 1d <<<"$output" | grep -c '^[0-9]')" -lt 9 ]
+}
 @test "nn-tune: -q: nothing on stderr" { row 0 '' nn-tune -q -j 2 -l '4|8' -e 5 "$D/moons.csv"; [ -z "$stderr" ]; }
 @test "nn-tune: other options pass on"  { row 0 '' nn-tune -q -j 2 -l '4|8' -e 5 --optimizer adam --scale minmax -b 16 "$D/moons.csv"; }
 
@@ -114,7 +118,7 @@ G=(-l '|4|8,4' -r '0.1|0.3' -e 20)
 
 # ---- interruption and --resume-log ---------------------------------------
 @test "nn-tune: SIGINT: a partial table, exit 130; --resume-log completes it" {
-	S=(-l '4|8|16|8,4|16,8' -r '0.05|0.1|0.2' -e 300)
+	S=(-l '4|8|16|8,4|16,8' -r '0.05|0.1|0.2' -e 1500)
 	nn-tune -q -j 2 "${S[@]}" "$D/moons.csv" >full.csv
 	nn-tune -j 2 "${S[@]}" "$D/moons.csv" >part.csv 2>err.txt &
 	pid=$!
@@ -122,7 +126,7 @@ G=(-l '|4|8,4' -r '0.1|0.3' -e 20)
 	kill -INT $pid
 	rc=0; wait $pid || rc=$?
 	[ "$rc" -eq 130 ]
-	grep -q 'interrupted: [0-9]* of 15 trials done' err.txt
+	grep -Eq 'interrupted: [0-9]+ of 15 trials done; abandoned, and left out of the table:( trial [0-9]+,?)+ \(continue with --resume-log\)' err.txt
 	n=$(lines part.csv)
 	[ "$n" -ge 3 ] && [ "$n" -lt 15 ]
 	nn-tune -q -j 2 "${S[@]}" --resume-log part.csv "$D/moons.csv" >all.csv
@@ -162,3 +166,19 @@ G=(-l '|4|8,4' -r '0.1|0.3' -e 20)
 @test "nn-tune: --cv over the rows"        { printf 'x,label\n1,a\n2,b\n3,a\n' >s.csv; row 1 '--cv 5: only 3 rows' nn-tune -o m.nn s.csv; nomodel; }
 @test "nn-tune: bad data"                  { printf 'x1,x2,label\n1,2,a\n3,4\n' >bad.csv; row 1 'bad.csv:3: expected 3 fields' nn-tune -o m.nn bad.csv; nomodel; }
 @test "nn-tune: -o over the input"         { cp "$D/moons.csv" d.csv; row 2 'refusing to overwrite' nn-tune -o d.csv d.csv; }
+
+# ---- the progress bar, on a terminal (tmux) ------------------------------
+# The bar is on stderr when it is a terminal: trials done of all, the best
+# so far; the table (stdout, a file here) is untouched by it.
+@test "nn-tune: a progress bar on a terminal, not in the table" {
+	command -v tmux >/dev/null || skip "tmux not installed (apt-get install tmux)"
+	local sock="nnkit-tune-$$" end=$((SECONDS + 60))
+	tmux -L "$sock" new-session -d -s t -x 100 -y 10 \
+	    "cd '$TMP' && PATH='$BATS_TEST_DIRNAME/../bin':\$PATH; nn-tune -j 2 -l '4|8|16|8,4|16,8' -r '0.05|0.1|0.2' -e 3000 '$D/moons.csv' >t.csv; sleep 600"
+	until tmux -L "$sock" capture-pane -p -t t | grep -Eq '^trial [0-9]+/15 .*best accuracy [0-9.]+'; do
+		[ $SECONDS -lt $end ] || { tmux -L "$sock" capture-pane -p -t t >&2; tmux -L "$sock" kill-server; return 1; }
+		sleep 0.1
+	done
+	tmux -L "$sock" kill-server
+	! grep -q 'trial [0-9]*/' t.csv
+}
