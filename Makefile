@@ -67,9 +67,13 @@ NN_OBJ   = $(patsubst %.c,%.o,$(filter-out $(PLOT_SRC) $(ONNX_SRC),$(LIB_SRC)))
 PLOT_OBJ = $(PLOT_SRC:.c=.o)
 LIB_HDR  = $(wildcard lib/*.h)
 CMD_OBJ  = $(patsubst %.c,%.o,$(wildcard cmd/*.c))
-# cmd/util.c and cmd/opts.c are what every program links (CMD_LIB).
-CMD_LIB  = cmd/util.o cmd/opts.o
-PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out cmd/util.c cmd/opts.c,$(wildcard cmd/*.c)))
+# cmd/util.c, cmd/opts.c and cmd/bar.c are what every program links
+# (CMD_LIB); cmd/train_opts.c, nn-train's options into a model, is what
+# nn-train and nn-tune link besides (TRAIN_PROGS).
+CMD_LIB  = cmd/util.o cmd/opts.o cmd/bar.o
+TRAIN_OBJ = cmd/train_opts.o
+PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out $(CMD_LIB:.o=.c) $(TRAIN_OBJ:.o=.c),$(wildcard cmd/*.c)))
+TRAIN_PROGS = bin/nn-train bin/nn-tune
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 # The version is NN_VERSION of lib/nn_base.h, the one the programs'
 # --version prints; the shared libraries' soname carries its first number.
@@ -174,6 +178,11 @@ cmd/%.o: cmd/%.c | $(NEEDS)
 bin/%: cmd/%.o $(CMD_LIB) lib/libnnkit.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) lib/libnnkit.a $(LIBS) $(LDFLAGS)
+
+$(TRAIN_PROGS): bin/%: cmd/%.o $(TRAIN_OBJ) $(CMD_LIB) lib/libnnkit.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $< $(TRAIN_OBJ) $(CMD_LIB) lib/libnnkit.a $(LIBS) \
+	    $(LDFLAGS)
 
 bin/nn-plot: cmd/nn-plot.o $(CMD_LIB) lib/libnnkit-plot.a lib/libnnkit.a
 	@mkdir -p bin
@@ -315,6 +324,10 @@ bin-sweep/base.o: lib/base.c | $(NEEDS)
 bin-sweep/%: cmd/%.o $(CMD_LIB) bin-sweep/base.o lib/libnnkit.a
 	$(CC) $(CFLAGS) -o $@ $< $(CMD_LIB) bin-sweep/base.o lib/libnnkit.a \
 	    $(LIBS) $(LDFLAGS)
+
+bin-sweep/nn-train: cmd/nn-train.o $(TRAIN_OBJ) $(CMD_LIB) bin-sweep/base.o lib/libnnkit.a
+	$(CC) $(CFLAGS) -o $@ $< $(TRAIN_OBJ) $(CMD_LIB) bin-sweep/base.o \
+	    lib/libnnkit.a $(LIBS) $(LDFLAGS)
 
 # nn-model also exports and imports ONNX (see the ONNX block)
 bin-sweep/nn-model: cmd/nn-model.o $(CMD_LIB) bin-sweep/base.o lib/libnnkit-onnx.a lib/libnnkit.a

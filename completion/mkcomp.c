@@ -17,7 +17,7 @@
 
 #include "../cmd/opts.h"
 
-#define PROGRAMS(X) X(nn_gen) X(nn_split) X(nn_train) X(nn_predict) \
+#define PROGRAMS(X) X(nn_gen) X(nn_split) X(nn_train) X(nn_tune) X(nn_predict) \
 	X(nn_eval) X(nn_model) X(nn_plot) X(nn_idx)
 #define DECLARE(v) extern const opt_prog *const v##_options;
 PROGRAMS(DECLARE)

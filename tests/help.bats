@@ -39,6 +39,7 @@ help_has() {
 @test "help: nn-gen"     { help_ok nn-gen; }
 @test "help: nn-split"   { help_ok nn-split; }
 @test "help: nn-train"   { help_ok nn-train; }
+@test "help: nn-tune"    { help_ok nn-tune; }
 @test "help: nn-predict" { help_ok nn-predict; }
 @test "help: nn-eval"    { help_ok nn-eval; }
 @test "help: nn-model"   { help_ok nn-model; }
@@ -57,6 +58,8 @@ help_has() {
 @test "help: nn-gen --noise per kind"              { help_has nn-gen '--noise X .*\(default: linear 0.01, moons 0.1, circles 0.05, '; }
 @test "help: nn-gen kinds"                         { help_has nn-gen '^  spirals +K spiral arms$'; }
 @test "help: nn-split -t default"                  { help_has nn-split '^  -t, --test FRACTION .*\(default: 0.25\)$'; }
+@test "help: nn-tune takes nn-train's rows"         { help_has nn-tune '^  -l, --layers WIDTHS .*\(default: 16,8\)$'; }
+@test "help: nn-tune's own -s"                     { help_has nn-tune '^  -s, --seed SEED +seed of the search'; }
 @test "help: nn-train -l default"                  { help_has nn-train '^  -l, --layers WIDTHS .*\(default: 16,8\)$'; }
 @test "help: nn-train -r default, per optimizer"   { help_has nn-train '^  -r, --rate RATE +learning rate \(default: 0.1; adam 0.001, adamw 0.001, rmsprop 0.001, adagrad 0.01\)$'; }
 @test "help: nn-train --beta2 default"             { help_has nn-train '--beta2 B2 .*\(default: 0.999; rmsprop 0.9\)$'; }
