@@ -65,6 +65,7 @@ train_opts_init(train_opts *o)
 	o->layers = TRAIN_LAYERS;
 	o->act = TRAIN_ACT;
 	o->header = 1;
+	o->table_format = -1;
 	o->scale = TRAIN_SCALE;
 	o->leaky_slope = nn_act_param_default(NN_ACT_LEAKY_RELU);
 	o->data.missing = TRAIN_MISSING;
@@ -116,10 +117,10 @@ train_opt_set(train_opts *o, int ch, const char *arg)
 			o->libsvm = 1;
 		else if (strcmp(arg, "csv") == 0)
 			o->libsvm = 0;
-		else if (strcmp(arg, "json") == 0 ||
-		    strcmp(arg, "text") == 0)
-			errx(2, "--format is the input's: csv or libsvm; "
-			    "--cv-format %s is the fold table's", arg);
+		else if (strcmp(arg, "json") == 0)
+			o->table_format = CV_JSON;      /* --cv's table: checked */
+		else if (strcmp(arg, "text") == 0)
+			o->table_format = CV_TEXT;
 		else
 			errx(2, "--format: expected csv or libsvm, got "
 			    "\"%s\"", arg);
@@ -274,6 +275,21 @@ train_opts_check(train_opts *o)
 	if (GIVEN(o, OPT_CV_FORMAT) && !o->cv)
 		errx(2, "--cv-format is the format of --cv's fold table; give "
 		    "--cv K");
+	/* With --cv, --format also says how the fold table is printed (as the
+	 * issue of users asked: `--cv 5 --format json`): json and text can
+	 * only mean the table, and csv means both -- the input is CSV, which
+	 * it is by default, and so is the table.  --cv-format, when given,
+	 * decides.  Without --cv, json and text are no input format. */
+	if (o->table_format >= 0 && !o->cv)
+		errx(2, "--format is the input's: csv or libsvm; json and text "
+		    "are --cv's fold table (--cv K --format %s, or --cv-format)",
+		    o->table_format == CV_JSON ? "json" : "text");
+	if (o->cv && GIVEN(o, OPT_FORMAT) && !GIVEN(o, OPT_CV_FORMAT)) {
+		if (o->table_format >= 0)
+			o->cv_format = o->table_format;
+		else if (!o->libsvm)
+			o->cv_format = CV_CSV;
+	}
 	if (o->cv && (o->resume || o->init_from || has_val))
 		errx(2, "--cv makes its own validation folds: no --val, --val-split, "
 		    "--resume or --init-from");

@@ -72,6 +72,7 @@ typedef struct train_opts {
 	nn_data_opts data;              /* how the data file is read */
 	const char **na;                /* --na, split at commas (owned) */
 	int libsvm;                     /* --format libsvm */
+	int table_format;               /* --format json|text: CV_*, else -1 */
 	unsigned char given[OPT_LAST];
 } train_opts;
 

@@ -349,4 +349,7 @@ cvloss1() { awk -F, '$1 == 1 { printf "%.6f\n", $4 }'; }
 @test "nn-train: --cv-format text is the default"  { a=$(nn-train -q --cv 3 -e 10 --cv-format text "$D/moons.csv"); b=$(nn-train -q --cv 3 -e 10 "$D/moons.csv"); [ "$a" = "$b" ]; grep -q '^mean: val_loss' <<<"$a"; }
 @test "nn-train: --cv-format without --cv"         { row 2 '^nn-train: --cv-format is the format of --cv.s fold table; give --cv K$' nn-train --cv-format csv -o m.nn "$D/moons.csv"; nomodel; }
 @test "nn-train: bad --cv-format"                  { row 2 '^nn-train: --cv-format: expected text, csv or json, got "xml"$' nn-train --cv 3 --cv-format xml "$D/moons.csv"; }
-@test "nn-train: --format json is --cv-format's"   { row 2 '^nn-train: --format is the input.s: csv or libsvm; --cv-format json is the fold table.s$' nn-train --cv 3 --format json "$D/moons.csv"; }
+@test "nn-train: --cv 3 --format json is the fold table" { nn-train --cv 3 -e 3 --format json "$D/moons.csv" 2>/dev/null | python3 -m json.tool >/dev/null; }
+@test "nn-train: --cv 3 --format csv is the fold table" { [ "$(nn-train --cv 3 -e 3 --format csv "$D/moons.csv" 2>/dev/null | head -1)" = fold,train_rows,val_rows,val_loss,val_acc ]; }
+@test "nn-train: --cv-format decides over --format"  { nn-train --cv 3 -e 3 --format csv --cv-format text "$D/moons.csv" 2>/dev/null | grep -q '^fold 1/3: '; }
+@test "nn-train: --format json without --cv"         { row 2 '^nn-train: --format is the input.s: csv or libsvm; json and text are --cv.s fold table' nn-train --format json -o m.nn "$D/moons.csv"; [ ! -e m.nn ]; }

@@ -111,7 +111,7 @@ static const char *train_defaults(int key, char *buf, size_t size);
 	X(KEEP, OPT_TASK, "task", "TASK", COMP_NONE, tasks, "auto", "the kind of problem") \
 	X(KEEP, OPT_SCALE, "scale", "KIND", COMP_NONE, scales, OPT_DEF, "input scaling") \
 	X(KEEP, OPT_NO_HEADER, "no-header", NULL, COMP_NONE, NULL, NULL, "the first line is data") \
-	X(OWN, OPT_FORMAT, "format", "FORMAT", COMP_NONE, formats, "csv", "the input's format") \
+	X(OWN, OPT_FORMAT, "format", "FORMAT", COMP_NONE, formats, "csv", "the input's format; with --cv also the fold table's (csv, json, text)") \
 	/* end of TRAIN_ROWS */
 
 /* Every OPT_DEF default, from where the code takes it. */
