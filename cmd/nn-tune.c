@@ -1167,6 +1167,15 @@ finish_trial(tune *t, trial *tr)
 	for (size_t u = 0; u < n; u++)
 		ss += (tr->score[u] - tr->mean) * (tr->score[u] - tr->mean);
 	tr->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+	/* n equal scores: their mean is that score and the spread 0, not the
+	 * rounding of sum / n (0.8833... five times gave sd 1.2e-16) */
+	size_t same = 1;
+	while (same < n && tr->score[same] == tr->score[0])
+		same++;
+	if (n > 0 && same == n) {
+		tr->mean = tr->score[0];
+		tr->sd = 0.0;
+	}
 	if (isnan(tr->mean))
 		tr->sd = NAN;
 	tr->mean = round15(tr->mean);
