@@ -16,6 +16,11 @@
  * that the report has every class in the model's order and a label outside
  * them is an error naming its line.
  *
+ * With p_* columns the rows' probabilities are also kept (nn_scores), for
+ * the one figure that cannot stream: ROC-AUC and average precision sort
+ * the rows.  --threshold re-decides a binary row from its probability of
+ * the positive class before it is counted.
+ *
  * Only a file that says nothing (a plain `predicted` column, no p_*) falls
  * to the rule on the values, and then nn-eval says on stderr what it
  * decided and why.  That rule is only known at the end (it looks at every
@@ -31,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts/nn-eval.h"
 #include "util.h"
 
 #define BATCH 1024
@@ -45,43 +51,20 @@
 	(strlen(s) > 40 ? "..." : "")
 
 enum task { TASK_AUTO, TASK_CLS, TASK_REG };
-/* --task's words, in the order of enum task. */
-static const char *const tasks[] = { "auto", "classification", "regression",
-	NULL };
+/* (their words: eval_tasks, eval_formats in opts/nn-eval.h) */
 enum format { FMT_TEXT, FMT_CSV, FMT_JSON };
 
-enum { OPT_TRUTH = 0x200, OPT_PRED, OPT_TASK, OPT_FORMAT };
 
-static const struct option longopts[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "truth", required_argument, NULL, OPT_TRUTH },
-	{ "pred", required_argument, NULL, OPT_PRED },
-	{ "task", required_argument, NULL, OPT_TASK },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
-static const char synopsis[] =
-    "usage: nn-eval [-m MODEL] [--truth COL] [--pred COL]\n"
-    "               [--task auto|classification|regression] "
-    "[--format text|csv|json]\n"
-    "               [FILE|-]\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* The value of a keyword option, as its index in words[]; exit 2 if none. */
 static int
-keyword(const char *s, const char *const *words, const char *opt,
+keyword(const char *s, opt_values_fn *words, const char *opt,
     const char *expect)
 {
-	for (int i = 0; words[i] != NULL; i++)
-		if (strcmp(s, words[i]) == 0)
+	for (int i = 0; words(i) != NULL; i++)
+		if (strcmp(s, words(i)) == 0)
 			return i;
 	errx(2, "%s: expected %s, got \"%.*s%s\"", opt, expect, SHOW(s));
 }
@@ -136,6 +119,13 @@ typedef struct scan {
 	int nonint;            /* ... and one of them is not an integer */
 	int many;              /* more than AUTO_MAX_CLASSES true values */
 	uint64_t rows;
+	/* ranking and --threshold: the classes as the report orders them */
+	int rank;              /* keep the probabilities in sc */
+	nn_scores sc;          /* (rows, K) in class order */
+	size_t *col;           /* (K) class j's entry of pv */
+	double threshold;      /* --threshold, 0: none */
+	const char *neg, *pos; /* the two classes, for --threshold */
+	float *row_p;          /* (K) a row's probabilities in class order */
 } scan;
 
 /* A whole, finite number (no blanks), as the task rule sees it. */
@@ -209,8 +199,16 @@ row(scan *s, const char *t, const char *p, const float *x, unsigned long line)
 			    "got %g", s->name, line, s->pcols[j] + 1, pv[j]);
 	}
 	known(s, t, 1, line);
+	for (size_t j = 0; s->rank && j < s->np; j++)
+		s->row_p[j] = (float)pv[s->col[j]];
+	/* the file's decision is replaced, so it need not be a class */
+	if (s->threshold > 0)
+		p = s->row_p[1] >= (float)s->threshold ? s->pos : s->neg;
 	known(s, p, 0, line);
 	if (nn_cls_add(s->cls, t, p, s->np ? pv : NULL, &e) < 0)
+		errx(1, "%s:%lu: %s", s->name, line, e.msg);
+	if (s->rank && nn_scores_add(&s->sc,
+	    (size_t)nn_cls_label_index(s->cls, t), s->row_p, &e) < 0)
 		errx(1, "%s:%lu: %s", s->name, line, e.msg);
 	s->many |= nn_cls_ntruth(s->cls) > AUTO_MAX_CLASSES;
 	if (s->task == TASK_AUTO && s->allnum && (s->nonint || s->many) &&
@@ -244,6 +242,19 @@ put_num(double v)
 
 	fputs(fmt(buf, sizeof(buf), v), stdout);
 }
+
+/* What a classification report adds to nn_cls_report: the ranking
+ * figures and the threshold. */
+typedef struct ranks {
+	int ok;                /* the ranking figures are defined */
+	size_t k;              /* classes ranked */
+	nn_rank all;           /* binary: the positive class's; else the macro
+	                          mean of one-vs-rest */
+	nn_rank *per;          /* (k) one-vs-rest per class, multiclass only,
+	                          else NULL */
+	const char *positive;  /* binary: the positive class */
+	double threshold;      /* --threshold, 0: none */
+} ranks;
 
 /* ---- text ---------------------------------------------------------------- */
 
@@ -286,16 +297,32 @@ digits(uint64_t v)
 }
 
 static void
-text_cls(const nn_cls_report *r)
+text_cls(const nn_cls_report *r, const ranks *x)
 {
 	size_t k = r->k;
 	int lw = 12, cw, sw = digits(r->n) > 7 ? digits(r->n) : 7;
 	int *colw = nn_xmalloc(k * sizeof(*colw));
 
 	printf("n         %llu\n", (unsigned long long)r->n);
+	if (x->threshold > 0) {
+		printf("threshold %g  (class ", x->threshold);
+		put_label(x->positive, 0, 0);
+		puts(" when its probability is at least this)");
+	}
 	printf("accuracy  %.4f\n", r->accuracy);
 	if (r->has_log_loss)
 		printf("log-loss  %.6g\n", r->log_loss);
+	if (x->ok && x->positive != NULL) {
+		printf("roc-auc   %.4f  (class ", x->all.roc_auc);
+		put_label(x->positive, 0, 0);
+		puts(" against the other)");
+		printf("pr-auc    %.4f  (average precision)\n", x->all.ap);
+	} else if (x->ok) {
+		printf("roc-auc   %.4f  (one-vs-rest, macro mean over %zu "
+		    "classes)\n", x->all.roc_auc, x->k);
+		printf("pr-auc    %.4f  (average precision, likewise)\n",
+		    x->all.ap);
+	}
 
 	/* confusion matrix: row labels left, counts right-aligned under
 	 * their predicted label */
@@ -374,7 +401,7 @@ csv_row(const char *metric, const char *cls, double v, int count)
 }
 
 static void
-csv_cls(const nn_cls_report *r)
+csv_cls(const nn_cls_report *r, const ranks *x)
 {
 	static const char *const avg[] = { "precision", "recall", "f1" };
 	size_t k = r->k;
@@ -383,14 +410,24 @@ csv_cls(const nn_cls_report *r)
 
 	puts("metric,class,value");
 	csv_row("n", NULL, (double)r->n, 1);
+	if (x->threshold > 0)
+		csv_row("threshold", x->positive, x->threshold, 0);
 	csv_row("accuracy", NULL, r->accuracy, 0);
 	if (r->has_log_loss)
 		csv_row("log_loss", NULL, r->log_loss, 0);
+	if (x->ok) {
+		csv_row("roc_auc", NULL, x->all.roc_auc, 0);
+		csv_row("pr_auc", NULL, x->all.ap, 0);
+	}
 	for (size_t a = 0; a < k; a++) {
 		csv_row("precision", r->labels[a], r->precision[a], 0);
 		csv_row("recall", r->labels[a], r->recall[a], 0);
 		csv_row("f1", r->labels[a], r->f1[a], 0);
 		csv_row("support", r->labels[a], (double)r->support[a], 1);
+		if (x->ok && x->per != NULL) {
+			csv_row("roc_auc", r->labels[a], x->per[a].roc_auc, 0);
+			csv_row("pr_auc", r->labels[a], x->per[a].ap, 0);
+		}
 	}
 	for (int w = 0; w < 2; w++) {
 		const nn_cls_avg *v = w ? &r->weighted : &r->macro;
@@ -518,16 +555,30 @@ json_avg(const char *key, const nn_cls_avg *v, uint64_t n)
 }
 
 static void
-json_cls(const nn_cls_report *r)
+json_cls(const nn_cls_report *r, const ranks *x)
 {
 	size_t k = r->k;
 
 	printf("{\n  \"task\": \"classification\",\n  \"n\": %llu,\n"
 	    "  \"accuracy\": ", (unsigned long long)r->n);
 	json_num(r->accuracy);
+	if (x->threshold > 0) {
+		fputs(",\n  \"threshold\": ", stdout);
+		json_num(x->threshold);
+	}
 	if (r->has_log_loss) {
 		fputs(",\n  \"log_loss\": ", stdout);
 		json_num(r->log_loss);
+	}
+	if (x->ok) {
+		fputs(",\n  \"roc_auc\": ", stdout);
+		json_num(x->all.roc_auc);
+		fputs(",\n  \"pr_auc\": ", stdout);
+		json_num(x->all.ap);
+	}
+	if (x->positive != NULL && (x->ok || x->threshold > 0)) {
+		fputs(",\n  \"positive_class\": ", stdout);
+		json_str(x->positive);
 	}
 	fputs(",\n  \"labels\": [", stdout);
 	for (size_t a = 0; a < k; a++) {
@@ -553,7 +604,14 @@ json_cls(const nn_cls_report *r)
 		json_num(r->recall[a]);
 		fputs(", \"f1\": ", stdout);
 		json_num(r->f1[a]);
-		printf(", \"support\": %llu}", (unsigned long long)r->support[a]);
+		printf(", \"support\": %llu", (unsigned long long)r->support[a]);
+		if (x->ok && x->per != NULL) {
+			fputs(", \"roc_auc\": ", stdout);
+			json_num(x->per[a].roc_auc);
+			fputs(", \"pr_auc\": ", stdout);
+			json_num(x->per[a].ap);
+		}
+		putchar('}');
 	}
 	fputs("\n  },\n", stdout);
 	json_avg("macro_avg", &r->macro, r->n);
@@ -617,7 +675,7 @@ say_guess(const scan *s)
 		    "values %s", s->name, AUTO_MAX_CLASSES, hint);
 	else
 		warnx("%s: task %s: %zu distinct numeric true values %s",
-		    s->name, tasks[s->task], nn_cls_ntruth(s->cls), hint);
+		    s->name, eval_tasks(s->task), nn_cls_ntruth(s->cls), hint);
 }
 
 /* Fix the classes: the model's in its order, checked against the p_*
@@ -652,6 +710,63 @@ set_classes(scan *s, const nn_model *m, const char *const *pl)
 			    s->model);
 }
 
+/* Keep the probabilities for ranking, in the classes' order (the model's,
+ * else the p_* columns'), whose names are copied to *names (owned by the
+ * caller), and check --threshold against the task and the columns: it
+ * needs two classes and their probabilities, and is refused otherwise. */
+static void
+set_ranking(scan *s, const nn_model *m, const char *const *pl, char ***names)
+{
+	size_t k = s->np;
+
+	*names = NULL;
+	if (s->threshold > 0 && s->task == TASK_REG)
+		errx(2, "--threshold: %s is scored as a regression; a threshold "
+		    "decides between two classes", s->name);
+	if (s->threshold > 0 && k == 0)
+		errx(2, "--threshold needs the probability columns p_* "
+		    "(nn-predict --proba); %s has none", s->name);
+	if (s->threshold > 0 && k != 2)
+		errx(2, "--threshold is for two classes; %s has %zu (a multiclass "
+		    "prediction is the most probable class)", s->name, k);
+	if (k == 0)
+		return;
+	*names = nn_xmalloc(k * sizeof(**names));
+	s->col = nn_xmalloc(k * sizeof(*s->col));
+	for (size_t j = 0; j < k; j++) {
+		(*names)[j] = nn_xstrdup(m != NULL ? m->labels[j] : pl[j]);
+		s->col[j] = (size_t)nn_cls_prob_index(s->cls, (*names)[j]);
+	}
+	s->row_p = nn_xmalloc(k * sizeof(*s->row_p));
+	nn_scores_init(&s->sc, k, (const char *const *)*names);
+	s->rank = 1;
+	if (k == 2) {
+		s->neg = (*names)[0];
+		s->pos = (*names)[1];
+	}
+}
+
+/* The ranking figures, or a line on stderr that says why there are none
+ * (one class in the truth: the rest of the report still stands). */
+static void
+rank_figures(scan *s, ranks *x)
+{
+	nn_err e;
+
+	memset(x, 0, sizeof(*x));
+	x->threshold = s->threshold;
+	x->positive = s->pos;
+	if (!s->rank)
+		return;
+	x->k = s->sc.k;
+	if (x->k > 2)
+		x->per = nn_xmalloc(x->k * sizeof(*x->per));
+	if (nn_rank_report(&s->sc, &x->all, x->per, &e) == 0)
+		x->ok = 1;
+	else
+		warnx("%s: no roc_auc or pr_auc: %s", s->name, e.msg);
+}
+
 /* ====================================================================== */
 /* Main                                                                   */
 /* ====================================================================== */
@@ -659,10 +774,10 @@ set_classes(scan *s, const nn_model *m, const char *const *pl)
 int
 main(int argc, char **argv)
 {
-	static const char *const formats[] = { "text", "csv", "json", NULL };
 	const char *truth = NULL, *pred = NULL, *why, **pl = NULL;
 	enum format format = FMT_TEXT;
 	enum task said, asked = TASK_AUTO, mtask = TASK_AUTO;
+	char **names = NULL;
 	scan s = { .task = TASK_AUTO, .allnum = 1 };
 	nn_model *m = NULL;
 	nn_csv *c;
@@ -674,7 +789,7 @@ main(int argc, char **argv)
 	long n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 'm':
 			s.model = optarg;
@@ -686,7 +801,7 @@ main(int argc, char **argv)
 			pred = optarg;
 			break;
 		case OPT_TASK:
-			asked = (enum task)keyword(optarg, tasks, "--task",
+			asked = (enum task)keyword(optarg, eval_tasks, "--task",
 			    "auto, classification or regression");
 			break;
 		case OPT_FORMAT:
@@ -696,28 +811,29 @@ main(int argc, char **argv)
 				errx(2, "--format libsvm: nn-eval reads predictions "
 				    "(nn-predict's CSV output), not features; its "
 				    "--format is the report's: text, csv or json");
-			format = (enum format)keyword(optarg, formats,
+			format = (enum format)keyword(optarg, eval_formats,
 			    "--format", "text, csv or json");
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
+		case OPT_THRESHOLD:
+			if (nn_parse_double(optarg, 0.0, 1.0, &s.threshold,
+			    "--threshold", &e) < 0 || s.threshold <= 0.0 ||
+			    s.threshold >= 1.0)
+				errx(2, "--threshold: expected a number between 0 and "
+				    "1 (both excluded), got \"%.*s%s\"", SHOW(optarg));
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage();
+		opt_extra(argv[1]);
 
 	if (s.model != NULL) {
 		if ((m = nn_model_load(s.model, &e)) == NULL)
 			die_err(1, &e);
 		mtask = m->task == NN_TASK_REGRESSION ? TASK_REG : TASK_CLS;
 		if (asked != TASK_AUTO && asked != mtask)
-			errx(1, "--task %s, but %s is a %s model", tasks[asked],
+			errx(1, "--task %s, but %s is a %s model", eval_tasks(asked),
 			    s.model, nn_task_name(m->task));
 	}
 
@@ -766,7 +882,7 @@ main(int argc, char **argv)
 	said = file_task(nn_csv_colname(c, (size_t)s.pc), s.np, &why);
 	if (mtask != TASK_AUTO && said != TASK_AUTO && said != mtask)
 		errx(1, "%s: %s %s, but %s is a %s model", s.name, why,
-		    tasks[said], s.model, nn_task_name(m->task));
+		    eval_tasks(said), s.model, nn_task_name(m->task));
 	s.task = asked != TASK_AUTO ? asked : mtask != TASK_AUTO ? mtask : said;
 	if (s.task == TASK_REG)
 		s.np = 0;               /* p_* columns ignored */
@@ -784,8 +900,10 @@ main(int argc, char **argv)
 		for (size_t j = 0; j < s.np; j++)
 			pl[j] = nn_csv_colname(c, (size_t)s.pcols[j]) + 2;
 		set_classes(&s, m, pl);
+		set_ranking(&s, m, pl, &names);
 		free(pl);
-	}
+	} else
+		set_ranking(&s, m, NULL, &names);
 
 	x = nn_xmalloc((size_t)BATCH * (s.np ? s.np : 1) * sizeof(*x));  /* (BATCH, np) */
 	while ((n = nn_csv_read(c, x, BATCH, &e)) > 0)
@@ -820,16 +938,25 @@ main(int argc, char **argv)
 		}
 	} else {
 		nn_cls_report *r = nn_cls_finish(s.cls, &e);
+		ranks x;
 		if (r == NULL)
 			errx(1, "%s: %s", s.name, e.msg);
+		rank_figures(&s, &x);
 		switch (format) {
-		case FMT_TEXT: text_cls(r); break;
-		case FMT_CSV: csv_cls(r); break;
-		case FMT_JSON: json_cls(r); break;
+		case FMT_TEXT: text_cls(r, &x); break;
+		case FMT_CSV: csv_cls(r, &x); break;
+		case FMT_JSON: json_cls(r, &x); break;
 		}
 		nn_cls_report_free(r);
+		free(x.per);
 	}
 	nn_cls_free(s.cls);
+	nn_scores_free(&s.sc);
+	for (size_t j = 0; names != NULL && j < s.sc.k; j++)
+		free(names[j]);
+	free(names);
+	free(s.col);
+	free(s.row_p);
 	close_stdout();
 	return 0;
 }

@@ -19,58 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts/nn-gen.h"
 #include "util.h"
 
 #define PI 3.14159265358979323846
 #define N_MAX 1000000000000L     /* rows */
-#define CLASSES_MAX 1000
-#define FEATURES_MAX 1000
-#define LINEAR_FEATURES_MAX 100  /* linear keeps a (D, D) matrix per class */
-#define NOISE_MAX 1e6
-
-enum kind { LINEAR, MOONS, CIRCLES, BLOBS, XOR, SPIRALS, REGRESSION };
-
-/* What each kind accepts.  max_classes 0: no classes (regression); a
- * maximum of 2 means exactly 2, likewise for features. */
-static const struct kind_info {
-	const char *name;
-	double noise;            /* default --noise */
-	double noise_max;
-	int max_classes;
-	int max_features;
-} kinds[] = {
-	[LINEAR] =     { "linear",     0.01, 1.0,       CLASSES_MAX, LINEAR_FEATURES_MAX },
-	[MOONS] =      { "moons",      0.1,  NOISE_MAX, 2,           2 },
-	[CIRCLES] =    { "circles",    0.05, NOISE_MAX, 2,           2 },
-	[BLOBS] =      { "blobs",      1.0,  NOISE_MAX, CLASSES_MAX, FEATURES_MAX },
-	[XOR] =        { "xor",        0.0,  NOISE_MAX, 2,           2 },
-	[SPIRALS] =    { "spirals",    0.05, NOISE_MAX, CLASSES_MAX, 2 },
-	[REGRESSION] = { "regression", 0.0,  NOISE_MAX, 0,           FEATURES_MAX },
-};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-enum { OPT_NOISE = 0x200, OPT_SEED, OPT_CLASSES, OPT_FEATURES, OPT_FACTOR };
-
-static const struct option longopts[] = {
-	{ "noise", required_argument, NULL, OPT_NOISE },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "classes", required_argument, NULL, OPT_CLASSES },
-	{ "features", required_argument, NULL, OPT_FEATURES },
-	{ "factor", required_argument, NULL, OPT_FACTOR },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const char synopsis[] =
-    "usage: nn-gen KIND [-n N] [--noise X] [--seed S] [--classes K] "
-    "[--features D] [--factor F]\n";
-
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* One generator: the kind's parameters, drawn from the seed, and the
  * balanced label sampler. */
@@ -272,7 +225,7 @@ static enum kind
 find_kind(const char *s)
 {
 	for (size_t i = 0; i < NKINDS; i++)
-		if (strcmp(s, kinds[i].name) == 0)
+		if (strcmp(s, kind_words[i].name) == 0)
 			return (enum kind)i;
 	errx(2, "unknown data set \"%.40s%s\" (linear, moons, circles, blobs, "
 	    "xor, spirals or regression)", s, strlen(s) > 40 ? "..." : "");
@@ -293,14 +246,14 @@ int
 main(int argc, char **argv)
 {
 	const char *noise_s = NULL, *factor_s = NULL;
-	long n = 200, k = 2, d = 2;
+	long n = GEN_ROWS, k = GEN_CLASSES, d = GEN_FEATURES;
 	int k_given = 0, ch;
-	uint64_t seed = 1;
-	double noise, factor = 0.5, *x;
+	uint64_t seed = GEN_SEED;
+	double noise, factor = GEN_FACTOR, *x;
 	enum kind kind;
 	gen g;
 
-	while ((ch = getopt_long(argc, argv, "n:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 'n':
 			n = opt_long(optarg, 1, N_MAX, "-n");
@@ -321,18 +274,14 @@ main(int argc, char **argv)
 		case OPT_FACTOR:
 			factor_s = optarg;
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
-		usage();
+	if (argc < 1)
+		opt_missing(&options, "KIND");
+	if (argc > 1)
+		opt_extra(argv[1]);
 	kind = find_kind(argv[0]);
 
 	const struct kind_info *ki = &kinds[kind];
@@ -348,14 +297,14 @@ main(int argc, char **argv)
 			    factor_s, strlen(factor_s) > 40 ? "..." : "");
 	}
 	if (ki->max_classes == 0 && k_given)
-		errx(2, "--classes: %s has no classes", ki->name);
+		errx(2, "--classes: %s has no classes", kind_words[kind].name);
 	if (ki->max_classes == 2 && k != 2)
-		errx(2, "--classes: %s has exactly 2 classes, got %ld", ki->name, k);
+		errx(2, "--classes: %s has exactly 2 classes, got %ld", kind_words[kind].name, k);
 	if (ki->max_features == 2 && d != 2)
-		errx(2, "--features: %s has exactly 2 features, got %ld", ki->name,
+		errx(2, "--features: %s has exactly 2 features, got %ld", kind_words[kind].name,
 		    d);
 	if (d > ki->max_features)
-		errx(2, "--features: %s takes at most %d, got %ld", ki->name,
+		errx(2, "--features: %s takes at most %d, got %ld", kind_words[kind].name,
 		    ki->max_features, d);
 	if (kind == LINEAR && min_features((size_t)k) > (size_t)d)
 		errx(2, "--classes: linear puts each class on its own corner of the "

@@ -28,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts/nn-idx.h"
 #include "util.h"
 
-#define COUNT_MAX 0xffffffffL   /* -n: the most records a header can declare */
 #define DIM_MAX 0x7fffffffUL    /* IDX sizes are signed 32-bit integers */
 #define WIDTH_MAX (1UL << 24)   /* values in one record: columns of a row */
 #define BLOCK_BYTES (1UL << 20) /* input read size, rounded to records */
@@ -82,24 +82,9 @@ typedef struct tables {
 	cell s8[256];            /* by the byte as stored */
 } tables;
 
-enum { OPT_NO_HEADER = 0x200, OPT_PREFIX };
 
-static const struct option longopts[] = {
-	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
-	{ "prefix", required_argument, NULL, OPT_PREFIX },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
-static const char synopsis[] =
-    "usage: nn-idx [-n N] [--no-header] [--prefix NAME] IMAGES [LABELS]\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -438,7 +423,7 @@ main(int argc, char **argv)
 	tables tb;
 	sink s;
 
-	while ((ch = getopt_long(argc, argv, "n:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 'n':
 			n = opt_long(optarg, 1, COUNT_MAX, "-n");
@@ -453,18 +438,14 @@ main(int argc, char **argv)
 				    "commas, quotes or line breaks, got \"%.40s%s\"",
 				    prefix, strlen(prefix) > 40 ? "..." : "");
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2)
-		usage();
+	if (argc < 1)
+		opt_missing(&options, "IMAGES");
+	if (argc > 2)
+		opt_extra(argv[2]);
 	if (!header && prefix != NULL)
 		errx(2, "--prefix: names header columns, but --no-header is "
 		    "given");
@@ -501,7 +482,7 @@ main(int argc, char **argv)
 		lab.buf = nn_xmalloc(block * lab.recbytes);
 
 	if (header)
-		put_header(&s, prefix ? prefix : "p", img.width, labp != NULL);
+		put_header(&s, prefix ? prefix : IDX_PREFIX, img.width, labp != NULL);
 	for (done = 0; done < want; ) {
 		size_t nrec = want - done < block ? (size_t)(want - done) : block;
 		size_t gi = fread(img.buf, img.recbytes, nrec, img.fp);

@@ -24,22 +24,12 @@
 
 #include "nn_fmt.h"
 #include "nn_onnx.h"
+#include "opts/nn-model.h"
 #include "util.h"
 
 /* Width of the key column of `info` ("  learning rate" and two spaces). */
 #define KEYW 17
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const char synopsis[] =
-    "usage: nn-model info MODEL\n"
-    "       nn-model weights MODEL\n"
-    "       nn-model export --format FORMAT [-o FILE] MODEL\n"
-    "       nn-model import [--format FORMAT] -o MODEL FILE\n";
 
 /* A float as the shortest text that reads back as the same float: info
  * shows every value exactly (a network can be rebuilt from it) without
@@ -54,12 +44,6 @@ fnum(float v)
 	k = (k + 1) % 4;
 	nn_fmt_short(buf[k], v);
 	return buf[k];
-}
-
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
 }
 
 /* ====================================================================== */
@@ -470,36 +454,27 @@ weights(const nn_model *m)
 /* export, import: the model in another format                            */
 /* ====================================================================== */
 
-/* The formats export writes and import reads, by --format name. */
+/* The formats export writes and import reads, in the order of their
+ * --format names (model_formats). */
 typedef struct format {
-	const char *name;
 	int (*write)(const nn_model *m, FILE *fp, nn_err *e);
 	nn_model *(*read)(FILE *fp, const char *name, nn_err *e);
 } format;
 
 static const format formats[] = {
-	{ "json", nn_json_model_write, nn_json_model_read },
-	{ "onnx", nn_onnx_write, nn_onnx_read },
+	{ nn_json_model_write, nn_json_model_read },
+	{ nn_onnx_write, nn_onnx_read },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
-enum { OPT_FORMAT = 0x200 };
-
-static const struct option convopts[] = {
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
 static const format *
 find_format(const char *s)
 {
 	for (size_t i = 0; i < NFORMATS; i++)
-		if (strcmp(s, formats[i].name) == 0)
+		if (strcmp(s, model_formats((int)i)) == 0)
 			return &formats[i];
-	warnx("--format: unknown format \"%s\" (json, onnx)", s);
-	usage();
+	errx(2, "--format: unknown format \"%s\" (json, onnx)", s);
 }
 
 /* The format of an import file, from its first byte (put back): a JSON
@@ -533,7 +508,7 @@ conv_options(int argc, char **argv, const format **fmt, const char **out,
 	int ch;
 
 	optind = 2;
-	while ((ch = getopt_long(argc, argv, "o:", convopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case OPT_FORMAT:
 			*fmt = find_format(optarg);
@@ -541,16 +516,12 @@ conv_options(int argc, char **argv, const format **fmt, const char **out,
 		case 'o':
 			*out = optarg;
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
-	if (argc - optind != 1)
-		usage();
+	if (argc - optind < 1)
+		opt_missing(&options, argv[1][0] == 'i' ? "FILE" : "MODEL");
+	if (argc - optind > 1)
+		opt_extra(argv[optind + 1]);
 	*file = argv[optind];
 }
 
@@ -566,10 +537,8 @@ export_main(int argc, char **argv)
 	FILE *fp;
 
 	conv_options(argc, argv, &fmt, &out, &path);
-	if (fmt == NULL) {
-		warnx("export needs --format");
-		usage();
-	}
+	if (fmt == NULL)
+		errx(2, "export needs --format");
 	fp = open_input(path, &name);
 	guard_output(out, "-o");
 	m = nn_model_read(fp, name, &e);
@@ -609,10 +578,8 @@ import_main(int argc, char **argv)
 	FILE *fp;
 
 	conv_options(argc, argv, &fmt, &out, &path);
-	if (out == NULL) {
-		warnx("import needs -o MODEL");
-		usage();
-	}
+	if (out == NULL)
+		errx(2, "import needs -o MODEL");
 	fp = open_input(path, &name);
 	guard_output(out, "-o");
 	if (fmt == NULL)
@@ -647,31 +614,25 @@ main(int argc, char **argv)
 		return export_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "import") == 0)
 		return import_main(argc, argv);
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
-		}
-	}
+	/* -o and --format are export's and import's */
+	while ((ch = opt_next(&options, argc, argv)) != -1)
+		errx(2, "%s: only export and import take it", ch == 'o' ? "-o" :
+		    "--format");
 	argc -= optind;
 	argv += optind;
 	if (argc == 0)
-		usage();
+		opt_missing(&options, "COMMAND");
 	if (strcmp(argv[0], "info") == 0)
 		show = info;
 	else if (strcmp(argv[0], "weights") == 0)
 		show = weights;
-	else {
-		warnx("unknown command \"%s\" (info, weights, export or "
+	else
+		errx(2, "unknown command \"%s\" (info, weights, export or "
 		    "import)", argv[0]);
-		usage();
-	}
-	if (argc != 2)
-		usage();
+	if (argc < 2)
+		opt_missing(&options, "MODEL");
+	if (argc > 2)
+		opt_extra(argv[2]);
 
 	fp = open_input(argv[1], &name);
 	m = nn_model_read(fp, name, &e);

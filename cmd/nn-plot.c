@@ -1,8 +1,8 @@
 /*
  * nn-plot - the lesson's figures from the shell: data sets, decision
  * boundaries (one or a grid), loss curves, activations, gradient flow,
- * update ratios and confusion matrices, as PNG, SVG, PDF or in the
- * terminal.
+ * update ratios, confusion matrices, ROC and PR curves and the results of
+ * a hyperparameter search, as PNG, SVG, PDF or in the terminal.
  *
  * The program reads and checks the inputs, picks the canvas and its size,
  * and hands the drawing to the figures of lib/plot_fig.c.  Nothing is
@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "opts/nn-plot.h"
 #include "util.h"
 #include "nn_plot.h"
 
@@ -25,54 +26,13 @@
 /* A field in a message: at most 40 bytes of it. */
 #define SHOW(s) (int)(strlen(s) > 40 ? 40 : strlen(s)), (s), \
 	(strlen(s) > 40 ? "..." : "")
-/* Default grid columns, and the most the figure accepts. */
-#define GRID_COLS 4
-#define GRID_MAX 256
 /* The integer-target rule of nn-train: more distinct values than this
  * make a regression. */
 #define MAX_CLASSES 20
 
-enum {
-	OPT_TERM = 0x200, OPT_FORMAT, OPT_SIZE, OPT_TITLE, OPT_COLS, OPT_RANGE,
-	OPT_BARE, OPT_TARGET, OPT_YLOG
-};
 
-static const struct option longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "model", required_argument, NULL, 'm' },
-	{ "term", no_argument, NULL, OPT_TERM },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "size", required_argument, NULL, OPT_SIZE },
-	{ "title", required_argument, NULL, OPT_TITLE },
-	{ "cols", required_argument, NULL, OPT_COLS },
-	{ "range", required_argument, NULL, OPT_RANGE },
-	{ "bare", no_argument, NULL, OPT_BARE },
-	{ "target", required_argument, NULL, OPT_TARGET },
-	{ "ylog", no_argument, NULL, OPT_YLOG },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
-static const char synopsis[] =
-    "usage: nn-plot FIGURE [-o OUT | --term] [--format png|svg|pdf] "
-    "[--size WxH]\n"
-    "               [--title TEXT] [ARG ...]\n"
-    "       nn-plot data [--target NAME|N] [--range X0,X1,Y0,Y1] [--bare] "
-    "FILE|-\n"
-    "       nn-plot boundary -m MODEL [--range X0,X1,Y0,Y1] [--bare] FILE|-\n"
-    "       nn-plot grid [--cols N] MODEL:FILE[:LABEL] ...\n"
-    "       nn-plot loss [--ylog] LOG ...\n"
-    "       nn-plot activations [--range X0,X1] [NAME ...]\n"
-    "       nn-plot gradients LOG\n"
-    "       nn-plot updates LOG\n"
-    "       nn-plot confusion FILE|-\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* What the command line asked for. */
 typedef struct args {
@@ -89,6 +49,9 @@ typedef struct args {
 	int bare;
 	const char *target;
 	int ylog;
+	int header;              /* 0: --no-header */
+	int delim;               /* -d, 0: detect */
+	const char *xcol, *ycol; /* --x, --y */
 } args;
 
 /* ====================================================================== */
@@ -170,6 +133,17 @@ bad:
 	    "Y0 < Y1, got \"%.*s%s\"", SHOW(s));
 }
 
+/* --x, --y: one column, by name or number, checked against the file
+ * later; an empty one or a list is wrong whatever the file. */
+static const char *
+one_column(const char *s, const char *opt)
+{
+	if (*s == '\0' || strchr(s, ',') != NULL)
+		errx(2, "%s: expected one column, by name or number, got "
+		    "\"%.*s%s\"", opt, SHOW(s));
+	return s;
+}
+
 /* The terminal's size: $COLUMNS and $LINES, else the tty's, else 80x24.
  * One line is left for the prompt. */
 static void
@@ -195,6 +169,25 @@ term_size(int *cols, int *lines)
 	    *cols > NN_PLOT_TERM_MAX ? NN_PLOT_TERM_MAX : *cols;
 	*lines = *lines < NN_PLOT_TERM_MIN_LINES ? NN_PLOT_TERM_MIN_LINES :
 	    *lines > NN_PLOT_TERM_MAX ? NN_PLOT_TERM_MAX : *lines;
+}
+
+/* How --term prints, from the environment: TERM=dumb, plain 7-bit ASCII;
+ * NO_COLOR set and not empty (https://no-color.org), no escape at all;
+ * COLORTERM "truecolor" or "24bit", 24-bit colour; else the 256 colours
+ * that every colour terminal of today has. */
+static nn_term_mode
+term_mode(void)
+{
+	const char *t = getenv("TERM"), *nc = getenv("NO_COLOR");
+	const char *ct = getenv("COLORTERM");
+
+	if (t && strcmp(t, "dumb") == 0)
+		return NN_TERM_ASCII;
+	if (nc && *nc)
+		return NN_TERM_MONO;
+	if (ct && (strcmp(ct, "truecolor") == 0 || strcmp(ct, "24bit") == 0))
+		return NN_TERM_TRUECOLOR;
+	return NN_TERM_256;
 }
 
 static void
@@ -229,37 +222,154 @@ pts_free(pts *q)
 	nn_data_free(&q->d);
 }
 
-/* The data figure: a CSV with two feature columns and a target. */
+/* The one column that COL names among c's: by name, else by 1-based
+ * number, as nn-train's column options.  A column the file does not
+ * have exits 1 naming the file. */
+static size_t
+find_column(const nn_csv *c, const char *name, const char *col,
+    const char *opt)
+{
+	size_t nc = nn_csv_ncols(c), hit = nc, nhit = 0;
+	const char **names = nn_xmalloc(nc * sizeof(*names));
+	unsigned char *mark = nn_xcalloc(nc, 1);
+	nn_err e;
+
+	for (size_t j = 0; j < nc; j++)
+		names[j] = nn_csv_colname(c, j);
+	if (nn_cols_select(col, names, nc, name, opt, mark, &e) < 0)
+		die_err(1, &e);
+	for (size_t j = 0; j < nc; j++)
+		if (mark[j]) {
+			hit = hit == nc ? j : hit;
+			nhit++;
+		}
+	if (nhit != 1)
+		errx(1, "%s: %s: \"%.*s%s\" names %zu columns; give one", name,
+		    opt, SHOW(col), nhit);
+	free(names);
+	free(mark);
+	return hit;
+}
+
+/* The data figure's columns: the target (the last, or --target; none for
+ * --target ''), and the two drawn, --x and --y, or the two that are left.
+ * roles[] gets x as number 0, y as 1, the target as text 0; every other
+ * column is skipped unread, whatever it holds.  Returns whether there is
+ * a target. */
+static int
+data_columns(const nn_csv *c, const char *name, const args *a, int *roles)
+{
+	size_t nc = nn_csv_ncols(c), tc = nc, xc = nc, yc = nc;
+	int has_target = !(a->target && *a->target == '\0');
+
+	if (has_target)
+		tc = a->target ? find_column(c, name, a->target, "--target") :
+		    nc - 1;
+	if (a->xcol) {
+		xc = find_column(c, name, a->xcol, "--x");
+		yc = find_column(c, name, a->ycol, "--y");
+		if (xc == tc || yc == tc)
+			errx(1, "%s: %s: \"%s\" is the target column", name,
+			    xc == tc ? "--x" : "--y", nn_csv_colname(c, tc));
+		if (xc == yc)
+			errx(1, "%s: --x and --y name the same column \"%s\"", name,
+			    nn_csv_colname(c, xc));
+	} else {
+		size_t nf = 0;
+		for (size_t j = 0; j < nc; j++)
+			if (j != tc) {
+				nf++;
+				xc = xc == nc ? j : xc;
+				yc = j;
+			}
+		if (nf != 2)
+			errx(1, "%s: %zu feature columns; the data figure draws 2: "
+			    "choose them with --x COL --y COL", name, nf);
+	}
+	for (size_t j = 0; j < nc; j++)
+		roles[j] = j == xc ? 0 : j == yc ? 1 : j == tc ? NN_COL_TEXT(0) :
+		    NN_COL_SKIP;
+	return has_target;
+}
+
+/* The data figure: the two columns drawn and the target, read as they
+ * come (a pipe too); the labels sorted as training sorts them
+ * (nn_data_labels), numerically when they are numbers. */
 static void
 read_data_points(const char *path, const args *a, pts *q)
 {
-	nn_data_opts o = { .header = 1, .target = a->target, .numeric_only = 1 };
 	const char *name;
 	FILE *fp = open_input(path, &name);
 	nn_data *d = &q->d;
+	nn_strtab *tab = nn_strtab_new();
+	nn_csv *c;
 	nn_err e;
+	int *roles, has_target;
+	size_t n = 0, cap = 0;
+	float xb[2 * BATCH];
+	const char *tname = NULL;  /* the target's name, for messages */
+	long got;
 
 	memset(q, 0, sizeof(*q));
-	if (nn_data_read(fp, name, &o, d, &e) < 0)
+	if ((c = nn_csv_open_d(fp, name, a->header, a->delim, &e)) == NULL)
 		die_err(1, &e);
-	close_input(fp);
-	if (d->d != 2)
-		errx(1, "%s: %zu feature columns; the data figure needs 2 and a "
-		    "target", name, d->d);
-	if (d->n == 0)
+	roles = nn_xmalloc(nn_csv_ncols(c) * sizeof(*roles));
+	has_target = data_columns(c, name, a, roles);
+	for (size_t j = 0; j < nn_csv_ncols(c); j++) {
+		if (roles[j] == 0)
+			q->xname = nn_xstrdup(nn_csv_colname(c, j));
+		else if (roles[j] == 1)
+			q->yname = nn_xstrdup(nn_csv_colname(c, j));
+		else if (roles[j] == NN_COL_TEXT(0))
+			tname = nn_csv_colname(c, j);
+	}
+	if (nn_csv_set_roles(c, roles, 2, (size_t)has_target, 0, &e) < 0)
+		die_err(1, &e);
+	while ((got = nn_csv_read(c, xb, BATCH, &e)) > 0) {
+		if (n + (size_t)got > cap) {
+			while (n + (size_t)got > cap)
+				cap = cap ? 2 * cap : BATCH;
+			q->x = nn_xrealloc(q->x, cap * 2 * sizeof(*q->x));
+			d->y = nn_xrealloc(d->y, cap * sizeof(*d->y));
+		}
+		memcpy(q->x + 2 * n, xb, 2 * (size_t)got * sizeof(*xb));
+		for (size_t i = 0; has_target && i < (size_t)got; i++) {
+			const char *s = nn_csv_text(c, i, 0);
+			long k;
+			if (*s == '\0')
+				errx(1, "%s:%lu:%s: empty field", name,
+				    nn_csv_line(c, i), tname);
+			if ((k = nn_strtab_intern(tab, s, strlen(s))) < 0)
+				errx(1, "%s:%lu: too many distinct labels", name,
+				    nn_csv_line(c, i));
+			d->y[n + i] = (uint32_t)k;
+		}
+		n += (size_t)got;
+	}
+	if (got < 0)
+		die_err(1, &e);
+	if (n == 0)
 		errx(1, "%s: no data rows", name);
-	q->p.n = d->n;
-	q->p.x = d->x;
-	q->p.xname = d->feat_names[0];
-	q->p.yname = d->feat_names[1];
-	if (d->target_name == NULL)
+	nn_csv_free(c);
+	close_input(fp);
+	free(roles);
+	q->p.n = n;
+	q->p.x = q->x;
+	q->p.xname = q->xname;
+	q->p.yname = q->yname;
+	if (has_target) {
+		d->n = n;
+		nn_data_labels(d, tab);
+	}
+	nn_strtab_free(tab);
+	if (!has_target)
 		return;
 	if (d->t && (!d->t_integral || d->nlabels > MAX_CLASSES)) {
 		q->p.t = d->t;         /* regression: coloured by value */
 		return;
 	}
-	q->cls = nn_xmalloc(d->n * sizeof(*q->cls));
-	for (size_t i = 0; i < d->n; i++)
+	q->cls = nn_xmalloc(n * sizeof(*q->cls));
+	for (size_t i = 0; i < n; i++)
 		q->cls[i] = (long)d->y[i];
 	q->p.cls = q->cls;
 	q->p.nlabels = d->nlabels;
@@ -269,7 +379,8 @@ read_data_points(const char *path, const args *a, pts *q)
 /* The boundary figure: the model's two feature columns and its target
  * column when present, found as nn-predict finds them (nn_bind_model). */
 static void
-read_model_points(const char *path, const nn_model *m, pts *q)
+read_model_points(const char *path, const nn_model *m, const args *a,
+    pts *q)
 {
 	const char *name;
 	FILE *fp;
@@ -284,11 +395,11 @@ read_model_points(const char *path, const nn_model *m, pts *q)
 
 	memset(q, 0, sizeof(*q));
 	fp = open_input(path, &name);
-	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL)
+	if ((c = nn_csv_open_d(fp, name, a->header, a->delim, &e)) == NULL)
 		die_err(1, &e);
 	nc = nn_csv_ncols(c);
 	roles = nn_xmalloc(nc * sizeof(*roles));
-	if ((has_target = nn_bind_model(m, c, name, 1, roles, &e)) < 0 ||
+	if ((has_target = nn_bind_model(m, c, name, a->header, roles, &e)) < 0 ||
 	    nn_csv_set_roles(c, roles, 2, (size_t)has_target, 0, &e) < 0)
 		die_err(1, &e);
 	q->xname = nn_xstrdup(m->feat_names[0]);
@@ -366,7 +477,7 @@ load_model(const char *path)
 /* ====================================================================== */
 
 static nn_cls_report *
-read_confusion(const char *path, const char **namep)
+read_confusion(const char *path, int delim, const char **namep)
 {
 	const char *name;
 	FILE *fp = open_input(path, &name);
@@ -379,7 +490,7 @@ read_confusion(const char *path, const char **namep)
 	nn_cls *cls = nn_cls_new();
 	nn_cls_report *r;
 
-	if ((c = nn_csv_open(fp, name, 1, &e)) == NULL)
+	if ((c = nn_csv_open_d(fp, name, 1, delim, &e)) == NULL)
 		die_err(1, &e);
 	nc = nn_csv_ncols(c);
 	if ((pc = pred_column(c)) < 0)
@@ -429,34 +540,49 @@ read_confusion(const char *path, const char **namep)
 /* Figures                                                                */
 /* ====================================================================== */
 
+/* A figure's operands and size; its name is figures[] (opts/nn-plot.h). */
 typedef struct figure {
-	const char *name;
 	int minargs, maxargs;     /* -1: any number */
 	int w, h;                 /* default size */
 } figure;
 
-enum { FIG_DATA, FIG_BOUNDARY, FIG_GRID, FIG_LOSS, FIG_ACTIVATIONS,
-	FIG_GRADIENTS, FIG_UPDATES, FIG_CONFUSION, NFIGS };
-
 static const figure figs[NFIGS] = {
-	[FIG_DATA] =        { "data",        1, 1,  640, 480 },
-	[FIG_BOUNDARY] =    { "boundary",    1, 1,  640, 480 },
-	[FIG_GRID] =        { "grid",        1, GRID_MAX, 0, 0 },
-	[FIG_LOSS] =        { "loss",        1, -1, 0, 0 },
-	[FIG_ACTIVATIONS] = { "activations", 0, -1, 0, 0 },
-	[FIG_GRADIENTS] =   { "gradients",   1, 1, 1000, 440 },
-	[FIG_UPDATES] =     { "updates",     1, 1,  700, 480 },
-	[FIG_CONFUSION] =   { "confusion",   1, 1, 1000, 500 },
+	[FIG_DATA] =        { 1, 1,  640, 480 },
+	[FIG_BOUNDARY] =    { 1, 1,  640, 480 },
+	[FIG_GRID] =        { 1, GRID_MAX, 0, 0 },
+	[FIG_LOSS] =        { 1, -1, 0, 0 },
+	[FIG_ACTIVATIONS] = { 0, -1, 0, 0 },
+	[FIG_GRADIENTS] =   { 1, 1, 1000, 440 },
+	[FIG_UPDATES] =     { 1, 1,  700, 480 },
+	[FIG_CONFUSION] =   { 1, 1, 1000, 500 },
+	[FIG_ROC] =         { 1, 1,  600, 540 },
+	[FIG_PR] =          { 1, 1,  600, 540 },
+	[FIG_TUNE] =        { 1, 1,  720, 500 },
 };
 
 static int
 figure_lookup(const char *s)
 {
 	for (int i = 0; i < NFIGS; i++)
-		if (strcmp(s, figs[i].name) == 0)
+		if (strcmp(s, figures[i].name) == 0)
 			return i;
 	errx(2, "unknown figure \"%.*s%s\" (data, boundary, grid, loss, "
-	    "activations, gradients, updates or confusion)", SHOW(s));
+	    "activations, gradients, updates, confusion, roc, pr or tune)",
+	    SHOW(s));
+}
+
+/* Too few operands: say which, from the figure's line of the synopsis
+ * ("       nn-plot loss [--ylog] LOG ..."). */
+static void __attribute__((noreturn))
+missing_operand(int fig)
+{
+	char key[64];
+	const char *line;
+
+	snprintf(key, sizeof(key), "nn-plot %s ", figures[fig].name);
+	if ((line = strstr(options.synopsis, key)) == NULL)
+		opt_missing(&options, "an operand");
+	errx(2, "missing an operand: %.*s", (int)strcspn(line, "\n"), line);
 }
 
 /* Options that only some figures take. */
@@ -471,6 +597,25 @@ check_options(int fig, const args *a)
 		bad = "--cols";
 	else if (a->target && fig != FIG_DATA)
 		bad = "--target";
+	else if ((a->xcol || a->ycol) && fig == FIG_BOUNDARY)
+		errx(2, "--x and --y do not apply to the boundary figure: its axes "
+		    "are the model's two inputs");
+	else if ((a->xcol || a->ycol) && fig != FIG_DATA && fig != FIG_TUNE)
+		bad = a->xcol ? "--x" : "--y";
+	else if (a->ycol && !a->xcol && fig == FIG_TUNE)
+		errx(2, "--y without --x: the tune figure's heat map needs both; "
+		    "--x alone draws a line");
+	else if (!a->header && (fig == FIG_CONFUSION || fig == FIG_ROC ||
+	    fig == FIG_PR))
+		errx(2, "--no-header does not apply to the %s figure: it "
+		    "finds nn-predict's columns by name", figures[fig].name);
+	else if (!a->header && fig != FIG_DATA && fig != FIG_BOUNDARY &&
+	    fig != FIG_GRID)
+		bad = "--no-header";
+	else if (a->delim && fig != FIG_DATA && fig != FIG_BOUNDARY &&
+	    fig != FIG_GRID && fig != FIG_CONFUSION && fig != FIG_ROC &&
+	    fig != FIG_PR)
+		bad = "-d";
 	else if (a->ylog && fig != FIG_LOSS)
 		bad = "--ylog";
 	else if (a->bare && fig != FIG_DATA && fig != FIG_BOUNDARY)
@@ -480,10 +625,10 @@ check_options(int fig, const args *a)
 		bad = "--range";
 	else if (a->nrange == 2 && fig != FIG_ACTIVATIONS)
 		errx(2, "--range: the %s figure needs X0,X1,Y0,Y1",
-		    figs[fig].name);
+		    figures[fig].name);
 	if (bad)
 		errx(2, "%s does not apply to the %s figure", bad,
-		    figs[fig].name);
+		    figures[fig].name);
 	if (fig == FIG_BOUNDARY && a->model == NULL)
 		errx(2, "the boundary figure needs -m MODEL");
 }
@@ -506,6 +651,8 @@ canvas(const args *a, int w, int h)
 	}
 	if ((p = nn_plot_new(f, w, h, &e)) == NULL)
 		die_err(1, &e);
+	if (a->term)
+		nn_plot_set_term_mode(p, term_mode());
 	return p;
 }
 
@@ -549,7 +696,7 @@ draw_points_fig(int fig, char **argv, const args *a)
 		nn_fig_data(p, nn_plot_bounds(p), &q.p, &o);
 	} else {
 		m = load_model(a->model);
-		read_model_points(argv[0], m, &q);
+		read_model_points(argv[0], m, a, &q);
 		p = canvas(a, figs[fig].w, figs[fig].h);
 		if (nn_fig_boundary(p, nn_plot_bounds(p), m, &q.p, &o, &e) < 0)
 			errx(1, "%s: %s", a->model, e.msg);
@@ -595,7 +742,7 @@ draw_grid(int n, char **argv, const args *a)
 		if ((lab = strchr(fp, ':')) != NULL)
 			*lab++ = '\0';
 		m = load_model(mp);
-		read_model_points(fp, m, &q);
+		read_model_points(fp, m, a, &q);
 		o.name = lab && *lab ? nn_xstrdup(lab) :
 		    short_name(strcmp(fp, "-") ? fp : "<stdin>");
 		if (nn_fig_boundary(p, nn_rect_cell(r, rows, cols, (size_t)i / cols,
@@ -709,7 +856,7 @@ static nn_plot *
 draw_confusion(char **argv, const args *a)
 {
 	const char *name;
-	nn_cls_report *r = read_confusion(argv[0], &name);
+	nn_cls_report *r = read_confusion(argv[0], a->delim, &name);
 	char *nm = short_name(name);
 	int side = r->k > 12 ? (int)r->k * 40 : 500;
 	nn_fig_opts o;
@@ -724,6 +871,92 @@ draw_confusion(char **argv, const args *a)
 	return p;
 }
 
+/* roc, pr: the curves of nn-predict --proba's output (lib/plot_roc.c). */
+static nn_plot *
+draw_roc(int fig, char **argv, const args *a)
+{
+	const char *name;
+	FILE *fp = open_input(argv[0], &name);
+	char *nm = short_name(name);
+	nn_pred_scores ps;
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_csv *c;
+	nn_err e;
+
+	if ((c = nn_csv_open_d(fp, name, 1, a->delim, &e)) == NULL ||
+	    nn_pred_scores_read(c, name, pred_column(c), &ps, &e) < 0)
+		die_err(1, &e);
+	nn_csv_free(c);
+	close_input(fp);
+	fig_opts(a, &o);
+	o.name = nm;
+	p = canvas(a, figs[fig].w, figs[fig].h);
+	if (nn_fig_roc(p, nn_plot_bounds(p), &ps, fig == FIG_PR, &o, &e) < 0)
+		errx(1, "%s: %s", name, e.msg);
+	nn_pred_scores_free(&ps);
+	free(nm);
+	return p;
+}
+
+/* The hyperparameter that --x or --y names (opt), by name: anything
+ * else exits 1 with the list of them. */
+static long
+tune_param(const nn_tunelog *l, const char *name, const char *col,
+    const char *opt)
+{
+	long j = nn_tunelog_find(l, col);
+	size_t len = 1;
+	char *list;
+
+	if (j >= 0)
+		return j;
+	for (size_t i = 0; i < l->k; i++)
+		len += strlen(l->hp[i].name) + 2;
+	list = nn_xmalloc(len);
+	list[0] = '\0';
+	for (size_t i = 0; i < l->k; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, l->hp[i].name);
+	}
+	errx(1, "%s: %s: \"%.*s%s\" is not a searched hyperparameter (%s)",
+	    name, opt, SHOW(col), l->k ? list : "the log has none");
+}
+
+/* tune: nn-tune's table over its hyperparameters or its trials
+ * (lib/plot_tune.c). */
+static nn_plot *
+draw_tune(char **argv, const args *a)
+{
+	const char *name;
+	FILE *fp = open_input(argv[0], &name);
+	char *nm = short_name(name);
+	long xh = -1, yh = -1;
+	nn_tunelog l;
+	nn_fig_opts o;
+	nn_plot *p;
+	nn_err e;
+
+	if (nn_tunelog_read(fp, name, &l, &e) < 0)
+		die_err(1, &e);
+	close_input(fp);
+	if (a->xcol)
+		xh = tune_param(&l, name, a->xcol, "--x");
+	if (a->ycol)
+		yh = tune_param(&l, name, a->ycol, "--y");
+	if (xh >= 0 && xh == yh)
+		errx(1, "%s: --x and --y name the same hyperparameter \"%s\"",
+		    name, l.hp[xh].name);
+	fig_opts(a, &o);
+	o.name = nm;
+	p = canvas(a, figs[FIG_TUNE].w, figs[FIG_TUNE].h);
+	if (nn_fig_tune(p, nn_plot_bounds(p), &l, xh, yh, &o, &e) < 0)
+		errx(1, "%s: %s", name, e.msg);
+	nn_tunelog_free(&l);
+	free(nm);
+	return p;
+}
+
 /* ====================================================================== */
 /* Main                                                                   */
 /* ====================================================================== */
@@ -731,13 +964,13 @@ draw_confusion(char **argv, const args *a)
 int
 main(int argc, char **argv)
 {
-	args a = { .format = NN_PLOT_PNG };
+	args a = { .format = NN_PLOT_PNG, .header = 1 };
 	const char *size_s = NULL;
 	nn_plot *p;
 	nn_err e;
 	int ch, fig;
 
-	while ((ch = getopt_long(argc, argv, "o:m:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 'o':
 			a.out = optarg;
@@ -775,24 +1008,31 @@ main(int argc, char **argv)
 		case OPT_YLOG:
 			a.ylog = 1;
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
+		case OPT_NO_HEADER:
+			a.header = 0;
+			break;
+		case 'd':
+			a.delim = opt_delim(optarg, "-d");
+			break;
+		case OPT_X:
+			a.xcol = one_column(optarg, "--x");
+			break;
+		case OPT_Y:
+			a.ycol = one_column(optarg, "--y");
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		opt_missing(&options, "FIGURE");
 	fig = figure_lookup(argv[0]);
 	argc--;
 	argv++;
-	if (argc < figs[fig].minargs ||
-	    (figs[fig].maxargs >= 0 && argc > figs[fig].maxargs))
-		usage();
+	if (argc < figs[fig].minargs)
+		missing_operand(fig);
+	if (figs[fig].maxargs >= 0 && argc > figs[fig].maxargs)
+		opt_extra(argv[figs[fig].maxargs]);
 
 	/* where the figure goes */
 	if (a.term && a.out)
@@ -812,6 +1052,9 @@ main(int argc, char **argv)
 	if (size_s)
 		parse_size(size_s, &a, a.term);
 	check_options(fig, &a);
+	if ((a.xcol == NULL) != (a.ycol == NULL) && fig == FIG_DATA)
+		errx(2, "%s without %s: give both, the columns of the two axes",
+		    a.xcol ? "--x" : "--y", a.xcol ? "--y" : "--x");
 	/* a bad OUT fails now, not after the drawing */
 	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
 	    nn_atomic_check(a.out, &e) < 0)
@@ -830,6 +1073,13 @@ main(int argc, char **argv)
 		break;
 	case FIG_CONFUSION:
 		p = draw_confusion(argv, &a);
+		break;
+	case FIG_ROC:
+	case FIG_PR:
+		p = draw_roc(fig, argv, &a);
+		break;
+	case FIG_TUNE:
+		p = draw_tune(argv, &a);
 		break;
 	default:
 		p = draw_logs(fig, argc, argv, &a);

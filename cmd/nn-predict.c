@@ -22,35 +22,16 @@
 #include <string.h>
 
 #include "nn_fmt.h"
+#include "opts/nn-predict.h"
 #include "util.h"
 
 #define BATCH 1024
 /* Output buffer: written when a batch is done or when it is full. */
 #define OUT_CAP (256 * 1024)
 
-enum { OPT_PROBA = 0x200, OPT_NO_HEADER, OPT_FORMAT, OPT_STRICT };
 
-static const struct option longopts[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "proba", no_argument, NULL, OPT_PROBA },
-	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
-static const char synopsis[] =
-    "usage: nn-predict -m MODEL [--proba] [--no-header] [--strict] [-d CHAR]\n"
-    "                  [--format csv|libsvm] [FILE|-]\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* ---- output -------------------------------------------------------------- */
 
@@ -321,7 +302,7 @@ main(int argc, char **argv)
 	float *x;
 	long n;
 
-	while ((ch = getopt_long(argc, argv, "d:m:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 'm':
 			model_path = optarg;
@@ -347,18 +328,12 @@ main(int argc, char **argv)
 				errx(2, "--format: expected csv or libsvm, got "
 				    "\"%s\"", optarg);
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage();
+		opt_extra(argv[1]);
 	if (model_path == NULL)
 		errx(2, "-m MODEL is required");
 	if (libsvm && !header)

@@ -29,32 +29,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "opts/nn-split.h"
 #include "util.h"
 
 #define BATCH 1024
 
-enum { OPT_SEED = 0x200, OPT_STRATIFY, OPT_TARGET, OPT_NO_HEADER };
 
-static const struct option longopts[] = {
-	{ "test", required_argument, NULL, 't' },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "stratify", no_argument, NULL, OPT_STRATIFY },
-	{ "target", required_argument, NULL, OPT_TARGET },
-	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
 
-static const char synopsis[] =
-    "usage: nn-split [-t FRACTION] [--seed S] [--stratify] [--target NAME|N] "
-    "[--no-header] INPUT TRAIN TEST\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
 
 /* ---- the rows, in memory ------------------------------------------------ */
 
@@ -298,8 +280,8 @@ main(int argc, char **argv)
 {
 	const char *target = NULL, *name, *train_path, *test_path;
 	int header = 1, stratify = 0, ch;
-	double frac = 0.25;
-	uint64_t seed = 1;
+	double frac = SPLIT_TEST;
+	uint64_t seed = SPLIT_SEED;
 	uint32_t *order;
 	uint8_t *is_test;
 	size_t ntest;
@@ -310,7 +292,7 @@ main(int argc, char **argv)
 	int *roles;
 	long tc = -1;
 
-	while ((ch = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&options, argc, argv)) != -1) {
 		switch (ch) {
 		case 't':
 			if (nn_parse_double(optarg, 0, 1, &frac, "-t", &e) < 0 ||
@@ -331,18 +313,15 @@ main(int argc, char **argv)
 		case OPT_NO_HEADER:
 			header = 0;
 			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 3)
-		usage();
+	if (argc < 3)
+		opt_missing(&options, argc == 0 ? "INPUT, TRAIN and TEST" :
+		    argc == 1 ? "TRAIN and TEST" : "TEST");
+	if (argc > 3)
+		opt_extra(argv[3]);
 	train_path = argv[1];
 	test_path = argv[2];
 	if (target != NULL && !stratify)

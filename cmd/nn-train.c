@@ -19,12 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bar.h"
+#include "opts/nn-train.h"
+#include "train_opts.h"
 #include "util.h"
 
-/* 2^29 floats (2 GiB) is far beyond anything this tool trains on a CPU;
- * the cap turns a typo like -l 1000000,1000000 into a message, not an
- * out-of-memory abort. */
-#define MAX_PARAMS ((size_t)1 << 29)
+typedef train_opts opts;
+
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_AUTO_CLASSES 20
 /* Without -e or a validation option, the epochs are chosen: trained on all
@@ -42,319 +43,23 @@
 /* The tolerance of --gradcheck on the relative error (see nn_gradcheck). */
 #define GRADCHECK_TOL 3e-2
 
-enum {
-	OPT_TARGET = 0x200, OPT_TASK, OPT_SCALE, OPT_NO_HEADER, OPT_OPTIMIZER,
-	OPT_MOMENTUM, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WEIGHT_DECAY, OPT_THREADS,
-	OPT_VAL, OPT_VAL_SPLIT, OPT_PATIENCE, OPT_MIN_DELTA, OPT_LOG,
-	OPT_SCHEDULE, OPT_LR_STEP, OPT_LR_GAMMA, OPT_WARMUP, OPT_L1, OPT_L2,
-	OPT_CLIP_NORM, OPT_CLIP_VALUE, OPT_CLASS_WEIGHT, OPT_LOSS, OPT_RESUME,
-	OPT_INIT_FROM, OPT_CV, OPT_TRACE, OPT_GRADCHECK,
-	OPT_INIT, OPT_DROPOUT, OPT_BATCHNORM, OPT_RESIDUAL, OPT_LEAKY_SLOPE,
-	OPT_FEATURES, OPT_IGNORE, OPT_ID, OPT_CATEGORICAL, OPT_NA, OPT_MISSING,
-	OPT_MAX_CATEGORIES,
-	OPT_FORMAT,
-	OPT_LAST
-};
-
-static const struct option longopts[] = {
-	{ "layers", required_argument, NULL, 'l' },
-	{ "activation", required_argument, NULL, 'a' },
-	{ "epochs", required_argument, NULL, 'e' },
-	{ "batch", required_argument, NULL, 'b' },
-	{ "rate", required_argument, NULL, 'r' },
-	{ "seed", required_argument, NULL, 's' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "target", required_argument, NULL, OPT_TARGET },
-	{ "task", required_argument, NULL, OPT_TASK },
-	{ "scale", required_argument, NULL, OPT_SCALE },
-	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
-	{ "momentum", required_argument, NULL, OPT_MOMENTUM },
-	{ "beta1", required_argument, NULL, OPT_BETA1 },
-	{ "beta2", required_argument, NULL, OPT_BETA2 },
-	{ "eps", required_argument, NULL, OPT_EPS },
-	{ "weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "val", required_argument, NULL, OPT_VAL },
-	{ "val-split", required_argument, NULL, OPT_VAL_SPLIT },
-	{ "patience", required_argument, NULL, OPT_PATIENCE },
-	{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
-	{ "log", required_argument, NULL, OPT_LOG },
-	{ "schedule", required_argument, NULL, OPT_SCHEDULE },
-	{ "lr-step", required_argument, NULL, OPT_LR_STEP },
-	{ "lr-gamma", required_argument, NULL, OPT_LR_GAMMA },
-	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "l1", required_argument, NULL, OPT_L1 },
-	{ "l2", required_argument, NULL, OPT_L2 },
-	{ "clip-norm", required_argument, NULL, OPT_CLIP_NORM },
-	{ "clip-value", required_argument, NULL, OPT_CLIP_VALUE },
-	{ "class-weight", required_argument, NULL, OPT_CLASS_WEIGHT },
-	{ "loss", required_argument, NULL, OPT_LOSS },
-	{ "resume", required_argument, NULL, OPT_RESUME },
-	{ "init-from", required_argument, NULL, OPT_INIT_FROM },
-	{ "cv", required_argument, NULL, OPT_CV },
-	{ "trace", no_argument, NULL, OPT_TRACE },
-	{ "gradcheck", no_argument, NULL, OPT_GRADCHECK },
-	{ "init", required_argument, NULL, OPT_INIT },
-	{ "dropout", required_argument, NULL, OPT_DROPOUT },
-	{ "batchnorm", no_argument, NULL, OPT_BATCHNORM },
-	{ "residual", no_argument, NULL, OPT_RESIDUAL },
-	{ "leaky-slope", required_argument, NULL, OPT_LEAKY_SLOPE },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "features", required_argument, NULL, OPT_FEATURES },
-	{ "ignore", required_argument, NULL, OPT_IGNORE },
-	{ "id", required_argument, NULL, OPT_ID },
-	{ "categorical", required_argument, NULL, OPT_CATEGORICAL },
-	{ "na", required_argument, NULL, OPT_NA },
-	{ "missing", required_argument, NULL, OPT_MISSING },
-	{ "max-categories", required_argument, NULL, OPT_MAX_CATEGORIES },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const char synopsis[] =
-    "usage: nn-train [-qv] [-l WIDTHS] [-a ACT] [-e EPOCHS] [-b BATCH] [-r RATE]\n"
-    "                [-s SEED] [--optimizer NAME] [--momentum M] [--beta1 B1]\n"
-    "                [--beta2 B2] [--eps EPS] [--weight-decay WD]\n"
-    "                [--schedule NAME] [--lr-step N] [--lr-gamma G] [--warmup N]\n"
-    "                [--l1 L] [--l2 L] [--clip-norm X] [--clip-value X]\n"
-    "                [--loss NAME] [--class-weight SPEC] [--val FILE]\n"
-    "                [--val-split F] [--patience N] [--min-delta D] [--log FILE]\n"
-    "                [--resume MODEL] [--init-from MODEL] [--cv K] [--trace]\n"
-    "                [--gradcheck] [--threads N] [--init KIND] [--dropout P]\n"
-    "                [--batchnorm] [--residual] [--leaky-slope S]\n"
-    "                [--target COL] [--features LIST] [--ignore LIST]\n"
-    "                [--id LIST] [--categorical LIST] [--na LIST]\n"
-    "                [--missing POLICY] [--max-categories N] [-d CHAR]\n"
-    "                [--task TASK] [--scale KIND] [--no-header]\n"
-    "                [--format csv|libsvm] -o MODEL [FILE|-]\n";
-
-static void __attribute__((noreturn))
-usage(void)
-{
-	usage_exit(synopsis);
-}
-
-/* -l, parsed by the library; a bad list is a usage error. */
-static size_t
-parse_layers(const char *s, nn_hidden **out)
-{
-	nn_err e;
-	long n = nn_hidden_parse(s, out, &e);
-
-	if (n < 0)
-		errx(2, "-l: %s", e.msg);
-	return (size_t)n;
-}
-
-
 /* ====================================================================== */
 /* Options                                                                */
 /* ====================================================================== */
 
-/* What the user asked for.  Training settings go straight into cfg, their
- * one home; given[] records which options were on the command line, so a
- * continued model can honour or refuse each one. */
-typedef struct opts {
-	nn_train_cfg cfg;
-	const char *layers, *out, *target, *val_path, *log_path, *class_w;
-	const char *resume, *init_from, *start;  /* start: either of the two */
-	const char *input;
-	nn_act act;
-	nn_task task;
-	nn_scale scale;
-	nn_loss loss;
-	nn_init init;
-	nn_optim_kind opt;
-	int header, quiet, verbose, trace, gradcheck, batchnorm, residual;
-	long cv;
-	double rate, momentum, beta1, beta2, eps, wd, val_split, dropout,
-	    leaky_slope;
-	nn_data_opts data;              /* how the data file is read */
-	const char **na;                /* --na, split at commas */
-	int libsvm;                     /* --format libsvm */
-	unsigned char given[OPT_LAST];
-} opts;
-
-/* "NA,-," -> { "NA", "-", "" }: the tokens of a missing value. */
-static const char **
-split_na(const char *list, size_t *n)
-{
-	char *copy = nn_xstrdup(list), *p = copy;
-	const char **v = nn_xmalloc((strlen(list) + 1) * sizeof(*v));
-
-	*n = 0;
-	for (;;) {
-		char *q = strchr(p, ',');
-		if (q != NULL)
-			*q = '\0';
-		v[(*n)++] = p;
-		if (q == NULL)
-			break;
-		p = q + 1;
-	}
-	return v;   /* v[0] is copy: free(v[0]), then free(v) (free_na) */
-}
-
-static void
-free_na(opts *o)
-{
-	if (o->na != NULL)
-		free((void *)o->na[0]);
-	free(o->na);
-	o->na = NULL;
-}
-
-
-#define GIVEN(o, c) ((o)->given[(c)])
-
+/* Each option into o (train_opts.c, which nn-tune shares), then the
+ * operand. */
 static void
 parse_opts(int argc, char **argv, opts *o)
 {
-	nn_train_cfg *c = &o->cfg;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:b:d:e:l:o:qr:s:v", longopts,
-	    NULL)) != -1) {
-		if (ch > 0 && ch < OPT_LAST)
-			o->given[ch] = 1;
-		switch (ch) {
-		case 'a':
-			if (nn_act_lookup(optarg, &o->act) < 0 ||
-			    o->act == NN_ACT_SOFTMAX)
-				errx(2, "-a: unknown hidden activation \"%s\" (sigmoid, "
-				    "tanh, relu, leaky-relu, elu, swish, gelu, linear)",
-				    optarg);
-			break;
-		case 'b': c->batch = (size_t)opt_long(optarg, 1, 1L << 24, "-b"); break;
-		case 'e': c->epochs = (size_t)opt_long(optarg, 1, 100000000L, "-e"); break;
-		case 'l': o->layers = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'v': o->verbose = 1; break;
-		case 'r': o->rate = opt_double(optarg, 0x1p-126, 1e30, "-r"); break;
-		case 's': c->seed = opt_seed(optarg, "-s"); break;
-		case OPT_TARGET: o->target = optarg; break;
-		case OPT_TASK:
-			if (strcmp(optarg, "auto") == 0)
-				o->given[OPT_TASK] = 0;
-			else if (nn_task_lookup(optarg, &o->task) < 0)
-				errx(2, "--task: expected auto, binary, multiclass or "
-				    "regression, got \"%s\"", optarg);
-			break;
-		case OPT_SCALE:
-			if (nn_scale_lookup(optarg, &o->scale) < 0)
-				errx(2, "--scale: expected standard, minmax or none, got "
-				    "\"%s\"", optarg);
-			break;
-		case OPT_NO_HEADER: o->header = 0; break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "libsvm") == 0)
-				o->libsvm = 1;
-			else if (strcmp(optarg, "csv") == 0)
-				o->libsvm = 0;
-			else
-				errx(2, "--format: expected csv or libsvm, got "
-				    "\"%s\"", optarg);
-			break;
-		case OPT_OPTIMIZER:
-			if (nn_optim_lookup(optarg, &o->opt) < 0)
-				errx(2, "--optimizer: expected sgd, momentum, nesterov, adam, "
-				    "adamw, rmsprop or adagrad, got \"%s\"", optarg);
-			break;
-		case OPT_MOMENTUM: o->momentum = opt_double(optarg, 0.0, 0.999999, "--momentum"); break;
-		case OPT_BETA1: o->beta1 = opt_double(optarg, 0.0, 0.999999, "--beta1"); break;
-		case OPT_BETA2: o->beta2 = opt_double(optarg, 0.0, 0.999999999, "--beta2"); break;
-		case OPT_EPS: o->eps = opt_double(optarg, 1e-30, 1.0, "--eps"); break;
-		case OPT_WEIGHT_DECAY: o->wd = opt_double(optarg, 0.0, 1e6, "--weight-decay"); break;
-		case OPT_THREADS: c->threads = (int)opt_long(optarg, 1, 256, "--threads"); break;
-		case OPT_VAL: o->val_path = optarg; break;
-		case OPT_VAL_SPLIT: o->val_split = opt_double(optarg, 1e-9, 0.999999, "--val-split"); break;
-		case OPT_PATIENCE: c->patience = (size_t)opt_long(optarg, 1, 100000000L, "--patience"); break;
-		case OPT_MIN_DELTA: c->min_delta = opt_double(optarg, 0.0, 1e30, "--min-delta"); break;
-		case OPT_LOG: o->log_path = optarg; break;
-		case OPT_SCHEDULE:
-			if (nn_sched_lookup(optarg, &c->sched.kind) < 0)
-				errx(2, "--schedule: expected constant, step, exponential, "
-				    "inverse, cosine or plateau, got \"%s\"", optarg);
-			break;
-		case OPT_LR_STEP: c->sched.step = (size_t)opt_long(optarg, 1, 100000000L, "--lr-step"); break;
-		case OPT_LR_GAMMA: c->sched.gamma = opt_double(optarg, 0.0, 1e6, "--lr-gamma"); break;
-		case OPT_WARMUP: c->sched.warmup = (size_t)opt_long(optarg, 0, 100000000L, "--warmup"); break;
-		case OPT_L1: c->l1 = (float)opt_double(optarg, 0.0, 1e6, "--l1"); break;
-		case OPT_L2: c->l2 = (float)opt_double(optarg, 0.0, 1e6, "--l2"); break;
-		case OPT_CLIP_NORM: c->clip_norm = (float)opt_double(optarg, 1e-30, 1e30, "--clip-norm"); break;
-		case OPT_CLIP_VALUE: c->clip_value = (float)opt_double(optarg, 1e-30, 1e30, "--clip-value"); break;
-		case OPT_CLASS_WEIGHT: o->class_w = optarg; break;
-		case OPT_LOSS:
-			if (nn_loss_lookup(optarg, &o->loss) < 0)
-				errx(2, "--loss: expected bce, cce, mse, mae or huber, got "
-				    "\"%s\"", optarg);
-			break;
-		case OPT_RESUME: o->resume = optarg; break;
-		case OPT_INIT_FROM: o->init_from = optarg; break;
-		case OPT_CV: o->cv = opt_long(optarg, 2, 1000, "--cv"); break;
-		case OPT_TRACE: o->trace = 1; break;
-		case OPT_GRADCHECK: o->gradcheck = 1; break;
-		case OPT_INIT:
-			if (strcmp(optarg, "zero") == 0)
-				errx(2, "--init zero: every unit of a layer would "
-				    "compute the same output and receive the same "
-				    "gradient, so they could never become different; "
-				    "use he, xavier, lecun or uniform");
-			if (nn_init_lookup(optarg, &o->init) < 0)
-				errx(2, "--init: expected auto, he, xavier, lecun or "
-				    "uniform, got \"%s\"", optarg);
-			break;
-		case OPT_DROPOUT:
-			o->dropout = opt_double(optarg, 0.0, 1.0, "--dropout");
-			if (o->dropout >= 1.0)
-				errx(2, "--dropout: %s would drop every unit; expected "
-				    "a probability below 1", optarg);
-			break;
-		case OPT_BATCHNORM: o->batchnorm = 1; break;
-		case OPT_RESIDUAL: o->residual = 1; break;
-		case OPT_LEAKY_SLOPE:
-			o->leaky_slope = opt_double(optarg, 0.0, 1.0, "--leaky-slope");
-			break;
-		case 'd': o->data.delim = opt_delim(optarg, "-d"); break;
-		case OPT_FEATURES: o->data.features = optarg; break;
-		case OPT_IGNORE: o->data.ignore = optarg; break;
-		case OPT_ID: o->data.id = optarg; break;
-		case OPT_CATEGORICAL: o->data.categorical = optarg; break;
-		case OPT_NA:
-			free_na(o);             /* the last one counts */
-			o->na = split_na(optarg, &o->data.nna);
-			break;
-		case OPT_MISSING:
-			if (nn_missing_lookup(optarg, &o->data.missing) < 0)
-				errx(2, "--missing: expected error, mean, median, mode "
-				    "or drop, got \"%s\"", optarg);
-			break;
-		case OPT_MAX_CATEGORIES:
-			o->data.max_categories = (size_t)opt_long(optarg, 0,
-			    100000000L, "--max-categories");
-			break;
-		case OPT_HELP:
-			help_exit(synopsis);
-		case OPT_VERSION:
-			print_version();
-		default:
-			usage();
-		}
-	}
+	while ((ch = opt_next(&options, argc, argv)) != -1)
+		train_opt_set(o, ch, optarg);
 	if (argc - optind > 1)
-		usage();
+		opt_extra(argv[optind + 1]);
 	o->input = optind < argc ? argv[optind] : NULL;
-	o->data.header = o->header;
-	o->data.target = o->target;
-	o->data.na = o->na != NULL ? o->na : nn_na_default;
-	if (o->na == NULL)
-		o->data.nna = nn_na_default_n;
+	train_opts_done(o);
 }
 
 /* Fail before a long training if the model could not be saved anyway:
@@ -374,40 +79,15 @@ static void
 check_opts(opts *o)
 {
 	nn_train_cfg *c = &o->cfg;
-	const int has_val = o->val_path != NULL || o->val_split > 0;
 
 	if (o->out == NULL && o->cv == 0 && !o->trace && !o->gradcheck)
 		errx(2, "-o MODEL is required");
 	if (o->trace && o->gradcheck)
 		errx(2, "--trace and --gradcheck exclude each other");
-	if (o->target != NULL && *o->target == '\0')
-		errx(2, "--target: expected a column name or number, got \"\"");
-	if (o->libsvm && (o->target != NULL || !o->header))
-		errx(2, "%s does not apply to --format libsvm: the label is "
-		    "the first field of each row, and there is no header",
-		    o->target != NULL ? "--target" : "--no-header");
-	if (o->val_path && o->val_split > 0)
-		errx(2, "--val and --val-split exclude each other");
-	if (c->patience && !has_val)
-		errx(2, "--patience needs a validation set (--val FILE or --val-split F)");
-	if (c->sched.kind == NN_SCHED_PLATEAU && !has_val)
-		errx(2, "--schedule plateau needs a validation set (--val or --val-split)");
-	if (o->resume && o->init_from)
-		errx(2, "--resume and --init-from exclude each other");
-	if (o->cv && (o->resume || o->init_from || has_val))
-		errx(2, "--cv makes its own validation folds: no --val, --val-split, "
-		    "--resume or --init-from");
-	o->start = o->resume ? o->resume : o->init_from;
-	if (!GIVEN(o, OPT_LR_GAMMA))
-		c->sched.gamma = nn_sched_gamma_default(c->sched.kind);
+	train_opts_check(o);
 	if (!GIVEN(o, OPT_THREADS)) {
 		long nc = sysconf(_SC_NPROCESSORS_ONLN);
 		c->threads = nc < 1 ? 1 : nc > 256 ? 256 : (int)nc;
-	}
-	{	/* the layer list is checked now, before any data is read */
-		nn_hidden *hid;
-		parse_layers(o->layers, &hid);
-		free(hid);
 	}
 	if (o->out != NULL && !o->trace && !o->gradcheck)
 		check_output_dir(o->out);
@@ -420,299 +100,9 @@ check_opts(opts *o)
 	guard_output(o->log_path, "--log");
 }
 
-/* The optimizer's settings: base (its defaults, or a checkpoint's) with
- * every option the user gave on top. */
-static void
-optim_opts(const opts *o, nn_optim_cfg *oc)
-{
-	if (GIVEN(o, 'r'))
-		oc->lr = (float)o->rate;
-	if (GIVEN(o, OPT_MOMENTUM))
-		oc->momentum = (float)o->momentum;
-	if (GIVEN(o, OPT_BETA1))
-		oc->beta1 = (float)o->beta1;
-	if (GIVEN(o, OPT_BETA2))
-		oc->beta2 = (float)o->beta2;
-	if (GIVEN(o, OPT_EPS))
-		oc->eps = (float)o->eps;
-	if (GIVEN(o, OPT_WEIGHT_DECAY))
-		oc->weight_decay = (float)o->wd;
-}
-
 /* ====================================================================== */
-/* Task, class weights, validation rows                                   */
+/* The model: one to continue                                             */
 /* ====================================================================== */
-
-/* The task: asked for, or the library's choice, said on stderr with its
- * reason (never silent: a wrong guess would train the wrong network). */
-/* Said once every check has passed, so that an error stays one line. */
-static char task_note[512];
-
-static nn_task
-infer_task(const nn_data *d, const char *name, const opts *o)
-{
-	nn_task want = o->task;
-	char why[256];
-
-	if (!GIVEN(o, OPT_TASK)) {
-		int unsure = nn_data_task(d, &want, why, sizeof(why));
-		if (!o->quiet || unsure)
-			snprintf(task_note, sizeof(task_note), "nn-train: task %s: "
-			    "%s%s\n", nn_task_name(want), why, unsure ? " (unsure: "
-			    "say --task regression or --task multiclass)" : "");
-	}
-	if (want == NN_TASK_REGRESSION) {
-		if (d->t == NULL)
-			errx(1, "%s: target column \"%s\" is not numeric; regression "
-			    "needs numbers", name, d->target_name);
-		return want;
-	}
-	if (d->nlabels == 0)
-		errx(1, "%s: no target column to learn from", name);
-	if (d->nlabels < 2)
-		errx(1, "%s: the target column \"%s\" holds one class only (\"%s\"); "
-		    "a classifier needs at least two", name, d->target_name,
-		    d->labels[0]);
-	if (want == NN_TASK_BINARY && d->nlabels != 2)
-		errx(1, "%s: --task binary, but the target column \"%s\" has %zu "
-		    "classes", name, d->target_name, d->nlabels);
-	if (want == NN_TASK_MULTICLASS && d->nlabels < 3)
-		want = NN_TASK_BINARY; /* two classes: one sigmoid output */
-	return want;
-}
-
-/* What reading the data took, on stderr, once every check has passed: the
- * task chosen, fills and rows left out. */
-static void
-report_data(const nn_data *d, const char *name, const opts *o)
-{
-	static int said;
-
-	if (said++)
-		return;
-	fputs(task_note, stderr);
-	if (o->quiet)
-		return;
-	if (d->dropped_target)
-		fprintf(stderr, "nn-train: %s: left out %zu row%s with no target "
-		    "value\n", name, d->dropped_target,
-		    d->dropped_target == 1 ? "" : "s");
-	if (d->dropped_missing)
-		fprintf(stderr, "nn-train: %s: left out %zu row%s with a missing "
-		    "value (--missing drop)\n", name, d->dropped_missing,
-		    d->dropped_missing == 1 ? "" : "s");
-	for (size_t j = 0; d->enc != NULL && j < d->enc->ncols; j++) {
-		const nn_incol *c = &d->enc->cols[j];
-		if (d->filled[j] == 0)
-			continue;
-		if (c->type == NN_CTYPE_NUMERIC)
-			fprintf(stderr, "nn-train: %s: filled %llu missing value%s "
-			    "of \"%s\" with %.9g (%s)\n", name,
-			    (unsigned long long)d->filled[j],
-			    d->filled[j] == 1 ? "" : "s", c->name, (double)c->fill,
-			    nn_missing_name(d->enc->missing == NN_MISSING_DROP ?
-			    NN_MISSING_MEAN : d->enc->missing));
-		else
-			fprintf(stderr, "nn-train: %s: filled %llu missing value%s "
-			    "of \"%s\" with \"%s\" (the most frequent)\n", name,
-			    (unsigned long long)d->filled[j],
-			    d->filled[j] == 1 ? "" : "s", c->name,
-			    c->cats[c->fill_cat]);
-	}
-}
-
-static nn_loss
-pick_loss(const opts *o, nn_task task)
-{
-	nn_loss l = task == NN_TASK_MULTICLASS ? NN_LOSS_CCE :
-	    task == NN_TASK_BINARY ? NN_LOSS_BCE : NN_LOSS_MSE;
-
-	if (!GIVEN(o, OPT_LOSS))
-		return l;
-	if ((o->loss == NN_LOSS_BCE) != (task == NN_TASK_BINARY) ||
-	    (o->loss == NN_LOSS_CCE) != (task == NN_TASK_MULTICLASS))
-		errx(2, "--loss %s does not fit a %s task (binary: bce; multiclass: "
-		    "cce; regression: mse, mae or huber)", nn_loss_name(o->loss),
-		    nn_task_name(task));
-	return o->loss;
-}
-
-/* --class-weight, parsed by the library against the data's classes. */
-static float *
-class_weights(const char *spec, const nn_data *d)
-{
-	float *w = nn_xmalloc(d->nlabels * sizeof(*w));
-	nn_err e;
-
-	if (nn_class_weights(spec, (const char *const *)d->labels, d->nlabels,
-	    d->y, d->n, w, &e) < 0)
-		errx(2, "--class-weight: %s", e.msg);
-	return w;
-}
-
-/* Hold out a stratified fraction f of the training rows for validation
- * (lib/split.c, the split nn-split makes). */
-static void
-split_val(nn_rows *all, size_t nclass, double f, uint64_t seed, nn_rows *tr,
-    nn_rows *va)
-{
-	const size_t n = all->n;
-	size_t ntest = nn_split_ntest(f, n), ntr = 0, nva = 0;
-	uint8_t *is_test = nn_xmalloc(n ? n : 1);
-	uint32_t *itr = nn_xmalloc((n ? n : 1) * sizeof(*itr));
-	uint32_t *iva = nn_xmalloc((n ? n : 1) * sizeof(*iva));
-	nn_err e;
-
-	if (ntest == 0 || ntest >= n)
-		errx(1, "--val-split %g leaves no %s rows (%zu rows in all)", f,
-		    ntest == 0 ? "validation" : "training", n);
-	if (nn_split_holdout(all->y, n, all->y ? nclass : 0, &ntest, seed, is_test,
-	    NULL, &e) < 0)
-		die_err(1, &e);
-	/* file order in both: training shuffles each epoch anyway */
-	for (size_t i = 0; i < n; i++) {
-		if (is_test[i])
-			iva[nva++] = (uint32_t)i;
-		else
-			itr[ntr++] = (uint32_t)i;
-	}
-	nn_rows_take(tr, all, itr, ntr);
-	nn_rows_take(va, all, iva, nva);
-	free(is_test);
-	free(itr);
-	free(iva);
-}
-
-/* Read a validation file with the training file's columns and encoding
- * (its fills and categories, not its own), labels mapped to the training
- * classes.  A libsvm file is read to the training data's dimension: a
- * feature it never saw is ignored. */
-static void
-read_val(const char *path, const nn_data *d, const opts *o, int classify,
-    nn_rows *va)
-{
-	nn_libsvm_opts lo = { .dim = d->d };
-	size_t beyond = 0;
-	const char *name;
-	FILE *fp = open_input(path, &name);
-	nn_data v = { 0 };
-	nn_data_opts vo = o->data;
-	nn_err e;
-
-	vo.target = d->target_name;
-	if ((o->libsvm ? nn_libsvm_data_read(fp, name, &lo, &v, &beyond, &e) :
-	    d->enc != NULL ? nn_data_read_with(fp, name, &vo, d->enc, &v, &e) :
-	    nn_data_read(fp, name, &vo, &v, &e)) < 0)
-		die_err(1, &e);
-	if (beyond > 0)
-		warnx("%s: %zu row%s had features beyond the training data's "
-		    "%zu (ignored)", name, beyond, beyond == 1 ? "" : "s",
-		    d->d);
-	if (fp != stdin)
-		fclose(fp);
-	if (classify) {
-		uint32_t *map = nn_xmalloc(v.nlabels * sizeof(*map));
-		if (v.y == NULL)
-			errx(1, "%s: no target column \"%s\"", name, d->target_name);
-		if (nn_bind_labels((const char *const *)v.labels, v.nlabels,
-		    (const char *const *)d->labels, d->nlabels, name,
-		    "the training data", map, &e) < 0)
-			die_err(1, &e);
-		for (size_t i = 0; i < v.n; i++)
-			v.y[i] = map[v.y[i]];
-		free(map);
-	} else if (v.t == NULL) {
-		errx(1, "%s: target column \"%s\" is not numeric", name,
-		    d->target_name);
-	}
-	va->n = v.n;
-	va->d = v.d;
-	va->x = v.x;
-	va->y = classify ? v.y : NULL;
-	va->t = classify ? NULL : v.t;
-	v.x = NULL;
-	if (classify)
-		v.y = NULL;
-	else
-		v.t = NULL;
-	nn_data_free(&v);
-}
-
-/* ====================================================================== */
-/* The model: a new one, or one to continue                               */
-/* ====================================================================== */
-
-/* A fresh model for the data: architecture from the options, the input
- * scaling fitted on the training rows r, weights drawn from the seed. */
-static nn_model *
-build_model(const opts *o, const nn_data *d, nn_task task, const nn_rows *r)
-{
-	nn_hidden *hid;
-	size_t nhid = parse_layers(o->layers, &hid);
-	size_t *sizes = nn_xmalloc((nhid + 2) * sizeof(*sizes));
-	nn_layer_opts *lo = nn_xcalloc(nhid + 1, sizeof(*lo));
-	size_t K = task == NN_TASK_MULTICLASS ? d->nlabels : 1, nres = 0;
-	double P = 0;
-	nn_model *m;
-	nn_err e;
-	nn_rng init_rng;
-
-	sizes[0] = d->d;
-	for (size_t l = 0; l < nhid; l++) {
-		sizes[l + 1] = hid[l].width;
-		lo[l].act = hid[l].has_act ? hid[l].act : o->act;
-		lo[l].act_param = (float)o->leaky_slope;
-		lo[l].dropout = (float)o->dropout;
-		lo[l].batchnorm = o->batchnorm;
-		/* skip connections where the width does not change */
-		lo[l].residual = o->residual && sizes[l] == sizes[l + 1];
-		nres += lo[l].residual;
-	}
-	if (nhid == 0 && (o->dropout > 0.0 || o->batchnorm))
-		errx(2, "%s acts on hidden layers, and -l '' makes none",
-		    o->batchnorm ? "--batchnorm" : "--dropout");
-	if (o->residual && nres == 0) {
-		char *w = nn_xmalloc(24 * (nhid + 1) + 1), *q = w;
-		for (size_t l = 0; l <= nhid; l++)
-			q += sprintf(q, "%s%zu", l ? " -> " : "", sizes[l]);
-		errx(2, "--residual: no hidden layer keeps its width (%s); a skip "
-		    "connection needs equal widths, e.g. -l 16,16,16", w);
-	}
-	sizes[nhid + 1] = K;
-	lo[nhid].act = task == NN_TASK_MULTICLASS ? NN_ACT_SOFTMAX :
-	    task == NN_TASK_BINARY ? NN_ACT_SIGMOID : NN_ACT_LINEAR;
-	for (size_t l = 0; l <= nhid; l++)
-		P += (double)sizes[l] * sizes[l + 1] +
-		    (lo[l].batchnorm ? 3.0 : 1.0) * sizes[l + 1];
-	if (P > (double)MAX_PARAMS)
-		errx(1, "network too large: %.0f parameters (at most %zu)", P, MAX_PARAMS);
-	if ((m = nn_model_new(nhid + 1, sizes, lo, &e)) == NULL)
-		die_err(1, &e);
-	free(sizes);
-	free(lo);
-	free(hid);
-	m->task = task;
-	m->loss = pick_loss(o, task);
-	m->scale = o->scale;
-	nn_scale_fit(m, r->x, r->n);
-	nn_rng_seed(&init_rng, o->cfg.seed);
-	nn_model_init_with(m, &init_rng, o->init);
-	/* names and labels */
-	m->feat_names = nn_xmalloc(d->d * sizeof(char *));
-	for (size_t j = 0; j < d->d; j++)
-		m->feat_names[j] = nn_xstrdup(d->feat_names[j]);
-	m->target_name = nn_xstrdup(d->target_name);
-	m->enc = nn_enc_copy(d->enc);
-	m->target_col = (uint32_t)d->target_col;
-	m->ncols = (uint32_t)d->ncols;
-	if (task != NN_TASK_REGRESSION) {
-		m->nlabels = d->nlabels;
-		m->labels = nn_xmalloc(d->nlabels * sizeof(char *));
-		for (size_t k = 0; k < d->nlabels; k++)
-			m->labels[k] = nn_xstrdup(d->labels[k]);
-	}
-	return m;
-}
 
 /* What a continued model refuses: an option that would change what the
  * network computes or how its weights were made.  Each is compared with the
@@ -737,7 +127,7 @@ check_shape(const opts *o, const nn_model *m)
 
 	if (GIVEN(o, 'l')) {
 		nn_hidden *hid;
-		size_t n = parse_layers(o->layers, &hid);
+		size_t n = train_layers(o->layers, &hid);
 		int same = n == nhid;
 		for (size_t l = 0; same && l < n; l++)
 			same = hid[l].width == m->layers[l].nout &&
@@ -819,7 +209,7 @@ load_start(opts *o, nn_model *m, const nn_data *d, nn_task task)
 			    (unsigned long long)m->seed);
 		/* the optimizer goes on as it was, with the user's changes */
 		o->cfg.opt = m->ckpt->opt;
-		optim_opts(o, &o->cfg.opt);
+		train_optim(o, &o->cfg.opt);
 		o->cfg.seed = m->seed;
 		o->cfg.resume = 1;
 	} else {
@@ -827,7 +217,7 @@ load_start(opts *o, nn_model *m, const nn_data *d, nn_task task)
 		m->ckpt = NULL;
 	}
 	if (GIVEN(o, OPT_LOSS))
-		m->loss = pick_loss(o, task);
+		m->loss = train_loss(o, task);
 	if (GIVEN(o, OPT_DROPOUT)) {
 		if (m->nlayers < 2 && o->dropout > 0.0)
 			refuse(o, "--dropout acts on hidden layers, and the model "
@@ -845,26 +235,32 @@ load_start(opts *o, nn_model *m, const nn_data *d, nn_task task)
 /* Progress, the log, signals                                             */
 /* ====================================================================== */
 
+/* ---- the training bar and the log -------------------------------------- */
+
 typedef struct run {
-	int verbose, bar;
+	int verbose;
+	bar b;
 	FILE *log;
 	const char *log_name;
 	size_t first_epoch, last_epoch;
+	size_t rows, batch;      /* training rows, the batch size */
 	int has_val;
-	double t0, last_draw, last_val;
+	double t0;
+	/* the loss shown: the running mean of this epoch's batch losses,
+	 * weighted by their rows (at the epoch's end, its training loss) */
+	size_t epoch;
+	double loss_sum, loss_rows;
+	double rows_done;        /* since the start, for rows/s */
+	double last_val, last_val_acc;
 } run;
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The progress bar: epoch, batch, loss, validation loss and ETA, redrawn
- * in place at most ten times a second. */
+/*
+ * The training bar, after each batch (drawn at most BAR_HZ times a
+ * second), its fields by rank:
+ *   epoch 3/20 [#####.....] batch 41/100 loss 0.3412 val 0.3120 91.2%
+ *   12.3k rows/s ETA 1m12s
+ * rank 0 epoch, 1 ETA, 2 loss, 3 validation, 4 batch, 5 rows/s, 6 meter.
+ */
 static void
 on_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
 {
@@ -872,18 +268,47 @@ on_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
 	double t = seconds(), el = t - r->t0;
 	size_t total = (r->last_epoch - r->first_epoch + 1) * nbatch;
 	size_t done = (epoch - r->first_epoch) * nbatch + batch;
-	int w = 20, fill = (int)((double)w * (double)done / (double)total);
+	size_t first = (batch - 1) * r->batch;
+	double B = (double)(r->rows - first < r->batch ? r->rows - first :
+	    r->batch);
+	field f[BAR_FIELDS];
+	char a[32];
+	size_t n = 0;
 
-	if (!r->bar || (t - r->last_draw < 0.1 && done < total))
+	if (epoch != r->epoch) {
+		r->epoch = epoch;
+		r->loss_sum = r->loss_rows = 0;
+	}
+	r->loss_sum += loss * B;
+	r->loss_rows += B;
+	r->rows_done += B;
+	if (!bar_due(&r->b, t, done == total))
 		return;
-	r->last_draw = t;
-	fprintf(stderr, "\r\033[K[%.*s%*s] epoch %zu/%zu batch %zu/%zu loss %.4f",
-	    fill, "####################", w - fill, "", epoch, r->last_epoch,
-	    batch, nbatch, loss);
-	if (r->has_val && isfinite(r->last_val))
-		fprintf(stderr, " val %.4f", r->last_val);
-	fprintf(stderr, " ETA %.0fs", el / (double)done * (double)(total - done));
-	fflush(stderr);
+	snprintf(f[n].s, sizeof(f[n].s), "epoch %zu/%zu", epoch, r->last_epoch);
+	f[n++].rank = 0;
+	strcpy(f[n].s, "[");
+	f[n++].rank = 6;
+	snprintf(f[n].s, sizeof(f[n].s), "batch %zu/%zu", batch, nbatch);
+	f[n++].rank = 4;
+	snprintf(f[n].s, sizeof(f[n].s), "loss %.4g", r->loss_sum / r->loss_rows);
+	f[n++].rank = 2;
+	if (r->has_val && isfinite(r->last_val)) {
+		if (isfinite(r->last_val_acc))
+			snprintf(f[n].s, sizeof(f[n].s), "val %.4g %.1f%%",
+			    r->last_val, 100.0 * r->last_val_acc);
+		else
+			snprintf(f[n].s, sizeof(f[n].s), "val %.4g", r->last_val);
+		f[n++].rank = 3;
+	}
+	if (el > 0) {
+		human_count(a, sizeof(a), r->rows_done / el);
+		snprintf(f[n].s, sizeof(f[n].s), "%s rows/s", a);
+		f[n++].rank = 5;
+	}
+	human_time(a, sizeof(a), el / (double)done * (double)(total - done));
+	snprintf(f[n].s, sizeof(f[n].s), "ETA %s", a);
+	f[n++].rank = 1;
+	bar_draw(&r->b, f, n, (double)done / (double)total);
 }
 
 static void
@@ -914,10 +339,13 @@ on_epoch(void *ctx, const nn_epoch *ep)
 			put_num(r->log, ep->update_ratio[l]);
 		}
 		fputc('\n', r->log);
-		if (ferror(r->log))
+		if (ferror(r->log)) {
+			bar_clear(&r->b);
 			err(1, "%s", r->log_name);
+		}
 	}
 	if (r->verbose) {
+		bar_clear(&r->b);        /* the bar comes back at the next batch */
 		fprintf(stderr, "epoch %zu/%zu  loss %.6f", ep->epoch, r->last_epoch,
 		    ep->loss);
 		if (isfinite(ep->acc))
@@ -930,6 +358,7 @@ on_epoch(void *ctx, const nn_epoch *ep)
 		fprintf(stderr, "  lr %.3g  %.3fs\n", ep->lr, ep->seconds);
 	}
 	r->last_val = ep->val_loss;
+	r->last_val_acc = ep->val_acc;
 	return 0;
 }
 
@@ -992,7 +421,106 @@ cv_make(void *ctx, const nn_rows *train)
 {
 	const cv_ctx *c = ctx;
 
-	return build_model(c->o, c->d, c->task, train);
+	return train_model(c->o, c->d, c->task, train);
+}
+
+/* A fold table's number: the fewest digits (15 to 17) that read back as
+ * exactly v; a value that is not finite as `none` ("" in CSV, null in
+ * JSON). */
+static void
+cv_num(double v, const char *none)
+{
+	char buf[40];
+
+	if (!isfinite(v)) {
+		fputs(none, stdout);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	fputs(buf, stdout);
+}
+
+/* --cv-format csv: a header, one line per fold, then the mean and the
+ * (sample) standard deviation, whose row counts are empty. */
+static void
+cv_csv(const nn_cv_fold *f, size_t K, int classify, const double *mean,
+    const double *sd)
+{
+	printf("fold,train_rows,val_rows,val_loss,%s\n",
+	    classify ? "val_acc" : "val_rmse");
+	for (size_t k = 0; k < K; k++) {
+		printf("%zu,%zu,%zu,", k + 1, f[k].ntrain, f[k].nval);
+		cv_num(f[k].val_loss, "");
+		putchar(',');
+		cv_num(classify ? f[k].val_acc : f[k].val_rmse, "");
+		putchar('\n');
+	}
+	for (int s = 0; s < 2; s++) {
+		const double *v = s ? sd : mean;
+		printf("%s,,,", s ? "sd" : "mean");
+		cv_num(v[0], "");
+		putchar(',');
+		cv_num(v[1], "");
+		putchar('\n');
+	}
+}
+
+/* --cv-format json: {"folds": [...], "mean": {...}, "sd": {...}}. */
+static void
+cv_json(const nn_cv_fold *f, size_t K, int classify, const double *mean,
+    const double *sd)
+{
+	const char *metric = classify ? "val_acc" : "val_rmse";
+
+	printf("{\n  \"k\": %zu,\n  \"folds\": [", K);
+	for (size_t k = 0; k < K; k++) {
+		printf("%s\n    {\"fold\": %zu, \"train_rows\": %zu, "
+		    "\"val_rows\": %zu, \"val_loss\": ", k ? "," : "", k + 1,
+		    f[k].ntrain, f[k].nval);
+		cv_num(f[k].val_loss, "null");
+		printf(", \"%s\": ", metric);
+		cv_num(classify ? f[k].val_acc : f[k].val_rmse, "null");
+		putchar('}');
+	}
+	fputs("\n  ]", stdout);
+	for (int s = 0; s < 2; s++) {
+		const double *v = s ? sd : mean;
+		printf(",\n  \"%s\": {\"val_loss\": ", s ? "sd" : "mean");
+		cv_num(v[0], "null");
+		printf(", \"%s\": ", metric);
+		cv_num(v[1], "null");
+		putchar('}');
+	}
+	fputs("\n}\n", stdout);
+}
+
+/* The default: the lines a person reads. */
+static void
+cv_text(const nn_cv_fold *f, size_t K, int classify, const double *mean,
+    const double *sd)
+{
+	for (size_t k = 0; k < K; k++) {
+		double acc = classify ? f[k].val_acc : f[k].val_rmse;
+		printf("fold %zu/%zu: train %zu, val %zu, val_loss %.6f", k + 1, K,
+		    f[k].ntrain, f[k].nval, f[k].val_loss);
+		if (classify)
+			printf(", val_acc %.4f\n", acc);
+		else if (isfinite(acc))
+			printf(", val_rmse %.6g\n", acc);
+		else
+			putchar('\n');
+	}
+	printf("mean: val_loss %.6f +- %.6f", mean[0], sd[0]);
+	if (classify)
+		printf(", val_acc %.4f +- %.4f\n", mean[1], sd[1]);
+	else if (isfinite(mean[1]))
+		printf(", val_rmse %.6g +- %.6g\n", mean[1], sd[1]);
+	else
+		putchar('\n');
 }
 
 /* --cv K: K trainings, each validated on the fold it did not see. */
@@ -1003,7 +531,7 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, nn_rows *all)
 	const size_t K = (size_t)o->cv;
 	nn_cv_fold *f = nn_xcalloc(K, sizeof(*f));
 	cv_ctx ctx = { o, d, task };
-	double ml = 0, ma = 0, sl = 0, sa = 0;
+	double mean[2] = { 0, 0 }, sd[2] = { 0, 0 };   /* val_loss, acc|rmse */
 	nn_err e;
 	int rc;
 
@@ -1015,29 +543,22 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, nn_rows *all)
 		return 128 + stop_signal;
 	for (size_t k = 0; k < K; k++) {
 		double acc = classify ? f[k].val_acc : f[k].val_rmse;
-		printf("fold %zu/%zu: train %zu, val %zu, val_loss %.6f", k + 1, K,
-		    f[k].ntrain, f[k].nval, f[k].val_loss);
-		if (classify)
-			printf(", val_acc %.4f\n", acc);
-		else if (isfinite(acc))
-			printf(", val_rmse %.6g\n", acc);
-		else
-			putchar('\n');
-		ml += f[k].val_loss / (double)K;
-		ma += acc / (double)K;
+		mean[0] += f[k].val_loss / (double)K;
+		mean[1] += acc / (double)K;
 	}
 	for (size_t k = 0; k < K; k++) {
 		double acc = classify ? f[k].val_acc : f[k].val_rmse;
-		sl += (f[k].val_loss - ml) * (f[k].val_loss - ml) / (double)(K - 1);
-		sa += (acc - ma) * (acc - ma) / (double)(K - 1);
+		sd[0] += (f[k].val_loss - mean[0]) * (f[k].val_loss - mean[0]) /
+		    (double)(K - 1);
+		sd[1] += (acc - mean[1]) * (acc - mean[1]) / (double)(K - 1);
 	}
-	printf("mean: val_loss %.6f +- %.6f", ml, sqrt(sl));
-	if (classify)
-		printf(", val_acc %.4f +- %.4f\n", ma, sqrt(sa));
-	else if (isfinite(ma))
-		printf(", val_rmse %.6g +- %.6g\n", ma, sqrt(sa));
-	else
-		putchar('\n');
+	sd[0] = sqrt(sd[0]);
+	sd[1] = sqrt(sd[1]);
+	switch (o->cv_format) {
+	case CV_CSV: cv_csv(f, K, classify, mean, sd); break;
+	case CV_JSON: cv_json(f, K, classify, mean, sd); break;
+	default: cv_text(f, K, classify, mean, sd); break;
+	}
 	free(f);
 	close_stdout();
 	return 0;
@@ -1098,8 +619,8 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 	nn_model *m;
 	nn_err e;
 
-	split_val(all, d->nlabels, AUTO_VAL, o->cfg.seed, &tr, &va);
-	m = build_model(o, d, task, &tr);
+	train_split_val(all, d->nlabels, AUTO_VAL, o->cfg.seed, &tr, &va);
+	m = train_model(o, d, task, &tr);
 	if (!o->quiet && isatty(STDERR_FILENO))
 		fprintf(stderr, "nn-train: choosing the epochs on a %.0f%% "
 		    "validation split (-e sets them)...\n", 100.0 * AUTO_VAL);
@@ -1109,7 +630,7 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 	if (nn_fit(m, &tr, &c, &res, &e) == 0 && !res.stopped &&
 	    res.best_epoch > 0) {
 		o->cfg.epochs = res.best_epoch;
-		report_data(d, name, o);
+		train_report(d, name, o);
 		if (!o->quiet)
 			fprintf(stderr, "nn-train: %zu epochs, chosen on a %.0f%% "
 			    "validation split (best of %zu; -e sets them)\n",
@@ -1133,9 +654,9 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	nn_train_cfg *c = &o->cfg;
 	run r = {
 		.verbose = o->verbose && !o->quiet,
-		.bar = !o->quiet && !o->verbose && isatty(STDERR_FILENO),
 		.first_epoch = (c->resume ? (size_t)m->ckpt->epoch : 0) + 1,
-		.has_val = va->n > 0, .last_val = NAN,
+		.rows = tr->n, .batch = c->batch < tr->n ? c->batch : tr->n,
+		.has_val = va->n > 0, .last_val = NAN, .last_val_acc = NAN,
 	};
 	nn_train_res res;
 	nn_err e;
@@ -1143,7 +664,7 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	int status = 0;
 
 	r.last_epoch = r.first_epoch + c->epochs - 1;
-	r.t0 = seconds();
+	bar_start(&r.b, o->quiet);
 	if (o->log_path != NULL) {
 		if ((r.log = fopen(o->log_path, "w")) == NULL)
 			err(1, "%s", o->log_path);
@@ -1161,20 +682,15 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	c->ctx = &r;
 	c->stop = &stop_signal;
 	/* what the model records of its training */
-	m->seed = c->seed;
-	m->data_crc = d->crc;
-	m->data_rows = d->n;
-	m->batch = (uint32_t)c->batch;
-	m->lr = c->opt.lr;
+	train_record(m, c, d);
 
-	if (nn_fit(m, tr, c, &res, &e) < 0) {
-		if (r.bar)
-			fputs("\r\033[K", stderr);
+	r.t0 = seconds();
+	status = nn_fit(m, tr, c, &res, &e);
+	bar_clear(&r.b);
+	if (status < 0) {
 		warnx("%s; %s not written", e.msg, o->out);
 		status = 3;
 	}
-	if (r.bar && status == 0)
-		fputs("\r\033[K", stderr);
 	if (r.log != NULL && fclose(r.log) != 0)
 		err(1, "%s", o->log_path);
 	for (size_t i = 0; status == 0 && i < m->nparams; i++)
@@ -1185,8 +701,7 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 		}
 	if (status != 0)
 		return status;
-	m->epochs = (uint32_t)(res.kept_best ? res.best_epoch : res.epoch);
-	m->final_loss = (float)res.loss;
+	train_record_res(m, &res);
 
 	hold_signals(1, &old);
 	if (nn_model_save(m, o->out, &e) < 0)
@@ -1214,21 +729,16 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 int
 main(int argc, char **argv)
 {
-	opts o = {
-		.layers = "16,8", .act = NN_ACT_RELU, .header = 1,
-		.scale = NN_SCALE_STANDARD, .opt = NN_OPTIM_SGD,
-		.leaky_slope = 0.01,
-		.data = { .missing = NN_MISSING_MEAN,
-		    .max_categories = NN_MAX_CATEGORIES },
-	};
+	opts o;
 	char *cmdline = join_argv(argc, argv);
 	const char *name;
 	nn_data data = { 0 };
 	nn_data_opts dopts;
+	reading rd;
 	nn_err e;
 	FILE *fp;
 
-	nn_train_defaults(&o.cfg);
+	train_opts_init(&o);
 	parse_opts(argc, argv, &o);
 	check_opts(&o);
 
@@ -1252,50 +762,56 @@ main(int argc, char **argv)
 				    "it was trained (nn-model info lists them)",
 				    fixed[k].name);
 	}
+	reading_start(&rd, &dopts, name, o.quiet);
 	if (o.libsvm) {
 		if (nn_libsvm_data_read(fp, name, NULL, &data, NULL, &e) < 0)
 			die_err(1, &e);
 	} else if (start != NULL && start->enc != NULL) {
 		dopts.target = o.target ? o.target : start->target_name;
-		if (nn_data_read_with(fp, name, &dopts, start->enc, &data, &e) < 0)
+		if (nn_data_read_with(fp, name, &dopts, start->enc, &data, &e) < 0) {
+			bar_clear(&rd.b);
 			errx(1, "%s (read as the model %s was trained)", e.msg,
 			    o.start);
+		}
 		data.enc = nn_enc_copy(start->enc);
 		data.filled = nn_xcalloc(data.enc->ncols + 1, sizeof(uint64_t));
 		data.feat_names = nn_xmalloc(data.d * sizeof(char *));
 		for (size_t j = 0; j < data.d; j++)
 			data.feat_names[j] = nn_xstrdup(start->feat_names[j]);
-	} else if (nn_data_read(fp, name, &dopts, &data, &e) < 0)
+	} else if (nn_data_read(fp, name, &dopts, &data, &e) < 0) {
+		bar_clear(&rd.b);
 		die_err(1, &e);
+	}
+	bar_clear(&rd.b);
 	if (fp != stdin)
 		fclose(fp);
 	if (data.d == 0)
 		errx(1, "%s: no feature columns besides the target%s", name,
 		    data.ncols == 1 ? " (one column in all: is the separator "
 		    "another? -d names it)" : "");
-	const nn_task task = infer_task(&data, name, &o);
+	const nn_task task = train_task(&data, name, &o);
 	const int classify = task != NN_TASK_REGRESSION;
-	(void)pick_loss(&o, task);
+	(void)train_loss(&o, task);
 	nn_optim_defaults(&o.cfg.opt, o.opt);
-	optim_opts(&o, &o.cfg.opt);
+	train_optim(&o, &o.cfg.opt);
 	float *cw = NULL;
 	if (o.class_w != NULL) {
 		if (!classify)
 			errx(2, "--class-weight is for classification");
-		cw = class_weights(o.class_w, &data);
+		cw = train_class_weights(o.class_w, &data);
 	}
 	o.cfg.class_w = cw;
 	nn_rows all = { .n = data.n, .d = data.d, .x = data.x,
 	    .y = classify ? data.y : NULL, .t = classify ? NULL : data.t };
 	catch_signals();
 	if (o.cv) {
-		report_data(&data, name, &o);
+		train_report(&data, name, &o);
 		int status = cross_validate(&o, &data, task, &all);
 		free(cw);
 		nn_data_free(&data);
 		nn_model_free(start);
 		free(cmdline);
-		free_na(&o);
+		train_opts_free(&o);
 		return status;
 	}
 
@@ -1308,7 +824,7 @@ main(int argc, char **argv)
 	/* ---- training and validation rows ---- */
 	nn_rows tr = { 0 }, va = { 0 };
 	if (o.val_split > 0) {
-		split_val(&all, data.nlabels, o.val_split, o.cfg.seed, &tr, &va);
+		train_split_val(&all, data.nlabels, o.val_split, o.cfg.seed, &tr, &va);
 	} else {
 		/* tr takes x and the target it trains on; the other goes */
 		tr = all;
@@ -1317,14 +833,14 @@ main(int argc, char **argv)
 		data.y = NULL;
 		data.t = NULL;
 		if (o.val_path)
-			read_val(o.val_path, &data, &o, classify, &va);
+			train_read_val(o.val_path, &data, &o, classify, &va);
 	}
 
 	/* ---- the model ---- */
 	nn_model *m = start ? load_start(&o, start, &data, task) :
-	    build_model(&o, &data, task, &tr);
+	    train_model(&o, &data, task, &tr);
 	m->cmdline = cmdline;
-	report_data(&data, name, &o);
+	train_report(&data, name, &o);
 	int status = o.trace || o.gradcheck ? look_inside(&o, m, &tr) :
 	    train_and_save(&o, m, &tr, &va, &data);
 	nn_rows_free(&tr);
@@ -1332,6 +848,6 @@ main(int argc, char **argv)
 	free(cw);
 	nn_data_free(&data);
 	nn_model_free(m);
-	free_na(&o);
+	train_opts_free(&o);
 	return status;
 }

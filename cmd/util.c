@@ -20,21 +20,6 @@ print_version(void)
 	exit(0);
 }
 
-void
-help_exit(const char *synopsis)
-{
-	fputs(synopsis, stdout);
-	close_stdout();
-	exit(0);
-}
-
-void
-usage_exit(const char *synopsis)
-{
-	fputs(synopsis, stderr);
-	exit(2);
-}
-
 long
 opt_long(const char *s, long lo, long hi, const char *opt)
 {
@@ -78,6 +63,9 @@ open_input(const char *path, const char **name)
 		path = "-";
 	*name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	note_input(path);        /* before a byte is read */
+	/* A command typed without its file would wait in silence. */
+	if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO))
+		warnx("reading data from the terminal; end with Ctrl-D");
 	if ((fp = nn_input_open(path, &e)) == NULL)
 		die_err(1, &e);
 	return fp;

@@ -1,8 +1,8 @@
 /*
- * util.h - what every nnkit program shares: option parsing that exits 2 on a
- * bad value, opening inputs ("-" or no name = stdin), --version, checked
- * output, and the rule that no output overwrites an input.  Only cmd/ may
- * print or exit; lib/ returns errors.
+ * util.h - what every nnkit program shares: option values that exit 2 when
+ * bad (the options themselves: opts.h), opening inputs ("-" or no name =
+ * stdin), --version, checked output, and the rule that no output
+ * overwrites an input.  Only cmd/ may print or exit; lib/ returns errors.
  */
 #ifndef NN_CMD_UTIL_H
 #define NN_CMD_UTIL_H
@@ -19,10 +19,7 @@
 /* Print "PROG (nnkit) VERSION" on stdout and exit 0. */
 void print_version(void) __attribute__((noreturn));
 
-/* --help: the synopsis (the man page's SYNOPSIS after "usage: ") on stdout,
- * exit 0.  usage_exit: the same on stderr, exit 2 (a usage error). */
-void help_exit(const char *synopsis) __attribute__((noreturn));
-void usage_exit(const char *synopsis) __attribute__((noreturn));
+/* -h/--help, usage errors and each program's options: opts.h. */
 
 /* Range-checked option values: on a bad value print
  * "PROG: OPT: expected ..., got "s"" and exit 2 (a usage error). */
@@ -40,7 +37,9 @@ int opt_delim(const char *s, const char *opt);
 /* Open path for reading; NULL or "-" is stdin.  gzip data, known by its
  * first bytes, is read decompressed (nn_input_open).  *name gets the name
  * to use in messages ("<stdin>" or path).  Exits 1 with "PROG: path:
- * strerror" on failure.  The file is noted as an input (note_input). */
+ * strerror" on failure.  The file is noted as an input (note_input).
+ * Standard input that is a terminal is announced first on stderr
+ * ("PROG: reading data from the terminal; end with Ctrl-D"). */
 FILE *open_input(const char *path, const char **name);
 
 /* Why a read of fp failed: gzip's message (nn_input_error), else

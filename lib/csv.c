@@ -82,6 +82,19 @@
 
 enum { MODE_FIRST, MODE_DATA };
 
+/* The bytes read in one pass over an input, and whom to tell
+ * (nn_csv_set_progress).  The part readers of one file share their header
+ * reader's: each adds its chunks, and the one whose chunk crosses a step
+ * makes the call, unless another call is still running (then that report
+ * is skipped: the next step brings a fresher figure anyway). */
+typedef struct csv_progress {
+	nn_progress_fn *fn;
+	void *arg;
+	uint64_t total;             /* 0: unknown */
+	atomic_uint_least64_t done;
+	atomic_flag busy;
+} csv_progress;
+
 struct nn_csv {
 	/* what the per-field callback touches, together at the front */
 	size_t col;              /* fields of the current row seen so far */
@@ -133,6 +146,10 @@ struct nn_csv {
 	int done;                /* end of input reached and csv_fini called */
 	uint32_t crc;            /* of the bytes read from fp; with pread, of the
 	                            bytes fed to libcsv */
+	uint64_t nread;          /* bytes read since the reader started */
+	off_t start;             /* where it started in fp or fd; -1 unknown */
+	csv_progress *prog;      /* NULL, &own, or a part's header reader's */
+	csv_progress own;
 	struct csv_parser p;
 	char *name;
 
@@ -632,6 +649,22 @@ abandon(nn_csv *c)
 	return fail(c);
 }
 
+/* n more bytes read: a call when they cross a step (see csv_progress),
+ * or at the end of a stream (the size is known then).  One atomic add per
+ * chunk of 64 KiB or more: nothing next to parsing. */
+static void
+progress_add(csv_progress *p, size_t n, int end)
+{
+	uint64_t was = atomic_fetch_add_explicit(&p->done, n,
+	    memory_order_relaxed);
+
+	if ((!end && (was + n) / NN_PROGRESS_STEP == was / NN_PROGRESS_STEP) ||
+	    atomic_flag_test_and_set_explicit(&p->busy, memory_order_acquire))
+		return;
+	p->fn(p->arg, was + n, end ? was + n : p->total);
+	atomic_flag_clear_explicit(&p->busy, memory_order_release);
+}
+
 /* The next chunk: read from fp, or with pread up to the end of the part. */
 static int
 refill(nn_csv *c)
@@ -653,7 +686,10 @@ refill(nn_csv *c)
 		if (c->stop != NULL && n && memchr(c->buf, '"', n) != NULL)
 			return abandon(c);
 	} else {
-		n = fread(c->buf, 1, CHUNK, c->fp);
+		/* End of file is sticky, as C says: a terminal's Ctrl-D comes
+		 * once, and glibc's fread of a whole chunk would read past it
+		 * (one more Ctrl-D needed). */
+		n = feof(c->fp) ? 0 : fread(c->buf, 1, CHUNK, c->fp);
 		if (n == 0 && ferror(c->fp)) {
 			const char *why = nn_input_error(c->fp);   /* gzip's */
 			nn_errf(&c->err, "%s: %s", c->name,
@@ -662,6 +698,9 @@ refill(nn_csv *c)
 		}
 		c->crc = nn_crc32(c->crc, c->buf, n);
 	}
+	c->nread += n;
+	if (c->prog != NULL)
+		progress_add(c->prog, n, c->fp != NULL && n == 0);
 	c->pos = 0;
 	c->len = n;
 	/* A field can only hold a line end if it is quoted: if the parser is
@@ -898,6 +937,7 @@ nn_csv_open_d(FILE *fp, const char *name, int header, int delim, nn_err *e)
 		return NULL;
 	c->delim = delim;
 	c->fp = fp;
+	c->start = fileno(fp) >= 0 ? ftello(fp) : -1;
 	c->buf = nn_xmalloc(CHUNK);
 	return open_first(c, header, e);
 }
@@ -915,6 +955,7 @@ open_pread(int fd, off_t from, off_t to, const char *name, int header,
 	c->fd = fd;
 	c->foff = from;
 	c->fend = to;
+	c->start = from;
 	c->buf = nn_xmalloc(WINDOW);
 	return open_first(c, header, e);
 }
@@ -1085,6 +1126,30 @@ unsigned long
 nn_csv_line(const nn_csv *c, size_t i)
 {
 	return i < c->nb && c->in == NULL ? c->lines[i] : 0;
+}
+
+void
+nn_csv_set_progress(nn_csv *c, nn_progress_fn *fn, void *arg)
+{
+	struct stat st;
+	off_t end = -1;
+
+	if (fn == NULL) {
+		c->prog = NULL;
+		return;
+	}
+	if (c->fp == NULL)
+		end = c->fend;
+	else if (fileno(c->fp) >= 0 && fstat(fileno(c->fp), &st) == 0 &&
+	    S_ISREG(st.st_mode))
+		end = st.st_size;
+	c->own.fn = fn;
+	c->own.arg = arg;
+	c->own.total = c->start >= 0 && end > c->start ?
+	    (uint64_t)(end - c->start) : 0;
+	atomic_init(&c->own.done, c->nread);
+	atomic_flag_clear(&c->own.busy);
+	c->prog = &c->own;
 }
 
 uint32_t
@@ -1263,6 +1328,7 @@ read_stream(FILE *fp, const char *name, const nn_data_opts *o,
 
 	if ((c = nn_csv_open_d(fp, name, o->header, o->delim, e)) == NULL)
 		return -1;
+	nn_csv_set_progress(c, o->progress, o->progress_arg);
 	if (data_roles(c, name, o, skip, &tc, &d, e) < 0)
 		goto out;
 	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)
@@ -1483,6 +1549,7 @@ open_part(const nn_csv *proto, off_t from, off_t to)
 	c->foff = from;
 	c->fend = to;
 	c->stop = proto->stop;
+	c->prog = proto->prog;
 	c->buf = nn_xmalloc(WINDOW);
 	c->started = 1;          /* not the input's start: no byte order mark */
 	c->mode = MODE_DATA;
@@ -1529,6 +1596,7 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 	atomic_init(&stop, 0);
 	if ((c = open_pread(fd, at, size, name, o->header, o->delim, e)) == NULL)
 		return -1;
+	nn_csv_set_progress(c, o->progress, o->progress_arg);
 	if (data_roles(c, name, o, skip, &tc, &d, e) < 0)
 		goto out;
 	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)

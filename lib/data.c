@@ -269,6 +269,7 @@ table_read(table *t, FILE *fp, const char *name, const nn_data_opts *o,
 	t->nna = o->nna;
 	if ((t->c = nn_csv_open_d(fp, name, o->header, o->delim, e)) == NULL)
 		return -1;
+	nn_csv_set_progress(t->c, o->progress, o->progress_arg);
 	t->ncols = nn_csv_ncols(t->c);
 	const char **names = nn_xmalloc(t->ncols * sizeof(*names));
 	for (size_t j = 0; j < t->ncols; j++)

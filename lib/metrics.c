@@ -10,6 +10,15 @@
  * Classes fixed by the caller (a model's) are simply interned first, in
  * its order, and never sorted.
  *
+ * Ranking (ROC-AUC, average precision) cannot stream: it sorts the rows by
+ * score.  nn_scores keeps them, and each class is ranked by a merge sort
+ * of (score, is positive) pairs, O(n log n) whatever the input.  The sort
+ * is stable, but nothing depends on the order within a run of equal
+ * scores: such a run is taken as one group (one point of each curve), as
+ * scikit-learn's _binary_clf_curve does, so the areas are exact for ties
+ * and the same on every machine.  Counts are integers; the areas are
+ * accumulated in double.
+ *
  * Regression keeps sums only.  The squared and absolute errors are added
  * with Neumaier's compensated summation and the truth's spread with
  * Welford's update on values shifted by the first one, so a long stream of
@@ -18,6 +27,8 @@
  * mean of large values.
  */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -422,6 +433,268 @@ void
 nn_cls_report_free(nn_cls_report *r)
 {
 	free(r);
+}
+
+/* ====================================================================== */
+/* Ranking                                                                */
+/* ====================================================================== */
+
+void
+nn_scores_init(nn_scores *s, size_t k, const char *const *labels)
+{
+	memset(s, 0, sizeof(*s));
+	s->k = k;
+	s->labels = labels;
+}
+
+void
+nn_scores_free(nn_scores *s)
+{
+	free(s->p);
+	free(s->truth);
+	s->p = NULL;
+	s->truth = NULL;
+	s->n = s->cap = 0;
+}
+
+int
+nn_scores_add(nn_scores *s, size_t truth, const float *p, nn_err *e)
+{
+	if (truth >= s->k)
+		return nn_errf(e, "class %zu of %zu classes", truth + 1, s->k);
+	for (size_t j = 0; j < s->k; j++)
+		if (isnan(p[j]))
+			return nn_errf(e, "probability %zu is not a number", j + 1);
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		if (cap > SIZE_MAX / sizeof(float) / (s->k ? s->k : 1))
+			cap = s->cap + 1;   /* nn_xmalloc reports what cannot be */
+		s->p = nn_xrealloc(s->p, cap * s->k * sizeof(*s->p));
+		s->truth = nn_xrealloc(s->truth, cap * sizeof(*s->truth));
+		s->cap = cap;
+	}
+	memcpy(s->p + s->n * s->k, p, s->k * sizeof(*p));
+	s->truth[s->n++] = (uint32_t)truth;
+	return 0;
+}
+
+/* A row as one ranking sees it. */
+typedef struct rkey {
+	float score;
+	uint32_t pos;          /* 1: of the class ranked, 0: of another */
+} rkey;
+
+/* Stable merge sort, highest score first: runs of width 1, 2, 4, ...
+ * merged between a and tmp.  Returns whichever holds the result. */
+static rkey *
+rank_sort(rkey *a, rkey *tmp, size_t n)
+{
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = mid + w < n ? mid + w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)   /* ">=": the left one first */
+				tmp[o++] = a[i].score >= a[j].score ? a[i++] : a[j++];
+			while (i < mid)
+				tmp[o++] = a[i++];
+			while (j < hi)
+				tmp[o++] = a[j++];
+		}
+		rkey *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
+}
+
+/* Class c's name for a message. */
+static const char *
+class_name(const nn_scores *s, size_t c, char *buf, size_t size)
+{
+	if (s->labels != NULL && s->labels[c] != NULL)
+		return s->labels[c];
+	snprintf(buf, size, "%zu", c);
+	return buf;
+}
+
+/* The rows sorted for class c (owned by the caller: free(*mem)), with the
+ * counts of positives and negatives; NULL when either is 0. */
+static const rkey *
+rank_rows(const nn_scores *s, size_t c, uint64_t *pos, uint64_t *neg,
+    rkey **mem, nn_err *e)
+{
+	char buf[24];
+	const char *name;
+	rkey *a;
+
+	*pos = 0;
+	for (size_t i = 0; i < s->n; i++)
+		*pos += s->truth[i] == c;
+	*neg = s->n - *pos;
+	if (s->n == 0) {
+		nn_errf(e, "no rows");
+		return NULL;
+	}
+	if (*pos == 0 || *neg == 0) {
+		/* binary: say which class is there, not which is missing */
+		size_t only = *neg == 0 ? c : s->k == 2 ? 1 - c : SIZE_MAX;
+		if (only != SIZE_MAX) {
+			name = class_name(s, only, buf, sizeof(buf));
+			nn_errf(e, "only class \"%.*s%s\" occurs in the truth: "
+			    "ROC-AUC and average precision are undefined",
+			    SHOW(name));
+		} else {
+			name = class_name(s, c, buf, sizeof(buf));
+			nn_errf(e, "class \"%.*s%s\" never occurs in the truth: "
+			    "its ROC-AUC and average precision are undefined",
+			    SHOW(name));
+		}
+		return NULL;
+	}
+	a = nn_xmalloc(2 * s->n * sizeof(*a));
+	for (size_t i = 0; i < s->n; i++) {
+		a[i].score = s->p[i * s->k + c];
+		a[i].pos = s->truth[i] == c;
+	}
+	*mem = a;
+	return rank_sort(a, a + s->n, s->n);
+}
+
+/*
+ * One pass over the sorted rows, a group of equal scores at a time.  With
+ * tp, fp the counts above the group and gp, gn the group's own:
+ *   ROC: the segment from (fp, tp) to (fp + gn, tp + gp), area
+ *        gn (tp + gp / 2) / (P N): every negative of the group beats the
+ *        positives above it, and ties with half of the group's;
+ *   AP:  recall grows by gp / P at precision (tp + gp) / (tp + gp + fp + gn).
+ * cv, when not NULL, gets the points (it has room for n + 1).  Returns the
+ * number of points, the start included.
+ */
+static size_t
+rank_walk(const rkey *r, size_t n, uint64_t P, uint64_t N, nn_rank *out,
+    nn_curve *cv)
+{
+	uint64_t tp = 0, fp = 0;
+	double roc = 0.0, ap = 0.0;
+	size_t pt = 1;
+
+	if (cv != NULL) {
+		cv->threshold[0] = INFINITY;
+		cv->fpr[0] = cv->tpr[0] = cv->recall[0] = 0.0;
+		cv->precision[0] = 1.0;
+	}
+	for (size_t i = 0; i < n;) {
+		uint64_t gp = 0, gn = 0;
+		size_t j = i;
+		for (; j < n && r[j].score == r[i].score; j++) {
+			gp += r[j].pos;
+			gn += !r[j].pos;
+		}
+		roc += (double)gn * ((double)tp + 0.5 * (double)gp);
+		tp += gp;
+		fp += gn;
+		if (gp > 0)
+			ap += (double)gp / (double)P * ((double)tp / (double)(tp + fp));
+		if (cv != NULL) {
+			cv->threshold[pt] = r[i].score;
+			cv->fpr[pt] = (double)fp / (double)N;
+			cv->tpr[pt] = (double)tp / (double)P;
+			cv->recall[pt] = cv->tpr[pt];
+			cv->precision[pt] = (double)tp / (double)(tp + fp);
+		}
+		pt++;
+		i = j;
+	}
+	out->roc_auc = roc / ((double)P * (double)N);
+	out->ap = ap;
+	return pt;
+}
+
+int
+nn_rank_class(const nn_scores *s, size_t c, nn_rank *out, nn_err *e)
+{
+	uint64_t P, N;
+	rkey *mem = NULL;
+	const rkey *r;
+
+	if (c >= s->k)
+		return nn_errf(e, "class %zu of %zu classes", c + 1, s->k);
+	if ((r = rank_rows(s, c, &P, &N, &mem, e)) == NULL)
+		return -1;
+	rank_walk(r, s->n, P, N, out, NULL);
+	free(mem);
+	return 0;
+}
+
+int
+nn_rank_report(const nn_scores *s, nn_rank *out, nn_rank *per, nn_err *e)
+{
+	nn_rank sum = { 0.0, 0.0 }, one;
+
+	if (s->k < 2)
+		return nn_errf(e, "%zu class%s: ROC-AUC and average precision "
+		    "need two or more", s->k, s->k == 1 ? "" : "es");
+	if (s->k == 2) {
+		if (nn_rank_class(s, 1, out, e) < 0)
+			return -1;
+		if (per != NULL && nn_rank_class(s, 0, &per[0], e) < 0)
+			return -1;
+		if (per != NULL)
+			per[1] = *out;
+		return 0;
+	}
+	for (size_t c = 0; c < s->k; c++) {
+		if (nn_rank_class(s, c, &one, e) < 0)
+			return -1;
+		if (per != NULL)
+			per[c] = one;
+		sum.roc_auc += one.roc_auc;
+		sum.ap += one.ap;
+	}
+	out->roc_auc = sum.roc_auc / (double)s->k;
+	out->ap = sum.ap / (double)s->k;
+	return 0;
+}
+
+nn_curve *
+nn_curve_new(const nn_scores *s, size_t c, nn_err *e)
+{
+	size_t off = 0, o_arr[5], m;
+	uint64_t P, N;
+	rkey *mem = NULL;
+	const rkey *r;
+	nn_curve *cv;
+	char *base;
+
+	if (c >= s->k) {
+		nn_errf(e, "class %zu of %zu classes", c + 1, s->k);
+		return NULL;
+	}
+	if ((r = rank_rows(s, c, &P, &N, &mem, e)) == NULL)
+		return NULL;
+	m = s->n + 1;           /* at most: the start and one per row */
+	take(&off, sizeof(*cv));
+	for (int i = 0; i < 5; i++)
+		o_arr[i] = take(&off, m * sizeof(double));
+	base = nn_xcalloc(1, off);
+	cv = (nn_curve *)base;
+	cv->threshold = (double *)(base + o_arr[0]);
+	cv->fpr = (double *)(base + o_arr[1]);
+	cv->tpr = (double *)(base + o_arr[2]);
+	cv->recall = (double *)(base + o_arr[3]);
+	cv->precision = (double *)(base + o_arr[4]);
+	cv->pos = P;
+	cv->neg = N;
+	cv->n = rank_walk(r, s->n, P, N, &cv->rank, cv);
+	free(mem);
+	return cv;
+}
+
+void
+nn_curve_free(nn_curve *cv)
+{
+	free(cv);
 }
 
 /* ====================================================================== */

@@ -85,6 +85,20 @@ unsigned long nn_csv_line(const nn_csv *c, size_t i);
  * nn_csv_read has returned 0). */
 uint32_t nn_csv_crc(const nn_csv *c);
 
+/* Progress of a long read, for a program's reading bar (the library never
+ * prints): fn(arg, done, total) is called each time the bytes read from
+ * the input since nn_csv_open pass another multiple of NN_PROGRESS_STEP,
+ * and once when a stream ends (then total == done: what is left to do is
+ * no more reading).  total is the input's size from where the reader
+ * started when the input is a regular file, else 0 (a pipe; gzip data,
+ * whose compressed size says nothing of the bytes read).  done may pass
+ * total by a little (a chunk read twice where parallel parts meet).  The
+ * parallel reader of nn_data_read may call it from any of its threads,
+ * never two at once.  fn NULL: no calls. */
+typedef void nn_progress_fn(void *arg, uint64_t done, uint64_t total);
+#define NN_PROGRESS_STEP ((uint64_t)4 << 20)
+void nn_csv_set_progress(nn_csv *c, nn_progress_fn *fn, void *arg);
+
 /* ---- whole data sets -------------------------------------------------- */
 
 typedef struct nn_data_opts {
@@ -106,6 +120,10 @@ typedef struct nn_data_opts {
 	                           error (0: no limit) */
 	int numeric_only;       /* every feature must be a number: no
 	                           categories, the numeric reader's errors */
+	nn_progress_fn *progress;  /* NULL, or told of the bytes read
+	                              (nn_csv_set_progress); a reader that
+	                              starts the file over starts from 0 */
+	void *progress_arg;
 } nn_data_opts;
 
 /* The missing-value tokens without --na: "", NA, N/A, NaN, nan, ?, null,

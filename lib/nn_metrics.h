@@ -14,6 +14,9 @@
  *  - nn_reg: regression.  n, compensated sums of squared and absolute
  *    errors, and Welford's running mean and M2 of the truth (shifted by its
  *    first value) for R^2, all in double.  A plain struct: no allocation.
+ *  - nn_scores: ranking (ROC-AUC, average precision, their curves).  The
+ *    exception to streaming: a ranking sorts the rows, so each row's
+ *    probabilities and true class are kept, n * (4k + 4) bytes.
  *
  * Conventions, as scikit-learn's with zero_division=0:
  *  - precision of a class never predicted, recall of a class with no true
@@ -153,5 +156,67 @@ void nn_reg_merge(nn_reg *r, const nn_reg *o);
 /* The figures so far into *out.  Error when no row has been counted.  MSE
  * may be +Inf (and R^2 NaN) when squared errors overflow a double. */
 int nn_reg_finish(const nn_reg *r, nn_reg_report *out, nn_err *e);
+
+/* ---- ranking: ROC-AUC and average precision ------------------------------- */
+
+/* Rows kept for ranking: each row's probability of each of k classes and
+ * its true class.  Plain data; nn_scores_init, then nn_scores_free. */
+typedef struct nn_scores {
+	size_t n, k, cap;      /* rows, classes, rows allocated */
+	float *p;              /* (n, k) [i*k + j]: row i's probability of class j */
+	uint32_t *truth;       /* (n) row i's class, in [0, k) */
+	const char *const *labels;  /* NULL or (k) class names for messages;
+	                               borrowed: the caller keeps them alive */
+} nn_scores;
+
+/* No rows yet, k classes (at most NN_CLS_MAX_LABELS). */
+void nn_scores_init(nn_scores *s, size_t k, const char *const *labels);
+void nn_scores_free(nn_scores *s);
+/* Keep one row: its true class (< k) and its k probabilities (copied).
+ * Error on a class out of range or a probability that is NaN. */
+int nn_scores_add(nn_scores *s, size_t truth, const float *p, nn_err *e);
+
+/* The two areas of one class against the rest. */
+typedef struct nn_rank {
+	double roc_auc;        /* area under the ROC curve: tied scores joined by
+	                          a straight segment (the trapezoid), which is
+	                          the Mann-Whitney U / (P N) with half credit for
+	                          a tied positive-negative pair */
+	double ap;             /* average precision: sum over the distinct scores,
+	                          highest first, of (recall gained) x precision;
+	                          the step-wise area under the PR curve */
+} nn_rank;
+
+/* Class c against the rest: the rows of class c are positive, ranked by
+ * their probability of c; as scikit-learn's roc_auc_score and
+ * average_precision_score of (truth == c, p[:, c]).  Error when there is no
+ * row of class c or no row of another class (both areas need both). */
+int nn_rank_class(const nn_scores *s, size_t c, nn_rank *out, nn_err *e);
+
+/* The figures of a report.  k == 2: binary, class 1 (the positive class)
+ * against class 0.  k > 2: one-vs-rest, the unweighted (macro) mean of
+ * nn_rank_class over every class; per, when not NULL, gets each class's
+ * (k).  Error when k < 2 or any class's figures are undefined (the message
+ * names it). */
+int nn_rank_report(const nn_scores *s, nn_rank *out, nn_rank *per,
+    nn_err *e);
+
+/* The ROC and precision-recall curves of class c against the rest.  Point
+ * 0 is the start, (fpr, tpr) = (0, 0) and (recall, precision) = (0, 1) as
+ * scikit-learn ends its PR curve; point i >= 1 counts the rows whose score
+ * is at least the i-th highest distinct score. */
+typedef struct nn_curve {
+	size_t n;              /* points */
+	uint64_t pos, neg;     /* rows of class c, rows of the others */
+	double *threshold;     /* (n) the score of point i; point 0 +Inf */
+	double *fpr, *tpr;     /* (n) the last point is (1, 1) */
+	double *recall, *precision;  /* (n) the last point is (1, pos / rows) */
+	nn_rank rank;          /* the areas, as nn_rank_class */
+} nn_curve;
+
+/* One allocation, owned by the caller: nn_curve_free.  NULL with the errors
+ * of nn_rank_class. */
+nn_curve *nn_curve_new(const nn_scores *s, size_t c, nn_err *e);
+void nn_curve_free(nn_curve *cv);
 
 #endif

@@ -6,8 +6,8 @@
  *
  * The protobuf encoding is protobuf-c's, over C that protoc-c generates
  * from the onnx.proto of libonnx-dev at build time (gen/).  These two files
- * and that code are an archive of their own, lib/libnnonnx.a, so that only
- * a program that links it (nn-model) needs -lprotobuf-c.
+ * and that code are a library of their own, lib/libnnkit-onnx.a (and .so),
+ * so that only a program that links it (nn-model) needs -lprotobuf-c.
  *
  * What an exported file holds, and which graphs import, is said in
  * nn-model(1) and nn-model(5).

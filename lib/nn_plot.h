@@ -11,14 +11,17 @@
  *  - axes and marks (lib/plot.c): a panel with ticks, labels and a title;
  *    lines, points, bars, legends, heat-map cells.
  *  - figures (lib/plot_fig.c): a data set, decision regions, loss curves,
- *    activations, gradient flow, update ratios, a confusion matrix.  Each
+ *    activations, gradient flow, update ratios, a confusion matrix;
+ *    (lib/plot_roc.c) ROC and precision-recall curves; and (lib/plot_tune.c)
+ *    the results of a hyperparameter search.  Each
  *    draws into a rectangle of the canvas, so a program can put several in
  *    one image.
  *
  * Training logs (nn-train --log) are read by lib/plot_log.c.
  *
- * Colours are colour-blind safe: classes take the Okabe-Ito palette,
- * continuous values a viridis-like map.  Nothing here prints or exits; the
+ * Colours are colour-blind safe: classes take the Okabe-Ito palette (made
+ * darker where a line would not read on white), continuous values a
+ * viridis-like map.  Nothing here prints or exits; the
  * output goes to a FILE the caller gives, or atomically to a path.
  * The same figure and the same input give the same bytes (SVG included).
  */
@@ -38,7 +41,8 @@ typedef struct nn_rgb {
 
 #define NN_PLOT_NCLASS 8   /* distinct class colours; more cycle */
 
-/* Okabe-Ito colour of class k (cycles after NN_PLOT_NCLASS). */
+/* Okabe-Ito colour of class k (cycles after NN_PLOT_NCLASS); each has a
+ * contrast ratio of at least 3:1 against white. */
 nn_rgb nn_plot_class_colour(size_t k);
 /* A viridis-like sequential map, t in [0, 1] (clamped; NaN gives grey). */
 nn_rgb nn_plot_viridis(double t);
@@ -85,6 +89,25 @@ int nn_plot_save(nn_plot *p, const char *path, nn_err *e);
 
 /* ---- the terminal (lib/plot_term.c) --------------------------------------- */
 
+/* What the terminal understands; the program decides it (nn-plot from
+ * TERM, NO_COLOR and COLORTERM).  Without colour the picture is drawn in
+ * glyphs: each colour of the class palette its own character, so series
+ * still differ. */
+typedef enum nn_term_mode {
+	NN_TERM_TRUECOLOR,     /* 24-bit escapes (38;2;R;G;B), half blocks */
+	NN_TERM_256,           /* the xterm 256-colour escapes (38;5;N) */
+	NN_TERM_MONO,          /* no escape at all: glyphs, UTF-8 text */
+	NN_TERM_ASCII          /* no escape, 7-bit ASCII only: glyphs */
+} nn_term_mode;
+
+/* How a terminal canvas is printed; NN_TERM_TRUECOLOR unless set.  No
+ * effect on the other formats. */
+void nn_plot_set_term_mode(nn_plot *p, nn_term_mode m);
+
+/* The xterm 256-colour index (16..255: the 6x6x6 cube or the grey ramp,
+ * never the 16 colours a theme may change) nearest to 0xRRGGBB. */
+int nn_plot_xterm256(uint32_t rgb);
+
 /* Text kept aside on a terminal canvas, printed over the picture: one
  * character per cell from (col, row), across or (vertical) down. */
 typedef struct nn_term_text {
@@ -96,11 +119,17 @@ typedef struct nn_term_text {
 
 /* Print a picture of cols x (2 lines) pixels (cairo RGB24: one uint32_t
  * 0x00RRGGBB per pixel, rows `stride` bytes apart) as `lines` lines of
- * cols upper-half blocks in 24-bit ANSI colour, the top pixel as the
- * foreground and the bottom one as the background, with the text over it.
- * Every line ends with a colour reset and a newline.  Bytes go to out. */
+ * cols characters, with the text over it.  In colour (NN_TERM_TRUECOLOR,
+ * NN_TERM_256) a cell is an upper-half block, the top pixel as the
+ * foreground and the bottom one as the background, and every line ends
+ * with a colour reset.  Without colour (NN_TERM_MONO, NN_TERM_ASCII) a
+ * cell is a glyph for what its pixels show: a class colour's own
+ * character, a paler one for its tint (decision regions), lines for the
+ * frame, a shade for any other colour; NN_TERM_ASCII writes every
+ * character of the text outside ASCII as '?'.  Every line ends with a
+ * newline.  Bytes go to out. */
 void nn_plot_term_render(const unsigned char *px, int stride, int cols,
-    int lines, const nn_term_text *t, size_t nt,
+    int lines, const nn_term_text *t, size_t nt, nn_term_mode mode,
     void (*out)(void *closure, const char *s, size_t n), void *closure);
 
 /* ---- rectangles and text ------------------------------------------------ */
@@ -144,6 +173,7 @@ typedef struct nn_axes_spec {
 	const char *title, *xlabel, *ylabel;
 	double x0, x1, y0, y1; /* data range; x0 < x1, y0 < y1 */
 	int ylog;              /* y on a log scale (y0 > 0) */
+	int xlog;              /* x on a log scale (x0 > 0) */
 	int bare;              /* no title, ticks or labels: the plot area is
 	                          the whole panel */
 	int no_grid;           /* no grid lines */
@@ -158,8 +188,10 @@ typedef struct nn_axes {
 	nn_rect panel;         /* what it was given */
 	nn_rect area;          /* the plot area inside it */
 	double x0, x1, y0, y1;
-	int ylog;
+	int ylog, xlog;
 	double fs;             /* font size */
+	size_t ywant;          /* y ticks asked for: nn_axes_finish labels
+	                          the ticks whose width the margin was made for */
 } nn_axes;
 
 /* Place a panel in r: margins for ticks, labels and title.  Draws the
@@ -262,7 +294,8 @@ typedef struct nn_fig_opts {
 	int bare;              /* plot area only */
 	int has_range;         /* range given: x0, x1, y0, y1 */
 	double x0, x1, y0, y1;
-	int compact;           /* a small panel of a grid: no legend */
+	int compact;           /* a small panel of a grid: no legend (but a
+	                          boundary's classes) */
 	int ylog;              /* loss: log scale */
 } nn_fig_opts;
 
@@ -303,5 +336,106 @@ int nn_fig_updates(nn_plot *p, nn_rect r, const nn_trainlog *l,
  * the label names on the axes. */
 void nn_fig_confusion(nn_plot *p, nn_rect r, const nn_cls_report *c,
     const nn_fig_opts *o);
+
+/* ---- ROC and precision-recall (lib/plot_roc.c) ----------------------- */
+
+/* nn-predict --proba's output, kept for ranking: s.k classes, one per p_*
+ * column in their order, named by labels. */
+typedef struct nn_pred_scores {
+	nn_scores s;           /* (rows, k) probabilities, true classes */
+	char **labels;         /* (k) the p_* columns' labels */
+} nn_pred_scores;
+
+/* Read the rest of c (opened with a header; name for messages): the
+ * truth is the first column that is neither pc (the predicted column, or
+ * -1) nor p_*.  Each probability must be in [0, 1], each row sum to 1
+ * within NN_METRICS_PROB_TOL, each true label have a p_* column; errors
+ * name the line.  Owned by the caller: nn_pred_scores_free (also safe on
+ * a zeroed struct and after a failed read). */
+int nn_pred_scores_read(nn_csv *c, const char *name, long pc,
+    nn_pred_scores *ps, nn_err *e);
+void nn_pred_scores_free(nn_pred_scores *ps);
+
+/* The ROC curve (pr = 0) or the precision-recall curve (pr = 1), with the
+ * chance line and the area in the legend: binary, the second class against
+ * the first; more classes, one curve per class against the rest.  Error
+ * (before anything is drawn) when fewer than two classes or a class that
+ * never or always occurs in the truth makes a curve undefined. */
+int nn_fig_roc(nn_plot *p, nn_rect r, const nn_pred_scores *ps, int pr,
+    const nn_fig_opts *o, nn_err *e);
+
+/* ---- hyperparameter searches (lib/plot_tune.c) ---------------------------- */
+
+/* One searched hyperparameter of a search log: its column's name (the
+ * nn-train long option without its dashes: rate, layers, optimizer) and
+ * the distinct values its trials took, as written ("0.01", "16,8", "adam",
+ * "" for no hidden layer).  When every value is a number they are in
+ * ascending order and num holds them; otherwise num is NULL and they are
+ * in the order of the first trial that took each. */
+typedef struct nn_tune_param {
+	char *name;
+	size_t nvals;
+	char **vals;           /* (nvals) */
+	double *num;           /* (nvals) or NULL */
+} nn_tune_param;
+
+/* nn-tune's result table, one row per finished trial, held whole and in
+ * the order of (trial, rung) whatever order the file had them in (a
+ * parallel search writes trials as they finish).  mean is NaN for a trial
+ * that failed (an empty, nan or inf mean: a diverged network); sd is NaN
+ * when empty or not finite. */
+typedef struct nn_tunelog {
+	size_t n;              /* rows */
+	size_t k;              /* searched hyperparameters */
+	nn_tune_param *hp;     /* (k) in the file's column order */
+	size_t *val;           /* (n, k) index of each row's value in hp[j].vals */
+	long *trial, *rung, *epochs;        /* (n) */
+	double *mean, *sd, *seconds;        /* (n) */
+	char *metric;          /* the metric's name, the same on every row */
+	int higher;            /* 1: a higher mean is better (accuracy, f1,
+	                          auc, r2); 0: lower (log_loss, mse, rmse, mae) */
+} nn_tunelog;
+
+/* Read nn-tune's CSV: the header trial,rung,epochs, one column per
+ * searched hyperparameter, then metric,mean,sd,seconds (the fixed columns
+ * found by name; every other column is a hyperparameter).  trial, rung and
+ * epochs are integers >= 0, seconds a number >= 0, metric one of
+ * accuracy, log_loss, f1, auc, mse, rmse, mae, r2.  Errors name the line
+ * and column; a missing fixed column names every one missing; a header
+ * alone is "NAME: no trials".  Owned by the caller: nn_tunelog_free (safe
+ * on a zeroed struct and after a failed read). */
+int nn_tunelog_read(FILE *fp, const char *name, nn_tunelog *out, nn_err *e);
+void nn_tunelog_free(nn_tunelog *l);
+/* The index of the hyperparameter named name, or -1. */
+long nn_tunelog_find(const nn_tunelog *l, const char *name);
+
+/* What the tune figure draws, chosen by nn_tune_layout. */
+typedef enum nn_tune_kind {
+	NN_TUNE_LINE,          /* the metric over one hyperparameter */
+	NN_TUNE_HEAT,          /* over two: a heat map (points when the
+	                          values do not make a grid of cells) */
+	NN_TUNE_TRIALS         /* over the trials, by rung */
+} nn_tune_kind;
+
+/* The layout for hyperparameters xh and yh (indices into l->hp, or -1:
+ * not chosen): a line over xh; a heat map over xh and yh; without either,
+ * a line over the only hyperparameter of a search without rungs, a heat
+ * map over the two of a full grid (each pair of values tried once), else
+ * the trials. */
+nn_tune_kind nn_tune_layout(const nn_tunelog *l, long xh, long yh);
+
+/* The search: the layout above.  A line has each value's mean with +-sd
+ * bars (a log axis for positive numbers spanning two decades or more,
+ * categories for words); the other hyperparameters' combinations as
+ * lines when there are at most 6, else the best over them at each value;
+ * rungs of successive halving as lines of their own.  A heat map colours
+ * each pair's best mean (brighter is better) with a colour bar, the
+ * number in each cell that has room, over the first rung's trials.  The
+ * trials: each trial's mean coloured by rung, and the best so far.  The
+ * best trial drawn is marked and named in the panel's title ("best
+ * accuracy 0.9625 at rate=0.01, layers=16,8").  Error (before anything is
+ * drawn) when no trial drawn has a finite mean. */
+int nn_fig_tune(nn_plot *p, nn_rect r, const nn_tunelog *l, long xh,
+    long yh, const nn_fig_opts *o, nn_err *e);
 
 #endif

@@ -32,17 +32,23 @@
 nn_rgb
 nn_plot_class_colour(size_t k)
 {
-	/* Okabe & Ito (2008), "Color Universal Design": distinguishable with
-	 * every common form of colour blindness. */
+	/* Okabe & Ito (2008), "Color Universal Design", distinguishable with
+	 * every common form of colour blindness -- made darker where a thin
+	 * line of it would not read on white: every colour here has a WCAG
+	 * contrast ratio of at least 3:1 against white (the minimum for
+	 * graphical objects; tests/unit/test_plot.c checks it).  Orange and
+	 * sky blue are their own hues darkened; yellow (1.3:1) cannot be
+	 * darkened and stay yellow, so its place takes an olive, far from
+	 * the orange in lightness. */
 	static const unsigned char oi[NN_PLOT_NCLASS][3] = {
-		{ 0xE6, 0x9F, 0x00 },   /* orange */
-		{ 0x56, 0xB4, 0xE9 },   /* sky blue */
-		{ 0x00, 0x9E, 0x73 },   /* bluish green */
-		{ 0xCC, 0x79, 0xA7 },   /* reddish purple */
-		{ 0x00, 0x72, 0xB2 },   /* blue */
-		{ 0xD5, 0x5E, 0x00 },   /* vermillion */
-		{ 0xF0, 0xE4, 0x42 },   /* yellow */
-		{ 0x55, 0x55, 0x55 },   /* grey, for black */
+		{ 0xBF, 0x84, 0x00 },   /* orange, darkened (3.2:1) */
+		{ 0x48, 0x97, 0xC4 },   /* sky blue, darkened (3.2:1) */
+		{ 0x00, 0x9E, 0x73 },   /* bluish green (3.4:1) */
+		{ 0xCC, 0x79, 0xA7 },   /* reddish purple (3.1:1) */
+		{ 0x00, 0x72, 0xB2 },   /* blue (5.2:1) */
+		{ 0xD5, 0x5E, 0x00 },   /* vermillion (3.9:1) */
+		{ 0x6B, 0x63, 0x00 },   /* olive, for yellow (6.2:1) */
+		{ 0x55, 0x55, 0x55 },   /* grey, for black (7.5:1) */
 	};
 	const unsigned char *c = oi[k % NN_PLOT_NCLASS];
 
@@ -93,6 +99,7 @@ struct nn_plot {
 	membuf out;               /* SVG and PDF stream here */
 	nn_term_text *text;       /* terminal: text kept aside */
 	size_t ntext, textcap;
+	nn_term_mode tmode;       /* terminal: how it is printed */
 	int done;                 /* written or saved */
 };
 
@@ -240,6 +247,12 @@ nn_plot_cleanup(void)
 	cairo_debug_reset_static_data();
 }
 
+void
+nn_plot_set_term_mode(nn_plot *p, nn_term_mode m)
+{
+	p->tmode = m;
+}
+
 nn_plot_format
 nn_plot_format_of(const nn_plot *p)
 {
@@ -290,7 +303,7 @@ finish(nn_plot *p, const char *name, nn_err *e)
 		cairo_surface_flush(p->s);
 		nn_plot_term_render(cairo_image_surface_get_data(p->s),
 		    cairo_image_surface_get_stride(p->s), p->w, p->h / 2,
-		    p->text, p->ntext, term_out, &p->out);
+		    p->text, p->ntext, p->tmode, term_out, &p->out);
 		st = CAIRO_STATUS_SUCCESS;
 		break;
 	}
@@ -641,6 +654,9 @@ typedef struct ticks {
 	double v[MAX_TICKS];
 	char s[MAX_TICKS][32];
 	double maxw;
+	double left[MAX_TICKS];   /* x ticks: where each label starts */
+	double w[MAX_TICKS];      /* x ticks: each label's width */
+	int show[MAX_TICKS];      /* x ticks: labelled (it fits) */
 } ticks;
 
 static void
@@ -673,9 +689,60 @@ cats_maxw(nn_plot *p, double fs, const char *const *c, size_t n)
 	return m;
 }
 
+/* The x ticks of a laid-out panel and where each label starts: as many
+ * as the width asks for, fewer until every label lies inside the panel
+ * (one that would stick out at an edge slides in) with a gap between
+ * neighbours -- on the terminal a label cut at the edge reads as another
+ * number ("10" for 100).  Where even two do not fit, labels that would
+ * overlap are left out.  The same ticks in nn_axes_begin (grid lines)
+ * and nn_axes_finish (labels). */
+static void
+x_ticks(nn_plot *p, const nn_axes *a, ticks *t)
+{
+	int term = p->f == NN_PLOT_TERM;
+	double th = nn_plot_text_height(p, a->fs), gap = term ? 1.0 : 0.6 * th;
+	double lo = a->panel.x, hi = a->panel.x + a->panel.w;
+	size_t want = (size_t)(a->area.w / (th * 4.5)) + 1;
+	double end = -HUGE_VAL;
+	int ok;
+
+	if (term) {
+		lo = ceil(lo);
+		hi = floor(hi);
+	}
+	for (;;) {
+		ok = 1;
+		make_ticks(p, a->fs, a->x0, a->x1, a->xlog, want, t);
+		for (size_t i = 0; i < t->n; i++) {
+			double w = nn_plot_text_width(p, a->fs, t->s[i]);
+			double l = nn_axes_x(a, t->v[i]) - w / 2.0;
+			if (term)
+				l = round(l);
+			l = l + w > hi ? hi - w : l;
+			l = l < lo ? lo : l;
+			t->left[i] = l;
+			t->w[i] = w;
+			if (l + w > hi || (i > 0 &&
+			    l < t->left[i - 1] + t->w[i - 1] + gap))
+				ok = 0;
+		}
+		if (ok || want <= 2)
+			break;
+		want--;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		t->show[i] = t->left[i] >= end && t->left[i] + t->w[i] <= hi;
+		if (t->show[i])
+			end = t->left[i] + t->w[i] + gap;
+	}
+}
+
 double
 nn_axes_x(const nn_axes *a, double x)
 {
+	if (a->xlog)
+		return a->area.x + (log10(x) - log10(a->x0)) /
+		    (log10(a->x1) - log10(a->x0)) * a->area.w;
 	return a->area.x + (x - a->x0) / (a->x1 - a->x0) * a->area.w;
 }
 
@@ -716,7 +783,8 @@ nn_axes_begin(nn_plot *p, nn_rect r, const nn_axes_spec *s, nn_axes *a)
 	cairo_t *cr = p->cr;
 
 	*a = (nn_axes){ .panel = r, .x0 = s->x0, .x1 = s->x1, .y0 = s->y0,
-		.y1 = s->y1, .ylog = s->ylog && s->y0 > 0.0, .fs = fs };
+		.y1 = s->y1, .ylog = s->ylog && s->y0 > 0.0,
+		.xlog = s->xlog && s->x0 > 0.0, .fs = fs };
 	if (!(a->x1 > a->x0))
 		a->x1 = a->x0 + 1.0;
 	if (!(a->y1 > a->y0))
@@ -731,8 +799,8 @@ nn_axes_begin(nn_plot *p, nn_rect r, const nn_axes_spec *s, nn_axes *a)
 			yt.maxw = cats_maxw(p, fs, s->y_cats, s->ny_cats);
 		} else {
 			double h = r.h - top - bottom;
-			make_ticks(p, fs, a->y0, a->y1, a->ylog,
-			    (size_t)(h / (th * (term ? 2.0 : 2.8))) + 1, &yt);
+			a->ywant = (size_t)(h / (th * (term ? 2.0 : 2.8))) + 1;
+			make_ticks(p, fs, a->y0, a->y1, a->ylog, a->ywant, &yt);
 		}
 		left = pad + (s->ylabel ? th + pad * 0.5 : 0.0) + yt.maxw + tick +
 		    pad * 0.5;
@@ -766,8 +834,7 @@ nn_axes_begin(nn_plot *p, nn_rect r, const nn_axes_spec *s, nn_axes *a)
 		cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
 		cairo_set_line_width(cr, line_width(p, fs) * 0.6);
 		if (!s->nx_cats) {
-			make_ticks(p, fs, a->x0, a->x1, 0,
-			    (size_t)(a->area.w / (th * 4.5)) + 1, &xt);
+			x_ticks(p, a, &xt);
 			for (size_t i = 0; i < xt.n; i++) {
 				double x = nn_axes_x(a, xt.v[i]);
 				cairo_move_to(cr, x, a->area.y);
@@ -822,16 +889,16 @@ nn_axes_finish(nn_plot *p, const nn_axes *a, const nn_axes_spec *s)
 			    xvert ? NN_TEXT_VERTICAL : 0, ink, s->x_cats[i]);
 		}
 	} else {
-		make_ticks(p, fs, a->x0, a->x1, 0,
-		    (size_t)(ar->w / (th * 4.5)) + 1, &xt);
+		x_ticks(p, a, &xt);
 		for (size_t i = 0; i < xt.n; i++) {
 			double x = nn_axes_x(a, xt.v[i]);
 			if (!term) {
 				cairo_move_to(cr, x, ar->y + ar->h);
 				cairo_line_to(cr, x, ar->y + ar->h + tick);
 			}
-			nn_plot_text(p, x, ar->y + ar->h + tick + (term ? 1 : 0),
-			    0.5, 0.0, fs, 0, ink, xt.s[i]);
+			if (xt.show[i])
+				nn_plot_text(p, xt.left[i], ar->y + ar->h + tick +
+				    (term ? 1 : 0), 0.0, 0.0, fs, 0, ink, xt.s[i]);
 		}
 		cairo_stroke(cr);
 	}
@@ -840,12 +907,13 @@ nn_axes_finish(nn_plot *p, const nn_axes *a, const nn_axes_spec *s)
 	if (s->ny_cats) {
 		for (size_t i = 0; i < s->ny_cats; i++) {
 			double y = nn_axes_y(a, a->y1 - (double)i - 0.5);
-			nn_plot_text(p, ar->x - tick - pad * 0.5, y, 1.0, 0.5, fs,
-			    0, ink, s->y_cats[i]);
+			/* on the terminal a column clear of the frame, as the
+			 * numbers below have */
+			nn_plot_text(p, ar->x - tick - pad * 0.5 - (term ? 1 : 0), y,
+			    1.0, 0.5, fs, 0, ink, s->y_cats[i]);
 		}
 	} else {
-		make_ticks(p, fs, a->y0, a->y1, a->ylog,
-		    (size_t)(ar->h / (th * (term ? 2.0 : 2.8))) + 1, &yt);
+		make_ticks(p, fs, a->y0, a->y1, a->ylog, a->ywant, &yt);
 		for (size_t i = 0; i < yt.n; i++) {
 			double y = nn_axes_y(a, yt.v[i]);
 			if (!term) {
@@ -920,7 +988,8 @@ nn_plot_line(nn_plot *p, const nn_axes *a, const double *x,
 	cairo_set_line_width(cr, line_width(p, a->fs) * 1.3);
 	set_dash(p, a->fs, style);
 	for (size_t i = 0; i < n; i++) {
-		if (!isfinite(x[i]) || !isfinite(y[i]) || (a->ylog && y[i] <= 0.0)) {
+		if (!isfinite(x[i]) || !isfinite(y[i]) || (a->ylog && y[i] <= 0.0) ||
+		    (a->xlog && x[i] <= 0.0)) {
 			pen = 0;
 			continue;
 		}
@@ -962,7 +1031,8 @@ nn_plot_points(nn_plot *p, const nn_axes *a, const double *x,
 	for (size_t i = 0; i < n; i++) {
 		nn_rgb k = cs ? cs[i] : c;
 		double px, py;
-		if (!isfinite(x[i]) || !isfinite(y[i]))
+		if (!isfinite(x[i]) || !isfinite(y[i]) || (a->ylog && y[i] <= 0.0) ||
+		    (a->xlog && x[i] <= 0.0))
 			continue;
 		px = nn_axes_x(a, x[i]);
 		py = nn_axes_y(a, y[i]);
@@ -1073,7 +1143,7 @@ nn_plot_legend(nn_plot *p, const nn_axes *a, const nn_legend_item *it,
 {
 	double fs = a->fs * 0.9, th = nn_plot_text_height(p, fs);
 	int term = p->f == NN_PLOT_TERM;
-	double pad = term ? 1.0 : 0.4 * th, sw = term ? 3.0 : 1.8 * th;
+	double pad = term ? 1.0 : 0.4 * th, sw = term ? 4.0 : 1.8 * th;
 	double w = 0.0, h, x, y;
 	cairo_t *cr = p->cr;
 
@@ -1114,7 +1184,16 @@ nn_plot_legend(nn_plot *p, const nn_axes *a, const nn_legend_item *it,
 			set_dash(p, fs, it[i].style);
 			cairo_set_line_width(cr, line_width(p, a->fs) * 1.3);
 			if (term) {
-				cairo_rectangle(cr, sx, floor(cy), sw, 1);
+				/* pixels gapped as the line is, so that solid,
+				 * dashed and dotted lines of one colour still
+				 * differ (and in glyphs too) */
+				static const char pat[3][5] = { "xxxx", "xx x",
+					"x x " };
+				int st = it[i].style >= 0 && it[i].style < 3 ?
+				    it[i].style : 0;
+				for (int k = 0; k < 4; k++)
+					if (pat[st][k] == 'x')
+						cairo_rectangle(cr, sx + k, floor(cy), 1, 1);
 				cairo_fill(cr);
 				break;
 			}

@@ -338,7 +338,7 @@ nn_fig_boundary(nn_plot *p, nn_rect r, const nn_model *m,
 			}
 			/* the class's colour, paler towards chance */
 			tint(px, nn_plot_class_colour((size_t)cls[at]),
-			    0.16 + 0.5 * floor(val[at] * 8.0 + 0.5) / 8.0);
+			    0.12 + 0.4 * floor(val[at] * 8.0 + 0.5) / 8.0);
 			/* where the class changes: the boundary */
 			if ((j + 1 < gw && cls[at + 1] != cls[at]) ||
 			    (i + 1 < gh && cls[at + (size_t)gw] != cls[at]))
@@ -347,7 +347,8 @@ nn_fig_boundary(nn_plot *p, nn_rect r, const nn_model *m,
 	nn_plot_image(p, &a, img, gw, gh);
 	draw_points(p, &a, pt, reg ? pt->t : NULL, vlo, vhi);
 	nn_axes_finish(p, &a, &s);
-	if (!o->bare && !o->compact) {
+	/* a panel of a grid too: without it the colours are a guess */
+	if (!o->bare) {
 		if (reg && vlo <= vhi)
 			value_legend(p, &a, vlo, vhi);
 		else if (!reg)
@@ -443,18 +444,19 @@ curves(nn_plot *p, nn_rect r, const nn_trainlog *logs,
 			s.y1 = s.y0 + 1.0;
 	}
 	nn_axes_begin(p, r, &s, &a);
-	/* one log: an entry per line; several: an entry per log in its
-	 * colour, and the two line styles once */
+	/* one log: an entry per line, each its own colour and style; several:
+	 * an entry per log in its colour, and the two line styles once */
 	for (size_t k = 0; k < nlogs; k++) {
 		const nn_trainlog *l = &logs[k];
 		nn_rgb c = nn_plot_class_colour(k);
+		nn_rgb cv = nlogs == 1 ? nn_plot_class_colour(1) : c;
 		const double *tr = acc ? l->train_acc : l->train_loss;
 		const double *va = acc ? l->val_acc : l->val_loss;
 		int ht = any_finite(tr, l->n), hv = any_finite(va, l->n);
 		if (ht)
 			nn_plot_line(p, &a, l->epoch, tr, l->n, c, NN_LINE_SOLID);
 		if (hv)
-			nn_plot_line(p, &a, l->epoch, va, l->n, c, NN_LINE_DASHED);
+			nn_plot_line(p, &a, l->epoch, va, l->n, cv, NN_LINE_DASHED);
 		if (nlogs > 1 && (ht || hv)) {
 			it[ni++] = (nn_legend_item){ names[k], c, NN_LEGEND_LINE,
 				NN_LINE_SOLID };
@@ -464,7 +466,7 @@ curves(nn_plot *p, nn_rect r, const nn_trainlog *logs,
 				it[ni++] = (nn_legend_item){ "train", c,
 					NN_LEGEND_LINE, NN_LINE_SOLID };
 			if (hv)
-				it[ni++] = (nn_legend_item){ "validation", c,
+				it[ni++] = (nn_legend_item){ "validation", cv,
 					NN_LEGEND_LINE, NN_LINE_DASHED };
 		}
 	}

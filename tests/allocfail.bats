@@ -19,6 +19,8 @@ setup_file() {
 	python3 "$BATS_TEST_DIRNAME/mixed.py" 60 4 "$D/mixed.csv" "$D/new.csv"
 	nn-train -q -e 1 -o "$D/small.nn" "$D/small.csv"
 	nn-train -q -e 1 $ROLES -o "$D/mixed.nn" "$D/mixed.csv"
+	nn-model export --format json -o "$D/mixed.json" "$D/mixed.nn"
+	nn-model export --format onnx -o "$D/small.onnx" "$D/small.nn"
 }
 
 ROLES="--target bought --ignore signup_date --id customer_id --categorical mode"
@@ -76,3 +78,7 @@ sweep() {
 @test "allocfail: mixed CSV read (nn-train)"          { sweep m.nn "$SW/nn-train" -q -e 1 $ROLES -o m.nn "$D/mixed.csv"; }
 @test "allocfail: an epoch on 3 threads, validated"   { sweep m.nn "$SW/nn-train" -q -e 1 --threads 3 --val-split 0.2 -l 8 -b 256 -o m.nn "$D/small.csv"; }
 @test "allocfail: prediction (nn-predict, mixed)"     { sweep - "$SW/nn-predict" -m "$D/mixed.nn" "$D/new.csv"; }
+@test "allocfail: JSON export (nn-model export)"      { sweep - "$SW/nn-model" export --format json "$D/mixed.nn"; }
+@test "allocfail: JSON import (nn-model import)"      { sweep m.nn "$SW/nn-model" import -o m.nn "$D/mixed.json"; }
+@test "allocfail: ONNX export (nn-model export)"      { sweep - "$SW/nn-model" export --format onnx "$D/small.nn"; }
+@test "allocfail: ONNX import (nn-model import)"      { sweep m.nn "$SW/nn-model" import -o m.nn "$D/small.onnx"; }

@@ -40,8 +40,17 @@ row() {
 		echo "stderr: $stderr" >&2
 		return 1
 	fi
-	# An error is one clear line on stderr.
-	if [ "$want" -ne 0 ] && [ "$(printf '%s\n' "$stderr" | grep -c .)" -ne 1 ]; then
+	# An error is one clear line on stderr; a usage error (2) then says
+	# "Try 'PROG --help'." (cmd/opts.h).
+	local msg=$stderr
+	if [ "$want" -eq 2 ]; then
+		if ! printf '%s\n' "$stderr" | tail -n 1 | grep -qE "^Try 'nn-[a-z]+ --help'\.\$"; then
+			echo "no Try line after a usage error: $stderr" >&2
+			return 1
+		fi
+		msg=$(printf '%s\n' "$stderr" | sed '$d')
+	fi
+	if [ "$want" -ne 0 ] && [ "$(printf '%s\n' "$msg" | grep -c .)" -ne 1 ]; then
 		echo "expected exactly one line on stderr, got: $stderr" >&2
 		return 1
 	fi
@@ -61,23 +70,24 @@ man_synopsis() {
 	    sed -e 's/^ *//' -e '/^$/d'
 }
 
-# check_usage PROG PAGE: `PROG --help` prints exactly the man page's SYNOPSIS
-# (after "usage: "; line breaks and indentation are free), exits 0, and a
-# bad option prints the same on stderr and exits 2.
+# check_usage PROG PAGE: `PROG --help` begins with exactly the man page's
+# SYNOPSIS (after "usage: ", up to the first empty line; line breaks and
+# indentation are free) and exits 0, and a bad option is a usage error:
+# one line naming it, then "Try 'PROG --help'.", exit 2.
 check_usage() {
 	local prog=$1 page=$2 want got
 	want=$(man_synopsis "$page" | tr '\t\n' '  ' | tr -s ' ')
 	run --separate-stderr "$prog" --help
 	[ "$status" -eq 0 ] || { echo "--help exited $status" >&2; return 1; }
-	got=$(printf '%s\n' "$output" | sed -e 's/^usage: //' -e 's/^ *//' | tr '\t\n' '  ' | tr -s ' ')
+	got=$(printf '%s\n' "$output" | sed -e '/^$/,$d' -e 's/^usage: //' -e 's/^ *//' | tr '\t\n' '  ' | tr -s ' ')
 	if [ "$got" != "$want" ]; then
 		printf 'usage differs from SYNOPSIS\n--- man\n%s\n--- usage\n%s\n' "$want" "$got" >&2
 		return 1
 	fi
 	run --separate-stderr "$prog" --no-such-option
 	[ "$status" -eq 2 ] || { echo "bad option exited $status" >&2; return 1; }
-	got=$(printf '%s\n' "$stderr" | grep -v -- 'no-such-option' | sed -e 's/^usage: //' -e 's/^ *//' | tr '\t\n' '  ' | tr -s ' ')
-	[ "$got" = "$want" ] || { echo "usage on a bad option differs: $got" >&2; return 1; }
+	[ "$stderr" = "$prog: unknown option '--no-such-option'"$'\n'"Try '$prog --help'." ] ||
+	    { echo "a bad option: $stderr" >&2; return 1; }
 }
 
 # No program writes over one of its inputs (cmd/util.h).

@@ -2,8 +2,9 @@
 # iofail: every I/O call of a save fails in turn, and a crash at every point
 # of one, through tests/shim/iofail.so (LD_PRELOAD; see its top comment).
 #
-# The sweep: for nn-train saving a model, nn-plot writing a PNG and nn-split
-# writing its two files, count the save's calls of each kind (write, fsync,
+# The sweep: for nn-train saving a model, nn-plot writing a PNG, nn-split
+# writing its two files and nn-model exporting (JSON, ONNX) and importing,
+# count the save's calls of each kind (write, fsync,
 # fdatasync, close, rename) with the shim in counting mode, then for every
 # N up to that count make the Nth call fail, with EIO and with ENOSPC.  Each
 # run must exit 1 with the cause in one line, leave every old target
@@ -36,7 +37,12 @@ setup_file() {
 	mkdir "$D/old"
 	(cd "$D/old" && nn-train -q -e 1 -l 64,64 -o m.nn "$D/d.csv" &&
 	    nn-plot data --size 320x240 -o out.png "$D/d.csv" &&
-	    nn-split --seed 9 "$D/big.csv" train.csv test.csv)
+	    nn-split --seed 9 "$D/big.csv" train.csv test.csv &&
+	    nn-model export --format json -o m.json m.nn &&
+	    nn-model export --format onnx -o m.onnx m.nn && cp m.nn i.nn)
+	# what nn-model's rows export and import: another model
+	nn-train -q -e 1 -l 32 -o "$D/n.nn" "$D/d.csv"
+	nn-model export --format json -o "$D/n.json" "$D/n.nn"
 }
 
 # op NAME [VAR=VALUE ...]: run operation NAME in the current directory, over
@@ -48,6 +54,9 @@ op() {
 	nn-train) env "$@" nn-train -q -e 2 -l 64,64 -o m.nn "$D/d.csv" ;;
 	nn-plot) env "$@" nn-plot data -o out.png "$D/d.csv" ;;
 	nn-split) env "$@" nn-split "$D/big.csv" train.csv test.csv ;;
+	json-export) env "$@" nn-model export --format json -o m.json "$D/n.nn" ;;
+	onnx-export) env "$@" nn-model export --format onnx -o m.onnx "$D/n.nn" ;;
+	import) env "$@" nn-model import -o i.nn "$D/n.json" ;;
 	esac
 }
 
@@ -57,6 +66,9 @@ targets() {
 	nn-train) echo m.nn ;;
 	nn-plot) echo out.png ;;
 	nn-split) echo train.csv test.csv ;;
+	json-export) echo m.json ;;
+	onnx-export) echo m.onnx ;;
+	import) echo i.nn ;;
 	esac
 }
 
@@ -132,6 +144,9 @@ sweep() {
 @test "iofail: nn-split, every fdatasync fails in turn" { sweep nn-split fdatasync; }
 @test "iofail: nn-split, every close fails in turn"     { sweep nn-split close 3; }
 @test "iofail: nn-split, every rename fails in turn"    { sweep nn-split rename 2; }
+@test "iofail: nn-model export json, every call fails"  { for c in write fsync fdatasync close rename; do sweep json-export $c || return 1; done; }
+@test "iofail: nn-model export onnx, every call fails"  { for c in write fsync fdatasync close rename; do sweep onnx-export $c || return 1; done; }
+@test "iofail: nn-model import, every call fails"       { for c in write fsync fdatasync close rename; do sweep import $c || return 1; done; }
 
 # --- a crash at every point of a save ---------------------------------------
 

@@ -77,16 +77,16 @@ json.dump(m, open('x.json', 'w'), indent=1)" "$D/$1"
 # writes nothing
 bad() { row 1 "$1" nn-model import -o out.nn "$2" && nomodel; }
 
-# usage_err PATTERN CMD...: exit 2, nothing on stdout, a first line on
-# stderr matching PATTERN, then the usage as --help prints it
+# usage_err PATTERN CMD...: a usage error: exit 2, nothing on stdout, and
+# on stderr one line matching PATTERN, then "Try 'nn-model --help'."
 usage_err() {
-	local pat=$1 use
+	local pat=$1
 	shift
-	use=$(nn-model --help)
 	run --separate-stderr "$@"
-	[ "$status" -eq 2 ] || fail "status $status: $stderr" || return 1
+	[ "$status" -eq 2 ] || fail "status $status, expected 2: $*" || return 1
 	[ -z "$output" ] || fail "stdout: $output" || return 1
-	[ "$(printf '%s\n' "$stderr" | tail -n +2)" = "$use" ] || fail "no usage: $stderr" || return 1
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ] || fail "stderr: $stderr" || return 1
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = "Try 'nn-model --help'." ] || fail "no Try line: $stderr" || return 1
 	printf '%s\n' "$stderr" | head -n 1 | grep -Eq -- "$pat" || fail "first line: $stderr"
 }
 

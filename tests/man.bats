@@ -16,6 +16,7 @@ M="$BATS_TEST_DIRNAME/../man"
 		n=$(basename "$b")
 		[ -f "$M/$n.1" ] || { echo "no man/$n.1"; return 1; }
 		"$b" --help >/dev/null || { echo "$n --help failed"; return 1; }
+		grep -qx '.It Fl h , Fl -help' "$M/$n.1" || { echo "man/$n.1: no -h"; return 1; }
 		"$b" --version | grep -q "^$n (nnkit) " || { echo "$n --version"; return 1; }
 	done
 }
@@ -25,13 +26,19 @@ M="$BATS_TEST_DIRNAME/../man"
 	done
 }
 @test "make install: programs, pages, library and headers under DESTDIR" {
-	make -C "$BATS_TEST_DIRNAME/.." install PREFIX=/usr/local DESTDIR="$TMP/root" >/dev/null
+	make -C "$BATS_TEST_DIRNAME/.." install PREFIX=/usr/local LIBDIR=/usr/local/lib \
+	    DESTDIR="$TMP/root" >/dev/null
 	for b in "$BATS_TEST_DIRNAME"/../bin/nn-*; do
 		[ -x "$TMP/root/usr/local/bin/$(basename "$b")" ] || return 1
 	done
-	[ -f "$TMP/root/usr/local/lib/libnn.a" ]
-	[ -f "$TMP/root/usr/local/lib/libnnplot.a" ]
+	[ -f "$TMP/root/usr/local/lib/libnnkit.a" ]
+	[ -f "$TMP/root/usr/local/lib/libnnkit-plot.a" ]
 	[ -f "$TMP/root/usr/local/include/nnkit/nn.h" ]
 	[ -f "$TMP/root/usr/local/share/man/man5/nn-model.5" ]
 	[ -f "$TMP/root/usr/local/share/man/man1/nn-train.1" ]
+	# completion, under the names bash-completion and zsh look for
+	for b in "$BATS_TEST_DIRNAME"/../bin/nn-*; do
+		[ -f "$TMP/root/usr/local/share/bash-completion/completions/$(basename "$b")" ] || return 1
+	done
+	[ -f "$TMP/root/usr/local/share/zsh/site-functions/_nnkit" ]
 }

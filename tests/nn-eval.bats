@@ -200,4 +200,74 @@ scale() { awk -v a="$1" -v f="$2" 'BEGIN { printf "%.17g\n", a * f }'; }
 @test "nn-eval: -m, a p_ column of no class"       { row 1 'b25-p33.csv: p_33 \(column 6\): "33" is not one of the 25 classes' nn-eval -m "$D/b25.nn" "$D/b25-p33.csv"; }
 @test "nn-eval: -m, not a model"                   { row 1 'abc.csv: not an nnkit model' nn-eval -m "$D/abc.csv" "$D/abc.csv"; }
 @test "nn-eval: predicted label without p_ column" { row 1 'pred2.csv:3:2: predicted label "2" has no probability column p_2' nn-eval "$D/pred2.csv"; }
-@test "nn-eval: two files"                         { run --separate-stderr nn-eval "$D/abc.csv" "$D/abc.csv"; [ "$status" -eq 2 ]; [[ "$stderr" == usage:* ]]; }
+@test "nn-eval: two files"                         { row 2 "^nn-eval: extra operand '.*abc.csv'$" nn-eval "$D/abc.csv" "$D/abc.csv"; }
+
+# ---- ROC-AUC, average precision and --threshold --------------------------
+# Tables with many ties (probabilities of one decimal), scored against
+# scikit-learn's roc_auc_score and average_precision_score.
+ties2() { awk 'BEGIN { srand(11); print "label,predicted,p_0,p_1";
+	for (i = 0; i < 300; i++) { t = rand() < 0.4; p = int(10 * (t ? rand() * 0.7 + 0.3 : rand() * 0.8) + 0.5) / 10;
+		printf "%d,%d,%.1f,%.1f\n", t, (p >= 0.5), 1 - p, p } }'; }
+ties3() { awk 'BEGIN { srand(12); print "label,predicted,p_a,p_b,p_c"; split("a b c", n, " ");
+	for (i = 0; i < 300; i++) { t = int(rand() * 3) + 1; q[1] = rand(); q[2] = rand(); q[3] = rand(); q[t] += 0.8;
+		s = q[1] + q[2] + q[3]; a = int(10 * q[1] / s + 0.5) / 10; b = int(10 * q[2] / s + 0.5) / 10;
+		if (a + b > 1) b = 1 - a; c = 1 - a - b; m = a >= b && a >= c ? 1 : b >= c ? 2 : 3;
+		printf "%s,%s,%.1f,%.1f,%.1f\n", n[t], n[m], a, b, c + 0 } }'; }
+# a python with scikit-learn, or skip saying why
+sklearn_py() {
+	local py
+	for py in python3 /usr/bin/python3; do
+		if "$py" -c 'import sklearn' 2>/dev/null; then SKPY=$py; return 0; fi
+	done
+	skip "scikit-learn is not installed (apt-get install -y python3-sklearn)"
+}
+# sklearn FILE: roc_auc and average precision of nn-predict-style FILE, as
+# "ROC AP": binary for the second p_ column's class, else OvR macro
+sklearn() {
+	"$SKPY" -c 'import csv, sys
+import numpy as np
+from sklearn.metrics import roc_auc_score, average_precision_score
+rows = list(csv.DictReader(open(sys.argv[1])))
+labs = [c[2:] for c in rows[0] if c.startswith("p_")]
+P = np.array([[float(r["p_" + l]) for l in labs] for r in rows])
+y = np.array([labs.index(r["label"]) for r in rows])
+if len(labs) == 2:
+    print("%.17g %.17g" % (roc_auc_score(y == 1, P[:, 1]), average_precision_score(y == 1, P[:, 1])))
+else:
+    print("%.17g %.17g" % (roc_auc_score(y, P, multi_class="ovr", average="macro"),
+        average_precision_score(np.eye(len(labs))[y], P, average="macro")))' "$1"
+}
+# against FILE: nn-eval's roc_auc and pr_auc within 1e-9 of scikit-learn's
+against() {
+	local want ours
+	want=$(sklearn "$1") || return 1
+	ours="$(nn-eval --format csv "$1" | metric roc_auc) $(nn-eval --format csv "$1" | metric pr_auc)"
+	echo "scikit-learn: $want, nn-eval: $ours" >&2
+	close_to "${ours% *}" "${want% *}" 1e-9 && close_to "${ours#* }" "${want#* }" 1e-9
+}
+# the hand-worked rows of tests/unit/test_metrics.c (ROC-AUC 9.5/16, AP 2/3),
+# the file's decisions at 0.5 taken as negative
+hand() { printf 'label,predicted,p_0,p_1\n1,1,0.1,0.9\n0,1,0.2,0.8\n1,1,0.2,0.8\n1,0,0.5,0.5\n0,0,0.5,0.5\n0,0,0.5,0.5\n0,0,0.8,0.2\n1,0,0.9,0.1\n'; }
+
+@test "nn-eval: roc_auc, pr_auc = scikit-learn's, binary with ties" { sklearn_py; ties2 >t2.csv; [ "$(cut -d, -f4 t2.csv | sort -u | wc -l)" -le 12 ]; against t2.csv; }
+@test "nn-eval: roc_auc, pr_auc = scikit-learn's, 3 classes with ties" { sklearn_py; ties3 >t3.csv; against t3.csv; }
+@test "nn-eval: roc_auc, pr_auc by hand (ties)"   { hand >h.csv; JQ='[.roc_auc, .pr_auc, .positive_class]'; [ "$(jqs h.csv)" = '[0.59375,0.6666666666666666,"1"]' ]; }
+@test "nn-eval: roc-auc and pr-auc in text"        { hand >h.csv; row 0 '' nn-eval h.csv; grep -Eq '^roc-auc +0\.5938 +\(class 1 against the other\)$' <<<"$output"; grep -Eq '^pr-auc +0\.6667 ' <<<"$output"; }
+@test "nn-eval: 3 classes: per-class roc_auc in csv and json" { ties3 >t3.csv; nn-eval --format csv t3.csv | metric roc_auc b | grep -Eq '^0\.[0-9]+$'; nn-eval --format json t3.csv | jq -e '.per_class.c.pr_auc > 0 and (.roc_auc | type) == "number"'; }
+@test "nn-eval: no p_* columns, no roc_auc"        { row 0 '' nn-eval --format json "$D/abc.csv"; [ "$(jq 'has("roc_auc")' <<<"$output")" = false ]; }
+@test "nn-eval: one class only: said, no roc_auc, exit 0" { printf 'label,predicted,p_0,p_1\n1,1,0.2,0.8\n1,0,0.7,0.3\n' >one.csv; row 0 'one.csv: no roc_auc or pr_auc: only class "1" occurs in the truth' nn-eval --format json one.csv; [ "$(jq 'has("roc_auc")' <<<"$output")" = false ]; jq -e '.accuracy == 0.5' <<<"$output"; }
+@test "nn-eval: a class never in the truth: said" { printf 'label,predicted,p_a,p_b,p_c\na,a,0.5,0.3,0.2\nb,a,0.5,0.3,0.2\n' >abs.csv; row 0 'no roc_auc or pr_auc: class "c" never occurs in the truth' nn-eval abs.csv; }
+# --threshold: p_1 >= T is class 1.  At 0.85 only the 0.9 row is positive:
+# confusion (0 1) 4 0 / 3 1; at 0.5 the three 0.5 rows become positive too:
+# 1 3 / 1 3 (the file said 3 1 / 2 2)
+@test "nn-eval: --threshold 0.85 by hand"          { hand >h.csv; JQ='[.threshold, .accuracy, .confusion_matrix]'; [ "$(jqs --threshold 0.85 h.csv)" = '[0.85,0.625,[[4,0],[3,1]]]' ]; }
+@test "nn-eval: --threshold 0.5: p >= T is positive" { hand >h.csv; JQ='[.accuracy, .confusion_matrix, .roc_auc]'; [ "$(jqs --threshold 0.5 h.csv)" = '[0.5,[[1,3],[1,3]],0.59375]' ]; [ "$(jqs h.csv)" = '[0.625,[[3,1],[2,2]],0.59375]' ]; }
+@test "nn-eval: --threshold in csv and text"       { hand >h.csv; [ "$(nn-eval --format csv --threshold 0.85 h.csv | metric threshold 1)" = 0.85 ]; row 0 '^threshold 0\.85 +\(class 1 when' nn-eval --threshold 0.85 h.csv; }
+@test "nn-eval: --threshold with -m"               { nn-predict --proba -m "$D/b25.nn" "$D/b25-test.csv" >/dev/null; row 2 '^nn-eval: --threshold is for two classes; .*b25-proba.csv has 25' nn-eval -m "$D/b25.nn" --threshold 0.5 "$D/b25-proba.csv"; }
+@test "nn-eval: --threshold 0"                     { row 2 '^nn-eval: --threshold: expected a number between 0 and 1 \(both excluded\), got "0"$' nn-eval --threshold 0 "$D/bin.csv"; }
+@test "nn-eval: --threshold 1"                     { row 2 'got "1"$' nn-eval --threshold 1 "$D/bin.csv"; }
+@test "nn-eval: --threshold 1.5"                   { row 2 'got "1\.5"$' nn-eval --threshold 1.5 "$D/bin.csv"; }
+@test "nn-eval: --threshold x"                     { row 2 'got "x"$' nn-eval --threshold x "$D/bin.csv"; }
+@test "nn-eval: --threshold, 3 classes"            { ties3 >t3.csv; row 2 '^nn-eval: --threshold is for two classes; t3.csv has 3' nn-eval --threshold 0.5 t3.csv; [ -z "$output" ]; }
+@test "nn-eval: --threshold, no probabilities"     { row 2 '^nn-eval: --threshold needs the probability columns p_\* \(nn-predict --proba\); .*abc.csv has none$' nn-eval --threshold 0.5 "$D/abc.csv"; [ -z "$output" ]; }
+@test "nn-eval: --threshold, regression"           { row 2 '^nn-eval: --threshold: .*r-pred.csv is scored as a regression' nn-eval --threshold 0.5 "$D/r-pred.csv"; }

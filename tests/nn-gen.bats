@@ -99,8 +99,8 @@ full() { [ -w /dev/full ] || skip "no /dev/full"; row 1 'stdout' bash -c 'nn-gen
 
 @test "nn-gen: usage == SYNOPSIS"                   { check_usage nn-gen nn-gen.1; }
 @test "nn-gen: --version"                            { row 0 '^nn-gen \(nnkit\) [0-9]' nn-gen --version; }
-@test "nn-gen: no KIND is a usage error"             { row 2 '^usage: nn-gen KIND' nn-gen; }
-@test "nn-gen: two KINDs are a usage error"          { row 2 '^usage: nn-gen KIND' nn-gen moons circles; }
+@test "nn-gen: no KIND is a usage error"             { row 2 '^nn-gen: missing KIND \(linear, moons, circles, blobs, xor, spirals, regression\)$' nn-gen; }
+@test "nn-gen: two KINDs are a usage error"          { row 2 "^nn-gen: extra operand 'circles'$" nn-gen moons circles; }
 
 # --- shape --------------------------------------------------------------
 @test "nn-gen: moons header"                         { row 0 '^x1,x2,label$' nn-gen moons; }

@@ -150,8 +150,8 @@ fmgz() {
 
 @test "nn-idx: usage == SYNOPSIS"                     { check_usage nn-idx nn-idx.1; }
 @test "nn-idx: --version"                              { row 0 '^nn-idx \(nnkit\) [0-9]' nn-idx --version; }
-@test "nn-idx: no file is a usage error"               { row 2 '^usage: nn-idx ' nn-idx; }
-@test "nn-idx: three files are a usage error"          { row 2 '^usage: nn-idx ' nn-idx "$F/u8.idx" "$F/lab.idx" "$F/lab.idx"; }
+@test "nn-idx: no file is a usage error"               { row 2 '^nn-idx: missing IMAGES$' nn-idx; }
+@test "nn-idx: three files are a usage error"          { row 2 "^nn-idx: extra operand '.*lab.idx'$" nn-idx "$F/u8.idx" "$F/lab.idx" "$F/lab.idx"; }
 # --- good conversions
 @test "nn-idx: u8 2x2x3, exact CSV"                    { out_is "$U8_CSV" nn-idx "$F/u8.idx"; }
 @test "nn-idx: u8 2x2x3 with labels, exact CSV"        { out_is "$U8_LAB_CSV" nn-idx "$F/u8.idx" "$F/lab.idx"; }

@@ -49,6 +49,15 @@ setup_file() {
 	printf 'colour,predicted\nred,red\n,blue\n' >"$D/blank.csv"
 	printf 'colour,predicted\n' >"$D/pheader.csv"
 	head -c 100 "$D/moons.nn" >"$D/truncated.nn"
+	# 100 epochs: the last x tick is 100; the moons in other shapes
+	nn-train -q -l 8 -e 100 --val-split 0.2 --log "$D/hundred.csv" \
+	    -o "$D/hundred.nn" "$D/moons.csv"
+	tr , ';' <"$D/moons.csv" >"$D/semi.csv"
+	tr , ';' <"$D/pred.csv" >"$D/psemi.csv"
+	tail -n +2 "$D/moons.csv" >"$D/nohead.csv"
+	awk -F, 'NR == 1 { print "x1,x2,word,label"; next } { print $1 "," $2 ",w" NR % 3 "," $3 }' "$D/moons.csv" >"$D/cat.csv"
+	printf 'x1,x2,label\n0.5,0.2,\303\251t\303\251\n0.1,0.4,hiver\n' >"$D/utf8.csv"
+	tune_logs "$D"     # nn-tune's tables, written by hand (below)
 }
 
 # PNG header, and the size asked for
@@ -91,11 +100,57 @@ notemp() { ! compgen -G '.out*' >/dev/null || { echo "temporary file left: $(ls 
 # no output file, and no temporary one beside it
 nofile() { ! compgen -G 'out*' >/dev/null && ! compgen -G '.out*' >/dev/null || { echo "output left: $(ls -A)" >&2; return 1; }; }
 # class of the boundary colour around pixel (x, y) of a PNG: 0 orange, 1 sky blue
-class_at() { python3 "$BATS_TEST_DIRNAME/png_pixel.py" class "$1" "$2" "$3" 3 E69F00 56B4E9; }
+class_at() { python3 "$BATS_TEST_DIRNAME/png_pixel.py" class "$1" "$2" "$3" 3 BF8400 4897C4; }
 # the moons with the labels swapped
 flipped() { awk -F, 'NR == 1 { print; next } { print $1 "," $2 "," 1 - $3 }' "$1"; }
 accuracy() { nn-predict -m "$1" "$2" | awk -F, 'NR > 1 { n++; ok += $1 == $2 } END { print ok / n }'; }
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# termenv [VAR=VALUE ...] ARGS...: nn-plot ARGS --term into out.txt in an
+# 80x24 xterm with no colour variables, then the ones given
+termenv() {
+	local v=()
+	while [[ $1 == *=* ]]; do v+=("$1"); shift; done
+	env -u NO_COLOR -u COLORTERM TERM=xterm COLUMNS=80 LINES=24 "${v[@]}" nn-plot "$@" --term >out.txt
+}
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
+noesc() { ! grep -q $'\x1b' "$1" || { echo "$1: an escape sequence" >&2; return 1; }; }
+# every byte printable 7-bit ASCII (lines apart)
+ascii7() { ! LC_ALL=C grep -q '[^ -~]' "$1" || { echo "$1: a byte outside ASCII" >&2; return 1; }; }
+has() { grep -q "$2" "$1" || { echo "$1: no $2" >&2; return 1; }; }
+hasnt() { ! grep -q "$2" "$1" || { echo "$1: $2" >&2; return 1; }; }
+# the 4 cells before " LABEL" (a legend's swatch) differ for two labels
+swatches_differ() {
+	python3 -c 'import re, sys
+t = re.sub("\x1b\\[[0-9;]*m", "", open(sys.argv[1], encoding="utf-8").read())
+def sw(l):
+    m = re.search("(....) " + re.escape(l) + "(?= |$)", t, re.M)
+    return m.group(1) if m else None
+a, b = sw(sys.argv[2]), sw(sys.argv[3])
+print("swatches: %r %r" % (a, b), file=sys.stderr)
+sys.exit(0 if a and b and a != b else 1)' "$@"
+}
+# the last x tick of a 100-epoch loss figure in a W-column terminal: whole
+tick100() { termenv COLUMNS="$1" loss "$D/hundred.csv" && term_is out.txt "$1" 23 && plain out.txt | grep -Eq '(^| )100( |$)'; }
+# widths ARGS...: the figure at 40, 80 and 200 columns, every line as wide
+widths() { for w in 40 80 200; do termenv COLUMNS=$w "$@" && term_is out.txt $w 23 || return 1; done; }
+# colours_in FILE HEX...: each colour drawn somewhere in a PNG (a pixel of
+# exactly it) or an SVG (a fill or stroke of it)
+colours_in() {
+	python3 -c 'import re, sys
+sys.path.insert(0, sys.argv[1])
+import png_pixel
+f, want = sys.argv[2], [tuple(int(h[i:i + 2], 16) for i in (0, 2, 4)) for h in sys.argv[3:]]
+if f.endswith(".svg"):
+    got = {tuple(round(float(v) * 2.55) for v in m) for m in re.findall(r"rgb\(([0-9.]+)%,([0-9.]+)%,([0-9.]+)%\)", open(f).read())}
+else:
+    w, h, bpp, rows = png_pixel.decode(f)
+    got = {tuple(r[i:i + 3]) for r in rows for i in range(0, w * bpp, bpp)}
+miss = [c for c in want if c not in got]
+print("missing: %r" % miss, file=sys.stderr)
+sys.exit(1 if miss else 0)' "$BATS_TEST_DIRNAME" "$@"
+}
+# the class colours of the palette, in order
+C0=BF8400 C1=4897C4 C2=009E73
 
 @test "nn-plot: usage == SYNOPSIS"                  { check_usage nn-plot nn-plot.1; }
 @test "nn-plot: --version"                          { row 0 '^nn-plot \(nnkit\) [0-9]' nn-plot --version; }
@@ -187,7 +242,7 @@ gz_fig() {
 @test "nn-plot: boundary of a 3-input model"        { row 1 'b3.nn: the model takes 3 inputs; a decision boundary needs 2' nn-plot boundary -m "$D/b3.nn" "$D/b3.csv" -o out.png; nofile; }
 @test "nn-plot: grid with a 3-input model"          { row 1 'b3.nn: the model takes 3 inputs' nn-plot grid "$D/moons.nn:$D/moons.csv" "$D/b3.nn:$D/b3.csv" -o out.png; nofile; }
 @test "nn-plot: unknown figure"                     { row 2 'unknown figure "pie"' nn-plot pie -o out.png; nofile; }
-@test "nn-plot: no figure"                          { run --separate-stderr nn-plot -o out.png; [ "$status" -eq 2 ]; [[ "$stderr" == usage:* ]]; nofile; }
+@test "nn-plot: no figure"                          { row 2 '^nn-plot: missing FIGURE \(data, boundary' nn-plot -o out.png; nofile; }
 @test "nn-plot: unwritable output"                  { row 1 'moons.csv/out.png: Not a directory' nn-plot data "$D/moons.csv" -o "$D/moons.csv/out.png"; }
 @test "nn-plot: missing output directory"           { row 1 'nodir/out.png: No such file or directory' nn-plot data "$D/moons.csv" -o nodir/out.png; nofile; }
 @test "nn-plot: failure keeps the old file"         { echo old >out.png; row 1 'word.csv:3:2' nn-plot loss "$D/word.csv" -o out.png; [ "$(cat out.png)" = old ]; notemp; }
@@ -230,7 +285,7 @@ gz_fig() {
 @test "nn-plot: grid, not MODEL:FILE"               { row 2 'grid: expected MODEL:FILE or MODEL:FILE:LABEL, got "m.nn"' nn-plot grid m.nn -o out.png; nofile; }
 @test "nn-plot: grid, empty FILE"                   { row 2 'expected MODEL:FILE' nn-plot grid m.nn: -o out.png; nofile; }
 @test "nn-plot: grid, empty FILE before a label"    { row 2 'expected MODEL:FILE' nn-plot grid m.nn::x -o out.png; nofile; }
-@test "nn-plot: data, 3 features"                   { row 1 'b3.csv: 3 feature columns; the data figure needs 2' nn-plot data "$D/b3.csv" -o out.png; nofile; }
+@test "nn-plot: data, 3 features"                   { row 1 'b3.csv: 3 feature columns; the data figure draws 2: choose them with --x COL --y COL$' nn-plot data "$D/b3.csv" -o out.png; nofile; }
 @test "nn-plot: data, ragged row"                   { row 1 'dragged.csv:3: expected 3 fields, got 1' nn-plot data "$D/dragged.csv" -o out.png; nofile; }
 @test "nn-plot: data, non-numeric"                  { row 1 'dword.csv:2:x2' nn-plot data "$D/dword.csv" -o out.png; nofile; }
 @test "nn-plot: data, NaN"                          { row 1 'dnan.csv:2:x2' nn-plot data "$D/dnan.csv" -o out.png; nofile; }
@@ -261,3 +316,227 @@ gz_fig() {
 @test "nn-plot: confusion, empty label"             { row 1 'blank.csv:3:1: empty true label' nn-plot confusion "$D/blank.csv" -o out.png; nofile; }
 @test "nn-plot: confusion, header only"             { row 1 'pheader.csv: no data rows' nn-plot confusion "$D/pheader.csv" -o out.png; nofile; }
 @test "nn-plot: confusion, no truth column"         { nn-predict -m "$D/colours.nn" <(cut -d, -f1,2 "$D/colours.csv") >p.csv; row 1 'no column of true labels' nn-plot confusion p.csv -o out.png; nofile; }
+
+# ---- roc and pr: nn-predict --proba's output --------------------------------
+proba2() { nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" >p2.csv; }
+proba3() { nn-predict --proba -m "$D/colours.nn" "$D/colours.csv" >p3.csv; }
+@test "nn-plot: roc png, binary"                    { proba2; fig png roc p2.csv; }
+@test "nn-plot: roc png, 3 classes"                 { proba3; fig png roc p3.csv; }
+@test "nn-plot: roc svg"                            { proba3; fig svg roc p3.csv; }
+@test "nn-plot: roc pdf"                            { proba2; fig pdf roc p2.csv; }
+@test "nn-plot: roc term, the AUC in the legend"    { proba2; term 80 24 roc p2.csv; grep -q 'AUC = 0\.[0-9]\{4\}' out.txt; grep -q chance out.txt; }
+@test "nn-plot: roc, default size 600x540"          { proba2; nn-plot roc p2.csv -o out.png; png_is out.png 600 540; }
+@test "nn-plot: pr png, binary"                     { proba2; fig png pr p2.csv; }
+@test "nn-plot: pr svg, 3 classes"                  { proba3; fig svg pr p3.csv; }
+@test "nn-plot: pr term, AP per class"              { proba3; term 100 30 pr p3.csv; grep -q 'red (AP [01]\.[0-9]\{4\})' out.txt; grep -q 'macro AP' out.txt; }
+@test "nn-plot: roc from a pipe"                    { nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" | nn-plot roc - -o out.png; png_is out.png 600 540; }
+@test "nn-plot: roc, the legend's AUC is nn-eval's" { proba2; a=$(nn-eval --format json p2.csv | jq -r .roc_auc); term 80 24 roc p2.csv; grep -q "AUC = $(printf %.4f "$a")" out.txt; }
+@test "nn-plot: roc without p_* columns"            { row 1 'pred.csv: no p_\* columns: the curves need probabilities \(nn-predict --proba\)' nn-plot roc "$D/pred.csv" -o out.png; nofile; }
+@test "nn-plot: pr, one class only"                 { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n1,1,0.3,0.7\n' >one.csv; row 1 'one.csv: only class "1" occurs in the truth' nn-plot pr one.csv -o out.png; nofile; }
+@test "nn-plot: roc, probability out of range"      { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n0,1,-0.5,1.5\n' >bad.csv; row 1 'bad.csv:3: p_0: expected a probability in \[0, 1\], got -0.5' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, not a number"                  { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n0,1,abc,0.5\n' >bad.csv; row 1 'bad.csv:3:p_0: ' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, rows not summing to 1"         { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.2\n' >bad.csv; row 1 'bad.csv:2: probabilities sum to 0.4' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, a label without p_ column"     { printf 'label,predicted_label,p_0,p_1\n1,1,0.2,0.8\n2,1,0.2,0.8\n' >bad.csv; row 1 'bad.csv:3:1: true label "2" has no probability column p_2' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, header only"                   { printf 'label,predicted_label,p_0,p_1\n' >bad.csv; row 1 'bad.csv: no data rows' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, no truth column"               { printf 'predicted_label,p_0,p_1\n1,0.2,0.8\n' >bad.csv; row 1 'bad.csv: no column of true labels' nn-plot roc bad.csv -o out.png; nofile; }
+@test "nn-plot: roc, two files"                     { proba2; run nn-plot roc p2.csv p2.csv -o out.png; [ "$status" -eq 2 ]; nofile; }
+@test "nn-plot: pr -m is refused"                   { proba2; row 2 '^nn-plot: -m does not apply to the pr figure$' nn-plot pr -m "$D/moons.nn" p2.csv -o out.png; nofile; }
+# --term and the environment: NO_COLOR (set, not empty) no escape at all;
+# TERM=dumb 7-bit ASCII; 24-bit colour only when COLORTERM says so
+@test "nn-plot: NO_COLOR, data: no escape"          { termenv NO_COLOR=1 data "$D/colours.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR, boundary: no escape"      { termenv NO_COLOR=1 boundary -m "$D/colours.nn" "$D/colours.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR, grid: no escape"          { termenv NO_COLOR=1 grid "$D/moons.nn:$D/moons.csv" "$D/reg.nn:$D/reg.csv"; noesc out.txt; }
+@test "nn-plot: NO_COLOR, loss: no escape"          { termenv NO_COLOR=yes loss "$D/sgd.csv" "$D/adam.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR, activations: no escape"   { termenv NO_COLOR=1 activations; noesc out.txt; }
+@test "nn-plot: NO_COLOR, gradients: no escape"     { termenv NO_COLOR=1 gradients "$D/sgd.csv"; noesc out.txt; }
+@test "nn-plot: NO_COLOR, updates: no escape"       { termenv NO_COLOR=1 updates "$D/sgd.csv"; noesc out.txt; }
+@test "nn-plot: NO_COLOR, confusion: no escape"     { termenv NO_COLOR=1 confusion "$D/pred.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: NO_COLOR keeps UTF-8 labels"        { termenv NO_COLOR=1 data "$D/utf8.csv"; noesc out.txt; has out.txt $'\xc3\xa9t\xc3\xa9'; }
+@test "nn-plot: NO_COLOR empty: colour"             { termenv NO_COLOR= data "$D/moons.csv"; has out.txt $'\x1b\\[38;5;'; }
+@test "nn-plot: TERM=dumb, data: ASCII"             { termenv TERM=dumb data "$D/colours.csv"; ascii7 out.txt; term_is out.txt 80 23; }
+@test "nn-plot: TERM=dumb, boundary: ASCII"         { termenv TERM=dumb boundary -m "$D/moons.nn" "$D/moons.csv"; ascii7 out.txt; }
+@test "nn-plot: TERM=dumb, loss: ASCII"             { termenv TERM=dumb loss "$D/sgd.csv"; ascii7 out.txt; }
+@test "nn-plot: TERM=dumb, confusion: ASCII"        { termenv TERM=dumb confusion "$D/pred.csv"; ascii7 out.txt; }
+@test "nn-plot: TERM=dumb, a UTF-8 label: ASCII"    { termenv TERM=dumb data "$D/utf8.csv"; ascii7 out.txt; has out.txt '?t?'; }
+@test "nn-plot: TERM=dumb beats COLORTERM"          { termenv TERM=dumb COLORTERM=truecolor data "$D/moons.csv"; ascii7 out.txt; }
+@test "nn-plot: no COLORTERM: 256 colours"          { termenv data "$D/moons.csv"; has out.txt $'\x1b\\[38;5;'; hasnt out.txt $'\x1b\\[38;2;'; }
+@test "nn-plot: COLORTERM=truecolor: 24-bit"        { termenv COLORTERM=truecolor data "$D/moons.csv"; has out.txt $'\x1b\\[38;2;'; hasnt out.txt $'\x1b\\[38;5;'; }
+@test "nn-plot: COLORTERM=24bit: 24-bit"            { termenv COLORTERM=24bit boundary -m "$D/moons.nn" "$D/moons.csv"; has out.txt $'\x1b\\[48;2;'; }
+@test "nn-plot: COLORTERM=other: 256 colours"       { termenv COLORTERM=yes loss "$D/sgd.csv"; has out.txt $'\x1b\\[48;5;'; hasnt out.txt ';2;'; }
+
+# each series its own swatch: in colour (a gap for the dashed line) and
+# in glyphs (a glyph per colour)
+@test "nn-plot: train and validation swatches differ"          { termenv loss "$D/hundred.csv"; swatches_differ out.txt train validation; }
+@test "nn-plot: train and validation swatches differ, NO_COLOR" { termenv NO_COLOR=1 loss "$D/hundred.csv"; swatches_differ out.txt train validation; }
+@test "nn-plot: two logs: swatches differ, TERM=dumb"          { termenv TERM=dumb loss "$D/sgd.csv" "$D/adam.csv"; swatches_differ out.txt train validation; swatches_differ out.txt sgd adam; }
+@test "nn-plot: activations: f and f' swatches differ"         { termenv NO_COLOR=1 activations relu; swatches_differ out.txt 'f(x)' "f'(x)"; }
+
+# tick labels whole at every width; no line wider than the terminal
+@test "nn-plot: 100 epochs show 100, 40 columns"    { tick100 40; }
+@test "nn-plot: 100 epochs show 100, 80 columns"    { tick100 80; }
+@test "nn-plot: 100 epochs show 100, 200 columns"   { tick100 200; }
+@test "nn-plot: widths 40/80/200, data"             { widths data "$D/colours.csv"; }
+@test "nn-plot: widths 40/80/200, boundary"         { widths boundary -m "$D/moons.nn" "$D/moons.csv"; }
+@test "nn-plot: widths 40/80/200, grid"             { widths grid "$D/moons.nn:$D/moons.csv" "$D/colours.nn:$D/colours.csv"; }
+@test "nn-plot: widths 40/80/200, loss"             { widths loss "$D/sgd.csv" "$D/adam.csv"; }
+@test "nn-plot: widths 40/80/200, activations"      { widths activations; }
+@test "nn-plot: widths 40/80/200, gradients"        { widths gradients "$D/sgd.csv"; }
+@test "nn-plot: widths 40/80/200, confusion"        { widths confusion "$D/pred.csv"; }
+@test "nn-plot: widths 40/80/200, NO_COLOR"         { widths NO_COLOR=1 loss "$D/hundred.csv"; }
+
+# --no-header and -d, as nn-train and nn-predict take them
+@test "nn-plot: data --no-header"                   { row 0 '' nn-plot data --no-header "$D/nohead.csv" -o out.png; png_is out.png 640 480; }
+@test "nn-plot: data --no-header: columns 1, 2"     { termenv NO_COLOR=1 data --no-header "$D/nohead.csv"; [ "$(tail -1 out.txt | tr -d ' ')" = 1 ]; }
+@test "nn-plot: boundary --no-header"               { row 0 '' nn-plot boundary -m "$D/moons.nn" --no-header "$D/nohead.csv" -o out.png; png_is out.png 640 480; }
+@test "nn-plot: grid --no-header"                   { row 0 '' nn-plot grid --no-header "$D/moons.nn:$D/nohead.csv" -o out.png; }
+@test "nn-plot: data -d ';': the same figure"       { nn-plot data -d ';' "$D/semi.csv" --title t -o a.svg; nn-plot data "$D/moons.csv" --title t -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: data -d semicolon"                  { row 0 '' nn-plot data -d semicolon "$D/semi.csv" -o out.png; }
+@test "nn-plot: boundary -d ';': the same figure"   { nn-plot boundary -m "$D/moons.nn" -d ';' "$D/semi.csv" --title t -o a.svg; nn-plot boundary -m "$D/moons.nn" "$D/moons.csv" --title t -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: confusion -d ';'"                   { row 0 '' nn-plot confusion -d ';' "$D/psemi.csv" -o out.png; }
+@test "nn-plot: -d ',' on a semicolon file"         { row 1 'semi.csv: 0 feature columns' nn-plot data -d , "$D/semi.csv" -o out.png; nofile; }
+@test "nn-plot: -d two characters"                  { row 2 '^nn-plot: -d: expected one character' nn-plot data -d ';;' "$D/semi.csv" -o out.png; nofile; }
+@test "nn-plot: --no-header for loss"               { row 2 '^nn-plot: --no-header does not apply to the loss figure$' nn-plot loss --no-header "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: -d for loss"                        { row 2 '^nn-plot: -d does not apply to the loss figure$' nn-plot loss -d , "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: -d for activations"                 { row 2 '^nn-plot: -d does not apply to the activations figure$' nn-plot activations -d , -o out.png; nofile; }
+@test "nn-plot: --no-header for confusion"          { row 2 "no-header does not apply to the confusion figure: it finds nn-predict's columns by name" nn-plot confusion --no-header "$D/pred.csv" -o out.png; nofile; }
+
+# data --x COL --y COL: by name or number; only those and the target read
+@test "nn-plot: --x --y by name"                    { row 0 '' nn-plot data "$D/b3.csv" --x x1 --y x3 -o out.png; png_is out.png 640 480; }
+@test "nn-plot: --x --y by number: the same"        { nn-plot data "$D/b3.csv" --x 1 --y 3 -o a.svg; nn-plot data "$D/b3.csv" --x x1 --y x3 -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: --x --y: the axes' names"           { termenv NO_COLOR=1 data "$D/b3.csv" --x x3 --y x2; [ "$(tail -1 out.txt | tr -d ' ')" = x3 ]; }
+@test "nn-plot: --x --y with --target"              { row 0 '' nn-plot data "$D/b3.csv" --target 1 --x x2 --y label -o out.png; }
+@test "nn-plot: --x unknown name"                   { row 1 '^nn-plot: .*b3\.csv: --x: no column "zz" \(4 columns, by name or number\)$' nn-plot data "$D/b3.csv" --x zz --y x2 -o out.png; nofile; }
+@test "nn-plot: --y number out of range"            { row 1 'b3\.csv: --y: no column "9"' nn-plot data "$D/b3.csv" --x x1 --y 9 -o out.png; nofile; }
+@test "nn-plot: --x a range"                        { row 1 'b3\.csv: --x: "1-2" names 2 columns; give one$' nn-plot data "$D/b3.csv" --x 1-2 --y x3 -o out.png; nofile; }
+@test "nn-plot: --x the target"                     { row 1 'b3\.csv: --x: "label" is the target column$' nn-plot data "$D/b3.csv" --x label --y x1 -o out.png; nofile; }
+@test "nn-plot: --x and --y the same column"        { row 1 'b3\.csv: --x and --y name the same column "x1"$' nn-plot data "$D/b3.csv" --x 1 --y x1 -o out.png; nofile; }
+@test "nn-plot: --x without --y"                    { row 2 '^nn-plot: --x without --y: give both' nn-plot data "$D/b3.csv" --x x1 -o out.png; nofile; }
+@test "nn-plot: --y without --x"                    { row 2 '^nn-plot: --y without --x: give both' nn-plot data "$D/b3.csv" --y x1 -o out.png; nofile; }
+@test "nn-plot: --x empty"                          { row 2 '^nn-plot: --x: expected one column, by name or number, got ""$' nn-plot data "$D/b3.csv" --x '' --y x1 -o out.png; nofile; }
+@test "nn-plot: --x a list"                         { row 2 '^nn-plot: --x: expected one column' nn-plot data "$D/b3.csv" --x x1,x2 --y x3 -o out.png; nofile; }
+@test "nn-plot: --x for loss"                       { row 2 '^nn-plot: --x does not apply to the loss figure$' nn-plot loss --x a --y b "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: --x for boundary"                   { row 2 "^nn-plot: --x and --y do not apply to the boundary figure: its axes are the model's two inputs$" nn-plot boundary -m "$D/moons.nn" --x x1 --y x2 "$D/moons.csv" -o out.png; nofile; }
+@test "nn-plot: a string column not drawn"          { row 0 '' nn-plot data "$D/cat.csv" --x x1 --y x2 -o out.png; png_is out.png 640 480; }
+@test "nn-plot: a string column, no --x/--y"        { row 1 'cat\.csv: 3 feature columns; the data figure draws 2: choose them with --x COL --y COL$' nn-plot data "$D/cat.csv" -o out.png; nofile; }
+@test "nn-plot: --x a string column"                { row 1 'cat\.csv:2:word: expected a number, got "w2"' nn-plot data "$D/cat.csv" --x word --y x2 -o out.png; nofile; }
+@test "nn-plot: boundary beside a string column"    { row 0 '' nn-plot boundary -m "$D/moons.nn" "$D/cat.csv" -o out.png; png_is out.png 640 480; }
+
+# a class legend: each label as read, in its class's colour; with the
+# points out of the range the legend's swatches are the only class colours
+@test "nn-plot: data legend, terminal"              { termenv NO_COLOR=1 data "$D/colours.csv"; plain out.txt | grep -Eq '[*] +blue'; plain out.txt | grep -Eq 'o +green'; plain out.txt | grep -Eq '[+] +red'; }
+@test "nn-plot: boundary legend, terminal"          { termenv TERM=dumb boundary -m "$D/colours.nn" "$D/colours.csv"; grep -Eq '[*] +blue' out.txt; grep -Eq 'o +green' out.txt; grep -Eq '[+] +red' out.txt; }
+@test "nn-plot: grid panels have a legend"          { termenv NO_COLOR=1 COLUMNS=160 LINES=30 grid "$D/colours.nn:$D/colours.csv" "$D/moons.nn:$D/moons.csv"; grep -Eq '[+] +red' out.txt; grep -Eq 'o +1 ' out.txt; }
+@test "nn-plot: data legend, PNG"                   { nn-plot data "$D/colours.csv" --range 100,101,100,101 -o out.png; colours_in out.png $C0 $C1 $C2; }
+@test "nn-plot: no legend with --bare"              { nn-plot data "$D/colours.csv" --range 100,101,100,101 --bare -o out.png; ! colours_in out.png $C0; }
+@test "nn-plot: boundary legend, PNG"               { nn-plot boundary -m "$D/colours.nn" "$D/colours.csv" --range 100,101,100,101 -o out.png; colours_in out.png $C0 $C1 $C2; }
+@test "nn-plot: boundary legend, SVG"               { nn-plot boundary -m "$D/colours.nn" "$D/colours.csv" --range 100,101,100,101 -o out.svg; colours_in out.svg $C0 $C1 $C2; }
+@test "nn-plot: roc and pr, -d ';'"                 { nn-predict --proba -m "$D/moons.nn" "$D/moons.csv" >p.csv; mkdir s; tr , ';' <p.csv >s/p.csv; for f in roc pr; do nn-plot $f p.csv -o c.svg; (cd s && nn-plot $f -d ';' p.csv -o s.svg); cmp c.svg s/s.svg; done; }
+@test "nn-plot: roc, --no-header refused"           { row 2 'no-header does not apply to the roc figure' nn-plot roc --no-header "$D/moons.csv" -o r.svg; }
+
+# ---- tune: nn-tune's table ---------------------------------------------------
+# Written by awk in nn-tune's format: a 3 x 4 grid (layers x rate,
+# accuracy, best 16,8 at 0.1), one rate (log_loss, best at 0.01), a random
+# search over three (rows out of order), successive halving (log_loss, 27
+# configurations at 5 epochs, then 15, 45), and a search over dropout.
+tune_logs() {
+	local h='trial,rung,epochs'
+	awk -v h="$h" 'BEGIN { print h ",layers,rate,metric,mean,sd,seconds"; t = 0
+		n = split("4|8,4|16,8", L, "|"); split("0.001 0.01 0.1 1", R, " ")
+		for (i = 1; i <= n; i++) for (j = 1; j <= 4; j++)
+			printf "%d,0,100,\"%s\",%s,accuracy,%.4f,%.4f,0.5\n", t++, L[i], R[j],
+			    0.6 + 0.05 * i + 0.06 * j - (j == 4 ? 0.25 : 0), 0.01 * j }' >"$1/grid.csv"
+	awk -v h="$h" 'BEGIN { print h ",rate,metric,mean,sd,seconds"; split("0.0001 0.001 0.01 0.1 1", R, " ")
+		for (j = 1; j <= 5; j++) printf "%d,0,50,%s,log_loss,%.4f,0.02,0.3\n", j - 1, R[j], (j - 3) ^ 2 * 0.05 + 0.1 }' >"$1/one.csv"
+	echo "$h,layers,rate,optimizer,metric,mean,sd,seconds" >"$1/random.csv"
+	awk 'BEGIN { srand(4)
+		split("4|8,4|16,8|", L, "|"); split("sgd adam", O, " ")
+		for (t = 0; t < 30; t++) { r = 10 ^ (-4 + 3 * rand()); l = L[int(rand() * 4) + 1]; o = O[int(rand() * 2) + 1]
+			printf "%d,0,60,\"%s\",%.6f,%s,accuracy,%.4f,%.4f,0.1\n", t, l, r, o,
+			    0.95 - 0.05 * (log(r) / log(10) + 2) ^ 2 - (l == "" ? 0.1 : 0) + 0.02 * rand(), 0.01 } }' |
+	    sort -t, -k9 >>"$1/random.csv"
+	awk -v h="$h" 'BEGIN { srand(9); print h ",rate,dropout,metric,mean,sd,seconds"
+		for (t = 0; t < 27; t++) { r[t] = 10 ^ (-3 + 2 * rand()); d[t] = int(rand() * 5) / 10; q[t] = rand() }
+		n = 27; e = 5
+		for (k = 0; k < 3; k++) { for (t = 0; t < 27; t++) if (q[t] < n / 27 + 1e-9)
+			printf "%d,%d,%d,%.5f,%.1f,log_loss,%.4f,0.02,0.1\n", t, k, e, r[t], d[t], 0.6 - 0.1 * k + 0.3 * q[t]
+			n /= 3; e *= 3 } }' >"$1/halving.csv"
+	awk -v h="$h" 'BEGIN { print h ",dropout,metric,mean,sd,seconds"
+		for (j = 0; j <= 5; j++) printf "%d,0,20,%.1f,f1,%.3f,0.01,0.2\n", j, j / 10, 0.9 - (j - 2) ^ 2 * 0.01 }' >"$1/dropout.csv"
+}
+# the x axis's tick labels of a terminal figure (the line above its name)
+xticks() { plain out.txt | tail -n 2 | head -n 1; }
+# tune ARGS...: nn-plot tune ARGS in an 80x24 terminal without colour
+tterm() { termenv NO_COLOR=1 tune "$@" && term_is out.txt 80 23; }
+# the highest mean of a table, as a title shows it (%.4g)
+best_mean() { awk -F, 'NR > 1 && (m == "" || $(NF - 2) > m) { m = $(NF - 2) } END { printf "%.4g", m }' "$1"; }
+# a table in another order: header, then the rows reversed
+reversed() { head -n 1 "$1"; tail -n +2 "$1" | tac; }
+# a table with one column fewer (by name)
+without() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } { s = ""; for (i = 1; i <= NF; i++) if (i != k) s = s (s == "" && i == 1 ? "" : ",") $i; print s }' "$1"; }
+
+@test "nn-plot: tune heat map png"                  { fig png tune "$D/grid.csv"; }
+@test "nn-plot: tune heat map svg"                  { fig svg tune "$D/grid.csv"; }
+@test "nn-plot: tune heat map pdf"                  { fig pdf tune "$D/grid.csv"; }
+@test "nn-plot: tune heat map term"                 { term 80 24 tune "$D/grid.csv"; }
+@test "nn-plot: tune line png"                      { fig png tune "$D/one.csv"; }
+@test "nn-plot: tune line svg, --x"                 { fig svg tune --x rate "$D/grid.csv"; }
+@test "nn-plot: tune line term"                     { term 90 25 tune "$D/one.csv"; }
+@test "nn-plot: tune trials png, random"            { fig png tune "$D/random.csv"; }
+@test "nn-plot: tune trials svg, halving"           { fig svg tune "$D/halving.csv"; }
+@test "nn-plot: tune trials term"                   { term 100 30 tune "$D/halving.csv"; }
+@test "nn-plot: tune points over two ranges, png"   { fig png tune --x rate --y layers "$D/random.csv"; }
+@test "nn-plot: tune default size 720x500"          { row 0 '' nn-plot tune "$D/grid.csv" -o out.png; png_is out.png 720 500; }
+@test "nn-plot: tune from stdin"                    { rowin 0 '' "$D/grid.csv" nn-plot tune - -o out.png; png_is out.png 720 500; }
+# the best, named in the title and found the metric's way
+@test "nn-plot: tune heat map: the best named"      { tterm "$D/grid.csv"; grep -q 'best accuracy 0.93 at layers=16,8, rate=0.1$' <(plain out.txt | sed 's/ *$//'); }
+@test "nn-plot: tune, lower is better: log_loss"    { tterm "$D/one.csv"; grep -q 'best log_loss 0.1 at rate=0.01 ' out.txt; }
+@test "nn-plot: tune, higher is better: f1"         { tterm "$D/dropout.csv"; grep -q 'best f1 0.9 at dropout=0.2 ' out.txt; }
+@test "nn-plot: tune halving: best at its epochs"   { tterm "$D/halving.csv"; grep -Eq 'best log_loss 0\.[0-9]+ at rate=[0-9.]+, dropout=0\.[0-9] \(45 epochs\)' out.txt; }
+@test "nn-plot: tune halving: rungs in the legend"  { tterm "$D/halving.csv"; grep -q 'rung 0 (5 epochs)' out.txt; grep -q 'rung 2 (45 epochs)' out.txt; grep -q 'best so far' out.txt; }
+@test "nn-plot: tune random: the trials"            { tterm "$D/random.csv"; [ "$(plain out.txt | tail -n 1 | tr -d ' ')" = trial ]; grep -q 'trials (60 epochs)' out.txt; }
+@test "nn-plot: tune random: best of the 30"        { b=$(best_mean "$D/random.csv"); tterm "$D/random.csv"; grep -q "best accuracy $b at" out.txt; }
+@test "nn-plot: tune halving, best marked, SVG"     { nn-plot tune "$D/halving.csv" -o a.svg; nn-plot tune "$D/halving.csv" --title t -o b.svg; [ -s a.svg ]; ! cmp -s a.svg b.svg; }
+# axes: a log scale for rates, a linear one otherwise, categories for words
+@test "nn-plot: tune: rates on a log axis"          { tterm "$D/one.csv"; xticks | grep -Eq '0\.0001 +0\.001 +0\.01 +0\.1 +1 *$'; }
+@test "nn-plot: tune: rates of a grid, log axis"    { tterm --x rate "$D/grid.csv"; xticks | grep -Eq '0\.001 +0\.01 +0\.1 +1 *$'; }
+@test "nn-plot: tune: dropout on a linear axis"     { tterm "$D/dropout.csv"; xticks | grep -Eq '0\.1 +0\.2 +0\.3 +0\.4'; }
+@test "nn-plot: tune: words on a category axis"     { tterm --x optimizer "$D/random.csv"; xticks | grep -Eq '^ +(sgd|adam) +(sgd|adam) *$'; }
+@test "nn-plot: tune: layers as categories"         { tterm "$D/grid.csv"; xticks | grep -Eq '^ +4 +8,4 +16,8 *$'; }
+@test "nn-plot: tune: no hidden layer, quoted"   { tterm --x layers "$D/random.csv"; xticks | grep -q '""'; }
+@test "nn-plot: tune: --x --y swap the axes"        { tterm --x rate --y layers "$D/grid.csv"; xticks | grep -Eq '0\.001 +0\.01 +0\.1 +1 *$'; plain out.txt | grep -q '16,8|'; }
+# series: the other hyperparameter's values, or the best over many
+@test "nn-plot: tune --x: a line per other value"   { tterm --x rate "$D/grid.csv"; grep -q 'layers=4 ' out.txt; grep -q 'layers=8,4 ' out.txt; grep -q 'layers=16,8 ' out.txt; }
+@test "nn-plot: tune --x: the best over many"       { tterm --x optimizer "$D/random.csv"; grep -q 'best over layers, rate' out.txt; }
+@test "nn-plot: tune --x on halving: rungs"         { tterm --x dropout "$D/halving.csv"; grep -q 'rung 1 (15 epochs)' out.txt; }
+@test "nn-plot: tune: rows in any order, one figure" { reversed "$D/random.csv" >r.csv; nn-plot tune r.csv --title t -o a.svg; nn-plot tune "$D/random.csv" --title t -o b.svg; cmp a.svg b.svg; }
+@test "nn-plot: tune, a failed trial (nan)"         { sed '3s/,accuracy,[0-9.]*,/,accuracy,nan,/' "$D/grid.csv" >f.csv; row 0 '' nn-plot tune f.csv -o out.png; }
+@test "nn-plot: tune, the best failed (empty mean)" { sed 's/^10,\(.*\),accuracy,[0-9.]*,/10,\1,accuracy,,/' "$D/grid.csv" >f.csv; termenv NO_COLOR=1 tune f.csv; grep -q 'best accuracy 0.88 at layers=8,4, rate=0.1' out.txt; }
+# the terminal's modes and widths
+@test "nn-plot: tune NO_COLOR: no escape"           { termenv NO_COLOR=1 tune "$D/grid.csv"; noesc out.txt; term_is out.txt 80 23; }
+@test "nn-plot: tune TERM=dumb: ASCII"              { termenv TERM=dumb tune "$D/halving.csv"; ascii7 out.txt; }
+@test "nn-plot: tune 256 colours"                   { termenv tune "$D/one.csv"; has out.txt $'\x1b\\[38;5;'; }
+@test "nn-plot: tune widths 40/80/200, heat map"    { widths tune "$D/grid.csv"; }
+@test "nn-plot: tune widths 40/80/200, trials"      { widths tune "$D/halving.csv"; }
+# bad input: one line, exit 1 (usage: 2), nothing written
+@test "nn-plot: tune, not nn-tune output"           { row 1 'sgd.csv:1: not nn-tune output: no columns "trial", "rung", "epochs", "metric", "mean", "sd" \(its header is trial,rung,epochs, the hyperparameters, metric,mean,sd,seconds\)$' nn-plot tune "$D/sgd.csv" -o out.png; nofile; }
+@test "nn-plot: tune, no column mean"               { without "$D/grid.csv" mean >m.csv; row 1 'm.csv:1: not nn-tune output: no column "mean" \(its header is' nn-plot tune m.csv -o out.png; nofile; }
+@test "nn-plot: tune, header only"                  { head -n 1 "$D/grid.csv" >h.csv; row 1 '^nn-plot: h\.csv: no trials$' nn-plot tune h.csv -o out.png; nofile; }
+@test "nn-plot: tune, empty file"                   { row 1 'empty.csv: empty input' nn-plot tune "$D/empty.csv" -o out.png; nofile; }
+@test "nn-plot: tune --x not a hyperparameter"      { row 1 '^nn-plot: .*grid\.csv: --x: "mean" is not a searched hyperparameter \(layers, rate\)$' nn-plot tune --x mean "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --y not a hyperparameter"      { row 1 'grid\.csv: --y: "batch" is not a searched hyperparameter \(layers, rate\)$' nn-plot tune --x rate --y batch "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --x and --y the same"          { row 1 'grid\.csv: --x and --y name the same hyperparameter "rate"$' nn-plot tune --x rate --y rate "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --y without --x"               { row 2 '^nn-plot: --y without --x: ' nn-plot tune --y rate "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune, an unknown metric"            { sed '2s/accuracy/precision/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:6: metric: expected accuracy, log_loss, f1, auc, mse, rmse, mae or r2, got "precision"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, two metrics"                  { sed '3s/accuracy/f1/' "$D/grid.csv" >b.csv; row 1 'b\.csv:3:6: metric "f1" after "accuracy": one search ranks by one metric$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a trial not a number"         { sed '2s/^0,/x,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:1: trial: expected an integer >= 0, got "x"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a negative rung"              { sed '2s/^0,0,/0,-1,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:2: rung: expected an integer >= 0, got "-1"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a word as the mean"           { sed '2s/,accuracy,[0-9.]*,/,accuracy,high,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:7: mean: expected a number, got "high"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a negative sd"                { sed '2s/,0\.0100,/,-1,/' "$D/grid.csv" >b.csv; row 1 'b\.csv:2:8: sd: expected a number >= 0, got "-1"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a ragged row"                 { cp "$D/one.csv" b.csv; echo 9,0,5,0.1,accuracy >>b.csv; row 1 'b\.csv:7: expected 8 fields, got 5' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, a column twice"               { sed '1s/rate/mean/' "$D/one.csv" >b.csv; row 1 'b\.csv:1: duplicate column name "mean"$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune, every trial failed"           { sed 's/,log_loss,[0-9.]*,/,log_loss,inf,/' "$D/one.csv" >b.csv; row 1 'b\.csv: no trial has a finite log_loss$' nn-plot tune b.csv -o out.png; nofile; }
+@test "nn-plot: tune -d is refused"                 { row 2 '^nn-plot: -d does not apply to the tune figure$' nn-plot tune -d , "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --no-header is refused"        { row 2 '^nn-plot: --no-header does not apply to the tune figure$' nn-plot tune --no-header "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune --range is refused"            { row 2 '^nn-plot: --range does not apply to the tune figure$' nn-plot tune --range 0,1,0,1 "$D/grid.csv" -o out.png; nofile; }
+@test "nn-plot: tune, two logs"                     { run nn-plot tune "$D/grid.csv" "$D/one.csv" -o out.png; [ "$status" -eq 2 ]; nofile; }
+@test "nn-plot: tune without a log"                 { row 2 '^nn-plot: missing an operand: nn-plot tune ' nn-plot tune -o out.png; nofile; }

@@ -134,5 +134,5 @@ readonly_dir() {
 @test "nn-split: TRAIN and TEST the same"              { row 2 'the same file' nn-split "$D/moons.csv" out.csv out.csv; nofiles; }
 @test "nn-split: TRAIN and TEST the same file, two names" { olds; row 2 'the same file' nn-split "$D/moons.csv" train.csv ./train.csv; untouched; }
 @test "nn-split: - as an output"                       { row 2 'file names' nn-split "$D/moons.csv" - test.csv; nofiles; }
-@test "nn-split: two operands"                         { row 2 '^usage: nn-split ' nn-split "$D/moons.csv" train.csv; nofiles; }
-@test "nn-split: four operands"                        { row 2 '^usage: nn-split ' nn-split "$D/moons.csv" a b c; }
+@test "nn-split: two operands"                         { row 2 '^nn-split: missing TEST$' nn-split "$D/moons.csv" train.csv; nofiles; }
+@test "nn-split: four operands"                        { row 2 "^nn-split: extra operand 'c'$" nn-split "$D/moons.csv" a b c; }

@@ -338,3 +338,18 @@ r2of() { nn-eval --format json | tr -d ' \n' | sed -n 's/.*"r2":\([-0-9.eE+]*\).
 	r=$(nn-predict -m m.nn te.csv | r2of)
 	awk -v r="$r" 'BEGIN { exit !(r > 0.99) }'
 }
+
+# ---- --cv-format: the fold table as CSV or JSON ---------------------------
+cvmean() { awk -F, '$1 ~ /^[0-9]+$/ { s += $4; n++ } $1 == "mean" { m = $4 } END { d = s / n - m; exit !(n == 3 && (d < 0 ? -d : d) < 1e-12) }'; }
+cvloss1() { awk -F, '$1 == 1 { printf "%.6f\n", $4 }'; }
+@test "nn-train: --cv-format csv: header, folds, mean, sd" { row 0 '' nn-train -q --cv 3 -e 10 --cv-format csv "$D/moons.csv"; [ "$(head -1 <<<"$output")" = fold,train_rows,val_rows,val_loss,val_acc ]; [ "$(cut -d, -f1 <<<"$output" | tr '\n' ' ')" = 'fold 1 2 3 mean sd ' ]; cvmean <<<"$output"; nomodel; }
+@test "nn-train: --cv-format csv: the text's figures" { a=$(nn-train -q --cv 3 -e 10 --cv-format csv "$D/moons.csv" | cvloss1); b=$(nn-train -q --cv 3 -e 10 "$D/moons.csv" | sed -n 's/^fold 1\/3:.*val_loss \([0-9.]*\),.*/\1/p'); [ -n "$a" ] && [ "$a" = "$b" ]; }
+@test "nn-train: --cv-format csv, regression"      { row 0 '' nn-train -q --cv 3 -e 5 --task regression --cv-format csv "$D/moons.csv"; [ "$(head -1 <<<"$output")" = fold,train_rows,val_rows,val_loss,val_rmse ]; }
+@test "nn-train: --cv-format json: valid, 3 folds" { row 0 '' nn-train -q --cv 3 -e 10 --cv-format json "$D/moons.csv"; python3 -m json.tool <<<"$output" >/dev/null; jq -e '.k == 3 and (.folds | length) == 3 and .folds[2].fold == 3 and (.mean.val_acc | type) == "number" and .sd.val_loss >= 0' <<<"$output"; }
+@test "nn-train: --cv-format text is the default"  { a=$(nn-train -q --cv 3 -e 10 --cv-format text "$D/moons.csv"); b=$(nn-train -q --cv 3 -e 10 "$D/moons.csv"); [ "$a" = "$b" ]; grep -q '^mean: val_loss' <<<"$a"; }
+@test "nn-train: --cv-format without --cv"         { row 2 '^nn-train: --cv-format is the format of --cv.s fold table; give --cv K$' nn-train --cv-format csv -o m.nn "$D/moons.csv"; nomodel; }
+@test "nn-train: bad --cv-format"                  { row 2 '^nn-train: --cv-format: expected text, csv or json, got "xml"$' nn-train --cv 3 --cv-format xml "$D/moons.csv"; }
+@test "nn-train: --cv 3 --format json is the fold table" { nn-train --cv 3 -e 3 --format json "$D/moons.csv" 2>/dev/null | python3 -m json.tool >/dev/null; }
+@test "nn-train: --cv 3 --format csv is the fold table" { [ "$(nn-train --cv 3 -e 3 --format csv "$D/moons.csv" 2>/dev/null | head -1)" = fold,train_rows,val_rows,val_loss,val_acc ]; }
+@test "nn-train: --cv-format decides over --format"  { nn-train --cv 3 -e 3 --format csv --cv-format text "$D/moons.csv" 2>/dev/null | grep -q '^fold 1/3: '; }
+@test "nn-train: --format json without --cv"         { row 2 '^nn-train: --format is the input.s: csv or libsvm; json and text are --cv.s fold table' nn-train --format json -o m.nn "$D/moons.csv"; [ ! -e m.nn ]; }

@@ -10,7 +10,7 @@
  * epoch), sigmoid outputs against one-hot targets, squared error,
  * FANN_TRAIN_INCREMENTAL (plain SGD, one sample at a time, rate 0.1).
  * Weight count and so flops per sample are those of W1.  The CSV is read by
- * nnkit's own reader (lib/libnn.a, libcsv) and min-max scaled as nn-train
+ * nnkit's own reader (lib/libnnkit.a, libcsv) and min-max scaled as nn-train
  * --scale minmax does; only fann_train_epoch is timed.
  *
  * Output: "key value" lines (samples_per_s, train_s, acc_1, acc_EPOCHS).

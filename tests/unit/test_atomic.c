@@ -302,7 +302,7 @@ test_policy(const char *dir)
 	refused(dir, fifo, ": a FIFO, not a regular file; refusing to replace "
 	    "it", "a FIFO");
 	tap_ok(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "still a FIFO");
-	symlink("/dev/null", null_link);
+	tap_ok(symlink("/dev/null", null_link) == 0, "symlink %s", null_link);
 	refused(dir, null_link, " -> /dev/null: a character device, not a "
 	    "regular file; refusing to replace it", "a link to /dev/null");
 	tap_ok(lstat(null_link, &st) == 0 && S_ISLNK(st.st_mode),
@@ -328,7 +328,7 @@ test_policy(const char *dir)
 	unlink(ro);
 
 	/* a link: the file it leads to is replaced, the link stays */
-	symlink("f.nn", l);
+	tap_ok(symlink("f.nn", l) == 0, "symlink %s", l);
 	chmod(f, 0600);
 	e.msg[0] = '\0';
 	tap_ok(nn_atomic_check(l, &e) == 0, "check through a link (%s)", e.msg);
@@ -346,7 +346,7 @@ test_policy(const char *dir)
 	unlink(l);
 
 	/* a dangling link: the file it names is created */
-	symlink("made.nn", dl);
+	tap_ok(symlink("made.nn", dl) == 0, "symlink %s", dl);
 	want = path_in(dir, "made.nn");
 	tap_ok(nn_atomic_open(&a, dl, &e) == 0 && strcmp(a.dest, want) == 0 &&
 	    nn_atomic_commit(&a, &e) == 0 && lstat(dl, &st) == 0 &&
@@ -357,14 +357,14 @@ test_policy(const char *dir)
 	free(want);
 
 	/* a link to a missing directory names both */
-	symlink("nodir/x.nn", dl);
+	tap_ok(symlink("nodir/x.nn", dl) == 0, "symlink %s", dl);
 	want = nn_xmalloc(strlen(dir) + 64);
 	sprintf(want, " -> %s/nodir/x.nn: No such file or directory", dir);
 	refused(dir, dl, want, "a link into a missing directory");
 	free(want);
 	unlink(dl);
 	/* a loop */
-	symlink("dangling.nn", dl);
+	tap_ok(symlink("dangling.nn", dl) == 0, "symlink %s", dl);
 	refused(dir, dl, ": Too many levels of symbolic links", "a link loop");
 	unlink(dl);
 

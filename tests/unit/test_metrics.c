@@ -469,6 +469,251 @@ check_reg_stream(void)
 	tap_ok(b.r2 == a.r2 && b.mse == a.mse, "merge: into an empty accumulator");
 }
 
+/* ---- ranking ---------------------------------------------------------- */
+
+/* Binary rows: class 1 when pos[i], its probability score[i]. */
+static void
+binary_scores(nn_scores *s, const float *score, const int *pos, size_t n)
+{
+	nn_err e;
+
+	nn_scores_init(s, 2, NULL);
+	for (size_t i = 0; i < n; i++) {
+		float p[2] = { 1.0f - score[i], score[i] };
+		if (nn_scores_add(s, pos[i] ? 1 : 0, p, &e) < 0)
+			tap_ok(0, "scores: add row %zu: %s", i, e.msg);
+	}
+}
+
+/*
+ * Eight rows, ties across classes (P = 4, N = 4):
+ *   score  0.9  0.8  0.8  0.5  0.5  0.5  0.2  0.1
+ *   pos     1    0    1    1    0    0    0    1
+ * Mann-Whitney, each positive against the 4 negatives (ties count 1/2):
+ *   0.9: 4;  0.8: 3 + 1/2;  0.5: 1 + 2/2;  0.1: 0   -> 9.5 / 16 = 0.59375
+ * Average precision, per group of equal scores (recall step x precision):
+ *   0.9: 1/4 x 1/1;  0.8: 1/4 x 2/3;  0.5: 1/4 x 3/6;  0.2: no step;
+ *   0.1: 1/4 x 4/8   -> 1/4 + 1/6 + 1/8 + 1/8 = 2/3
+ * (scikit-learn 1.2: roc_auc_score 0.59375, average_precision_score
+ * 0.6666666666666666.)
+ */
+static void
+check_rank_ties(void)
+{
+	const float sc[] = { 0.9f, 0.8f, 0.8f, 0.5f, 0.5f, 0.5f, 0.2f, 0.1f };
+	const int pos[] = { 1, 0, 1, 1, 0, 0, 0, 1 };
+	/* the same rows in another order: the result may not depend on it */
+	const float sc2[] = { 0.5f, 0.1f, 0.8f, 0.5f, 0.9f, 0.2f, 0.5f, 0.8f };
+	const int pos2[] = { 0, 1, 1, 1, 1, 0, 0, 0 };
+	nn_scores s;
+	nn_rank r, r2;
+	nn_curve *cv;
+	nn_err e;
+	int rc;
+
+	binary_scores(&s, sc, pos, 8);
+	rc = nn_rank_report(&s, &r, NULL, &e);   /* before tap_ok reads r */
+	tap_ok(rc == 0 && near(r.roc_auc, 0.59375, 1e-15), "rank: ties: ROC-AUC 9.5/16 (%.17g)",
+	    r.roc_auc);
+	tap_ok(near(r.ap, 2.0 / 3.0, 1e-15), "rank: ties: AP 2/3 (%.17g)", r.ap);
+	nn_scores_free(&s);
+	binary_scores(&s, sc2, pos2, 8);
+	tap_ok(nn_rank_report(&s, &r2, NULL, &e) == 0 &&
+	    r2.roc_auc == r.roc_auc && r2.ap == r.ap,
+	    "rank: ties: the same figures, bit for bit, in another row order");
+
+	/* the curve: the start and one point per distinct score (5) */
+	cv = nn_curve_new(&s, 1, &e);
+	tap_ok(cv != NULL && cv->n == 6 && cv->pos == 4 && cv->neg == 4,
+	    "curve: 6 points, P 4, N 4");
+	tap_ok(cv != NULL && cv->fpr[0] == 0 && cv->tpr[0] == 0 &&
+	    cv->recall[0] == 0 && cv->precision[0] == 1 &&
+	    isinf(cv->threshold[0]), "curve: starts at ROC (0, 0), PR (0, 1)");
+	/* after 0.8: tp 2, fp 1 */
+	tap_ok(cv != NULL && cv->threshold[2] == 0.8f && cv->fpr[2] == 0.25 &&
+	    cv->tpr[2] == 0.5 && near(cv->precision[2], 2.0 / 3.0, 1e-15),
+	    "curve: point 2 (score 0.8): fpr 1/4, tpr 1/2, precision 2/3");
+	tap_ok(cv != NULL && cv->fpr[5] == 1 && cv->tpr[5] == 1 &&
+	    cv->recall[5] == 1 && cv->precision[5] == 0.5,
+	    "curve: ends at ROC (1, 1), PR (1, P/n)");
+	tap_ok(cv != NULL && cv->rank.roc_auc == r.roc_auc && cv->rank.ap == r.ap,
+	    "curve: its areas are nn_rank_report's");
+	nn_curve_free(cv);
+	nn_scores_free(&s);
+}
+
+/* Separated, reversed, all tied, one class. */
+static void
+check_rank_edges(void)
+{
+	const float up[] = { 0.1f, 0.2f, 0.8f, 0.9f };
+	const int pos[] = { 0, 0, 1, 1 }, rev[] = { 1, 1, 0, 0 };
+	const float same[] = { 0.3f, 0.3f, 0.3f, 0.3f, 0.3f };
+	const int pos5[] = { 1, 0, 0, 1, 0 }, ones[] = { 1, 1, 1, 1 };
+	const int zeros[] = { 0, 0, 0, 0 };
+	nn_scores s;
+	nn_rank r = { -1, -1 };
+	nn_err e;
+	int rc;
+
+	binary_scores(&s, up, pos, 4);
+	tap_ok(nn_rank_report(&s, &r, NULL, &e) == 0 && r.roc_auc == 1.0 &&
+	    r.ap == 1.0, "rank: perfectly separated: ROC-AUC 1, AP 1");
+	nn_scores_free(&s);
+
+	/* positives at the bottom: 0.2 gives recall 1/2 at precision 1/3,
+	 * 0.1 recall 1 at 2/4: AP = 1/6 + 1/4 = 5/12 */
+	binary_scores(&s, up, rev, 4);
+	rc = nn_rank_report(&s, &r, NULL, &e);
+	tap_ok(rc == 0 && r.roc_auc == 0.0 &&
+	    near(r.ap, 5.0 / 12.0, 1e-15), "rank: reversed: ROC-AUC 0, AP 5/12 "
+	    "(%.17g)", r.ap);
+	nn_scores_free(&s);
+
+	/* one group: the segment (0, 0)-(1, 1); AP = P / n */
+	binary_scores(&s, same, pos5, 5);
+	tap_ok(nn_rank_report(&s, &r, NULL, &e) == 0 && r.roc_auc == 0.5 &&
+	    near(r.ap, 0.4, 1e-15), "rank: all tied: ROC-AUC 0.5, AP 2/5");
+	nn_scores_free(&s);
+
+	r.roc_auc = r.ap = -1;
+	binary_scores(&s, up, ones, 4);
+	rc = nn_rank_report(&s, &r, NULL, &e);
+	tap_ok(rc < 0 && r.roc_auc == -1 &&
+	    strstr(e.msg, "only class \"1\" occurs") != NULL,
+	    "rank: only positives: error (%s)", e.msg);
+	nn_scores_free(&s);
+	binary_scores(&s, up, zeros, 4);
+	rc = nn_rank_report(&s, &r, NULL, &e);
+	tap_ok(rc < 0 &&
+	    strstr(e.msg, "only class \"0\" occurs") != NULL,
+	    "rank: only negatives: error names the class there (%s)", e.msg);
+	tap_ok(nn_curve_new(&s, 1, &e) == NULL, "curve: one class: NULL");
+	nn_scores_free(&s);
+
+	nn_scores_init(&s, 2, NULL);
+	rc = nn_rank_report(&s, &r, NULL, &e);
+	tap_ok(rc < 0 &&
+	    strcmp(e.msg, "no rows") == 0, "rank: no rows: error");
+	float bad[2] = { NAN, 0.5f };
+	rc = nn_scores_add(&s, 0, bad, &e);
+	tap_ok(rc < 0 && s.n == 0,
+	    "scores: NaN refused (%s)", e.msg);
+	rc = nn_scores_add(&s, 2, up, &e);
+	tap_ok(rc < 0 && s.n == 0,
+	    "scores: class out of range refused (%s)", e.msg);
+	nn_scores_free(&s);
+	nn_scores_init(&s, 1, NULL);
+	rc = nn_rank_report(&s, &r, NULL, &e);
+	tap_ok(rc < 0, "rank: 1 class: error (%s)",
+	    e.msg);
+	nn_scores_free(&s);
+}
+
+/*
+ * Three classes, one-vs-rest:
+ *   truth  p0   p1   p2
+ *   0      0.6  0.3  0.1
+ *   0      0.4  0.4  0.2
+ *   1      0.3  0.5  0.2
+ *   1      0.4  0.3  0.3
+ *   2      0.2  0.2  0.6
+ *   2      0.3  0.4  0.3
+ * class 0: positives 0.6, 0.4 against 0.3 0.4 0.2 0.3: 4 + 3.5 = 7.5/8;
+ *          AP: 0.6 -> 1/2 x 1, 0.4 -> 1/2 x 2/3: 5/6
+ * class 1: positives 0.5, 0.3 against 0.3 0.4 0.2 0.4: 4 + 1.5 = 5.5/8;
+ *          AP: 0.5 -> 1/2 x 1, 0.3 -> 1/2 x 2/5: 7/10
+ * class 2: positives 0.6, 0.3 against 0.1 0.2 0.2 0.3: 4 + 3.5 = 7.5/8;
+ *          AP 5/6
+ * macro: ROC-AUC 20.5/24 = 0.8541666..., AP (5/6 + 7/10 + 5/6)/3 = 71/90
+ * (scikit-learn: roc_auc_score(multi_class='ovr') 0.8541666666666666,
+ * average_precision_score(one-hot) 0.7888888888888888.)
+ */
+static void
+check_rank_multiclass(void)
+{
+	const float p[6][3] = { { 0.6f, 0.3f, 0.1f }, { 0.4f, 0.4f, 0.2f },
+		{ 0.3f, 0.5f, 0.2f }, { 0.4f, 0.3f, 0.3f }, { 0.2f, 0.2f, 0.6f },
+		{ 0.3f, 0.4f, 0.3f } };
+	const char *const names[] = { "a", "b", "c" };
+	nn_scores s;
+	nn_rank r, per[3];
+	nn_err e;
+	int rc;
+
+	nn_scores_init(&s, 3, names);
+	for (size_t i = 0; i < 6; i++)
+		nn_scores_add(&s, i / 2, p[i], &e);
+	tap_ok(nn_rank_report(&s, &r, per, &e) == 0 &&
+	    near(per[0].roc_auc, 7.5 / 8, 1e-15) &&
+	    near(per[1].roc_auc, 5.5 / 8, 1e-15) &&
+	    near(per[2].roc_auc, 7.5 / 8, 1e-15),
+	    "rank: 3 classes: per class ROC-AUC 7.5/8, 5.5/8, 7.5/8");
+	tap_ok(near(per[0].ap, 5.0 / 6, 1e-15) && near(per[1].ap, 0.7, 1e-15) &&
+	    near(per[2].ap, 5.0 / 6, 1e-15), "rank: 3 classes: per class AP "
+	    "5/6, 7/10, 5/6");
+	tap_ok(near(r.roc_auc, 20.5 / 24, 1e-15) && near(r.ap, 71.0 / 90, 1e-15),
+	    "rank: 3 classes: macro ROC-AUC 20.5/24, AP 71/90");
+	/* a class with no row: undefined, named */
+	nn_scores_free(&s);
+	nn_scores_init(&s, 3, names);
+	for (size_t i = 0; i < 4; i++)
+		nn_scores_add(&s, i / 2, p[i], &e);
+	rc = nn_rank_report(&s, &r, NULL, &e);
+	tap_ok(rc < 0 &&
+	    strstr(e.msg, "class \"c\" never occurs") != NULL,
+	    "rank: 3 classes, one absent: error (%s)", e.msg);
+	nn_scores_free(&s);
+}
+
+/* Against the definitions, O(n^2), on random rows with many ties. */
+static void
+check_rank_random(void)
+{
+	enum { N = 3000 };
+	static float sc[N];
+	static int pos[N];
+	nn_scores s;
+	nn_rank r;
+	nn_rng g;
+	nn_err e;
+	double u = 0, ap = 0;
+	long P = 0;
+	int rc;
+
+	nn_rng_seed(&g, 5);
+	for (int i = 0; i < N; i++) {
+		pos[i] = nn_rng_uniform(&g) < 0.3;
+		/* 21 distinct values, shifted up for positives */
+		sc[i] = (float)(nn_rng_below(&g, 16) + 5 * pos[i]) / 20.0f;
+		P += pos[i];
+	}
+	for (int i = 0; i < N; i++) {
+		long above = 0, tp = 0;
+		if (!pos[i])
+			continue;
+		for (int j = 0; j < N; j++) {
+			if (!pos[j])
+				u += sc[i] > sc[j] ? 1.0 : sc[i] == sc[j] ? 0.5 : 0.0;
+			if (sc[j] >= sc[i]) {
+				above++;
+				tp += pos[j];
+			}
+		}
+		ap += (double)tp / (double)above;   /* precision at its score */
+	}
+	u /= (double)P * (double)(N - P);
+	ap /= (double)P;
+	binary_scores(&s, sc, pos, N);
+	rc = nn_rank_report(&s, &r, NULL, &e);
+	tap_ok(rc == 0 && near(r.roc_auc, u, 1e-12),
+	    "rank: random, %d rows: ROC-AUC = Mann-Whitney U / PN (%.17g, %.17g)",
+	    N, r.roc_auc, u);
+	tap_ok(near(r.ap, ap, 1e-12), "rank: random: AP = mean precision at "
+	    "each positive's score (%.17g, %.17g)", r.ap, ap);
+	nn_scores_free(&s);
+}
+
 int
 main(void)
 {
@@ -481,5 +726,9 @@ main(void)
 	check_cls_stream();
 	check_regression();
 	check_reg_stream();
+	check_rank_ties();
+	check_rank_edges();
+	check_rank_multiclass();
+	check_rank_random();
 	return tap_done();
 }
