@@ -362,34 +362,6 @@ on_epoch(void *ctx, const nn_epoch *ep)
 	return 0;
 }
 
-/* The first SIGINT/SIGTERM asks training to stop after the current batch
- * (the handler only sets a flag); a second one ends the process at once,
- * before any file is touched. */
-static volatile int stop_signal;
-
-static void
-on_signal(int sig)
-{
-	if (stop_signal) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	stop_signal = sig;
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* Saving must not be cut in half by the second signal: hold both until the
  * rename is done (the save takes milliseconds). */
 static void
@@ -424,26 +396,6 @@ cv_make(void *ctx, const nn_rows *train)
 	return train_model(c->o, c->d, c->task, train);
 }
 
-/* A fold table's number: the fewest digits (15 to 17) that read back as
- * exactly v; a value that is not finite as `none` ("" in CSV, null in
- * JSON). */
-static void
-cv_num(double v, const char *none)
-{
-	char buf[40];
-
-	if (!isfinite(v)) {
-		fputs(none, stdout);
-		return;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	fputs(buf, stdout);
-}
-
 /* --cv-format csv: a header, one line per fold, then the mean and the
  * (sample) standard deviation, whose row counts are empty. */
 static void
@@ -454,17 +406,17 @@ cv_csv(const nn_cv_fold *f, size_t K, int classify, const double *mean,
 	    classify ? "val_acc" : "val_rmse");
 	for (size_t k = 0; k < K; k++) {
 		printf("%zu,%zu,%zu,", k + 1, f[k].ntrain, f[k].nval);
-		cv_num(f[k].val_loss, "");
+		put_exact(f[k].val_loss, "");
 		putchar(',');
-		cv_num(classify ? f[k].val_acc : f[k].val_rmse, "");
+		put_exact(classify ? f[k].val_acc : f[k].val_rmse, "");
 		putchar('\n');
 	}
 	for (int s = 0; s < 2; s++) {
 		const double *v = s ? sd : mean;
 		printf("%s,,,", s ? "sd" : "mean");
-		cv_num(v[0], "");
+		put_exact(v[0], "");
 		putchar(',');
-		cv_num(v[1], "");
+		put_exact(v[1], "");
 		putchar('\n');
 	}
 }
@@ -481,18 +433,18 @@ cv_json(const nn_cv_fold *f, size_t K, int classify, const double *mean,
 		printf("%s\n    {\"fold\": %zu, \"train_rows\": %zu, "
 		    "\"val_rows\": %zu, \"val_loss\": ", k ? "," : "", k + 1,
 		    f[k].ntrain, f[k].nval);
-		cv_num(f[k].val_loss, "null");
+		put_exact(f[k].val_loss, "null");
 		printf(", \"%s\": ", metric);
-		cv_num(classify ? f[k].val_acc : f[k].val_rmse, "null");
+		put_exact(classify ? f[k].val_acc : f[k].val_rmse, "null");
 		putchar('}');
 	}
 	fputs("\n  ]", stdout);
 	for (int s = 0; s < 2; s++) {
 		const double *v = s ? sd : mean;
 		printf(",\n  \"%s\": {\"val_loss\": ", s ? "sd" : "mean");
-		cv_num(v[0], "null");
+		put_exact(v[0], "null");
 		printf(", \"%s\": ", metric);
-		cv_num(v[1], "null");
+		put_exact(v[1], "null");
 		putchar('}');
 	}
 	fputs("\n}\n", stdout);
@@ -540,7 +492,7 @@ cross_validate(const opts *o, const nn_data *d, nn_task task, nn_rows *all)
 		return 3;
 	}
 	if (rc > 0)
-		return 128 + stop_signal;
+		return 128 + train_stop;
 	for (size_t k = 0; k < K; k++) {
 		double acc = classify ? f[k].val_acc : f[k].val_rmse;
 		mean[0] += f[k].val_loss / (double)K;
@@ -626,7 +578,7 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 		    "validation split (-e sets them)...\n", 100.0 * AUTO_VAL);
 	c.val = &va;
 	c.patience = AUTO_PATIENCE;
-	c.stop = &stop_signal;
+	c.stop = &train_stop;
 	if (nn_fit(m, &tr, &c, &res, &e) == 0 && !res.stopped &&
 	    res.best_epoch > 0) {
 		o->cfg.epochs = res.best_epoch;
@@ -639,10 +591,10 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 	nn_model_free(m);
 	nn_rows_free(&tr);
 	nn_rows_free(&va);
-	if (stop_signal) {
+	if (train_stop) {
 		warnx("%s while choosing the epochs; %s not written",
-		    stop_signal == SIGINT ? "interrupted" : "terminated", o->out);
-		exit(128 + stop_signal);
+		    train_stop == SIGINT ? "interrupted" : "terminated", o->out);
+		exit(128 + train_stop);
 	}
 }
 
@@ -680,7 +632,7 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	c->on_epoch = on_epoch;
 	c->on_batch = on_batch;
 	c->ctx = &r;
-	c->stop = &stop_signal;
+	c->stop = &train_stop;
 	/* what the model records of its training */
 	train_record(m, c, d);
 
@@ -706,12 +658,12 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	hold_signals(1, &old);
 	if (nn_model_save(m, o->out, &e) < 0)
 		die_err(1, &e);
-	if (stop_signal) {
+	if (train_stop) {
 		warnx("%s: stopped at epoch %zu, row %zu of %zu; saved a checkpoint "
-		    "to %s (continue with --resume %s)", stop_signal == SIGINT ?
+		    "to %s (continue with --resume %s)", train_stop == SIGINT ?
 		    "interrupted" : "terminated", res.epoch + (res.row ? 1 : 0),
 		    res.row, tr->n, o->out, o->out);
-		return 128 + stop_signal;
+		return 128 + train_stop;
 	}
 	hold_signals(0, &old);
 	if (!o->quiet) {
@@ -803,7 +755,7 @@ main(int argc, char **argv)
 	o.cfg.class_w = cw;
 	nn_rows all = { .n = data.n, .d = data.d, .x = data.x,
 	    .y = classify ? data.y : NULL, .t = classify ? NULL : data.t };
-	catch_signals();
+	train_catch_signals();
 	if (o.cv) {
 		train_report(&data, name, &o);
 		int status = cross_validate(&o, &data, task, &all);

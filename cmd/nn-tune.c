@@ -145,34 +145,6 @@ typedef struct tune {
 	const char *rec_name;
 } tune;
 
-/* The first SIGINT/SIGTERM stops the search: no training starts, the
- * running ones stop after their batch; a second one ends the process at
- * once.  Trainings see it through nn_train_cfg.stop. */
-static volatile int stop_signal;
-
-static void
-on_signal(int sig)
-{
-	if (stop_signal) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	stop_signal = sig;
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* ====================================================================== */
 /* Options                                                                */
 /* ====================================================================== */
@@ -1042,7 +1014,7 @@ run_unit(const tune *t, const trial *tr, size_t u, int *stopped)
 	nn_train_cfg c = o.cfg;
 	c.class_w = cw;
 	c.val = t->cv > 0 ? NULL : &va;
-	c.stop = &stop_signal;
+	c.stop = &train_stop;
 	int rc = nn_fit(m, &trr, &c, &res, &e);
 	*stopped = res.stopped;
 	for (size_t i = 0; rc == 0 && i < m->nparams; i++)
@@ -1065,25 +1037,6 @@ run_unit(const tune *t, const trial *tr, size_t u, int *stopped)
 /* The table                                                              */
 /* ====================================================================== */
 
-/* The fewest digits (15 to 17) that read back as exactly v: the resumed
- * table ranks as the first did.  Not finite: none. */
-static void
-put_num(double v, const char *none)
-{
-	char buf[40];
-
-	if (!isfinite(v)) {
-		fputs(none, stdout);
-		return;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	fputs(buf, stdout);
-}
-
 static void
 print_header(const tune *t)
 {
@@ -1103,7 +1056,7 @@ put_json_value(const space *s, const char *v)
 	if (s->kind == V_WORD)
 		nn_json_put_str(stdout, v);
 	else
-		put_num(strtod(v, NULL), "null");
+		put_exact(strtod(v, NULL), "null");
 }
 
 static void
@@ -1117,9 +1070,9 @@ print_trial(tune *t, const trial *tr)
 			nn_csv_put(stdout, tr->val[i]);
 		}
 		printf(",%s,", metrics(t->metric));
-		put_num(tr->mean, "");
+		put_exact(tr->mean, "");
 		putchar(',');
-		put_num(tr->sd, "");
+		put_exact(tr->sd, "");
 		printf(",%.3f\n", tr->secs);
 	} else {
 		printf("{\"trial\":%zu,\"rung\":%zu,\"epochs\":%zu,\"params\":{",
@@ -1131,9 +1084,9 @@ print_trial(tune *t, const trial *tr)
 			put_json_value(&t->sp[i], tr->val[i]);
 		}
 		printf("},\"metric\":\"%s\",\"mean\":", metrics(t->metric));
-		put_num(tr->mean, "null");
+		put_exact(tr->mean, "null");
 		fputs(",\"sd\":", stdout);
-		put_num(tr->sd, "null");
+		put_exact(tr->sd, "null");
 		printf(",\"seconds\":%.3f}\n", tr->secs);
 	}
 	fflush(stdout);
@@ -1214,7 +1167,7 @@ worker(void *arg)
 	pthread_mutex_lock(&t->mu);
 	for (;;) {
 		size_t n = (t->rung_hi - t->rung_lo) * t->units;
-		if (stop_signal || t->next >= n)
+		if (train_stop || t->next >= n)
 			break;
 		trial *tr = &t->tr[t->rung_lo + t->next / t->units];
 		size_t u = t->next % t->units;
@@ -1241,7 +1194,7 @@ worker(void *arg)
 
 		pthread_mutex_lock(&t->mu);
 		t->running--;
-		if (!stopped && !stop_signal) {
+		if (!stopped && !train_stop) {
 			tr->score[u] = v;
 			tr->secs += dt;
 			if (--tr->left == 0)
@@ -1548,7 +1501,7 @@ search(tune *t)
 	size_t lo = 0, hi = t->ntr;
 
 	run_rung(t, lo, hi);
-	for (size_t r = 1; r < t->rungs && !stop_signal && !t->time_up; r++) {
+	for (size_t r = 1; r < t->rungs && !train_stop && !t->time_up; r++) {
 		size_t n = hi - lo, keep = rung_size(t->n0, eta, r);
 		size_t *idx = nn_xmalloc(n * sizeof(*idx));
 		for (size_t k = 0; k < n; k++) {
@@ -1681,7 +1634,7 @@ train_best(tune *t, const trial *tr, const char *cmdline)
 	nn_train_cfg c = o.cfg;
 	c.class_w = cw;
 	c.val = va.n ? &va : NULL;
-	c.stop = &stop_signal;
+	c.stop = &train_stop;
 	train_record(m, &c, &t->data);
 	rc = nn_fit(m, &trr, &c, &res, &e);
 	if (rc < 0)
@@ -1694,8 +1647,8 @@ train_best(tune *t, const trial *tr, const char *cmdline)
 		}
 	if (rc == 0 && res.stopped) {
 		warnx("%s while training the best; %s not written",
-		    stop_signal == SIGINT ? "interrupted" : "terminated", t->out);
-		rc = 128 + stop_signal;
+		    train_stop == SIGINT ? "interrupted" : "terminated", t->out);
+		rc = 128 + train_stop;
 	} else if (rc == 0) {
 		train_record_res(m, &res);
 		/* a second signal must not cut the save in half */
@@ -1727,15 +1680,15 @@ finish(tune *t)
 {
 	size_t done = 0;
 	const trial *best = best_so_far(t);
-	int status = stop_signal ? 128 + stop_signal : 0;
+	int status = train_stop ? 128 + train_stop : 0;
 
 	for (size_t k = 0; k < t->ntr; k++)
 		done += t->tr[k].done;
-	if (stop_signal && !t->quiet) {
+	if (train_stop && !t->quiet) {
 		/* the trials begun and not finished: abandoned, not in the
 		 * table (--resume-log trains them again) */
 		fprintf(stderr, "nn-tune: %s: %zu of %zu trials done; abandoned, "
-		    "and left out of the table:", stop_signal == SIGINT ?
+		    "and left out of the table:", train_stop == SIGINT ?
 		    "interrupted" : "terminated", done, t->total);
 		size_t na = 0;
 		for (size_t k = 0; k < t->ntr; k++)
@@ -1821,7 +1774,7 @@ main(int argc, char **argv)
 		read_resume(&t);
 	plan(&t);
 	train_report(&t.data, t.name, &t.base);
-	catch_signals();
+	train_catch_signals();
 	bar_start(&t.b, t.quiet);
 	t.t0 = seconds();
 	print_header(&t);

@@ -3,6 +3,7 @@
  * configuration, shared by nn-train and nn-tune (see train_opts.h).
  */
 #include <err.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -630,4 +631,31 @@ train_record_res(nn_model *m, const nn_train_res *res)
 {
 	m->epochs = (uint32_t)(res->kept_best ? res->best_epoch : res->epoch);
 	m->final_loss = (float)res->loss;
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+volatile int train_stop;
+
+static void
+on_signal(int sig)
+{
+	if (train_stop) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	train_stop = sig;
+}
+
+void
+train_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }

@@ -134,4 +134,10 @@ void train_record(nn_model *m, const nn_train_cfg *c, const nn_data *d);
 /* ... and after (res). */
 void train_record_res(nn_model *m, const nn_train_res *res);
 
+/* The first SIGINT/SIGTERM sets train_stop to the signal (training sees it
+ * through nn_train_cfg.stop and stops after its batch); a second one ends
+ * the process at once.  nn-train and nn-tune install it first thing. */
+extern volatile int train_stop;
+void train_catch_signals(void);
+
 #endif

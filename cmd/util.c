@@ -3,6 +3,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -238,4 +239,21 @@ join_argv(int argc, char **argv)
 	}
 	*p = '\0';
 	return s;
+}
+
+void
+put_exact(double v, const char *none)
+{
+	char buf[40];
+
+	if (!isfinite(v)) {
+		fputs(none, stdout);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	fputs(buf, stdout);
 }

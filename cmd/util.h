@@ -94,4 +94,9 @@ void die_err(int status, const nn_err *e) __attribute__((noreturn));
  * there is none. */
 long pred_column(const nn_csv *c);
 
+/* v on stdout in the fewest digits (15 to 17) that read back as exactly v
+ * (a table that is read again ranks and averages as the first did); a
+ * value that is not finite as none ("" in CSV, "null" in JSON). */
+void put_exact(double v, const char *none);
+
 #endif

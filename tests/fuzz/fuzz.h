@@ -88,6 +88,22 @@ fuzz_file(const uint8_t *data, size_t size)
 	return fp;
 }
 
+/* m written by write (nn_model_write, nn_json_model_write, nn_onnx_write)
+ * to memory; a model that was read must write.  The caller frees *out. */
+static inline void
+fuzz_model_to_mem(const nn_model *m,
+    int (*write)(const nn_model *, FILE *, nn_err *), char **out, size_t *outn)
+{
+	nn_err e;
+	FILE *fp = open_memstream(out, outn);
+	int rc;
+
+	FUZZ_CHECK(fp != NULL, "open_memstream");
+	rc = write(m, fp, &e);
+	FUZZ_CHECK(fclose(fp) == 0, "closing the memory stream");
+	FUZZ_CHECK(rc == 0, "a model that was read does not write: %s", e.msg);
+}
+
 /* Two readings of one data set must be the same, member by member. */
 static inline int
 fuzz_same_strs(char *const *a, char *const *b, size_t n)

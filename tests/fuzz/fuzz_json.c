@@ -81,21 +81,6 @@ parse(const uint8_t *data, size_t size)
 	nn_json_free(ld);
 }
 
-/* Write m with write (nn_model_write or nn_json_model_write) to memory. */
-static void
-to_mem(const nn_model *m, int (*write)(const nn_model *, FILE *, nn_err *),
-    char **out, size_t *outn)
-{
-	nn_err e;
-	FILE *fp = open_memstream(out, outn);
-	int rc;
-
-	FUZZ_CHECK(fp != NULL, "open_memstream");
-	rc = write(m, fp, &e);
-	FUZZ_CHECK(fclose(fp) == 0, "closing the memory stream");
-	FUZZ_CHECK(rc == 0, "a model that was read does not write: %s", e.msg);
-}
-
 static nn_model *
 model_from(const void *d, size_t n, nn_err *e)
 {
@@ -118,12 +103,12 @@ model(const uint8_t *data, size_t size)
 
 	if (m == NULL)
 		return;
-	to_mem(m, nn_model_write, &b1, &n1);
-	to_mem(m, nn_json_model_write, &j, &jn);
+	fuzz_model_to_mem(m, nn_model_write, &b1, &n1);
+	fuzz_model_to_mem(m, nn_json_model_write, &j, &jn);
 	nn_model_free(m);
 	m2 = model_from(j, jn, &e);
 	FUZZ_CHECK(m2 != NULL, "exported JSON does not import: %s", e.msg);
-	to_mem(m2, nn_model_write, &b2, &n2);
+	fuzz_model_to_mem(m2, nn_model_write, &b2, &n2);
 	nn_model_free(m2);
 	FUZZ_CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0, "imported, exported "
 	    "and imported again: another model (%zu bytes, then %zu)", n1, n2);

@@ -54,20 +54,6 @@ fix_crc(uint8_t *d, size_t n)
 	return 0;
 }
 
-/* m written to memory; the caller frees *out. */
-static void
-write_mem(const nn_model *m, char **out, size_t *outn)
-{
-	nn_err e;
-	FILE *fp = open_memstream(out, outn);
-	int rc;
-
-	FUZZ_CHECK(fp != NULL, "open_memstream");
-	rc = nn_model_write(m, fp, &e);
-	FUZZ_CHECK(fclose(fp) == 0, "closing the memory stream");
-	FUZZ_CHECK(rc == 0, "a model that was read does not write: %s", e.msg);
-}
-
 static nn_model *
 read_mem(const void *d, size_t n, nn_err *e)
 {
@@ -99,7 +85,7 @@ same_from_file(const uint8_t *data, size_t size, const char *b, size_t n,
 		return;
 	}
 	FUZZ_CHECK(m != NULL, "a stream reads, a file says %s", fe.msg);
-	write_mem(m, &fb, &fn);
+	fuzz_model_to_mem(m, nn_model_write, &fb, &fn);
 	nn_model_free(m);
 	FUZZ_CHECK(fn == n && memcmp(fb, b, n) == 0, "a stream and a file "
 	    "read other models");
@@ -118,12 +104,12 @@ round_trip(const uint8_t *data, size_t size)
 		same_from_file(data, size, NULL, 0, &e);
 		return;
 	}
-	write_mem(m, &b1, &n1);
+	fuzz_model_to_mem(m, nn_model_write, &b1, &n1);
 	nn_model_free(m);
 	same_from_file(data, size, b1, n1, NULL);
 	m2 = read_mem(b1, n1, &e);
 	FUZZ_CHECK(m2 != NULL, "a written model does not read: %s", e.msg);
-	write_mem(m2, &b2, &n2);
+	fuzz_model_to_mem(m2, nn_model_write, &b2, &n2);
 	nn_model_free(m2);
 	FUZZ_CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0,
 	    "written, read and written again: %zu bytes, then %zu", n1, n2);

@@ -12,20 +12,6 @@
 #include "fuzz.h"
 #include "nn_onnx.h"
 
-static void
-to_mem(const nn_model *m, int (*write)(const nn_model *, FILE *, nn_err *),
-    char **out, size_t *outn)
-{
-	nn_err e;
-	FILE *fp = open_memstream(out, outn);
-	int rc;
-
-	FUZZ_CHECK(fp != NULL, "open_memstream");
-	rc = write(m, fp, &e);
-	FUZZ_CHECK(fclose(fp) == 0, "closing the memory stream");
-	FUZZ_CHECK(rc == 0, "an imported model does not write: %s", e.msg);
-}
-
 static nn_model *
 import(FILE *fp, nn_err *e)
 {
@@ -52,15 +38,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(fm != NULL, "a stream reads, a file says %s", fe.msg);
-	to_mem(m, nn_model_write, &b1, &n1);
-	to_mem(fm, nn_model_write, &fb, &fn);
+	fuzz_model_to_mem(m, nn_model_write, &b1, &n1);
+	fuzz_model_to_mem(fm, nn_model_write, &fb, &fn);
 	FUZZ_CHECK(n1 == fn && memcmp(b1, fb, n1) == 0, "a stream and a file "
 	    "import other models");
-	to_mem(m, nn_onnx_write, &o, &on);
+	fuzz_model_to_mem(m, nn_onnx_write, &o, &on);
 	m2 = import(fuzz_mem((const uint8_t *)o, on), &e);
 	FUZZ_CHECK(m2 != NULL, "an export of an imported model does not "
 	    "import: %s", e.msg);
-	to_mem(m2, nn_model_write, &b2, &n2);
+	fuzz_model_to_mem(m2, nn_model_write, &b2, &n2);
 	FUZZ_CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0, "imported, exported "
 	    "and imported again: another model (%zu bytes, then %zu)", n1, n2);
 	nn_model_free(m);
