@@ -66,14 +66,27 @@ PLOT_SRC = $(filter lib/plot%.c,$(LIB_SRC))
 NN_OBJ   = $(patsubst %.c,%.o,$(filter-out $(PLOT_SRC) $(ONNX_SRC),$(LIB_SRC)))
 PLOT_OBJ = $(PLOT_SRC:.c=.o)
 LIB_HDR  = $(wildcard lib/*.h)
-CMD_OBJ  = $(patsubst %.c,%.o,$(wildcard cmd/*.c))
+# cmd/mpi.c is nn-train-mpi's alone (MPI, below); every other cmd/*.c is
+# a program or shared by programs.
+CMD_SRC  = $(filter-out cmd/mpi.c,$(wildcard cmd/*.c))
+CMD_OBJ  = $(patsubst %.c,%.o,$(CMD_SRC))
 # cmd/util.c, cmd/opts.c and cmd/bar.c are what every program links
 # (CMD_LIB); cmd/train_opts.c, nn-train's options into a model, is what
 # nn-train and nn-tune link besides (TRAIN_PROGS).
 CMD_LIB  = cmd/util.o cmd/opts.o cmd/bar.o
 TRAIN_OBJ = cmd/train_opts.o
-PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out $(CMD_LIB:.o=.c) $(TRAIN_OBJ:.o=.c),$(wildcard cmd/*.c)))
+PROGS    = $(patsubst cmd/%.c,bin/%,$(filter-out $(CMD_LIB:.o=.c) $(TRAIN_OBJ:.o=.c),$(CMD_SRC)))
 TRAIN_PROGS = bin/nn-train bin/nn-tune
+# nn-train-mpi (nn-train.c with NN_MPI, and cmd/mpi.c) when MPI is there:
+# `make MPI=1` insists, `make MPI=0` leaves it out; nothing else links MPI.
+MPI     ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
+# mpicc over the compiler of the rest (Open MPI and MPICH each read theirs)
+MPICC    = OMPI_CC="$(CC)" MPICH_CC="$(CC)" mpicc
+ifeq ($(MPI),1)
+MPI_PROGS = bin/nn-train-mpi
+PROGS   += $(MPI_PROGS)
+MPI_OBJ  = cmd/nn-train-mpi.o cmd/mpi.o
+endif
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 # The version is NN_VERSION of lib/nn_base.h, the one the programs'
 # --version prints; the shared libraries' soname carries its first number.
@@ -85,8 +98,8 @@ SHARED_LIBS = $(foreach l,$(LIBNAMES),lib/lib$(l).so.$(VERSION) \
     lib/lib$(l).so.$(SOMAJOR) lib/lib$(l).so)
 UNITS    = $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRC))
 UNIT_OBJ = $(addsuffix .o,$(UNITS))
-MANS     = $(wildcard man/*.1 man/*.3 man/*.5 man/*.7)
-DEPFILES = $(patsubst %.o,%.d,$(NN_OBJ) $(PLOT_OBJ) $(CMD_OBJ) $(UNIT_OBJ)) \
+MANS     = $(filter-out $(if $(MPI_PROGS),,man/nn-train-mpi.1),$(wildcard man/*.1 man/*.3 man/*.5 man/*.7))
+DEPFILES = $(patsubst %.o,%.d,$(NN_OBJ) $(PLOT_OBJ) $(CMD_OBJ) $(MPI_OBJ) $(UNIT_OBJ)) \
     bin-sweep/base.d $(wildcard lib/pic/*.d)
 
 # The goals that install missing dependencies before building.  Every
@@ -183,6 +196,17 @@ $(TRAIN_PROGS): bin/%: cmd/%.o $(TRAIN_OBJ) $(CMD_LIB) lib/libnnkit.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $< $(TRAIN_OBJ) $(CMD_LIB) lib/libnnkit.a $(LIBS) \
 	    $(LDFLAGS)
+
+cmd/nn-train-mpi.o: cmd/nn-train.c | $(NEEDS)
+	$(MPICC) -DNN_MPI $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+cmd/mpi.o: cmd/mpi.c | $(NEEDS)
+	$(MPICC) $(NN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+bin/nn-train-mpi: $(MPI_OBJ) $(TRAIN_OBJ) $(CMD_LIB) lib/libnnkit.a
+	@mkdir -p bin
+	$(MPICC) $(CFLAGS) -o $@ $(MPI_OBJ) $(TRAIN_OBJ) $(CMD_LIB) lib/libnnkit.a \
+	    $(LIBS) $(LDFLAGS)
 
 bin/nn-plot: cmd/nn-plot.o $(CMD_LIB) lib/libnnkit-plot.a lib/libnnkit.a
 	@mkdir -p bin

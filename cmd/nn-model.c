@@ -367,6 +367,9 @@ info(const nn_model *m)
 	printf("%s\n", fnum(m->lr));
 	key("  final loss");
 	printf("%s\n", fnum(m->final_loss));
+	key("  ranks");
+	printf("%" PRIu32 "%s\n", m->ranks > 1 ? m->ranks : 1,
+	    m->ranks > 1 ? " (processes, nn-train-mpi)" : "");
 	key("  resumable");
 	if (m->ckpt == NULL) {
 		printf("no (no optimizer state: saved from the best epoch, or "

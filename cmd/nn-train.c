@@ -20,7 +20,17 @@
 #include <unistd.h>
 
 #include "bar.h"
+
+extern char *program_invocation_short_name;
+#ifdef NN_MPI
+#include "mpi.h"
+#include "opts/nn-train-mpi.h"
+/* rank 0 alone writes the model and the log (cmd/mpi.h) */
+#define WRITER (mpi_rank() == 0)
+#else
 #include "opts/nn-train.h"
+#define WRITER 1
+#endif
 #include "train_opts.h"
 #include "util.h"
 
@@ -85,11 +95,23 @@ check_opts(opts *o)
 	if (o->trace && o->gradcheck)
 		errx(2, "--trace and --gradcheck exclude each other");
 	train_opts_check(o);
+#ifdef NN_MPI
+	/* a rank's share of its host: the CPUs it may run on, divided among
+	 * the ranks that share them; more threads than CPUs only wait */
+	if (!GIVEN(o, OPT_THREADS))
+		c->threads = mpi_threads();
+	else if (c->threads > mpi_cpus() && mpi_rank() == 0)
+		warnx("--threads %d, but rank 0 may run on %d CPU%s (mpirun binds a "
+		    "rank to a core: give it %d with --map-by slot:PE=%d, or use "
+		    "--bind-to none)", c->threads, mpi_cpus(), mpi_cpus() == 1 ?
+		    "" : "s", c->threads, c->threads);
+#else
 	if (!GIVEN(o, OPT_THREADS)) {
 		long nc = sysconf(_SC_NPROCESSORS_ONLN);
 		c->threads = nc < 1 ? 1 : nc > 256 ? 256 : (int)nc;
 	}
-	if (o->out != NULL && !o->trace && !o->gradcheck)
+#endif
+	if (o->out != NULL && !o->trace && !o->gradcheck && WRITER)
 		check_output_dir(o->out);
 	/* No output over an input, before any is read.  -o may name the
 	 * model it continues: that is read whole, then replaced atomically. */
@@ -574,8 +596,9 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 	train_split_val(all, d->nlabels, AUTO_VAL, o->cfg.seed, &tr, &va);
 	m = train_model(o, d, task, &tr);
 	if (!o->quiet && isatty(STDERR_FILENO))
-		fprintf(stderr, "nn-train: choosing the epochs on a %.0f%% "
-		    "validation split (-e sets them)...\n", 100.0 * AUTO_VAL);
+		fprintf(stderr, "%s: choosing the epochs on a %.0f%% "
+		    "validation split (-e sets them)...\n",
+		    program_invocation_short_name, 100.0 * AUTO_VAL);
 	c.val = &va;
 	c.patience = AUTO_PATIENCE;
 	c.stop = &train_stop;
@@ -584,8 +607,9 @@ choose_epochs(opts *o, const nn_data *d, const char *name, nn_task task,
 		o->cfg.epochs = res.best_epoch;
 		train_report(d, name, o);
 		if (!o->quiet)
-			fprintf(stderr, "nn-train: %zu epochs, chosen on a %.0f%% "
+			fprintf(stderr, "%s: %zu epochs, chosen on a %.0f%% "
 			    "validation split (best of %zu; -e sets them)\n",
+		    program_invocation_short_name,
 			    res.best_epoch, 100.0 * AUTO_VAL, res.epoch);
 	}
 	nn_model_free(m);
@@ -617,7 +641,9 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 
 	r.last_epoch = r.first_epoch + c->epochs - 1;
 	bar_start(&r.b, o->quiet);
-	if (o->log_path != NULL) {
+	if (o->log_path != NULL && !WRITER) {
+		c->stats = 1;           /* as rank 0's: the same computation */
+	} else if (o->log_path != NULL) {
 		if ((r.log = fopen(o->log_path, "w")) == NULL)
 			err(1, "%s", o->log_path);
 		r.log_name = o->log_path;
@@ -656,7 +682,7 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	train_record_res(m, &res);
 
 	hold_signals(1, &old);
-	if (nn_model_save(m, o->out, &e) < 0)
+	if (WRITER && nn_model_save(m, o->out, &e) < 0)
 		die_err(1, &e);
 	if (train_stop) {
 		warnx("%s: stopped at epoch %zu, row %zu of %zu; saved a checkpoint "
@@ -667,12 +693,14 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 	}
 	hold_signals(0, &old);
 	if (!o->quiet) {
-		fprintf(stderr, "nn-train: %zu rows, %zu features, %s, %zu parameters; "
-		    "final loss %.6f after %zu epochs\n", tr->n, d->d,
+		fprintf(stderr, "%s: %zu rows, %zu features, %s, %zu parameters; "
+		    "final loss %.6f after %zu epochs\n",
+		    program_invocation_short_name, tr->n, d->d,
 		    nn_task_name(m->task), m->nparams, res.loss, res.epoch);
 		if (c->patience > 0 && res.best_epoch > 0)
-			fprintf(stderr, "nn-train: saved the best epoch, %zu of %zu "
-			    "(val_loss %.6f)\n", res.best_epoch, res.epoch,
+			fprintf(stderr, "%s: saved the best epoch, %zu of %zu "
+			    "(val_loss %.6f)\n",
+		    program_invocation_short_name, res.best_epoch, res.epoch,
 			    res.best_val);
 	}
 	return 0;
@@ -690,14 +718,27 @@ main(int argc, char **argv)
 	nn_err e;
 	FILE *fp;
 
+#ifdef NN_MPI
+	mpi_start(&argc, &argv);
+	input_opener = mpi_open;
+#endif
 	train_opts_init(&o);
 	parse_opts(argc, argv, &o);
 	check_opts(&o);
+#ifdef NN_MPI
+	o.cfg.dist = mpi_dist();
+#endif
 
 	/* ---- data: a continued model reads it with its own encoding ---- */
 	nn_model *start = NULL;
-	if (o.start != NULL && (start = nn_model_load(o.start, &e)) == NULL)
-		die_err(1, &e);
+	if (o.start != NULL) {
+		/* through open_input: under MPI every rank reads rank 0's copy */
+		const char *mname;
+		FILE *mf = open_input(o.start, &mname);
+		if ((start = nn_model_read(mf, mname, &e)) == NULL)
+			die_err(1, &e);
+		fclose(mf);
+	}
 	fp = open_input(o.input, &name);
 	dopts = o.data;
 	if (start != NULL && start->enc != NULL) {

@@ -624,6 +624,7 @@ train_record(nn_model *m, const nn_train_cfg *c, const nn_data *d)
 	m->data_rows = d->n;
 	m->batch = (uint32_t)c->batch;
 	m->lr = c->opt.lr;
+	m->ranks = c->dist != NULL ? (uint32_t)c->dist->size : 1;
 }
 
 void

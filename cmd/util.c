@@ -67,10 +67,12 @@ open_input(const char *path, const char **name)
 	/* A command typed without its file would wait in silence. */
 	if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO))
 		warnx("reading data from the terminal; end with Ctrl-D");
-	if ((fp = nn_input_open(path, &e)) == NULL)
+	if ((fp = input_opener(path, &e)) == NULL)
 		die_err(1, &e);
 	return fp;
 }
+
+FILE *(*input_opener)(const char *path, nn_err *e) = nn_input_open;
 
 const char *
 input_error(FILE *fp)

@@ -41,6 +41,9 @@ int opt_delim(const char *s, const char *opt);
  * Standard input that is a terminal is announced first on stderr
  * ("PROG: reading data from the terminal; end with Ctrl-D"). */
 FILE *open_input(const char *path, const char **name);
+/* What open_input opens with: nn_input_open, or nn-train-mpi's mpi_open
+ * (every rank gets rank 0's bytes). */
+extern FILE *(*input_opener)(const char *path, nn_err *e);
 
 /* Why a read of fp failed: gzip's message (nn_input_error), else
  * strerror(errno). */

@@ -540,6 +540,33 @@ nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
  * move once per step by the whole batch's mean and (unbiased) variance, the
  * same for every thread count. */
 void
+nn_work_bn_get(const nn_model *m, const nn_work *w, float *out)
+{
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		if (!L->batchnorm)
+			continue;
+		memcpy(out, w->l[l].mean, L->nout * sizeof(float));
+		memcpy(out + L->nout, w->l[l].var, L->nout * sizeof(float));
+		out += 2 * L->nout;
+	}
+}
+
+void
+nn_work_bn_set(const nn_model *m, nn_work *w, const float *in)
+{
+	for (size_t l = 0; l < m->nlayers; l++) {
+		const nn_dense *L = &m->layers[l];
+		if (!L->batchnorm)
+			continue;
+		memcpy(w->l[l].mean, in, L->nout * sizeof(float));
+		memcpy(w->l[l].var, in + L->nout, L->nout * sizeof(float));
+		in += 2 * L->nout;
+	}
+	w->train = 1;
+}
+
+void
 nn_bn_update(nn_model *m, nn_work *const *w, const size_t *rows, size_t S)
 {
 	const double mo = NN_BN_MOMENTUM;

@@ -59,12 +59,12 @@
  * section critical (a reader that does not know it must refuse the file);
  * lower-case marks it ancillary (skipped). */
 enum { S_ARCH, S_SCAL, S_FEAT, S_TARG, S_LABL, S_META, S_WGHT, S_REQUIRED,
-	S_LAYR = S_REQUIRED, S_CKPT, S_COLS, S_COUNT };
+	S_LAYR = S_REQUIRED, S_CKPT, S_COLS, S_DIST, S_COUNT };
 static const char sec_tag[S_COUNT][5] = {
 	[S_ARCH] = "ARCH", [S_SCAL] = "SCAL", [S_FEAT] = "FEAT",
 	[S_TARG] = "TARG", [S_LABL] = "LABL", [S_META] = "META",
 	[S_WGHT] = "WGHT", [S_LAYR] = "LAYR", [S_CKPT] = "ckpt",
-	[S_COLS] = "COLS",
+	[S_COLS] = "COLS", [S_DIST] = "dist",
 };
 
 /* LAYR's per-layer flags */
@@ -189,6 +189,8 @@ file_size(const nn_model *m)
 		n += SEC_HEAD + ckpt_size(m);
 	if (m->enc != NULL)
 		n += SEC_HEAD + cols_size(m->enc);
+	if (m->ranks > 1)
+		n += SEC_HEAD + 4;
 	return n;
 }
 
@@ -631,6 +633,13 @@ emit_model(const nn_model *m, FILE *fp)
 	put_f32(&b, m->lr);
 	put_f32(&b, m->final_loss);
 	emit_section(&o, sec_tag[S_META], &b);
+
+	/* only from a run of several processes: ancillary, so that a reader
+	 * without it still reads the model */
+	if (m->ranks > 1) {
+		put_u32(&b, m->ranks);
+		emit_section(&o, sec_tag[S_DIST], &b);
+	}
 
 	/* The weights go out in pieces, not as one copy of the buffer. */
 	emit_head(&o, sec_tag[S_WGHT], 8 + 4 * (uint64_t)m->nparams);
@@ -1466,6 +1475,22 @@ read_meta(rd *r, ld *L)
 	return get_end(r);
 }
 
+/* The number of processes of a distributed run; written only for two or
+ * more. */
+static int
+read_dist(rd *r, ld *L)
+{
+	uint32_t p;
+
+	if (get_u32(r, &p, "rank count") < 0)
+		return -1;
+	if (p < 2)
+		return rd_fail(r, "%u ranks (written only for 2 or more)",
+		    (unsigned)p);
+	L->m->ranks = p;
+	return get_end(r);
+}
+
 /* The section's length was checked against the architecture when its
  * header came (check_len). */
 static int
@@ -1560,7 +1585,8 @@ tag_ok(const unsigned char *t)
 static int
 needs_arch(int k)
 {
-	return k != S_ARCH && k != S_TARG && k != S_LABL && k != S_META;
+	return k != S_ARCH && k != S_TARG && k != S_LABL && k != S_META &&
+	    k != S_DIST;
 }
 
 static int
@@ -1576,6 +1602,7 @@ read_section(ld *L, int k, rd *r)
 	case S_LABL: return read_labl(r, L);
 	case S_META: return read_meta(r, L);
 	case S_WGHT: return read_wght(r, L);
+	case S_DIST: return read_dist(r, L);
 	default: return read_ckpt(r, L);
 	}
 }

@@ -324,6 +324,10 @@ nn_json_model_write(const nn_model *m, FILE *fp, nn_err *e)
 		nn_json_put_float(fp, m->lr);
 		key(fp, &f, 2, "final_loss");
 		nn_json_put_float(fp, m->final_loss);
+		if (m->ranks > 1) {     /* a distributed run's only */
+			key(fp, &f, 2, "ranks");
+			fprintf(fp, "%u", (unsigned)m->ranks);
+		}
 		close_obj(fp, 1);
 	}
 	key(fp, &first, 1, "checkpoint");
@@ -940,7 +944,8 @@ static int
 rd_training(jr *r, size_t v, nn_model *m)
 {
 	static const char *const keys[] = { "seed", "command", "data_crc32",
-		"rows", "epochs", "batch", "lr", "final_loss", NULL };
+		"rows", "epochs", "batch", "lr", "final_loss", "ranks", NULL };
+	size_t rk;
 
 	if (keys_ok(r, v, "training", keys) < 0 ||
 	    rd_uint(r, get(r, v, "seed"), "training.seed", UINT64_MAX,
@@ -956,6 +961,14 @@ rd_training(jr *r, size_t v, nn_model *m)
 	    rd_float(r, get(r, v, "final_loss"), "training.final_loss", 1,
 	    &m->final_loss) < 0)
 		return -1;
+	/* optional: present only for two or more ranks */
+	if ((rk = get(r, v, "ranks")) != 0) {
+		if (rd_u32(r, rk, "training.ranks", &m->ranks) < 0)
+			return -1;
+		if (m->ranks < 2)
+			return jfail(r, "training.ranks", "%u (written only for 2 "
+			    "or more)", (unsigned)m->ranks);
+	}
 	return 0;
 }
 

@@ -107,6 +107,8 @@ typedef struct nn_model {
 	uint32_t epochs, batch;
 	float lr;
 	float final_loss;
+	uint32_t ranks;         /* processes that trained it together (MPI,
+	                           nn-train-mpi); 0 or 1: one */
 
 	/* the user's columns as features, or NULL (a model of numeric
 	 * features named feat_names, missing values refused); owned */
@@ -224,6 +226,12 @@ const float *nn_work_logits(const nn_work *w);
  * weights or NULL (see nn_loss_forward). */
 double nn_backward(nn_model *m, nn_work *w, const float *x,
     const uint32_t *y, const float *t, const float *cw, size_t B);
+/* Batch normalisation's statistics of the last forward in training mode
+ * of w (m->nstats floats: each batchnorm layer's mean, then variance), to
+ * hand to another process; nn_work_bn_set puts them into w as if its own
+ * forward had computed them (for nn_bn_update). */
+void nn_work_bn_get(const nn_model *m, const nn_work *w, float *out);
+void nn_work_bn_set(const nn_model *m, nn_work *w, const float *in);
 /* Zero m->grads, allocating it when NULL. */
 void nn_zero_grad(nn_model *m);
 /* Move the running statistics of every batchnorm layer once towards the

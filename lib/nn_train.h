@@ -98,6 +98,27 @@ typedef struct nn_epoch {
 	const double *update_ratio; /* mean over the steps of ||dW|| / ||W|| */
 } nn_epoch;
 
+/* Training shared by several processes (ranks), each with every row: the
+ * program supplies the transport (nn-train-mpi: MPI), the library never
+ * calls it itself.  Every rank calls nn_train with the same model, rows and
+ * settings.  Of each batch's shards (see nn_train), rank r computes those
+ * with s % size == r; share() then gives every rank every shard's gradient
+ * and statistics, and every rank sums them in shard order and steps, as one
+ * process would -- so the weights are the same bytes for any number of
+ * ranks (and threads per rank).  Only data moves between ranks, never an
+ * addition: no result depends on how the transport orders anything. */
+typedef struct nn_dist {
+	int rank, size;         /* 0 <= rank < size */
+	/* For i in [0, k): make buf[i] (len[i] bytes) on every rank equal to
+	 * rank root[i]'s.  0, or -1 with a message (a rank failed or timed
+	 * out): the training then stops with that message. */
+	int (*share)(void *ctx, void *const *buf, const size_t *len,
+	    const int *root, size_t k, nn_err *e);
+	/* *v becomes the largest *v of all ranks; 0 or -1 as share. */
+	int (*max)(void *ctx, int *v, nn_err *e);
+	void *ctx;
+} nn_dist;
+
 /* Everything that decides how a model learns: one home for each setting. */
 typedef struct nn_train_cfg {
 	size_t epochs;          /* >= 1: epochs to run (after a resumed one) */
@@ -127,7 +148,10 @@ typedef struct nn_train_cfg {
 	                           in the target's units (--resume, --init-from) */
 	int stats;              /* fill nn_epoch's per-layer statistics */
 	volatile int *stop;     /* set (by a signal handler): stop after the
-	                           current batch */
+	                           current batch; with dist, when any rank's
+	                           is set, and each rank's *stop then holds
+	                           the largest value any rank saw */
+	const nn_dist *dist;    /* several processes, or NULL: this one */
 	/* called after every epoch; a non-zero return stops training (the model
 	 * keeps the weights reached).  May be NULL. */
 	int (*on_epoch)(void *ctx, const nn_epoch *ep);

@@ -197,6 +197,16 @@ typedef struct trainer {
 	double *loss;            /* (smax) mean loss of each shard */
 	size_t *correct;         /* (smax) rows classified right */
 
+	/* several processes (cfg->dist with size > 1), else R = 0, N = 1 */
+	const nn_dist *dist;
+	int R, N;
+	unsigned char **info;    /* (smax) each (INFO_HEAD + 4 nstats): a
+	                            shard's loss, correct rows and batch norm
+	                            statistics, as they travel between ranks */
+	void **xbuf;             /* (2 smax) what share() moves */
+	size_t *xlen;
+	int *xroot;
+
 	/* per parameter block */
 	size_t nblk;
 	double *blk_ss;          /* (nblk) sum of squares of the gradient */
@@ -260,6 +270,10 @@ count_correct(const float *out, const uint32_t *y, size_t B, size_t K)
 	}
 	return ok;
 }
+
+/* A shard's info: the loss (double), the rows right (u64), then batch
+ * norm's statistics. */
+#define INFO_HEAD 16
 
 /* Phase 1 for shard s: gather, forward, backward into grads[s]. */
 static void
@@ -386,7 +400,10 @@ batch_part(trainer *tr, int k, int phase)
 	size_t lo, hi;
 
 	if (phase == 1) {
-		for (size_t s = (size_t)k; s < tr->S; s += (size_t)tr->T)
+		/* this rank's shards R, R + N, ...; its threads deal them */
+		const size_t N = (size_t)tr->N;
+		for (size_t s = (size_t)tr->R + N * (size_t)k; s < tr->S;
+		    s += N * (size_t)tr->T)
 			run_shard(tr, s);
 		return;
 	}
@@ -423,6 +440,8 @@ worker(void *p)
 			break;
 		batch_part(tr, a->k, 1);
 		sb_wait(&tr->bar);
+		if (tr->N > 1)
+			sb_wait(&tr->bar);  /* the ranks exchange */
 		batch_part(tr, a->k, 2);
 		sb_wait(&tr->bar);          /* main decides */
 		sb_wait(&tr->bar);
@@ -454,17 +473,69 @@ layer_norms(const nn_model *m, const float *v, const float *sub, double *out)
 	}
 }
 
-/* Run one batch on all threads.  Returns 0; -2 if the loss is not finite,
- * -1 if a gradient is not finite (nothing updated then). */
+/* After phase 1 on several ranks: every shard's gradient, loss, rows
+ * right and batch norm statistics from the rank that computed it to all.
+ * Returns 0 or -1 (e says why). */
 static int
-run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer)
+exchange(trainer *tr, nn_err *e)
+{
+	const nn_model *m = tr->m;
+	const size_t S = tr->S, ilen = INFO_HEAD + m->nstats * sizeof(float);
+
+	for (size_t s = 0; s < S; s++) {
+		const int root = (int)(s % (size_t)tr->N);
+		unsigned char *in = tr->info[s];
+		if (root == tr->R) {
+			uint64_t ok = tr->correct[s];
+			memcpy(in, &tr->loss[s], 8);
+			memcpy(in + 8, &ok, 8);
+			if (m->nstats)
+				nn_work_bn_get(m, tr->work[s], (float *)(void *)(in +
+				    INFO_HEAD));
+		}
+		tr->xbuf[2 * s] = tr->grads[s];
+		tr->xlen[2 * s] = tr->P * sizeof(float);
+		tr->xbuf[2 * s + 1] = in;
+		tr->xlen[2 * s + 1] = ilen;
+		tr->xroot[2 * s] = tr->xroot[2 * s + 1] = root;
+	}
+	if (tr->dist->share(tr->dist->ctx, tr->xbuf, tr->xlen, tr->xroot, 2 * S,
+	    e) < 0)
+		return -1;
+	for (size_t s = 0; s < S; s++) {
+		const unsigned char *in = tr->info[s];
+		uint64_t ok;
+		if ((int)(s % (size_t)tr->N) == tr->R)
+			continue;
+		memcpy(&tr->loss[s], in, 8);
+		memcpy(&ok, in + 8, 8);
+		tr->correct[s] = (size_t)ok;
+		if (m->nstats)
+			nn_work_bn_set(m, tr->work[s], (const float *)(const void *)(in +
+			    INFO_HEAD));
+	}
+	return 0;
+}
+
+/* Run one batch on all threads.  Returns 0; -2 if the loss is not finite,
+ * -1 if a gradient is not finite (nothing updated then); -3 if the ranks
+ * could not exchange (e says why). */
+static int
+run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer,
+    nn_err *e)
 {
 	double l = 0.0, ss = 0.0;
 	int bad = 0;
 
+	int xrc = 0;
+
 	sync_threads(tr);
 	batch_part(tr, 0, 1);
 	sync_threads(tr);
+	if (tr->N > 1) {        /* the workers wait at the barrier meanwhile */
+		xrc = exchange(tr, e);
+		sync_threads(tr);
+	}
 	batch_part(tr, 0, 2);
 	sync_threads(tr);
 	*correct = 0;
@@ -482,7 +553,7 @@ run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer)
 	tr->clip_scale = 1.0f;
 	if (tr->cfg->clip_norm > 0.0f && sqrt(ss) > tr->cfg->clip_norm)
 		tr->clip_scale = (float)(tr->cfg->clip_norm / sqrt(ss));
-	tr->do_update = isfinite(l) && !bad;
+	tr->do_update = isfinite(l) && !bad && xrc == 0;
 	if (tr->do_update)
 		nn_optim_begin(tr->opt);
 	/* batch norm's running statistics: once per step, shard by shard in
@@ -500,6 +571,8 @@ run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer)
 	batch_part(tr, 0, 3);
 	sync_threads(tr);
 	*loss = l;
+	if (xrc < 0)
+		return -3;
 	if (!tr->do_update) {
 		/* name the layer: the one nearest the output with a non-finite
 		 * gradient (backprop runs from the output down) */
@@ -568,6 +641,17 @@ trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
 	if (tr->T > MAX_SHARDS)
 		tr->T = MAX_SHARDS;
 	tr->opt = nn_optim_new(&cfg->opt, tr->P);
+	tr->dist = cfg->dist;
+	tr->R = tr->dist != NULL && tr->dist->size > 1 ? tr->dist->rank : 0;
+	tr->N = tr->dist != NULL && tr->dist->size > 1 ? tr->dist->size : 1;
+	if (tr->N > 1) {
+		tr->info = nn_xcalloc(tr->smax, sizeof(*tr->info));
+		for (size_t s = 0; s < tr->smax; s++)
+			tr->info[s] = nn_xmalloc(INFO_HEAD + m->nstats * sizeof(float));
+		tr->xbuf = nn_xcalloc(2 * tr->smax, sizeof(*tr->xbuf));
+		tr->xlen = nn_xcalloc(2 * tr->smax, sizeof(*tr->xlen));
+		tr->xroot = nn_xcalloc(2 * tr->smax, sizeof(*tr->xroot));
+	}
 	tr->work = nn_xcalloc(tr->smax, sizeof(*tr->work));
 	tr->grads = nn_xcalloc(tr->smax, sizeof(*tr->grads));
 	tr->xs = nn_xcalloc(tr->smax, sizeof(*tr->xs));
@@ -649,6 +733,12 @@ trainer_free(trainer *tr)
 	free(tr->correct);
 	free(tr->blk_ss);
 	free(tr->blk_bad);
+	for (size_t s = 0; tr->info != NULL && s < tr->smax; s++)
+		free(tr->info[s]);
+	free(tr->info);
+	free(tr->xbuf);
+	free(tr->xlen);
+	free(tr->xroot);
 	nn_optim_free(tr->opt);
 }
 
@@ -720,6 +810,26 @@ watch_epoch(watch *w, const nn_model *m, const nn_train_cfg *cfg, size_t ep,
 		}
 	}
 	return stop;
+}
+
+/* Whether to stop now (cfg->stop): on several ranks, when any rank's flag
+ * is set -- they must stop after the same batch -- and then every rank's
+ * flag holds the largest.  -1 when the ranks cannot agree (e says why). */
+static int
+stop_now(const trainer *tr, const nn_train_cfg *cfg, nn_err *e)
+{
+	int v;
+
+	if (cfg->stop == NULL)
+		return 0;
+	v = *cfg->stop;
+	if (tr->N > 1) {
+		if (tr->dist->max(tr->dist->ctx, &v, e) < 0)
+			return -1;
+		if (v != 0)
+			*cfg->stop = v;
+	}
+	return v != 0;
 }
 
 int
@@ -800,7 +910,11 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 			tr.S = nn_train_shards(tr.B);
 			if (cfg->stats)
 				memcpy(prev, m->params, tr.P * sizeof(float));
-			if ((r = run_batch(&tr, &l, &ok, &bad_layer)) < 0) {
+			if ((r = run_batch(&tr, &l, &ok, &bad_layer, e)) == -3) {
+				rc = -1;
+				break;
+			}
+			if (r < 0) {
 				res->bad_epoch = ep;
 				res->bad_batch = s / bs + 1;
 				res->bad_layer = bad_layer;
@@ -826,7 +940,11 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 					ur[k] += wn[k] > 0.0 ? b[k] / wn[k] : 0.0;
 				}
 			}
-			if (cfg->stop != NULL && *cfg->stop && s + tr.B < n) {
+			if ((r = stop_now(&tr, cfg, e)) < 0) {
+				rc = -1;
+				break;
+			}
+			if (r && s + tr.B < n) {
 				res->stopped = 1;
 				stop_row = s + tr.B;
 				break;
@@ -862,11 +980,21 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 			info.weight_norm = wn;
 			info.update_ratio = ur;
 		}
-		if (cfg->on_epoch != NULL && cfg->on_epoch(cfg->ctx, &info) != 0)
+		int r;
+		int quit = cfg->on_epoch != NULL && cfg->on_epoch(cfg->ctx, &info) != 0;
+		/* every rank ends where any would (the callback's reasons may be
+		 * its own: a clock, a file) */
+		if (tr.N > 1 && tr.dist->max(tr.dist->ctx, &quit, e) < 0) {
+			rc = -1;
 			break;
-		if (early)
+		}
+		if (quit || early)
 			break;
-		if (cfg->stop != NULL && *cfg->stop) {
+		if ((r = stop_now(&tr, cfg, e)) < 0) {
+			rc = -1;
+			break;
+		}
+		if (r) {
 			res->stopped = 1;
 			break;
 		}

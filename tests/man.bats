@@ -22,6 +22,8 @@ M="$BATS_TEST_DIRNAME/../man"
 }
 @test "man: every section-1 page names a program that exists" {
 	for p in "$M"/*.1; do
+		# nn-train-mpi is built only where MPI is (make MPI=0 leaves it out)
+		[ "$(basename "$p")" = nn-train-mpi.1 ] && ! command -v mpicc >/dev/null && continue
 		[ -x "$BATS_TEST_DIRNAME/../bin/$(basename "$p" .1)" ] || { echo "$p"; return 1; }
 	done
 }

@@ -1,0 +1,383 @@
+/*
+ * mpi.c - nn-train-mpi's ranks: start, the exchange nn_train asks for,
+ * inputs shared from rank 0, and one agreed end (see mpi.h).
+ *
+ * Only data moves here, never an addition: the gradients of a batch's
+ * shards go from the rank that computed each to all ranks by broadcasts
+ * (MPI_Ibcast), and lib/train.c sums them in shard order on every rank.
+ * MPI_Allreduce would add them in an order the standard leaves open (Open
+ * MPI picks its algorithm by message size and rank count), and the weights
+ * would then depend on the number of ranks.  The one reduction done by MPI
+ * is a maximum of integers (a stop flag), which has no order to get wrong.
+ *
+ * MPI's blocking collectives wait forever for a rank that hangs.  Every
+ * wait here is a non-blocking collective tested in a loop with a deadline
+ * (NNKIT_MPI_TIMEOUT seconds, 300 by default); past it the rank says so
+ * and the job is aborted.
+ */
+#define _GNU_SOURCE     /* sched_getaffinity, CPU_COUNT */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mpi.h>
+
+#include "mpi.h"
+#include "nn_input.h"
+
+extern char *program_invocation_short_name;
+
+/* A rank that fails waits this long for the others to reach the end too
+ * (they do at once when the failure is the same everywhere, as a bad row
+ * is); past it, it is failing alone. */
+#define ALONE_WAIT 10.0
+/* The default of NNKIT_MPI_TIMEOUT: longer than any step or save. */
+#define DEFAULT_TIMEOUT 300.0
+/* MPI counts are ints: a larger buffer goes in pieces of this many bytes. */
+#define PIECE ((size_t)1 << 30)
+
+static struct {
+	int rank, size;
+	MPI_Comm comm;          /* training's exchanges and the inputs */
+	MPI_Comm comm_end;      /* the agreement at exit only: a rank that
+	                           fails mid-exchange cannot confuse the two */
+	double timeout;
+	int kept_fd;            /* ranks > 0: the real standard error */
+	FILE *kept;             /* ranks > 0: what they wrote to stderr */
+	nn_dist dist;
+	MPI_Request *req;       /* share()'s requests */
+	size_t nreq, capreq;
+} G = { .kept_fd = -1 };
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Wait for n requests until the deadline: spin, then yield, then nap, so
+ * that a rank waiting for a slow one does not take a core from it (ranks
+ * may share cores).  0, or -1 when the time ran out. */
+static int
+wait_all(MPI_Request *req, int n, double limit)
+{
+	const double t0 = now();
+	int done = 0;
+
+	for (unsigned i = 0;; i++) {
+		MPI_Testall(n, req, &done, MPI_STATUSES_IGNORE);
+		if (done)
+			return 0;
+		if (i < 2000)
+			continue;
+		if (i < 2200) {
+			sched_yield();
+			continue;
+		}
+		struct timespec nap = { 0, 20000 };
+		nanosleep(&nap, NULL);
+		if ((i & 63) == 0 && now() - t0 > limit)
+			return -1;
+	}
+}
+
+static int
+timed_out(nn_err *e)
+{
+	return nn_errf(e, "rank %d: no answer from the other ranks for %g s (one "
+	    "stopped or hangs; NNKIT_MPI_TIMEOUT sets the wait)", G.rank,
+	    G.timeout);
+}
+
+static MPI_Request *
+new_req(void)
+{
+	if (G.nreq == G.capreq) {
+		G.capreq = G.capreq ? 2 * G.capreq : 64;
+		G.req = nn_xrealloc(G.req, G.capreq * sizeof(*G.req));
+	}
+	return &G.req[G.nreq++];
+}
+
+/* ---- nn_dist: what nn_train asks of the ranks ------------------------- */
+
+static int
+share(void *ctx, void *const *buf, const size_t *len, const int *root,
+    size_t k, nn_err *e)
+{
+	(void)ctx;
+	G.nreq = 0;
+	for (size_t i = 0; i < k; i++)
+		for (size_t off = 0; off < len[i]; off += PIECE) {
+			size_t n = len[i] - off < PIECE ? len[i] - off : PIECE;
+			MPI_Ibcast((char *)buf[i] + off, (int)n, MPI_BYTE, root[i],
+			    G.comm, new_req());
+		}
+	if (G.nreq > INT_MAX || wait_all(G.req, (int)G.nreq, G.timeout) < 0)
+		return timed_out(e);
+	return 0;
+}
+
+static int
+agree_max(void *ctx, int *v, nn_err *e)
+{
+	MPI_Request r;
+
+	(void)ctx;
+	MPI_Iallreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, G.comm, &r);
+	if (wait_all(&r, 1, G.timeout) < 0)
+		return timed_out(e);
+	return 0;
+}
+
+/* ---- the end ---------------------------------------------------------- */
+
+/* What rank > 0 wrote to its standard error, on the real one, each line
+ * as "nn-train-mpi: rank K: message". */
+static void
+show_kept(void)
+{
+	char line[1024];
+	FILE *out;
+	const char *me = program_invocation_short_name;
+	size_t ml = strlen(me);
+
+	if (G.kept == NULL || G.kept_fd < 0)
+		return;
+	fflush(G.kept);
+	rewind(G.kept);
+	if ((out = fdopen(G.kept_fd, "w")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), G.kept) != NULL) {
+		const char *msg = line;
+		if (strncmp(line, me, ml) == 0 && strncmp(line + ml, ": ", 2) == 0)
+			msg += ml + 2;
+		fprintf(out, "%s: rank %d: %s", me, G.rank, msg);
+	}
+	fflush(out);
+}
+
+/* Every rank's exit comes here (on_exit): the ranks agree on the worst
+ * status and all exit with it.  A rank that fails while the others are
+ * busy (waiting in an exchange) cannot agree with them: it tells its
+ * cause and aborts the job, which mpirun then ends on every rank. */
+static void
+at_end(int status, void *arg)
+{
+	int *all, fin = 0, worst = status, first = -1;
+	MPI_Request r;
+
+	(void)arg;
+	MPI_Finalized(&fin);
+	if (fin)
+		return;
+	fflush(stdout);
+	fflush(stderr);
+	all = calloc((size_t)G.size, sizeof(int));
+	if (all == NULL)
+		MPI_Abort(MPI_COMM_WORLD, status ? status : 1);
+	MPI_Iallgather(&status, 1, MPI_INT, all, 1, MPI_INT, G.comm_end, &r);
+	if (wait_all(&r, 1, status == 0 ? G.timeout : G.timeout < ALONE_WAIT ?
+	    G.timeout : ALONE_WAIT) < 0) {
+		if (G.rank > 0)
+			show_kept();
+		MPI_Abort(MPI_COMM_WORLD, status ? status : 1);
+	}
+	for (int k = 0; k < G.size; k++) {
+		if (all[k] > worst)
+			worst = all[k];
+		if (all[k] != 0 && first < 0)
+			first = k;
+	}
+	/* rank 0 speaks for all; when it did not fail, the first rank that
+	 * did names itself */
+	if (G.rank > 0 && first == G.rank && all[0] == 0)
+		show_kept();
+	free(all);
+	MPI_Finalize();
+	_exit(worst);
+}
+
+/* ---- start ------------------------------------------------------------ */
+
+void
+mpi_start(int *argc, char ***argv)
+{
+	const char *t = getenv("NNKIT_MPI_TIMEOUT");
+	char *end;
+
+	if (MPI_Init(argc, argv) != MPI_SUCCESS)
+		errx(1, "MPI_Init failed");
+	MPI_Comm_rank(MPI_COMM_WORLD, &G.rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &G.size);
+	MPI_Comm_dup(MPI_COMM_WORLD, &G.comm);
+	MPI_Comm_dup(MPI_COMM_WORLD, &G.comm_end);
+	G.timeout = DEFAULT_TIMEOUT;
+	if (t != NULL && *t != '\0') {
+		errno = 0;
+		G.timeout = strtod(t, &end);
+		if (errno || *end != '\0' || !(G.timeout > 0) ||
+		    !isfinite(G.timeout)) {
+			MPI_Finalize();
+			errx(1, "NNKIT_MPI_TIMEOUT: expected seconds > 0, got \"%.40s\"",
+			    t);
+		}
+	}
+	if (G.rank > 0) {
+		/* quiet, but keep what would have been said */
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+		G.kept_fd = dup(STDERR_FILENO);
+		if (G.kept_fd >= 0 && (G.kept = tmpfile()) != NULL)
+			dup2(fileno(G.kept), STDERR_FILENO);
+	}
+	G.dist = (nn_dist){ G.rank, G.size, share, agree_max, NULL };
+	on_exit(at_end, NULL);
+}
+
+int
+mpi_rank(void)
+{
+	return G.rank;
+}
+
+int
+mpi_size(void)
+{
+	return G.size;
+}
+
+int
+mpi_cpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n;
+}
+
+int
+mpi_threads(void)
+{
+	MPI_Comm host;
+	int local = 1, cpus = mpi_cpus(), shared = 0, n;
+	cpu_set_t set;
+
+	/* the ranks on this host, and how many of them could run on this
+	 * rank's CPUs: with mpirun's default binding (a core each) none
+	 * other, without binding all */
+	MPI_Comm_split_type(G.comm, MPI_COMM_TYPE_SHARED, G.rank, MPI_INFO_NULL,
+	    &host);
+	MPI_Comm_size(host, &local);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		unsigned char mine[CPU_SETSIZE / 8] = { 0 }, *all;
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set))
+				mine[c / 8] |= (unsigned char)(1u << (c % 8));
+		all = nn_xmalloc((size_t)local * sizeof(mine));
+		MPI_Allgather(mine, (int)sizeof(mine), MPI_BYTE, all,
+		    (int)sizeof(mine), MPI_BYTE, host);
+		for (int k = 0; k < local; k++) {
+			int overlap = 0;
+			for (size_t b = 0; b < sizeof(mine); b++)
+				overlap |= mine[b] & all[(size_t)k * sizeof(mine) + b];
+			shared += overlap != 0;
+		}
+		free(all);
+	}
+	MPI_Comm_free(&host);
+	n = cpus / (shared > 0 ? shared : local);
+	return n < 1 ? 1 : n > 256 ? 256 : n;
+}
+
+const nn_dist *
+mpi_dist(void)
+{
+	return G.size > 1 ? &G.dist : NULL;
+}
+
+/* ---- inputs: rank 0 reads, every rank gets the bytes ------------------ */
+
+/* The input's bytes, kept until exit: a stream over them may be open. */
+static char **held;
+static size_t nheld;
+
+/* Rank 0: all of fp's bytes into *buf; -1 with errno on a read error. */
+static int
+slurp(FILE *fp, char **buf, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0, got;
+
+	*buf = nn_xmalloc(cap);
+	while ((got = fread(*buf + n, 1, cap - n, fp)) > 0) {
+		n += got;
+		if (n == cap)
+			*buf = nn_xrealloc(*buf, cap *= 2);
+	}
+	*len = n;
+	return ferror(fp) ? -1 : 0;
+}
+
+FILE *
+mpi_open(const char *path, nn_err *e)
+{
+	const int std = path == NULL || strcmp(path, "-") == 0;
+	const char *name = std ? "<stdin>" : path;
+	struct { int64_t len; char msg[sizeof(e->msg)]; } h = { 0, "" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	MPI_Request r;
+
+	if (G.rank == 0) {
+		FILE *in = std ? stdin : fopen(path, "rb");
+		if (in == NULL || slurp(in, &buf, &len) < 0) {
+			h.len = -1;
+			snprintf(h.msg, sizeof(h.msg), "%s: %s", name, strerror(errno));
+		} else {
+			h.len = (int64_t)len;
+		}
+		if (in != NULL && in != stdin)
+			fclose(in);
+	}
+	MPI_Ibcast(&h, (int)sizeof(h), MPI_BYTE, 0, G.comm, &r);
+	if (wait_all(&r, 1, G.timeout) < 0)
+		return timed_out(e), NULL;
+	if (h.len < 0) {
+		free(buf);
+		return nn_errf(e, "%s", h.msg), NULL;
+	}
+	len = (size_t)h.len;
+	if (G.rank != 0)
+		buf = nn_xmalloc(len ? len : 1);
+	{
+		void *b = buf;
+		const int root = 0;
+		if (share(NULL, &b, &len, &root, 1, e) < 0)
+			return free(buf), NULL;
+	}
+	held = nn_xrealloc(held, (nheld + 1) * sizeof(*held));
+	held[nheld++] = buf;
+	/* fmemopen refuses an empty buffer on some C libraries */
+	fp = len ? fmemopen(buf, len, "r") : fopen("/dev/null", "r");
+	if (fp == NULL)
+		return nn_errf(e, "%s: %s", name, strerror(errno)), NULL;
+	return nn_input_wrap(fp, name, e);
+}

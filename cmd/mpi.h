@@ -1,0 +1,45 @@
+/*
+ * mpi.h - nn-train-mpi's ranks: the MPI side of a distributed nn-train.
+ *
+ *   mpi.c      mpi_start, mpi_rank, mpi_size, mpi_dist, mpi_open
+ *
+ * nn-train-mpi is nn-train.c built with NN_MPI and linked with mpi.c (by
+ * mpicc, `make MPI=1`); every other program, and nn-train itself, stays
+ * free of MPI.  Every rank runs the whole of nn-train on the same bytes:
+ * rank 0 reads each input (a file or standard input) and hands its bytes
+ * to all, so every rank parses, encodes, scales and initialises alike and
+ * every decision (the task, the chosen epochs, an error in the data) is the
+ * same everywhere.  In training the ranks split each batch's shards and
+ * exchange their gradients (lib/nn_train.h, nn_dist).  Rank 0 alone
+ * writes: the model, the log, standard output and standard error; the
+ * others' output goes nowhere, and their error messages are kept and
+ * shown only when a rank fails alone.
+ */
+#ifndef NN_CMD_MPI_H
+#define NN_CMD_MPI_H
+
+#include <stdio.h>
+
+#include "nn_train.h"
+
+/* Start MPI (before the options are parsed: it may take its own from
+ * argv), quiet the ranks above 0, and arrange the end: every rank exits
+ * with the worst status of all of them, after they agree on it; a rank
+ * that fails while the others cannot hear it (they wait in an exchange)
+ * prints its message, naming its rank, and aborts the job. */
+void mpi_start(int *argc, char ***argv);
+int mpi_rank(void);
+int mpi_size(void);
+/* The CPUs this rank may run on (its affinity mask); the threads a rank
+ * takes by default: those CPUs, shared with the ranks on the same host
+ * that may run on them too, at least 1. */
+int mpi_cpus(void);
+int mpi_threads(void);
+/* The transport for nn_train_cfg.dist (NULL for one rank). */
+const nn_dist *mpi_dist(void);
+/* Open path ("-" or NULL: standard input) as every rank's copy of rank
+ * 0's bytes; gzip data inflated (nn_input_wrap).  NULL with e on error
+ * (the same on every rank). */
+FILE *mpi_open(const char *path, nn_err *e);
+
+#endif

@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# nn-train-mpi: the same model bytes as nn-train for any rank count and
+# threads per rank (every optimizer, batch norm, dropout, class weights,
+# validation, early stopping, --cv, the chosen epochs, regression), data
+# from rank 0, one message for a bad row, a rank that dies or hangs, and
+# an interrupted run resumed under other rank counts.
+load common
+
+setup_file() {
+	export D="$BATS_FILE_TMPDIR"
+	PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
+	# Open MPI refuses root without these; -q keeps its notices quiet
+	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+	# ranks of the tests share 2 cores: no binding, no busy waiting
+	export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_hwloc_base_binding_policy=none
+	command -v nn-train-mpi >/dev/null && command -v mpirun >/dev/null || return 0
+	nn-gen moons -n 600 --seed 3 >"$D/moons.csv"
+	nn-gen moons -n 200 --seed 4 >"$D/val.csv"
+	nn-gen blobs --classes 3 -n 600 --seed 5 >"$D/blobs.csv"
+	nn-gen regression -n 600 --seed 3 >"$D/reg.csv"
+	# 4 classes, one of them rare: class weights matter
+	awk -F, 'NR == 1 || NR % 9 != 0 || $NF != 2' "$D/blobs.csv" >"$D/rare.csv"
+}
+
+setup() {
+	export PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
+	TMP="$BATS_TEST_TMPDIR"
+	cd "$TMP" || return 1
+	command -v nn-train-mpi >/dev/null ||
+	    skip "nn-train-mpi not built (no mpicc when make ran: scripts/install-deps installs Open MPI)"
+	command -v mpirun >/dev/null || skip "no mpirun (openmpi-bin)"
+}
+
+mpi() { local p=$1; shift; mpirun -q --oversubscribe -np "$p" nn-train-mpi "$@"; }
+
+# A model's whole content but its command line and rank count: the JSON
+# export holds every byte of the model (its round trip is byte-identical).
+content() { nn-model export --format json "$1" | sed -e '/"command":/d' -e '/"ranks":/d' -e 's/,$//'; }
+
+# same ARGS...: nn-train with ARGS (1 thread), then nn-train-mpi under 1, 2
+# and 3 ranks of 1 and 2 threads: every model's content is the first's.
+same() {
+	nn-train -q --threads 1 "$@" -o one.nn || return 1
+	content one.nn >one.txt
+	for p in 1 2 3; do
+		for t in 1 2; do
+			mpi $p -q --threads $t "$@" -o m$p$t.nn || { echo "-np $p --threads $t failed" >&2; return 1; }
+			content m$p$t.nn | cmp - one.txt || { echo "-np $p --threads $t differs" >&2; return 1; }
+		done
+	done
+}
+
+# ---- the program ------------------------------------------------------------
+@test "nn-train-mpi: usage == SYNOPSIS"   { check_usage nn-train-mpi nn-train-mpi.1; }
+@test "nn-train-mpi: --version"           { row 0 '^nn-train-mpi \(nnkit\) [0-9]' nn-train-mpi --version; }
+@test "nn-train-mpi: nn-train's options, all of them" {
+	diff <(nn-train --help | sed '/^More in/d; s/^usage: nn-train //; s/^ *//' | tr -s ' \n' ' ') \
+	    <(nn-train-mpi --help | sed '/^More in/d; s/^usage: nn-train-mpi //; s/^ *//' | tr -s ' \n' ' ')
+}
+@test "nn-train-mpi: a bad option: one line, exit 2" {
+	run --separate-stderr mpi 2 -e 0 -o m.nn "$D/moons.csv"
+	[ "$status" -ne 0 ] && [ "$(grep -c 'nn-train-mpi: -e' <<<"$stderr")" -eq 1 ] && [ ! -e m.nn ]
+}
+@test "nn-train-mpi: NNKIT_MPI_TIMEOUT=abc" { NNKIT_MPI_TIMEOUT=abc row 1 'NNKIT_MPI_TIMEOUT: expected seconds' nn-train-mpi -o m.nn "$D/moons.csv"; }
+
+# ---- the same bytes ---------------------------------------------------------
+@test "nn-train-mpi: sgd, 2 shards a batch"             { same -l 16,8 -b 128 -e 3 "$D/moons.csv"; }
+@test "nn-train-mpi: adam, 5 shards, a short last batch" { same -l 16,8 -b 320 -e 4 --optimizer adam "$D/moons.csv"; }
+@test "nn-train-mpi: 16 shards, more than the ranks"    { same -l 8 -b 1024 -e 3 --optimizer rmsprop "$D/moons.csv"; }
+@test "nn-train-mpi: one shard: ranks 1 and 2 idle"     { same -l 8 -b 32 -e 2 --optimizer momentum "$D/moons.csv"; }
+@test "nn-train-mpi: batch norm, dropout, skip connections" { same -l 16,16 -b 256 -e 3 --batchnorm --dropout 0.3 --residual --optimizer adamw "$D/blobs.csv"; }
+@test "nn-train-mpi: class weights, l1, l2, clipping"  { same -l 16 -b 200 -e 3 --class-weight balanced --l1 1e-4 --l2 1e-3 --clip-norm 0.5 --optimizer nesterov "$D/rare.csv"; }
+@test "nn-train-mpi: validation, early stopping, plateau" { same -l 16 -b 128 -e 40 --val "$D/val.csv" --patience 3 --schedule plateau --lr-step 2 -r 0.5 "$D/moons.csv"; }
+@test "nn-train-mpi: --val-split, adagrad"             { same -l 8 -b 192 -e 3 --val-split 0.2 --optimizer adagrad "$D/moons.csv"; }
+@test "nn-train-mpi: regression"                       { same -l 16 -b 256 -e 3 --optimizer adam "$D/reg.csv"; }
+@test "nn-train-mpi: the epochs it chooses"            { same -l 8 -b 128 -r 0.3 "$D/moons.csv"; }
+@test "nn-train-mpi: every optimizer, 3 ranks" {
+	for o in sgd momentum nesterov adam adamw rmsprop adagrad; do
+		nn-train -q -l 8 -b 256 -e 2 --optimizer $o -o one.nn "$D/moons.csv"
+		mpi 3 -q -l 8 -b 256 -e 2 --optimizer $o -o m.nn "$D/moons.csv"
+		cmp <(content one.nn) <(content m.nn) || { echo "$o differs" >&2; return 1; }
+	done
+}
+@test "nn-train-mpi: --cv prints what nn-train prints" {
+	nn-train --cv 3 --cv-format csv -l 8 -b 128 -e 3 "$D/moons.csv" >one.csv
+	mpi 3 --cv 3 --cv-format csv -l 8 -b 128 -e 3 "$D/moons.csv" >m.csv
+	cmp one.csv m.csv
+}
+@test "nn-train-mpi: the model records the ranks, and JSON keeps them" {
+	mpi 3 -q -l 8 -e 2 -o m.nn "$D/moons.csv"
+	nn-model info m.nn | grep -Eq '^  ranks +3 '
+	nn-model export --format json -o m.json m.nn
+	nn-model import -o back.nn m.json
+	cmp m.nn back.nn
+	mpi 1 -q -l 8 -e 2 -o one.nn "$D/moons.csv"
+	nn-model info one.nn | grep -Eq '^  ranks +1$'
+}
+
+# ---- data from rank 0 -------------------------------------------------------
+@test "nn-train-mpi: standard input, gzip" {
+	nn-train -q -l 8 -b 128 -e 3 -o one.nn "$D/moons.csv"
+	gzip -c "$D/moons.csv" | mpi 2 -q -l 8 -b 128 -e 3 -o m.nn -
+	cmp <(content one.nn | grep -v data_crc32) <(content m.nn | grep -v data_crc32)
+}
+@test "nn-train-mpi: -o over the input is refused" {
+	cp "$D/moons.csv" d.csv; saved d.csv
+	run --separate-stderr mpi 2 -q -o d.csv d.csv
+	[ "$status" -ne 0 ] && unchanged d.csv
+}
+
+# ---- failures: one message, no model, no hang ---------------------------------
+@test "nn-train-mpi: a bad row in rank 1's part: file and line, once" {
+	awk 'NR == 400 { print "0.5,abc,1"; next } { print }' "$D/moons.csv" >bad.csv
+	run --separate-stderr mpi 3 -q -l 8 -o m.nn bad.csv
+	[ "$status" -eq 1 ] || { echo "status $status" >&2; return 1; }
+	[ "$(grep -c 'bad.csv:400:' <<<"$stderr")" -eq 1 ] || { echo "$stderr" >&2; return 1; }
+	[ ! -e m.nn ]
+}
+@test "nn-train-mpi: a missing file: one message" {
+	run --separate-stderr mpi 2 -q -o m.nn no-such.csv
+	[ "$status" -ne 0 ] && [ "$(grep -c 'no-such.csv: No such file' <<<"$stderr")" -eq 1 ] && [ ! -e m.nn ]
+}
+# The pid of rank $1 of the nn-train-mpi processes running now.
+rank_pid() {
+	local p
+	for p in $(pgrep -x nn-train-mpi); do
+		tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo $p; return 0; }
+	done
+	return 1
+}
+@test "nn-train-mpi: rank 1 killed: the job ends, no model" {
+	nn-gen moons -n 20000 --seed 1 >big.csv
+	mpi 2 -q -l 64,64 -b 64 -e 1000 -o m.nn big.csv 2>err.txt & job=$!
+	for i in $(seq 100); do pid=$(rank_pid 1) && break; sleep 0.1; done
+	sleep 1; kill -9 "$pid"
+	timeout 60 tail --pid=$job -f /dev/null || { kill $job; echo "hangs" >&2; return 1; }
+	wait $job && { echo "exit 0" >&2; return 1; }
+	[ ! -e m.nn ]
+}
+@test "nn-train-mpi: rank 1 hangs: NNKIT_MPI_TIMEOUT ends the job with a message" {
+	nn-gen moons -n 20000 --seed 1 >big.csv
+	NNKIT_MPI_TIMEOUT=2 mpi 2 -q -l 64,64 -b 64 -e 1000 -o m.nn big.csv 2>err.txt & job=$!
+	for i in $(seq 100); do pid=$(rank_pid 1) && break; sleep 0.1; done
+	sleep 1; kill -STOP "$pid"
+	timeout 60 tail --pid=$job -f /dev/null || { kill -9 "$pid"; kill $job; echo "hangs" >&2; return 1; }
+	kill -9 "$pid" 2>/dev/null || true
+	wait $job && { echo "exit 0" >&2; return 1; }
+	grep -q 'no answer from the other ranks for 2 s' err.txt || { cat err.txt >&2; return 1; }
+	[ ! -e m.nn ]
+}
+
+# ---- interrupted, resumed under any rank count ---------------------------------
+@test "nn-train-mpi: SIGINT to mpirun: a checkpoint; --resume under 1 and 3 ranks = nn-train's" {
+	nn-gen moons -n 20000 --seed 1 >big.csv
+	mpi 2 -l 64,64 -b 64 -e 1000 -o ck.nn big.csv 2>err.txt & job=$!
+	for i in $(seq 100); do rank_pid 1 >/dev/null && break; sleep 0.1; done
+	sleep 2; pkill -INT -x mpirun
+	wait $job && { echo "exit 0" >&2; return 1; }
+	grep -q 'saved a checkpoint to ck.nn' err.txt || { cat err.txt >&2; return 1; }
+	nn-model info ck.nn | grep -q 'resumable  *yes'
+	nn-train -q -e 2 --resume ck.nn -o one.nn big.csv
+	for p in 1 3; do
+		mpi $p -q -e 2 --resume ck.nn -o m$p.nn big.csv
+		cmp <(content one.nn) <(content m$p.nn) || { echo "-np $p differs" >&2; return 1; }
+	done
+}
