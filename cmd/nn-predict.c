@@ -150,6 +150,43 @@ ob_field(obuf *b, const char *s)
 	free(f);
 }
 
+/* ---- the header line ---------------------------------------------------- */
+
+/* The output's header line: the ID columns, the target when the input has
+ * it, the prediction in a column whose name says the task (util.h) so that
+ * nn-eval need not guess it from the values, then with --proba a column
+ * "p_" + label per class.  Written once, before the rows; --no-output-header
+ * leaves it out, so that the parts of a sharded input, predicted apart,
+ * concatenate into the one run's output (see "Prediction at scale" in
+ * nn-predict(1)). */
+static void
+put_header(obuf *ob, const nn_model *m, size_t nid, int has_target, int proba)
+{
+	for (size_t k = 0; k < nid; k++) {
+		ob_field(ob, m->enc->ids[k]);
+		ob_char(ob, odelim);
+	}
+	if (has_target) {
+		ob_field(ob, m->target_name ? m->target_name : "label");
+		ob_char(ob, odelim);
+	}
+	ob_field(ob, m->task == NN_TASK_REGRESSION ? PRED_COL_VALUE :
+	    PRED_COL_LABEL);
+	if (proba && m->task != NN_TASK_REGRESSION)
+		for (size_t k = 0; k < m->nlabels; k++) {
+			/* "p_" + label, quoted as one field if it must be */
+			size_t len = strlen(m->labels[k]);
+			char *h = nn_xmalloc(len + 3);
+			memcpy(h, "p_", 2);
+			memcpy(h + 2, m->labels[k], len + 1);
+			ob_char(ob, odelim);
+			ob_field(ob, h);
+			free(h);
+		}
+	ob_char(ob, '\n');
+	ob_flush(ob);
+}
+
 /* ---- a model of the user's columns (nn_enc.h) ------------------------- */
 
 /* How a batch reaches nn_enc_apply: the numeric input columns are the CSV
@@ -279,15 +316,53 @@ enc_report(const nn_enc *enc, const nn_enc_tally *t)
 		    (unsigned long long)filled, filled == 1 ? "" : "s");
 }
 
+/* ---- a row's prediction is the row's alone ------------------------------ */
+
+/*
+ * The BLAS computes a product with kernels chosen by its shape, and an
+ * element of a tile at the edge of the matrix may be summed in another
+ * order than one inside: with OpenBLAS, the same row predicted in a batch
+ * of 43 rows and in one of 300 can differ in its last digits.  Then a file
+ * predicted in parts (nn-predict(1), "Prediction at scale") would not give
+ * the bytes of the one run, nor one row alone the bytes it has in its file.
+ * So every product has one shape: each batch is padded with rows of zeros
+ * to the full batch, whose size is a power of two (a multiple of every
+ * kernel's tile), and the padding's outputs are dropped.  It costs at most
+ * one batch of work per run.
+ */
+
+/* The largest power of two <= n (n >= 1). */
+static size_t
+pow2_floor(size_t n)
+{
+	size_t p = 1;
+
+	while (p <= n / 2)
+		p *= 2;
+	return p;
+}
+
+/* The output (rows, K) of x (rows, D), whose first n rows are the batch's;
+ * rows n .. rows-1 are zeroed here. */
+static const float *
+forward_full(const nn_model *m, nn_work *w, float *x, size_t n, size_t rows)
+{
+	memset(x + n * m->nin, 0, (rows - n) * m->nin * sizeof(*x));
+	return nn_forward(m, w, x, rows);
+}
+
+/* ---- main ------------------------------------------------------------- */
+
 int
 main(int argc, char **argv)
 {
 	const char *model_path = NULL, *name;
 	int proba = 0, header = 1, libsvm = 0, strict = 0, delim = 0, has_target;
+	int oheader = 1;            /* --no-output-header: 0 */
 	int ch;
 	size_t nnum = 0, slot0 = 0, nid = 0;
 	float *raw = NULL;          /* (rows, nnum) a model with nn_enc */
-	size_t rows;                /* per batch: BATCH or fewer */
+	size_t rows;                /* per batch: BATCH or fewer, a power of 2 */
 	nn_enc_tally tally = { 0 };
 	encin ein;
 	nn_model *m;
@@ -312,6 +387,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_NO_HEADER:
 			header = 0;
+			break;
+		case OPT_NO_OUTPUT_HEADER:
+			oheader = 0;
 			break;
 		case OPT_STRICT:
 			strict = 1;
@@ -377,33 +455,10 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < m->nlabels; k++)     /* quoted once */
 		lab[k].s = field_text(m->labels[k], &lab[k].n);
 
-	/* header: the prediction column's name says the task (util.h), so
-	 * that nn-eval need not guess it from the values */
-	for (size_t k = 0; k < nid; k++) {
-		ob_field(&ob, m->enc->ids[k]);
-		ob_char(&ob, odelim);
-	}
-	if (has_target) {
-		ob_field(&ob, m->target_name ? m->target_name : "label");
-		ob_char(&ob, odelim);
-	}
-	ob_field(&ob, m->task == NN_TASK_REGRESSION ? PRED_COL_VALUE :
-	    PRED_COL_LABEL);
-	if (proba && m->task != NN_TASK_REGRESSION)
-		for (size_t k = 0; k < m->nlabels; k++) {
-			/* "p_" + label, quoted as one field if it must be */
-			size_t len = strlen(m->labels[k]);
-			char *h = nn_xmalloc(len + 3);
-			memcpy(h, "p_", 2);
-			memcpy(h + 2, m->labels[k], len + 1);
-			ob_char(&ob, odelim);
-			ob_field(&ob, h);
-			free(h);
-		}
-	ob_char(&ob, '\n');
-	ob_flush(&ob);
+	if (oheader)
+		put_header(&ob, m, nid, has_target, proba);
 
-	rows = nn_work_rows(m, m->nin + nnum, NN_WORK_BUDGET, BATCH);
+	rows = pow2_floor(nn_work_rows(m, m->nin + nnum, NN_WORK_BUDGET, BATCH));
 	if (m->enc != NULL && !libsvm)
 		raw = nn_xmalloc(rows * (nnum ? nnum : 1) * sizeof(*raw));
 	x = nn_xmalloc(rows * m->nin * sizeof(*x));   /* (rows, D) */
@@ -417,7 +472,7 @@ main(int argc, char **argv)
 				errx(1, "%s:%lu:%s", name, nn_csv_line(c, bad), e.msg);
 		}
 		nn_model_scale(m, x, (size_t)n);
-		const float *out = nn_forward(m, w, x, (size_t)n);   /* (n, K) */
+		const float *out = forward_full(m, w, x, (size_t)n, rows);
 		for (long i = 0; i < n; i++) {
 			const float *o = out + (size_t)i * m->nout;
 			const field *l;
