@@ -25,7 +25,9 @@
 #include "opts/nn-predict.h"
 #include "util.h"
 
+/* A power of two: parts of a file line up with batches (pow2_floor). */
 #define BATCH 1024
+_Static_assert((BATCH & (BATCH - 1)) == 0, "BATCH is a power of two");
 /* Output buffer: written when a batch is done or when it is full. */
 #define OUT_CAP (256 * 1024)
 
@@ -316,19 +318,19 @@ enc_report(const nn_enc *enc, const nn_enc_tally *t)
 		    (unsigned long long)filled, filled == 1 ? "" : "s");
 }
 
-/* ---- a row's prediction is the row's alone ------------------------------ */
+/* ---- batches that parts of a file can line up with ----------------------- */
 
 /*
- * The BLAS computes a product with kernels chosen by its shape, and an
- * element of a tile at the edge of the matrix may be summed in another
- * order than one inside: with OpenBLAS, the same row predicted in a batch
- * of 43 rows and in one of 300 can differ in its last digits.  Then a file
- * predicted in parts (nn-predict(1), "Prediction at scale") would not give
- * the bytes of the one run, nor one row alone the bytes it has in its file.
- * So every product has one shape: each batch is padded with rows of zeros
- * to the full batch, whose size is a power of two (a multiple of every
- * kernel's tile), and the padding's outputs are dropped.  It costs at most
- * one batch of work per run.
+ * The BLAS picks its kernels by a product's shape and sums a row's dot
+ * products in an order that depends on the row's place in the batch (with
+ * OpenBLAS on x86-64, in tiles of 6 rows, two kinds in turn, and others at
+ * the edge): the same row predicted in two batches can differ in its last
+ * digits.  So a file predicted in parts gives the bytes of the one run
+ * when each part's rows fill the same batches at the same places: parts of
+ * a multiple of the batch size (nn-predict(1), "Prediction at scale").
+ * The batch is BATCH rows, or fewer for a deep or wide network; rounded
+ * down to a power of two, it divides BATCH, so that one rule holds for
+ * every model: parts of a multiple of 1024 rows.
  */
 
 /* The largest power of two <= n (n >= 1). */
@@ -340,15 +342,6 @@ pow2_floor(size_t n)
 	while (p <= n / 2)
 		p *= 2;
 	return p;
-}
-
-/* The output (rows, K) of x (rows, D), whose first n rows are the batch's;
- * rows n .. rows-1 are zeroed here. */
-static const float *
-forward_full(const nn_model *m, nn_work *w, float *x, size_t n, size_t rows)
-{
-	memset(x + n * m->nin, 0, (rows - n) * m->nin * sizeof(*x));
-	return nn_forward(m, w, x, rows);
 }
 
 /* ---- main ------------------------------------------------------------- */
@@ -472,7 +465,7 @@ main(int argc, char **argv)
 				errx(1, "%s:%lu:%s", name, nn_csv_line(c, bad), e.msg);
 		}
 		nn_model_scale(m, x, (size_t)n);
-		const float *out = forward_full(m, w, x, (size_t)n, rows);
+		const float *out = nn_forward(m, w, x, (size_t)n);   /* (n, K) */
 		for (long i = 0; i < n; i++) {
 			const float *o = out + (size_t)i * m->nout;
 			const field *l;
