@@ -25,7 +25,9 @@
 #include "opts/nn-predict.h"
 #include "util.h"
 
+/* A power of two: parts of a file line up with batches (pow2_floor). */
 #define BATCH 1024
+_Static_assert((BATCH & (BATCH - 1)) == 0, "BATCH is a power of two");
 /* Output buffer: written when a batch is done or when it is full. */
 #define OUT_CAP (256 * 1024)
 
@@ -148,6 +150,43 @@ ob_field(obuf *b, const char *s)
 	f = field_text(s, &n);
 	ob_put(b, f, n);
 	free(f);
+}
+
+/* ---- the header line ---------------------------------------------------- */
+
+/* The output's header line: the ID columns, the target when the input has
+ * it, the prediction in a column whose name says the task (util.h) so that
+ * nn-eval need not guess it from the values, then with --proba a column
+ * "p_" + label per class.  Written once, before the rows; --no-output-header
+ * leaves it out, so that the parts of a sharded input, predicted apart,
+ * concatenate into the one run's output (see "Prediction at scale" in
+ * nn-predict(1)). */
+static void
+put_header(obuf *ob, const nn_model *m, size_t nid, int has_target, int proba)
+{
+	for (size_t k = 0; k < nid; k++) {
+		ob_field(ob, m->enc->ids[k]);
+		ob_char(ob, odelim);
+	}
+	if (has_target) {
+		ob_field(ob, m->target_name ? m->target_name : "label");
+		ob_char(ob, odelim);
+	}
+	ob_field(ob, m->task == NN_TASK_REGRESSION ? PRED_COL_VALUE :
+	    PRED_COL_LABEL);
+	if (proba && m->task != NN_TASK_REGRESSION)
+		for (size_t k = 0; k < m->nlabels; k++) {
+			/* "p_" + label, quoted as one field if it must be */
+			size_t len = strlen(m->labels[k]);
+			char *h = nn_xmalloc(len + 3);
+			memcpy(h, "p_", 2);
+			memcpy(h + 2, m->labels[k], len + 1);
+			ob_char(ob, odelim);
+			ob_field(ob, h);
+			free(h);
+		}
+	ob_char(ob, '\n');
+	ob_flush(ob);
 }
 
 /* ---- a model of the user's columns (nn_enc.h) ------------------------- */
@@ -279,15 +318,44 @@ enc_report(const nn_enc *enc, const nn_enc_tally *t)
 		    (unsigned long long)filled, filled == 1 ? "" : "s");
 }
 
+/* ---- batches that parts of a file can line up with ----------------------- */
+
+/*
+ * The BLAS picks its kernels by a product's shape and sums a row's dot
+ * products in an order that depends on the row's place in the batch (with
+ * OpenBLAS on x86-64, in tiles of 6 rows, two kinds in turn, and others at
+ * the edge): the same row predicted in two batches can differ in its last
+ * digits.  So a file predicted in parts gives the bytes of the one run
+ * when each part's rows fill the same batches at the same places: parts of
+ * a multiple of the batch size (nn-predict(1), "Prediction at scale").
+ * The batch is BATCH rows, or fewer for a deep or wide network; rounded
+ * down to a power of two, it divides BATCH, so that one rule holds for
+ * every model: parts of a multiple of 1024 rows.
+ */
+
+/* The largest power of two <= n (n >= 1). */
+static size_t
+pow2_floor(size_t n)
+{
+	size_t p = 1;
+
+	while (p <= n / 2)
+		p *= 2;
+	return p;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
 int
 main(int argc, char **argv)
 {
 	const char *model_path = NULL, *name;
 	int proba = 0, header = 1, libsvm = 0, strict = 0, delim = 0, has_target;
+	int oheader = 1;            /* --no-output-header: 0 */
 	int ch;
 	size_t nnum = 0, slot0 = 0, nid = 0;
 	float *raw = NULL;          /* (rows, nnum) a model with nn_enc */
-	size_t rows;                /* per batch: BATCH or fewer */
+	size_t rows;                /* per batch: BATCH or fewer, a power of 2 */
 	nn_enc_tally tally = { 0 };
 	encin ein;
 	nn_model *m;
@@ -312,6 +380,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_NO_HEADER:
 			header = 0;
+			break;
+		case OPT_NO_OUTPUT_HEADER:
+			oheader = 0;
 			break;
 		case OPT_STRICT:
 			strict = 1;
@@ -377,33 +448,10 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < m->nlabels; k++)     /* quoted once */
 		lab[k].s = field_text(m->labels[k], &lab[k].n);
 
-	/* header: the prediction column's name says the task (util.h), so
-	 * that nn-eval need not guess it from the values */
-	for (size_t k = 0; k < nid; k++) {
-		ob_field(&ob, m->enc->ids[k]);
-		ob_char(&ob, odelim);
-	}
-	if (has_target) {
-		ob_field(&ob, m->target_name ? m->target_name : "label");
-		ob_char(&ob, odelim);
-	}
-	ob_field(&ob, m->task == NN_TASK_REGRESSION ? PRED_COL_VALUE :
-	    PRED_COL_LABEL);
-	if (proba && m->task != NN_TASK_REGRESSION)
-		for (size_t k = 0; k < m->nlabels; k++) {
-			/* "p_" + label, quoted as one field if it must be */
-			size_t len = strlen(m->labels[k]);
-			char *h = nn_xmalloc(len + 3);
-			memcpy(h, "p_", 2);
-			memcpy(h + 2, m->labels[k], len + 1);
-			ob_char(&ob, odelim);
-			ob_field(&ob, h);
-			free(h);
-		}
-	ob_char(&ob, '\n');
-	ob_flush(&ob);
+	if (oheader)
+		put_header(&ob, m, nid, has_target, proba);
 
-	rows = nn_work_rows(m, m->nin + nnum, NN_WORK_BUDGET, BATCH);
+	rows = pow2_floor(nn_work_rows(m, m->nin + nnum, NN_WORK_BUDGET, BATCH));
 	if (m->enc != NULL && !libsvm)
 		raw = nn_xmalloc(rows * (nnum ? nnum : 1) * sizeof(*raw));
 	x = nn_xmalloc(rows * m->nin * sizeof(*x));   /* (rows, D) */
