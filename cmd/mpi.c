@@ -19,6 +19,8 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <math.h>
 #include <sched.h>
@@ -55,6 +57,9 @@ static struct {
 	nn_dist dist;
 	MPI_Request *req;       /* share()'s requests */
 	size_t nreq, capreq;
+	/* what share() did, for mpi_report */
+	uint64_t nshare, bytes_in;
+	double share_s;
 } G = { .kept_fd = -1 };
 
 static double
@@ -116,8 +121,11 @@ static int
 share(void *ctx, void *const *buf, const size_t *len, const int *root,
     size_t k, nn_err *e)
 {
+	const double t0 = now();
+
 	(void)ctx;
 	G.nreq = 0;
+	G.nshare++;
 	for (size_t i = 0; i < k; i++)
 		for (size_t off = 0; off < len[i]; off += PIECE) {
 			size_t n = len[i] - off < PIECE ? len[i] - off : PIECE;
@@ -126,7 +134,20 @@ share(void *ctx, void *const *buf, const size_t *len, const int *root,
 		}
 	if (G.nreq > INT_MAX || wait_all(G.req, (int)G.nreq, G.timeout) < 0)
 		return timed_out(e);
+	for (size_t i = 0; i < k; i++)
+		if (root[i] != G.rank)
+			G.bytes_in += len[i];
+	G.share_s += now() - t0;
 	return 0;
+}
+
+void
+mpi_report(FILE *fp)
+{
+	fprintf(fp, "%s: rank %d of %d: %ju exchanges, %.1f MB received (%.0f "
+	    "KB each), %.3f s in them\n", program_invocation_short_name, G.rank,
+	    G.size, (uintmax_t)G.nshare, (double)G.bytes_in / 1e6, G.nshare ?
+	    (double)G.bytes_in / 1e3 / (double)G.nshare : 0.0, G.share_s);
 }
 
 static int
@@ -315,24 +336,41 @@ mpi_dist(void)
 
 /* ---- inputs: rank 0 reads, every rank gets the bytes ------------------ */
 
-/* The input's bytes, kept until exit: a stream over them may be open. */
-static char **held;
-static size_t nheld;
+/* The bytes go in pieces of this size: rank 0 never holds a whole input
+ * twice, the others keep theirs in a memory file (memfd), which, being a
+ * regular file, the CSV reader reads in parallel by offsets as it reads a
+ * file on disk (a pipe it must parse on one thread, several times slower). */
+#define CHUNK ((size_t)32 << 20)
 
-/* Rank 0: all of fp's bytes into *buf; -1 with errno on a read error. */
+/* A file of the bytes to come: in memory, else on disk; -1 on failure. */
 static int
-slurp(FILE *fp, char **buf, size_t *len)
+spool_fd(void)
 {
-	size_t cap = 1 << 16, n = 0, got;
+	int fd = memfd_create("nnkit-input", MFD_CLOEXEC);
+	FILE *t;
 
-	*buf = nn_xmalloc(cap);
-	while ((got = fread(*buf + n, 1, cap - n, fp)) > 0) {
-		n += got;
-		if (n == cap)
-			*buf = nn_xrealloc(*buf, cap *= 2);
+	if (fd >= 0)
+		return fd;
+	if ((t = tmpfile()) == NULL)
+		return -1;
+	fd = dup(fileno(t));
+	fclose(t);
+	return fd;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
 	}
-	*len = n;
-	return ferror(fp) ? -1 : 0;
+	return 0;
 }
 
 FILE *
@@ -340,44 +378,100 @@ mpi_open(const char *path, nn_err *e)
 {
 	const int std = path == NULL || strcmp(path, "-") == 0;
 	const char *name = std ? "<stdin>" : path;
-	struct { int64_t len; char msg[sizeof(e->msg)]; } h = { 0, "" };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp;
-	MPI_Request r;
+	/* each piece's header: its length, 0 at the end, -1 after an error */
+	struct { int64_t len; char msg[sizeof(e->msg)]; } h;
+	FILE *in = NULL, *fp;
+	struct stat st;
+	int fd = -1, direct = 0, err = 0, open_err = 0, who;
+	char *buf;
 
 	if (G.rank == 0) {
-		FILE *in = std ? stdin : fopen(path, "rb");
-		if (in == NULL || slurp(in, &buf, &len) < 0) {
-			h.len = -1;
-			snprintf(h.msg, sizeof(h.msg), "%s: %s", name, strerror(errno));
-		} else {
-			h.len = (int64_t)len;
+		/* rank 0 parses a regular file itself, as nn-train does; it
+		 * spools a pipe like the others */
+		direct = !std && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+		if ((in = std ? stdin : fopen(path, "rb")) == NULL)
+			open_err = errno;
+	}
+	if (!direct && (fd = spool_fd()) < 0)
+		err = errno;
+	buf = nn_xmalloc(CHUNK);
+	for (;;) {
+		h.len = 0;
+		h.msg[0] = '\0';
+		if (G.rank == 0) {
+			size_t got = 0;
+			if (in == NULL || err) {
+				h.len = -1;
+				snprintf(h.msg, sizeof(h.msg), "%s: %s", name,
+				    strerror(in == NULL ? open_err : err));
+			} else {
+				got = fread(buf, 1, CHUNK, in);
+				if (ferror(in)) {
+					h.len = -1;
+					snprintf(h.msg, sizeof(h.msg), "%s: %s", name,
+					    strerror(errno));
+				} else {
+					h.len = (int64_t)got;
+				}
+			}
 		}
-		if (in != NULL && in != stdin)
-			fclose(in);
+		{
+			void *b[1] = { &h };
+			size_t l[1] = { sizeof(h) };
+			const int root[1] = { 0 };
+			if (share(NULL, b, l, root, 1, e) < 0)
+				goto fail;
+		}
+		/* a rank that could not spool says so after the last piece */
+		if (h.len <= 0)
+			break;
+		{
+			void *b[1] = { buf };
+			size_t l[1] = { (size_t)h.len };
+			const int root[1] = { 0 };
+			if (share(NULL, b, l, root, 1, e) < 0)
+				goto fail;
+		}
+		if (fd >= 0 && !err && write_all(fd, buf, (size_t)h.len) < 0)
+			err = errno;
 	}
-	MPI_Ibcast(&h, (int)sizeof(h), MPI_BYTE, 0, G.comm, &r);
-	if (wait_all(&r, 1, G.timeout) < 0)
-		return timed_out(e), NULL;
+	free(buf);
+	buf = NULL;
+	if (in != NULL && in != stdin)
+		fclose(in);
+	in = NULL;
 	if (h.len < 0) {
-		free(buf);
-		return nn_errf(e, "%s", h.msg), NULL;
+		nn_errf(e, "%s", h.msg);
+		goto fail;
 	}
-	len = (size_t)h.len;
-	if (G.rank != 0)
-		buf = nn_xmalloc(len ? len : 1);
-	{
-		void *b = buf;
-		const int root = 0;
-		if (share(NULL, &b, &len, &root, 1, e) < 0)
-			return free(buf), NULL;
+	/* every rank fails if one could not keep its copy */
+	who = err ? G.rank + 1 : 0;
+	if (agree_max(NULL, &who, e) < 0)
+		goto fail;
+	if (who > 0) {
+		if (err)
+			nn_errf(e, "rank %d: %s: cannot keep a copy: %s", G.rank, name,
+			    strerror(err));
+		else
+			nn_errf(e, "rank %d: %s: cannot keep a copy", who - 1, name);
+		goto fail;
 	}
-	held = nn_xrealloc(held, (nheld + 1) * sizeof(*held));
-	held[nheld++] = buf;
-	/* fmemopen refuses an empty buffer on some C libraries */
-	fp = len ? fmemopen(buf, len, "r") : fopen("/dev/null", "r");
-	if (fp == NULL)
-		return nn_errf(e, "%s: %s", name, strerror(errno)), NULL;
-	return nn_input_wrap(fp, name, e);
+	if (direct) {
+		fp = nn_input_open(path, e);
+	} else {
+		if (lseek(fd, 0, SEEK_SET) < 0 || (fp = fdopen(fd, "rb")) == NULL) {
+			nn_errf(e, "%s: %s", name, strerror(errno));
+			goto fail;
+		}
+		fd = -1;                /* fp's now */
+		fp = nn_input_wrap(fp, name, e);
+	}
+	return fp;
+fail:
+	free(buf);
+	if (in != NULL && in != stdin)
+		fclose(in);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
 }

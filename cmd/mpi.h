@@ -37,6 +37,9 @@ int mpi_cpus(void);
 int mpi_threads(void);
 /* The transport for nn_train_cfg.dist (NULL for one rank). */
 const nn_dist *mpi_dist(void);
+/* One line on fp: this rank's exchanges so far, the bytes it received
+ * and the seconds they took (nn-train-mpi -v prints rank 0's). */
+void mpi_report(FILE *fp);
 /* Open path ("-" or NULL: standard input) as every rank's copy of rank
  * 0's bytes; gzip data inflated (nn_input_wrap).  NULL with e on error
  * (the same on every rank). */

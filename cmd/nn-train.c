@@ -699,10 +699,13 @@ train_and_save(opts *o, nn_model *m, nn_rows *tr, nn_rows *va,
 		    nn_task_name(m->task), m->nparams, res.loss, res.epoch);
 		if (c->patience > 0 && res.best_epoch > 0)
 			fprintf(stderr, "%s: saved the best epoch, %zu of %zu "
-			    "(val_loss %.6f)\n",
-		    program_invocation_short_name, res.best_epoch, res.epoch,
-			    res.best_val);
+			    "(val_loss %.6f)\n", program_invocation_short_name,
+			    res.best_epoch, res.epoch, res.best_val);
 	}
+#ifdef NN_MPI
+	if (o->verbose && !o->quiet)
+		mpi_report(stderr);
+#endif
 	return 0;
 }
 

@@ -164,3 +164,17 @@ rank_pid() {
 		cmp <(content one.nn) <(content m$p.nn) || { echo "-np $p differs" >&2; return 1; }
 	done
 }
+
+@test "nn-train-mpi: rank 1 out of memory alone: it names itself, the job ends" {
+	# ASan reserves terabytes of address space: no ulimit -v under it
+	b=$(command -v nn-train-mpi)
+	! nm "$b" 2>/dev/null | grep -q __asan_init && ! ldd "$b" | grep -q libasan ||
+	    skip "sanitizer build: ulimit -v does not apply"
+	nn-gen moons -n 20000 --seed 1 >big.csv
+	run --separate-stderr env NNKIT_MPI_TIMEOUT=3 mpirun -q -np 2 sh -c \
+	    'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then ulimit -v 500000; fi; exec nn-train-mpi "$@"' \
+	    sh -q -l 2000,2000 -b 1024 -e 1 -o m.nn big.csv
+	[ "$status" -ne 0 ] || return 1
+	grep -q '^nn-train-mpi: rank 1: out of memory' <<<"$stderr" || { echo "$stderr" >&2; return 1; }
+	[ ! -e m.nn ]
+}

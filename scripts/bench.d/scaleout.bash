@@ -1,0 +1,139 @@
+# scaleout.bash - scripts/bench's scale-out section (nn-train-mpi), sourced
+# by it: W1 under mpirun.  Needs bench's R, timed, calc, note, $train,
+# $epochs, $res, $out.
+#
+#   scaleout_measure   the runs: plain nn-train --threads 1, and nn-train-mpi
+#                      under -np 1 --threads 1, -np 1 --threads 2 and
+#                      -np 2 --threads 1, each 1 and E epochs (samples/s from
+#                      the difference, as bench's W1 rows); peak RSS of each
+#                      rank; rank 0's exchange statistics (-v)
+#   scaleout_rows      the table's rows
+#   scaleout_details   the estimate of 8 and 64 ranks on 10 and 100 Gbit/s
+#
+# The estimate's model (nn-train-mpi(1), COST): a batch of B rows is S =
+# min(16, B / 64) shards; with P ranks a rank computes ceil(S / min(P, S))
+# shards and receives the gradients of the others, (S - S / min(P, S)) * 4W
+# bytes for W parameters; a step costs compute + bytes / bandwidth (the
+# broadcasts' latency is small beside 0.94 MB messages).  Compute per shard
+# comes from the measured one-rank, one-thread rate.
+
+scaleout_ok=0
+so_epochs=4
+
+# so_run GROUP NP THREADS EPOCHS MODEL: one nn-train-mpi W1 run; the peak
+# RSS of each rank into $res/GROUP.rss.RANK
+so_run() {
+	local g=$1 np=$2 t=$3 e=$4 m=$5
+	rm -f "$res/$g.rss."*
+	timed "$g" /dev/null mpirun -q --oversubscribe --bind-to none -np "$np" \
+	    sh -c '/usr/bin/time -f %M -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' "$res/$g.rss" \
+	    bin/nn-train-mpi -v -l 256,128 -a relu --optimizer adam -r 0.001 -b 128 \
+	    -e "$e" --scale minmax --threads "$t" -s 1 -o "$m" "$train"
+}
+
+scaleout_measure() {
+	if [ ! -x bin/nn-train-mpi ] || ! command -v mpirun >/dev/null; then
+		note "scale-out: no bin/nn-train-mpi or mpirun (make MPI=1, scripts/install-deps): rows skipped"
+		return 0
+	fi
+	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+	local cfg e r g m
+	for cfg in plain mpi1x1 mpi1x2 mpi2x1; do
+		for e in 1 $so_epochs; do
+			for ((r = 1; r <= reps; r++)); do
+				note "scale-out W1: $cfg, $e epoch(s), run $r of $reps"
+				g=so.run m=$out/models/so-$cfg-e$e.nn
+				case $cfg in
+				plain) timed $g /dev/null bin/nn-train -q -l 256,128 -a relu \
+				    --optimizer adam -r 0.001 -b 128 -e "$e" --scale minmax \
+				    --threads 1 -s 1 -o "$m" "$train" || return 0 ;;
+				mpi1x1) so_run $g 1 1 "$e" "$m" || return 0 ;;
+				mpi1x2) so_run $g 1 2 "$e" "$m" || return 0 ;;
+				mpi2x1) so_run $g 2 1 "$e" "$m" || return 0 ;;
+				esac
+				if [ -z "${R[so.$cfg.e$e.wall_s]:-}" ] ||
+				    awk "BEGIN { exit !(${R[so.run.wall_s]} < ${R[so.$cfg.e$e.wall_s]}) }"; then
+					R[so.$cfg.e$e.wall_s]=${R[so.run.wall_s]}
+					if [ "$cfg" = plain ]; then
+						R[so.$cfg.e$e.rss0]=${R[so.run.rss_kb]}
+					else
+						R[so.$cfg.e$e.rss0]=$(cat "$res/so.run.rss.0" 2>/dev/null || echo '')
+						R[so.$cfg.e$e.rss1]=$(cat "$res/so.run.rss.1" 2>/dev/null || echo '')
+						# rank 0's exchanges: "N exchanges, X MB received (K KB each), S s in them"
+						R[so.$cfg.e$e.xline]=$(grep 'exchanges,' "$res/so.run.err" | tail -n 1)
+					fi
+				fi
+			done
+		done
+		R[so.$cfg.sps]=$(calc "$ntrain * ($so_epochs - 1) / (${R[so.$cfg.e$so_epochs.wall_s]} - ${R[so.$cfg.e1.wall_s]})" %.0f)
+	done
+	# the same weights under every configuration
+	R[so.same]=identical
+	for cfg in mpi1x1 mpi1x2 mpi2x1; do
+		cmp -s <(bin/nn-model weights "$out/models/so-plain-e$so_epochs.nn") \
+		    <(bin/nn-model weights "$out/models/so-$cfg-e$so_epochs.nn") || R[so.same]=differ
+	done
+	# per step of the 2-rank run: bytes received and seconds in exchanges
+	local x=${R[so.mpi2x1.e$so_epochs.xline]:-}
+	if [ -n "$x" ]; then
+		R[so.xn]=$(sed -n 's/.*: \([0-9]*\) exchanges,.*/\1/p' <<<"$x")
+		R[so.xmb]=$(sed -n 's/.*exchanges, \([0-9.]*\) MB.*/\1/p' <<<"$x")
+		R[so.xs]=$(sed -n 's/.*, \([0-9.]*\) s in them.*/\1/p' <<<"$x")
+	fi
+	scaleout_ok=1
+}
+
+scaleout_rows() {
+	[ "$scaleout_ok" = 1 ] || return 0
+	local r
+	r=$(ratio "${R[so.mpi1x1.sps]:-}" "${R[so.plain.sps]:-}")
+	row "scale-out W1: -np 1 under mpirun, samples/s" "$(fmt "${R[so.mpi1x1.sps]:-}" %.0f)" \
+	    "nn-train, 1 thread" "$(fmt "${R[so.plain.sps]:-}" %.0f)" "$(fmt "$r" %.3f)" \
+	    ">= 0.95 (overhead <= 5%)" "$(judge "$r" '>=' 0.95)"
+	r=$(ratio "${R[so.mpi2x1.sps]:-}" "${R[so.mpi1x2.sps]:-}")
+	row "scale-out W1: -np 2 --threads 1, samples/s" "$(fmt "${R[so.mpi2x1.sps]:-}" %.0f)" \
+	    "-np 1 --threads 2" "$(fmt "${R[so.mpi1x2.sps]:-}" %.0f)" "$(fmt "$r" %.3f)" "(measured)" "-"
+	r=$(ratio "${R[so.mpi2x1.e$so_epochs.rss0]:-}" "${R[so.mpi1x2.e$so_epochs.rss0]:-}")
+	row "scale-out W1: peak RSS per rank, -np 2 (rank 0 / rank 1), MB" \
+	    "$(mb "${R[so.mpi2x1.e$so_epochs.rss0]:-}") / $(mb "${R[so.mpi2x1.e$so_epochs.rss1]:-}")" \
+	    "-np 1 --threads 2" "$(mb "${R[so.mpi1x2.e$so_epochs.rss0]:-}")" "$(fmt "$r" %.3f)" "(measured)" "-"
+	row "scale-out W1: weights of -np 1, 2 x threads 1, 2 vs nn-train" "${R[so.same]:-n/a}" \
+	    "" "" "" "identical" "$([ "${R[so.same]:-}" = identical ] && echo PASS || echo MISS)"
+}
+
+# The estimate, from the measured compute rate and exchange bytes.
+scaleout_details() {
+	[ "$scaleout_ok" = 1 ] || return 0
+	local sps1=${R[so.mpi1x1.sps]:-} n=${R[so.xn]:-} mbytes=${R[so.xmb]:-} xs=${R[so.xs]:-}
+	[ -n "$sps1" ] && [ -n "$n" ] && [ "$n" -gt 0 ] || return 0
+	printf '\nScale-out (nn-train-mpi, W1)\n'
+	printf -- '- -np 2, rank 0: %s exchanges, %s MB received (%s KB a step), %s s in them (%s ms a step, shared memory: %s GB/s)\n' \
+	    "$n" "$mbytes" "$(calc "$mbytes * 1000 / $n" %.0f)" "$xs" "$(calc "$xs * 1000 / $n" %.3f)" \
+	    "$(calc "$mbytes / 1000 / ($xs > 0 ? $xs : 1)" %.2f)"
+	printf -- '- compute: %s samples/s on one core -> %s ms a 64-row shard\n' "$sps1" \
+	    "$(calc "64 * 1000 / $sps1" %.3f)"
+	printf -- '- estimated efficiency (speed-up / ranks) of P ranks of one core, a step = compute of ceil(S/min(P,S)) shards + (S - S/min(P,S)) shard gradients over the network:\n'
+	local B P bw
+	printf '  | batch | shards S | ranks | 10 Gbit/s | 100 Gbit/s |\n  | ---: | ---: | ---: | ---: | ---: |\n'
+	for B in 128 1024; do
+		for P in 8 64; do
+			printf '  | %s |' "$B"
+			awk -v B=$B -v P=$P -v sps=$sps1 -v shardb="$(calc "$mbytes * 1e6 / $n" %.0f)" 'BEGIN {
+				S = int(B / 64); if (S < 1) S = 1; if (S > 16) S = 16
+				Pe = P < S ? P : S
+				ts = 64 / sps                       # s per shard
+				t1 = S * ts                         # one rank
+				own = S / Pe; if (own != int(own)) own = int(own) + 1
+				printf " %d | %d |", S, P
+				for (i = 0; i < 2; i++) {
+					bw = (i == 0 ? 10 : 100) * 1e9 / 8
+					step = own * ts + (S - S / Pe) * shardb / bw
+					printf " %.0f%% |", 100 * t1 / step / P
+				}
+				printf "\n"
+			}'
+		done
+	done
+	printf '  (the shard gradient is %s KB; ranks beyond S have nothing to compute)\n' \
+	    "$(calc "$mbytes * 1000 / $n" %.0f)"
+}
