@@ -19,10 +19,20 @@
 
 static pthread_once_t pinned = PTHREAD_ONCE_INIT;
 
+/* OpenBLAS (its pthread build, Debian's default) starts a pool of threads
+ * when it is loaded, and they spin, calling sched_yield, for some 10^8
+ * cycles before they sleep: in a run of a few milliseconds (a small
+ * network, a trial of nn-tune) a core is kept busy for nothing, and a
+ * second trial on it runs at half speed.  nnkit never gives OpenBLAS a
+ * thread, so the pool is ended here. */
+void blas_thread_shutdown_(void) __attribute__((weak));
+
 static void
 pin_one_thread(void)
 {
 	openblas_set_num_threads(1);
+	if (blas_thread_shutdown_ != NULL)
+		blas_thread_shutdown_();
 }
 
 void
