@@ -3,9 +3,11 @@
  * float64 recomputations: the loss of a confidently wrong batch (from the
  * logits, never clamped), class weights in the gradient check, and batch
  * norm's running statistics after one step, for every batch size and thread
- * count; the batch rows a deep network is given.
+ * count; the batch rows a deep network is given; training shared by
+ * ranks (nn_dist) gives one process's bytes.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +238,160 @@ test_work_rows(void)
 	free(y);
 }
 
+
+/* ---- ranks in one process: nn_dist over threads ---------------------------- */
+
+/* Ranks simulated by threads: share() copies from the root's buffer, max()
+ * takes the largest value; a barrier around each, as a transport would
+ * block. */
+enum { MAXR = 4, MAXBUF = 64 };
+typedef struct board {
+	pthread_barrier_t bar;
+	void *const *buf[MAXR];
+	int v[MAXR];
+} board;
+typedef struct rank_ctx {
+	board *b;
+	int rank;
+	nn_dist d;
+	nn_model *m;
+	const nn_rows *r;
+	nn_train_cfg c;
+	int rc;
+} rank_ctx;
+
+static int
+t_share(void *ctx, void *const *buf, const size_t *len, const int *root,
+    size_t k, nn_err *e)
+{
+	rank_ctx *c = ctx;
+
+	(void)e;
+	c->b->buf[c->rank] = buf;
+	pthread_barrier_wait(&c->b->bar);
+	for (size_t i = 0; i < k; i++)
+		if (root[i] != c->rank)
+			memcpy(buf[i], c->b->buf[root[i]][i], len[i]);
+	pthread_barrier_wait(&c->b->bar);
+	return 0;
+}
+
+static int
+t_max(void *ctx, int *v, nn_err *e)
+{
+	rank_ctx *c = ctx;
+	int m = *v;
+
+	(void)e;
+	c->b->v[c->rank] = *v;
+	pthread_barrier_wait(&c->b->bar);
+	for (int r = 0; r < c->d.size; r++)
+		if (c->b->v[r] > m)
+			m = c->b->v[r];
+	pthread_barrier_wait(&c->b->bar);
+	*v = m;
+	return 0;
+}
+
+static void *
+rank_main(void *p)
+{
+	rank_ctx *c = p;
+	nn_train_res res;
+	nn_err e;
+
+	c->c.dist = &c->d;
+	c->rc = nn_train(c->m, c->r, &c->c, &res, &e);
+	return NULL;
+}
+
+/* A network with batch norm and dropout, trained by one process and by 2
+ * and 3 ranks of 1 and 2 threads: the same parameters, statistics and
+ * optimizer moments, bit for bit. */
+static void
+test_dist_ranks(void)
+{
+	enum { N = 700, D = 4, K = 3 };
+	float *x = malloc(N * D * sizeof(float));
+	uint32_t *y = malloc(N * sizeof(uint32_t));
+	size_t sizes[] = { D, 16, 8, K };
+	nn_layer_opts lo[3] = {
+		{ .act = NN_ACT_RELU, .batchnorm = 1, .dropout = 0.2f },
+		{ .act = NN_ACT_TANH },
+		{ .act = NN_ACT_SOFTMAX },
+	};
+	nn_rng g;
+	nn_err e;
+	nn_model *ref = NULL;
+	nn_rows r = { .n = N, .d = D, .x = x, .y = y };
+	nn_train_cfg base;
+	nn_train_res res;
+
+	nn_rng_seed(&g, 11);
+	for (size_t i = 0; i < N; i++) {
+		for (size_t j = 0; j < D; j++)
+			x[i * D + j] = (float)(nn_rng_uniform(&g) * 2 - 1);
+		y[i] = (uint32_t)((x[i * D] > 0) + (x[i * D + 1] > 0.3f));
+	}
+	nn_train_defaults(&base);
+	base.epochs = 3;
+	base.batch = 200;       /* 3 shards, a last batch of 100 (1 shard) */
+	base.opt.kind = NN_OPTIM_ADAM;
+	nn_optim_defaults(&base.opt, NN_OPTIM_ADAM);
+	base.l2 = 1e-3f;
+
+	for (int mk = 0; mk < 1 + 2 * 2; mk++) {
+		/* mk 0: one process; then 2 and 3 ranks, 1 and 2 threads */
+		int P = mk == 0 ? 1 : mk <= 2 ? 2 : 3, T = mk == 0 ? 1 : 1 + (mk + 1) % 2;
+		nn_model *m[MAXR];
+		rank_ctx rc[MAXR];
+		pthread_t th[MAXR];
+		board b;
+		int ok = 1;
+
+		pthread_barrier_init(&b.bar, NULL, (unsigned)P);
+		for (int k = 0; k < P; k++) {
+			nn_rng ri;
+			m[k] = nn_model_new(3, sizes, lo, &e);
+			m[k]->task = NN_TASK_MULTICLASS;
+			m[k]->loss = NN_LOSS_CCE;
+			nn_rng_seed(&ri, 5);
+			nn_model_init(m[k], &ri);
+			rc[k] = (rank_ctx){ .b = &b, .rank = k, .m = m[k], .r = &r,
+			    .c = base };
+			rc[k].c.threads = T;
+			rc[k].d = (nn_dist){ k, P, t_share, t_max, &rc[k] };
+		}
+		if (mk == 0) {
+			nn_train(m[0], &r, &base, &res, &e);
+			ref = m[0];
+			pthread_barrier_destroy(&b.bar);
+			continue;
+		}
+		for (int k = 0; k < P; k++)
+			pthread_create(&th[k], NULL, rank_main, &rc[k]);
+		for (int k = 0; k < P; k++)
+			pthread_join(th[k], NULL);
+		for (int k = 0; k < P; k++) {
+			ok &= rc[k].rc == 0 &&
+			    memcmp(m[k]->params, ref->params, ref->nparams * sizeof(float)) == 0 &&
+			    memcmp(m[k]->stats, ref->stats, ref->nstats * sizeof(float)) == 0 &&
+			    m[k]->ckpt != NULL && ref->ckpt != NULL &&
+			    memcmp(m[k]->ckpt->m, ref->ckpt->m, ref->nparams * sizeof(float)) == 0 &&
+			    memcmp(m[k]->ckpt->v, ref->ckpt->v, ref->nparams * sizeof(float)) == 0 &&
+			    m[k]->ckpt->t == ref->ckpt->t;
+			nn_model_free(m[k]);
+		}
+		tap_ok(ok, "nn_dist: %d ranks of %d thread%s train one process's "
+		    "bytes (batch norm, dropout, adam, l2; 3 shards and 1)", P, T,
+		    T > 1 ? "s" : "");
+		pthread_barrier_destroy(&b.bar);
+	}
+	nn_model_free(ref);
+	free(x);
+	free(y);
+}
+
 int
 main(void)
 {
@@ -243,6 +399,7 @@ main(void)
 	test_gradcheck_weights();
 	test_bn_one_step();
 	test_work_rows();
+	test_dist_ranks();
 	printf("1..%d\n", tap_n);
 	return tap_failed != 0;
 }
