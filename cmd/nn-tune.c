@@ -96,6 +96,7 @@ typedef struct trial {
 	int done;               /* every unit finished: in the table */
 	int resumed;            /* copied from --resume-log */
 	double mean, sd, secs;
+	double cost;            /* estimated work of a unit (trial_cost) */
 } trial;
 
 /* The metrics, in the order of the word list `metrics`. */
@@ -131,7 +132,10 @@ typedef struct tune {
 	size_t total;           /* trials the search will have in all */
 	size_t rungs, n0;       /* halving: its rungs, the first's trials */
 	size_t rung_lo, rung_hi;    /* the rung running: trials [lo, hi) */
-	size_t next;            /* its next unit, lo-relative: trial x unit */
+	size_t next;            /* its next unit, lo-relative: trial x unit,
+	                           the trials taken in order[] */
+	size_t *order;          /* (rung_hi - rung_lo) the rung's trials,
+	                           costliest first */
 	size_t running, finished;
 	size_t jobs_alive;      /* workers not yet out of their loop */
 	double t0;
@@ -692,6 +696,29 @@ check_config(const tune *t, const trial *tr)
 	}
 }
 
+/* The work of one unit of tr, roughly: epochs times the multiply-adds of
+ * a row plus a fixed cost per layer (a small network's steps are mostly
+ * overhead).  Only the order in which -j's workers take trials depends
+ * on it: costliest first (with -j 2 or more), so that a large trial does not start last and
+ * keep one worker busy while the others wait (longest-processing-time
+ * scheduling); no result does. */
+static double
+trial_cost(const tune *t, const trial *tr)
+{
+	train_opts o;
+	size_t *sizes, nhid;
+	nn_layer_opts *lo;
+	double c = 0.0;
+
+	trial_opts(t, tr, 0, &o);
+	nhid = train_shape(&o, &t->data, t->task, &sizes, &lo);
+	for (size_t l = 0; l <= nhid; l++)
+		c += (double)(sizes[l] + 1) * (double)sizes[l + 1] + 64.0;
+	free(sizes);
+	free(lo);
+	return c * (double)o.cfg.epochs;
+}
+
 /* A new trial of the rung with values val (taken over). */
 static trial *
 add_trial(tune *t, size_t rung, size_t epochs, char **val)
@@ -1169,7 +1196,7 @@ worker(void *arg)
 		size_t n = (t->rung_hi - t->rung_lo) * t->units;
 		if (train_stop || t->next >= n)
 			break;
-		trial *tr = &t->tr[t->rung_lo + t->next / t->units];
+		trial *tr = &t->tr[t->rung_lo + t->order[t->next / t->units]];
 		size_t u = t->next % t->units;
 		if (tr->done) {         /* resumed: nothing to train */
 			t->next += t->units - u;
@@ -1245,6 +1272,19 @@ draw_bar(tune *t, int force)
 	bar_draw(&t->b, f, n, t->total ? (double)done / (double)t->total : 0);
 }
 
+/* qsort's order of the rung's trials: costliest first, then by index. */
+static const tune *cost_of;
+
+static int
+by_cost(const void *a, const void *b)
+{
+	const size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const double ci = cost_of->tr[cost_of->rung_lo + i].cost;
+	const double cj = cost_of->tr[cost_of->rung_lo + j].cost;
+
+	return ci > cj ? -1 : ci < cj ? 1 : (i > j) - (i < j);
+}
+
 /* Run trials [lo, hi) on the workers; the main thread draws the bar. */
 static void
 run_rung(tune *t, size_t lo, size_t hi)
@@ -1262,9 +1302,15 @@ run_rung(tune *t, size_t lo, size_t hi)
 	if (nj == 0)
 		return;
 	th = nn_xmalloc(nj * sizeof(*th));
+	t->order = nn_xmalloc((hi - lo) * sizeof(*t->order));
+	for (size_t k = 0; k < hi - lo; k++)
+		t->order[k] = k;
 	pthread_mutex_lock(&t->mu);
 	t->rung_lo = lo;
 	t->rung_hi = hi;
+	cost_of = t;
+	if (nj > 1)             /* one worker: the table in trial order */
+		qsort(t->order, hi - lo, sizeof(*t->order), by_cost);
 	t->next = 0;
 	t->jobs_alive = nj;
 	for (size_t j = 0; j < nj; j++)
@@ -1285,6 +1331,8 @@ run_rung(tune *t, size_t lo, size_t hi)
 	for (size_t j = 0; j < nj; j++)
 		pthread_join(th[j], NULL);
 	free(th);
+	free(t->order);
+	t->order = NULL;
 }
 
 /* ====================================================================== */
@@ -1441,6 +1489,7 @@ prepare(tune *t, size_t lo, int check)
 	for (size_t k = lo; k < t->ntr; k++) {
 		if (check)
 			check_config(t, &t->tr[k]);
+		t->tr[k].cost = trial_cost(t, &t->tr[k]);
 		resume_trial(t, &t->tr[k]);
 	}
 }
