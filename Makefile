@@ -268,7 +268,8 @@ $(COMP_TABS): completion/tab-%.o: completion/table.c | $(NEEDS)
 	    -DPROG_VAR=$(subst -,_,$*)_options -c -o $@ $<
 
 completion/mkcomp: completion/mkcomp.c $(COMP_TABS) $(CMD_LIB) lib/libnnkit.a
-	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< $(COMP_TABS) $(CMD_LIB) lib/libnnkit.a \
+	$(CC) $(NN_CFLAGS) $(if $(MPI_PROGS),-DHAVE_MPI_PROG) $(CFLAGS) -o $@ $< \
+	    $(COMP_TABS) $(CMD_LIB) lib/libnnkit.a \
 	    $(LIBS) $(LDFLAGS)
 
 completion/nnkit.bash: completion/mkcomp

@@ -17,8 +17,14 @@
 
 #include "../cmd/opts.h"
 
+/* nn-train-mpi only where it is built (make MPI=1 defines HAVE_MPI_PROG) */
+#ifdef HAVE_MPI_PROG
+#define MPI_PROG(X) X(nn_train_mpi)
+#else
+#define MPI_PROG(X)
+#endif
 #define PROGRAMS(X) X(nn_gen) X(nn_split) X(nn_train) X(nn_tune) X(nn_predict) \
-	X(nn_eval) X(nn_model) X(nn_plot) X(nn_idx)
+	X(nn_eval) X(nn_model) X(nn_plot) X(nn_idx) MPI_PROG(X)
 #define DECLARE(v) extern const opt_prog *const v##_options;
 PROGRAMS(DECLARE)
 #define LIST(v) &v##_options,

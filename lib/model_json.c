@@ -944,7 +944,7 @@ static int
 rd_training(jr *r, size_t v, nn_model *m)
 {
 	static const char *const keys[] = { "seed", "command", "data_crc32",
-		"rows", "epochs", "batch", "lr", "final_loss", "ranks", NULL };
+		"rows", "epochs", "batch", "lr", "final_loss", "?ranks", NULL };
 	size_t rk;
 
 	if (keys_ok(r, v, "training", keys) < 0 ||
