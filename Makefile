@@ -293,6 +293,14 @@ $(filter tests/unit/bin/test_plot%,$(UNITS)): tests/unit/bin/%: \
 	$(CC) $(CFLAGS) -o $@ $< lib/libnnkit-plot.a lib/libnnkit.a $(CAIRO_LIBS) \
 	    $(LIBS) $(LDFLAGS)
 
+# ---- scripts/bench's GEMM-only ceiling ------------------------------------
+# W1's matrix products alone, through lib/gemm.c and the BLAS this build
+# chose (scripts/bench.d/gemm_ceiling.c).  Built by scripts/bench, never
+# installed.
+bench-out/bin/gemm_ceiling: scripts/bench.d/gemm_ceiling.c lib/libnnkit.a
+	@mkdir -p bench-out/bin
+	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< lib/libnnkit.a $(LIBS) $(LDFLAGS)
+
 # ---- the I/O failure shim (tests/iofail.bats) -----------------------------
 # An LD_PRELOAD library that fails, or kills the process at, the Nth write,
 # fsync, fdatasync, close or rename of a save.  For the tests only: built
