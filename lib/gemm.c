@@ -54,12 +54,6 @@ nn_gemm(int transa, int transb, size_t M, size_t N, size_t K, float alpha,
 #define MR 4
 #define NR 16
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define NN_CLONES
-#endif
-
 NN_CLONES static void
 tile(size_t mr, size_t nr, size_t K, float alpha, const float *restrict a,
     size_t lda, const float *restrict bp, float *restrict C, size_t ldc)
