@@ -279,15 +279,15 @@ run_shard(trainer *tr, size_t s)
 		else
 			tr->ts[s][i] = tr->t[r];
 	}
-	memset(tr->grads[s], 0, tr->P * sizeof(float));
 	const float *out = nn_forward_train(m, tr->work[s], tr->xs[s], rows,
 	    shard_seed(tr, s));
 	tr->correct[s] = classify ? count_correct(out, tr->ys[s], rows, K) : 0;
-	/* nn_backward adds into m->grads; give it this shard's buffer through
-	 * a shallow copy of the model, so shards never share a gradient. */
+	/* nn_backward_set writes m->grads (no zeroing pass over the P floats
+	 * first); give it this shard's buffer through a shallow copy of the
+	 * model, so shards never share a gradient. */
 	nn_model view = *m;
 	view.grads = tr->grads[s];
-	tr->loss[s] = nn_backward(&view, tr->work[s], tr->xs[s],
+	tr->loss[s] = nn_backward_set(&view, tr->work[s], tr->xs[s],
 	    classify ? tr->ys[s] : NULL, classify ? NULL : tr->ts[s],
 	    tr->cfg->class_w, rows);
 }
