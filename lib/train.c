@@ -313,41 +313,72 @@ add_penalties(trainer *tr, size_t lo, size_t hi)
 	}
 }
 
-/* Phase 2 for block b: the weighted sum over shards in shard order. */
+/* What phase 3 needs of block b's gradient [lo, hi): whether it is finite
+ * and, when --clip-norm needs the norm, its sum of squares (in double, in an
+ * order fixed by the block, never by the threads).  Without clipping only
+ * finiteness counts, and a float sum of g * 0 says it (0, or NaN when a g is
+ * infinite or NaN) at a quarter of the cost of the squares in double. */
+static void
+block_check(trainer *tr, size_t b, size_t lo, size_t hi)
+{
+	const float *g = tr->m->grads;
+
+	if (tr->cfg->clip_norm > 0.0f) {
+		double ss = 0.0;
+		NN_SIMD_SUM(ss)
+		for (size_t i = lo; i < hi; i++)
+			ss += (double)g[i] * g[i];
+		tr->blk_ss[b] = ss;
+		tr->blk_bad[b] = !isfinite(ss);
+	} else {
+		float z = 0.0f;
+		NN_SIMD_SUM(z)
+		for (size_t i = lo; i < hi; i++)
+			z += g[i] * 0.0f;
+		tr->blk_ss[b] = 0.0;
+		tr->blk_bad[b] = z != 0.0f;
+	}
+}
+
+/* Shard s's weight in the batch's mean gradient: its share of the rows. */
+static float
+shard_weight(const trainer *tr, size_t s)
+{
+	size_t a, z;
+
+	shard_bounds(tr->B, tr->S, s, &a, &z);
+	return (float)(z - a) / (float)tr->B;
+}
+
+/* Phase 2 for block b: the weighted sum over shards in shard order, then
+ * what phase 3 must know of it.  The first two shards are summed in one pass
+ * (w0 g0 + w1 g1 rounds as g = w0 g0; g += w1 g1 does); the rest are added
+ * one by one, so the order of additions is that of the shard index alone. */
 static void
 reduce_block(trainer *tr, size_t b)
 {
 	float *g = tr->m->grads;
 	size_t lo = b * BLK, hi = lo + BLK < tr->P ? lo + BLK : tr->P;
-	double ss = 0.0;
 
 	if (tr->S == 1) {
 		memcpy(g + lo, tr->grads[0] + lo, (hi - lo) * sizeof(float));
 	} else {
-		for (size_t s = 0; s < tr->S; s++) {
-			size_t a, z;
-			shard_bounds(tr->B, tr->S, s, &a, &z);
-			const float w = (float)(z - a) / (float)tr->B;
+		const float w0 = shard_weight(tr, 0), w1 = shard_weight(tr, 1);
+		const float *g0 = tr->grads[0], *g1 = tr->grads[1];
+		NN_SIMD
+		for (size_t i = lo; i < hi; i++)
+			g[i] = w0 * g0[i] + w1 * g1[i];
+		for (size_t s = 2; s < tr->S; s++) {
+			const float w = shard_weight(tr, s);
 			const float *gs = tr->grads[s];
-			if (s == 0) {
-				NN_SIMD
-				for (size_t i = lo; i < hi; i++)
-					g[i] = w * gs[i];
-			} else {
-				NN_SIMD
-				for (size_t i = lo; i < hi; i++)
-					g[i] += w * gs[i];
-			}
+			NN_SIMD
+			for (size_t i = lo; i < hi; i++)
+				g[i] += w * gs[i];
 		}
 	}
 	if (tr->cfg->l1 > 0.0f || tr->cfg->l2 > 0.0f)
 		add_penalties(tr, lo, hi);
-	/* the order of this sum is fixed by the block, never by the threads */
-	NN_SIMD_SUM(ss)
-	for (size_t i = lo; i < hi; i++)
-		ss += (double)g[i] * g[i];
-	tr->blk_ss[b] = ss;
-	tr->blk_bad[b] = !isfinite(ss);
+	block_check(tr, b, lo, hi);
 }
 
 /* Phase 3 for block b: clip, then step. */
