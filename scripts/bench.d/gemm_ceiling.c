@@ -117,7 +117,7 @@ parse_sizes(const char *s, size_t *sz, size_t *n)
 	return *n >= 2 ? 0 : -1;
 }
 
-static void
+_Noreturn static void
 usage(void)
 {
 	fprintf(stderr, "usage: gemm_ceiling [-b BATCH] [-t SECONDS] [-r REPEAT] "
