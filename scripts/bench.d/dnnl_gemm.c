@@ -7,7 +7,7 @@
  * The products are those of scripts/bench.d/gemm_ceiling.c for W1
  * (784-256-128-10, two shards of 64 rows per batch of 128): per shard three
  * forward products (beta 1), three weight-gradient products in^T . dz
- * (beta 1) and two input-gradient products dz . w^T (beta 0).  Backends:
+ * (beta 0) and two input-gradient products dz . w^T (beta 0).  Backends:
  *
  *   openblas     nn_gemm (cblas_sgemm, pinned to one thread)
  *   dnnl_sgemm   oneDNN's BLAS-like dnnl_sgemm (row-major, like nn_gemm)
@@ -115,7 +115,7 @@ shard_prods(prod *p, const float *w, const size_t *woff, uint64_t *st)
 	for (size_t l = L; l-- > 0;) {
 		const float *g = l + 1 < L ? din[l + 1] : dz[l];
 		p[n++] = (prod){ 1, 0, sz[l], sz[l + 1], B, sz[l], sz[l + 1],
-		    sz[l + 1], 1.0f, l > 0 ? z[l - 1] : x, g, dw + woff[l],
+		    sz[l + 1], 0.0f, l > 0 ? z[l - 1] : x, g, dw + woff[l],
 		    NULL, NULL, NULL, NULL, { NULL }, { NULL } };
 		if (l > 0)
 			p[n++] = (prod){ 0, 1, B, sz[l], sz[l + 1], sz[l + 1],

@@ -11,9 +11,9 @@
  * same BLAS, pinned to one thread), with the same shapes, transposes and
  * betas:
  *
- *   forward, layer l     z (Bs, nout)   = in . w             beta 1 (bias in z)
- *   backward, layer l    dw (nin, nout) += in^T . dz          beta 1
- *                        din (Bs, nin)  = dz . w^T            beta 0, not layer 1
+ *   forward, layer l     z (Bs, nout)   = in . w + z    beta 1 (z holds the bias)
+ *   backward, layer l    dw (nin, nout) = in^T . dz     beta 0 (written)
+ *                        din (Bs, nin)  = dz . w^T      beta 0, not layer 1
  *
  * and nothing else: no gather, bias, activation, loss, reduction or
  * optimizer.  Each shard has its own activations and gradient buffer, as in
@@ -90,7 +90,7 @@ shard_step(shard *sh, const float *w, const size_t *woff, const size_t *sz,
 		 * comes from the loss; any values do) */
 		const float *dz = l + 1 < L ? sh->din[l + 1] : sh->dz[l];
 		nn_gemm(1, 0, sz[l], sz[l + 1], B, 1.0f, in, sz[l], dz,
-		    sz[l + 1], 1.0f, sh->dw + woff[l], sz[l + 1]);
+		    sz[l + 1], 0.0f, sh->dw + woff[l], sz[l + 1]);
 		if (l > 0)
 			nn_gemm(0, 1, B, sz[l], sz[l + 1], 1.0f, dz, sz[l + 1],
 			    w + woff[l], sz[l + 1], 0.0f, sh->din[l], sz[l]);
