@@ -7,7 +7,7 @@
  * SIZES is the network as nin,h1,...,nout (W1: 784,256,128,10).  A batch of
  * BATCH rows (default 128) is cut into nn_train_shards(BATCH) shards with
  * nn-train's boundaries, and for each shard exactly the matrix products that
- * nn_forward_train and nn_backward make, through the same nn_gemm (so the
+ * nn_forward_train and nn_backward_set make, through the same nn_gemm (so the
  * same BLAS, pinned to one thread), with the same shapes, transposes and
  * betas:
  *
