@@ -14,6 +14,7 @@
 #   make deb-test   the Debian packages from a clean export of HEAD, built,
 #                   linted, installed, used and purged (scripts/deb-test)
 #   make BLAS=none  portable GEMM instead of CBLAS/OpenBLAS
+#   make BLAS=dnnl  oneDNN's sgemm instead of OpenBLAS (libdnnl-dev)
 #   make fuzz       libFuzzer (clang) on every parser, FUZZ_TIME=60 s each;
 #                   make check replays their corpus (tests/fuzz/README)
 #
@@ -48,6 +49,12 @@ ifeq ($(BLAS),none)
 NN_CFLAGS += -DNN_NO_BLAS
 BLAS_LIBS =
 BLAS_PC =
+else ifeq ($(BLAS),dnnl)
+# oneDNN (libdnnl-dev) for the matrix products; it has no pkg-config file
+NN_CFLAGS += -DNN_DNNL
+BLAS_LIBS = -ldnnl -lgomp
+BLAS_PC =
+BLAS_LIBS_PRIVATE = $(BLAS_LIBS)
 else
 BLAS_LIBS = -lopenblas
 BLAS_PC = openblas
@@ -318,6 +325,14 @@ $(filter tests/unit/bin/test_plot%,$(UNITS)): tests/unit/bin/%: \
 	$(CC) $(CFLAGS) -o $@ $< lib/libnnkit-plot.a lib/libnnkit.a $(CAIRO_LIBS) \
 	    $(LIBS) $(LDFLAGS)
 
+# ---- scripts/bench's GEMM-only ceiling ------------------------------------
+# W1's matrix products alone, through lib/gemm.c and the BLAS this build
+# chose (scripts/bench.d/gemm_ceiling.c).  Built by scripts/bench, never
+# installed.
+bench-out/bin/gemm_ceiling: scripts/bench.d/gemm_ceiling.c lib/libnnkit.a
+	@mkdir -p bench-out/bin
+	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< lib/libnnkit.a $(LIBS) $(LDFLAGS)
+
 # ---- the I/O failure shim (tests/iofail.bats) -----------------------------
 # An LD_PRELOAD library that fails, or kills the process at, the Nth write,
 # fsync, fdatasync, close or rename of a save.  For the tests only: built
@@ -484,7 +499,8 @@ MAN3_LINKS = nn_model_load.3:nn_model_read.3 nn_model_load.3:nn_model_free.3 \
     nn_enc_apply.3:nn_enc_is_na.3
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
     -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-    -e 's|@BLAS_PC@|$(BLAS_PC)|g'
+    -e 's|@BLAS_PC@|$(BLAS_PC)|g' -e 's|@BLAS_LIBS_PRIVATE@|$(BLAS_LIBS_PRIVATE)|g' \
+    -e 's| *$$||'
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) \

@@ -7,13 +7,42 @@
  * Parallelism, when it comes, is ours: shards of a batch with fixed
  * boundaries, reduced in a fixed order.
  *
- * `make BLAS=none` builds a portable kernel instead (below).
+ * `make BLAS=dnnl` calls oneDNN's dnnl_sgemm instead, `make BLAS=none`
+ * builds a portable kernel (both below).
  */
 #include <stddef.h>
 
 #include "nn_layers.h"
 
-#ifndef NN_NO_BLAS
+#if defined(NN_DNNL)
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+
+/* oneDNN's BLAS-like sgemm: row-major, like nn_gemm.  On W1's shard shapes
+ * it measured faster than OpenBLAS on one thread (docs/performance.md).
+ * Debian builds oneDNN on OpenMP, whose thread count is a per-thread
+ * setting: every thread that calls it sets 1 for itself, the first time,
+ * for the reason OpenBLAS is pinned below. */
+static _Thread_local int pinned;
+
+void
+nn_gemm(int transa, int transb, size_t M, size_t N, size_t K, float alpha,
+    const float *A, size_t lda, const float *B, size_t ldb, float beta,
+    float *C, size_t ldc)
+{
+	if (!pinned) {
+		omp_set_num_threads(1);
+		pinned = 1;
+	}
+	if (M == 0 || N == 0)
+		return;
+	/* it fails only on arguments that nn_gemm's callers never pass */
+	(void)dnnl_sgemm(transa ? 'T' : 'N', transb ? 'T' : 'N',
+	    (dnnl_dim_t)M, (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A,
+	    (dnnl_dim_t)lda, B, (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
+}
+
+#elif !defined(NN_NO_BLAS)
 #include <cblas.h>
 #include <pthread.h>
 
@@ -63,12 +92,6 @@ nn_gemm(int transa, int transb, size_t M, size_t N, size_t K, float alpha,
 
 #define MR 4
 #define NR 16
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define NN_CLONES
-#endif
 
 NN_CLONES static void
 tile(size_t mr, size_t nr, size_t K, float alpha, const float *restrict a,

@@ -35,11 +35,16 @@ nn_dense_forward(float *out, const float *in, const float *w, const float *b,
 
 void
 nn_dense_backward(float *din, float *dw, float *db, const float *dout,
-    const float *in, const float *w, size_t B, size_t nin, size_t nout)
+    const float *in, const float *w, size_t B, size_t nin, size_t nout,
+    float beta)
 {
-	/* dw (nin, nout) += in^T (nin, B) . dout (B, nout) */
-	nn_gemm(1, 0, nin, nout, B, 1.0f, in, nin, dout, nout, 1.0f, dw, nout);
-	/* db (nout) += sum over rows of dout */
+	/* dw (nin, nout) = in^T (nin, B) . dout (B, nout) + beta dw: with beta
+	 * 0 the GEMM writes dw, as it would add into a zeroed one */
+	nn_gemm(1, 0, nin, nout, B, 1.0f, in, nin, dout, nout, beta, dw, nout);
+	/* db (nout) += sum over rows of dout, from 0 when writing: the same
+	 * additions, so the same bytes, as adding into a zeroed db */
+	if (beta == 0.0f)
+		memset(db, 0, nout * sizeof(*db));
 	for (size_t i = 0; i < B; i++) {
 		const float *d = dout + i * nout;
 		NN_SIMD

@@ -484,9 +484,13 @@ nn_zero_grad(nn_model *m)
 		memset(m->grads, 0, m->nparams * sizeof(*m->grads));
 }
 
-double
-nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
-    const float *t, const float *cw, size_t B)
+/* nn_backward (beta 1: add into m->grads) and nn_backward_set (beta 0:
+ * write it).  Every parameter belongs to a layer and each layer's gradients
+ * are written by its own products and sums, so beta 0 sets all of m->grads;
+ * the bytes are those of adding into zeros. */
+static double
+backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
+    const float *t, const float *cw, size_t B, float beta)
 {
 	const size_t Lc = m->nlayers;
 	const float *out = w->l[Lc - 1].a;   /* (B, K) */
@@ -505,14 +509,17 @@ nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
 		const wlayer *q = &w->l[l];
 		const float *in = l > 0 ? w->l[l - 1].a : x;   /* (B, nin) */
 
-		/* w->gu holds dL/du; through batchnorm to dL/dz, in place */
+		/* w->gu holds dL/du; through batchnorm to dL/dz, in place
+		 * (it adds into dgamma, dbeta: zeroed first when writing) */
+		if (L->batchnorm && beta == 0.0f)
+			memset(m->grads + L->g_off, 0, 2 * L->nout * sizeof(float));
 		if (L->batchnorm)
 			nn_bn_backward(w->gu, m->grads + L->g_off,
 			    m->grads + L->g_off + L->nout, w->gu, q->z,
 			    m->params + L->g_off, q->rstd, B, L->nout, w->train);
 		nn_dense_backward(l > 0 ? w->gda : NULL, m->grads + L->w_off,
 		    m->grads + L->b_off, w->gu, in, m->params + L->w_off, B,
-		    L->nin, L->nout);
+		    L->nin, L->nout, beta);
 		if (l == 0)
 			break;
 		/* w->gda = dL/da of layer l-1, plus the skip path of layer l */
@@ -532,6 +539,20 @@ nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
 		    pq->h, n);
 	}
 	return loss;
+}
+
+double
+nn_backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
+    const float *t, const float *cw, size_t B)
+{
+	return backward(m, w, x, y, t, cw, B, 1.0f);
+}
+
+double
+nn_backward_set(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
+    const float *t, const float *cw, size_t B)
+{
+	return backward(m, w, x, y, t, cw, B, 0.0f);
 }
 
 /* The batch's statistics pooled from its shards' (each normalised its own

@@ -27,6 +27,18 @@
  * position or the thread count. */
 #define NN_SIMD_PRAGMA_(x) _Pragma(#x)
 #define NN_SIMD_SUM(v) NN_SIMD_PRAGMA_(omp simd reduction(+:v))
+/* One copy of a function per x86-64 level (AVX-512, AVX2, baseline), the
+ * one for this processor chosen when the program starts (gcc's function
+ * multiversioning): the binaries stay built for baseline x86-64 while hot
+ * loops run 8 or 16 lanes wide.  Only for code whose result does not depend
+ * on the lane count: elementwise loops, not NN_SIMD_SUM (ISO C mode keeps
+ * gcc from contracting a * b + c into an FMA, so every copy rounds alike). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NN_CLONES __attribute__((target_clones("arch=x86-64-v4", \
+    "arch=x86-64-v3", "default")))
+#else
+#define NN_CLONES
+#endif
 
 /* ---- errors ----------------------------------------------------------- */
 

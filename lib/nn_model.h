@@ -4,7 +4,8 @@
  * its optional checkpoint (the optimizer's state for --resume).
  *
  *   model.c      nn_model_*, nn_task_*, nn_init_*, nn_work_*, nn_forward*,
- *                nn_backward, nn_zero_grad, nn_bn_update, nn_ckpt_free
+ *                nn_backward, nn_backward_set, nn_zero_grad, nn_bn_update,
+ *                nn_ckpt_free
  *   optim.c      nn_optim_name/lookup/defaults (the optimizer's settings,
  *                which a checkpoint stores; its state is nn_train.h's)
  *   model_io.c   nn_model_read/write/save/load/check
@@ -225,6 +226,11 @@ const float *nn_work_logits(const nn_work *w);
  * statistics), to m->grads and return the loss.  cw: (classes) class
  * weights or NULL (see nn_loss_forward). */
 double nn_backward(nn_model *m, nn_work *w, const float *x,
+    const uint32_t *y, const float *t, const float *cw, size_t B);
+/* The same, but writing m->grads instead of adding to it: every parameter's
+ * gradient is set (the bytes nn_zero_grad then nn_backward give), so a
+ * trainer needs no zeroing pass over the whole buffer per batch. */
+double nn_backward_set(nn_model *m, nn_work *w, const float *x,
     const uint32_t *y, const float *t, const float *cw, size_t B);
 /* Batch normalisation's statistics of the last forward in training mode
  * of w (m->nstats floats: each batchnorm layer's mean, then variance), to

@@ -109,6 +109,47 @@ nn_optim_begin(nn_optim *o)
 	o->t++;
 }
 
+/* Adam's step over [lo, hi) with this step's constants; AdamW (decoupled)
+ * shrinks the weights instead of adding wd p to the gradient.  Two
+ * branch-free loops rather than one with a test inside, so they vectorise:
+ * elementwise, with a square root and a division per parameter, this was a
+ * fifth of a training step at 4 lanes; the AVX-512 copy does 16 at a time,
+ * and every copy gives the scalar loop's bytes. */
+typedef struct adam_k {
+	float b1, b2, c1, c2, eps;  /* betas, 1 - betas, epsilon */
+	float step, rbc2;           /* lr / (1 - b1^t), 1 / sqrt(1 - b2^t) */
+	float wd, lr;               /* weight decay, this step's rate */
+} adam_k;
+
+NN_CLONES static void
+adam_range(const adam_k *k, int decoupled, float *restrict p,
+    float *restrict m, float *restrict v, const float *restrict g, size_t lo,
+    size_t hi)
+{
+	const float b1 = k->b1, b2 = k->b2, c1 = k->c1, c2 = k->c2;
+	const float eps = k->eps, step = k->step, rbc2 = k->rbc2, wd = k->wd;
+
+	if (decoupled) {
+		const float shrink = 1.0f - k->lr * wd;
+		NN_SIMD
+		for (size_t i = lo; i < hi; i++) {
+			float gi = g[i];
+			p[i] *= shrink;
+			m[i] = b1 * m[i] + c1 * gi;
+			v[i] = b2 * v[i] + c2 * gi * gi;
+			p[i] -= step * m[i] / (sqrtf(v[i]) * rbc2 + eps);
+		}
+	} else {
+		NN_SIMD
+		for (size_t i = lo; i < hi; i++) {
+			float gi = g[i] + wd * p[i];
+			m[i] = b1 * m[i] + c1 * gi;
+			v[i] = b2 * v[i] + c2 * gi * gi;
+			p[i] -= step * m[i] / (sqrtf(v[i]) * rbc2 + eps);
+		}
+	}
+}
+
 void
 nn_optim_update(const nn_optim *o, float lr, float *restrict p,
     const float *restrict g, size_t lo, size_t hi)
@@ -143,31 +184,11 @@ nn_optim_update(const nn_optim *o, float lr, float *restrict p,
 		/* bias corrections: the moments start at zero, so early
 		 * averages are scaled up by 1 / (1 - beta^t) */
 		const double t = (double)o->t;
-		const float bc1 = (float)(1.0 - pow(b1, t));
-		const float rbc2 = (float)(1.0 / sqrt(1.0 - pow(b2, t)));
-		const float step = lr / bc1, c1 = 1.0f - b1, c2 = 1.0f - b2;
-		/* Two branch-free loops rather than one with a test inside, so
-		 * they vectorise: this is a fifth of a training step otherwise.
-		 * Elementwise, so the result is the same as the scalar loop. */
-		if (c->kind == NN_OPTIM_ADAMW) {
-			const float shrink = 1.0f - lr * wd;
-			NN_SIMD
-			for (size_t i = lo; i < hi; i++) {
-				float gi = g[i];
-				p[i] *= shrink;
-				m[i] = b1 * m[i] + c1 * gi;
-				v[i] = b2 * v[i] + c2 * gi * gi;
-				p[i] -= step * m[i] / (sqrtf(v[i]) * rbc2 + eps);
-			}
-		} else {
-			NN_SIMD
-			for (size_t i = lo; i < hi; i++) {
-				float gi = g[i] + wd * p[i];
-				m[i] = b1 * m[i] + c1 * gi;
-				v[i] = b2 * v[i] + c2 * gi * gi;
-				p[i] -= step * m[i] / (sqrtf(v[i]) * rbc2 + eps);
-			}
-		}
+		const adam_k k = { .b1 = b1, .b2 = b2, .c1 = 1.0f - b1,
+		    .c2 = 1.0f - b2, .eps = eps, .wd = wd, .lr = lr,
+		    .step = lr / (float)(1.0 - pow(b1, t)),
+		    .rbc2 = (float)(1.0 / sqrt(1.0 - pow(b2, t))) };
+		adam_range(&k, c->kind == NN_OPTIM_ADAMW, p, m, v, g, lo, hi);
 		break;
 	}
 	case NN_OPTIM_RMSPROP:

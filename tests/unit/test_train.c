@@ -10,6 +10,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "nn.h"
 #include "tap.h"
@@ -390,6 +393,66 @@ test_dist_ranks(void)
 	nn_model_free(ref);
 	free(x);
 	free(y);
+/* A gradient that is not finite while the loss is (the L2 penalty of a
+ * huge weight on an input that is always 0): the step is refused, nothing
+ * moves, the layer is named -- with --clip-norm (the norm in double) and
+ * without (a finiteness check alone), on one shard and two, 1 and 2
+ * threads.  And training leaves the caller's floating-point mode alone
+ * (it flushes subnormals to zero only while it runs a step). */
+static void
+test_nonfinite_grad(void)
+{
+	static const size_t bs[] = { 32, 128 };
+	enum { N = 128, D = 2 };
+	float x[N * D];
+	uint32_t y[N];
+	int all = 1, mode = 1;
+
+	for (size_t i = 0; i < N; i++) {
+		x[i * D] = (float)(i % 5) * 0.5f - 1.0f;
+		x[i * D + 1] = 0.0f;
+		y[i] = i % 2;
+	}
+	for (size_t b = 0; b < 2; b++)
+		for (int clip = 0; clip <= 1; clip++)
+			for (int T = 1; T <= 2; T++) {
+				size_t sizes[] = { D, 1 };
+				nn_act a[] = { NN_ACT_SIGMOID };
+				nn_err e;
+				nn_model *m = nn_model_alloc(1, sizes, a, &e);
+				nn_rows r = { .n = N, .d = D, .x = x, .y = y };
+				nn_train_cfg c;
+				nn_train_res res;
+				float before[D + 1];
+
+				m->task = NN_TASK_BINARY;
+				m->loss = NN_LOSS_BCE;
+				m->params[m->layers[0].w_off] = 0.5f;
+				m->params[m->layers[0].w_off + 1] = 3e38f;
+				memcpy(before, m->params, sizeof(before));
+				nn_train_defaults(&c);
+				c.epochs = 1;
+				c.batch = bs[b];
+				c.threads = T;
+				c.l2 = 10.0f;
+				c.clip_norm = clip ? 1.0f : 0.0f;
+#if defined(__SSE__)
+				const unsigned csr = _mm_getcsr();
+#endif
+				int rc = nn_train(m, &r, &c, &res, &e);
+#if defined(__SSE__)
+				mode &= _mm_getcsr() == csr;
+#endif
+				all &= rc < 0 && res.bad_epoch == 1 &&
+				    res.bad_batch == 1 && res.bad_layer == 1 &&
+				    strstr(e.msg, "gradient is not finite") != NULL &&
+				    memcmp(before, m->params, sizeof(before)) == 0;
+				nn_model_free(m);
+			}
+	tap_ok(all, "a non-finite gradient under a finite loss: no step, "
+	    "layer 1 named, with and without --clip-norm, 1 and 2 shards, "
+	    "1 and 2 threads");
+	tap_ok(mode, "training gives the caller its floating-point mode back");
 }
 
 int
@@ -400,6 +463,7 @@ main(void)
 	test_bn_one_step();
 	test_work_rows();
 	test_dist_ranks();
+	test_nonfinite_grad();
 	printf("1..%d\n", tap_n);
 	return tap_failed != 0;
 }
