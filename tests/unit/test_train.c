@@ -393,6 +393,8 @@ test_dist_ranks(void)
 	nn_model_free(ref);
 	free(x);
 	free(y);
+}
+
 /* A gradient that is not finite while the loss is (the L2 penalty of a
  * huge weight on an input that is always 0): the step is refused, nothing
  * moves, the layer is named -- with --clip-norm (the norm in double) and
