@@ -465,8 +465,10 @@ clean: fuzz-clean
 
 # ---- goals ---------------------------------------------------------------
 
+# NN_LIBS: what a program linking lib/libnnkit.a needs (the C examples of
+# tests/run-examples), for whichever BLAS this build has
 check: deps-check all $(UNITS) $(SWEEP_PROGS)
-	@scripts/run-tests $(UNITS)
+	@NN_LIBS="$(LIBS)" scripts/run-tests $(UNITS)
 
 demo: deps-check all
 	@scripts/demo
