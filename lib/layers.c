@@ -35,6 +35,13 @@ nn_dense_forward(float *out, const float *in, const float *w, const float *b,
 
 void
 nn_dense_backward(float *din, float *dw, float *db, const float *dout,
+    const float *in, const float *w, size_t B, size_t nin, size_t nout)
+{
+	nn_dense_backward_beta(din, dw, db, dout, in, w, B, nin, nout, 1.0f);
+}
+
+void
+nn_dense_backward_beta(float *din, float *dw, float *db, const float *dout,
     const float *in, const float *w, size_t B, size_t nin, size_t nout,
     float beta)
 {

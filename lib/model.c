@@ -517,7 +517,7 @@ backward(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
 			nn_bn_backward(w->gu, m->grads + L->g_off,
 			    m->grads + L->g_off + L->nout, w->gu, q->z,
 			    m->params + L->g_off, q->rstd, B, L->nout, w->train);
-		nn_dense_backward(l > 0 ? w->gda : NULL, m->grads + L->w_off,
+		nn_dense_backward_beta(l > 0 ? w->gda : NULL, m->grads + L->w_off,
 		    m->grads + L->b_off, w->gu, in, m->params + L->w_off, B,
 		    L->nin, L->nout, beta);
 		if (l == 0)

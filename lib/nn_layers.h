@@ -87,13 +87,16 @@ void nn_loss_backward(nn_loss l, float *dz, const float *out,
 /* out (B, nout) = in (B, nin) . w (nin, nout) + b (nout): one GEMM per batch. */
 void nn_dense_forward(float *out, const float *in, const float *w,
     const float *b, size_t B, size_t nin, size_t nout);
-/* dw (nin, nout) = in^T . dout + beta dw;  db (nout) = column sums of dout
- * + beta db;  din (B, nin) = dout . w^T  (written, not added; skipped when
- * din is NULL).  beta is 1 (add into the gradient) or 0 (write it: dw and
- * db need no zeroing first, and what they held is ignored). */
+/* dw (nin, nout) += in^T . dout;  db (nout) += column sums of dout;
+ * din (B, nin) = dout . w^T  (written, not added; skipped when din is NULL). */
 void nn_dense_backward(float *din, float *dw, float *db, const float *dout,
-    const float *in, const float *w, size_t B, size_t nin, size_t nout,
-    float beta);
+    const float *in, const float *w, size_t B, size_t nin, size_t nout);
+/* The same with beta: dw = in^T . dout + beta dw, db = column sums + beta
+ * db.  beta is 1 (nn_dense_backward: add into the gradient) or 0 (write
+ * it: dw and db need no zeroing first, and what they held is ignored). */
+void nn_dense_backward_beta(float *din, float *dw, float *db,
+    const float *dout, const float *in, const float *w, size_t B, size_t nin,
+    size_t nout, float beta);
 
 /* Batch normalisation of the n columns of z (B, n):
  *   out = gamma (z - mean) / sqrt(var + NN_BN_EPS) + beta

@@ -125,7 +125,7 @@ nn_trace(FILE *fp, const nn_model *m, const nn_rows *rows, size_t B,
 		snprintf(title, sizeof(title), "layer %zu: dz = dL/dz", l + 1);
 		put_matrix(fp, title, dz, B, D->nout);
 		nn_dense_backward(l ? da : NULL, g + D->w_off, g + D->b_off, dz, prev,
-		    m->params + D->w_off, B, D->nin, D->nout, 1.0f);
+		    m->params + D->w_off, B, D->nin, D->nout);
 		snprintf(title, sizeof(title), "layer %zu: dW = %s^T dz", l + 1,
 		    l ? "a(prev)" : "X");
 		put_matrix(fp, title, g + D->w_off, D->nin, D->nout);

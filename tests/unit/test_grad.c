@@ -184,7 +184,7 @@ check_dense(nn_rng *r)
 	fill(r, R, B * NOUT);
 	memset(dw, 0, sizeof(dw));
 	memset(db, 0, sizeof(db));
-	nn_dense_backward(din, dw, db, R, in, w, B, NIN, NOUT, 1.0f);
+	nn_dense_backward(din, dw, db, R, in, w, B, NIN, NOUT);
 	for (size_t p = 0; p < 3; p++) {
 		double worst = 0.0;
 		for (size_t i = 0; i < parts[p].n; i++) {
@@ -204,19 +204,19 @@ check_dense(nn_rng *r)
 	}
 	/* backward adds into dw: a second call doubles it */
 	float dw1 = dw[0];
-	nn_dense_backward(NULL, dw, db, R, in, w, B, NIN, NOUT, 1.0f);
+	nn_dense_backward(NULL, dw, db, R, in, w, B, NIN, NOUT);
 	tap_ok(fabsf(dw[0] - 2 * dw1) <= 1e-5f * fabsf(dw1) + 1e-6f,
 	    "dense backward accumulates into the gradient buffer");
 	/* beta 0 writes: over garbage, the bytes of adding into zeros */
 	float dw0[NIN * NOUT], db0[NOUT], dw2[NIN * NOUT], db2[NOUT];
 	memset(dw0, 0, sizeof(dw0));
 	memset(db0, 0, sizeof(db0));
-	nn_dense_backward(NULL, dw0, db0, R, in, w, B, NIN, NOUT, 1.0f);
+	nn_dense_backward(NULL, dw0, db0, R, in, w, B, NIN, NOUT);
 	for (size_t i = 0; i < NIN * NOUT; i++)
 		dw2[i] = NAN;
 	for (size_t i = 0; i < NOUT; i++)
 		db2[i] = NAN;
-	nn_dense_backward(NULL, dw2, db2, R, in, w, B, NIN, NOUT, 0.0f);
+	nn_dense_backward_beta(NULL, dw2, db2, R, in, w, B, NIN, NOUT, 0.0f);
 	tap_ok(memcmp(dw0, dw2, sizeof(dw0)) == 0 &&
 	    memcmp(db0, db2, sizeof(db0)) == 0,
 	    "dense backward with beta 0 writes what adding into zeros gives");
