@@ -22,8 +22,11 @@ M="$BATS_TEST_DIRNAME/../man"
 }
 @test "man: every section-1 page names a program that exists" {
 	for p in "$M"/*.1; do
-		# nn-train-mpi is built only where MPI is (make MPI=0 leaves it out)
-		[ "$(basename "$p")" = nn-train-mpi.1 ] && ! command -v mpicc >/dev/null && continue
+		# nn-train-mpi is built only where MPI is, and make MPI=0 (the
+		# Debian packages) leaves it out: then its page names no program
+		# here (make install leaves the page out too)
+		[ "$(basename "$p")" = nn-train-mpi.1 ] &&
+		    [ ! -e "$BATS_TEST_DIRNAME/../bin/nn-train-mpi" ] && continue
 		[ -x "$BATS_TEST_DIRNAME/../bin/$(basename "$p" .1)" ] || { echo "$p"; return 1; }
 	done
 }
