@@ -494,10 +494,7 @@ main(int argc, char **argv)
 				}
 				break;
 			default: {
-				size_t best = 0;
-				for (size_t k = 1; k < m->nout; k++)
-					if (o[k] > o[best])
-						best = k;
+				size_t best = nn_out_class(o, m->nout);
 				ob_put(&ob, lab[best].s, lab[best].n);
 				if (proba)
 					for (size_t k = 0; k < m->nout; k++) {

@@ -919,18 +919,12 @@ score(const tune *t, const nn_model *m, const nn_rows *va, const float *truth)
 		const float *out = nn_forward(m, w, va->x + s * D, B);
 		for (size_t i = 0; ok && i < B; i++) {
 			const float *o = out + i * K;
-			size_t best = 0;
 			if (c == NULL) {
 				ok = nn_reg_add(&reg, truth[s + i], o[0], &e) == 0;
 				continue;
 			}
 			/* the class: as training counts it correct */
-			if (K == 1)
-				best = o[0] >= 0.5f;
-			else
-				for (size_t k = 1; k < K; k++)
-					if (o[k] > o[best])
-						best = k;
+			const size_t best = nn_out_class(o, K);
 			for (size_t k = 0; k < L; k++) {
 				pf[k] = K == 1 ? (k ? o[0] : 1.0f - o[0]) : o[k];
 				p[k] = pf[k];

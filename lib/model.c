@@ -560,6 +560,19 @@ nn_backward_set(nn_model *m, nn_work *w, const float *x, const uint32_t *y,
  * mean)^2) / B, summed in shard order in double, so the running statistics
  * move once per step by the whole batch's mean and (unbiased) variance, the
  * same for every thread count. */
+size_t
+nn_out_class(const float *o, size_t K)
+{
+	size_t best = 0;
+
+	if (K == 1)
+		return o[0] >= 0.5f;
+	for (size_t k = 1; k < K; k++)
+		if (o[k] > o[best])
+			best = k;
+	return best;
+}
+
 void
 nn_work_bn_get(const nn_model *m, const nn_work *w, float *out)
 {

@@ -218,6 +218,11 @@ const float *nn_forward(const nn_model *m, nn_work *w, const float *x,
  * the statistics of these B rows, kept in w for nn_bn_update. */
 const float *nn_forward_train(const nn_model *m, nn_work *w, const float *x,
     size_t B, uint64_t seed);
+/* The class a row o (K) of the output picks: for one output class 1 when
+ * its probability is at least 0.5, else 0; for several the largest (the
+ * first of equals).  Training's accuracy, nn-predict and nn-tune agree by
+ * using it. */
+size_t nn_out_class(const float *o, size_t K);
 /* The output layer's pre-activation (B, K) of the last forward: the logits
  * the loss is computed from.  Borrowed from w, like nn_forward's result. */
 const float *nn_work_logits(const nn_work *w);

@@ -254,24 +254,14 @@ shard_seed(const trainer *tr, size_t s)
 	return z ^ (z >> 31);
 }
 
-/* Rows of out (B, K) whose predicted class is y's: the probability of
- * class 1 at least 0.5 for one output, else the largest output. */
+/* Rows of out (B, K) whose predicted class (nn_out_class) is y's. */
 static size_t
 count_correct(const float *out, const uint32_t *y, size_t B, size_t K)
 {
 	size_t ok = 0;
 
-	for (size_t i = 0; i < B; i++) {
-		const float *o = out + i * K;
-		size_t best = 0;
-		if (K == 1)
-			best = o[0] >= 0.5f;
-		else
-			for (size_t k = 1; k < K; k++)
-				if (o[k] > o[best])
-					best = k;
-		ok += best == y[i];
-	}
+	for (size_t i = 0; i < B; i++)
+		ok += nn_out_class(out + i * K, K) == y[i];
 	return ok;
 }
 

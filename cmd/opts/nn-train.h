@@ -23,14 +23,5 @@ static const char synopsis[] =
     "                [--task TASK] [--scale KIND] [--no-header]\n"
     "                [--format csv|libsvm] -o MODEL [FILE|-]\n";
 
-/* Every row of TRAIN_ROWS as it is. */
-#define TRAIN_ROW(tag, ...) { __VA_ARGS__ },
-
-static const opt_spec train_table[] = {
-	TRAIN_ROWS(TRAIN_ROW)
-	{ 0 }
-};
-
-static const opt_prog options = {
-	"nn-train", synopsis, train_table, NULL, NULL, COMP_CSV, train_defaults
-};
+#define TRAIN_PROG "nn-train"
+#include "train-table.h"
