@@ -329,7 +329,7 @@ $(filter tests/unit/bin/test_plot%,$(UNITS)): tests/unit/bin/%: \
 # W1's matrix products alone, through lib/gemm.c and the BLAS this build
 # chose (scripts/bench.d/gemm_ceiling.c).  Built by scripts/bench, never
 # installed.
-bench-out/bin/gemm_ceiling: scripts/bench.d/gemm_ceiling.c lib/libnnkit.a
+bench-out/bin/gemm_ceiling: scripts/bench.d/gemm_ceiling.c scripts/bench.d/bench.h lib/libnnkit.a
 	@mkdir -p bench-out/bin
 	$(CC) $(NN_CFLAGS) $(CFLAGS) -o $@ $< lib/libnnkit.a $(LIBS) $(LDFLAGS)
 

@@ -36,6 +36,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include "nn.h"
+#include "bench.h"
 
 #define NSIZES 4
 #define NPROD 8         /* products per shard */
@@ -57,26 +58,6 @@ typedef struct prod {
 	dnnl_memory_t m32[3], m16[3];
 } prod;
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static float *
-filled(size_t n, float lo, float hi, uint64_t *st)
-{
-	float *v = nn_xmalloc(n * sizeof(*v));
-
-	for (size_t i = 0; i < n; i++) {
-		*st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
-		v[i] = lo + (hi - lo) * (float)(*st >> 40) / (float)(1 << 24);
-	}
-	return v;
-}
 
 /* float to bf16, rounding to nearest even (the values are finite) */
 static uint16_t *

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "bench.h"
 
 #define MAX_SIZES (NN_MAX_HIDDEN + 2)
 
@@ -49,28 +50,6 @@ typedef struct shard {
 	float *dw;                  /* (weights) */
 } shard;
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* n floats uniform in [lo, hi): values that are never subnormal, so that
- * the products run at full speed as nn-train's do on scaled inputs. */
-static float *
-filled(size_t n, float lo, float hi, uint64_t *st)
-{
-	float *v = nn_xmalloc(n * sizeof(*v));
-
-	for (size_t i = 0; i < n; i++) {
-		*st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
-		v[i] = lo + (hi - lo) * (float)(*st >> 40) / (float)(1 << 24);
-	}
-	return v;
-}
 
 /* One shard's forward and backward products, in nn-train's order. */
 static void
