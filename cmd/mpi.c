@@ -32,6 +32,7 @@
 
 #include <mpi.h>
 
+#include "bar.h"
 #include "mpi.h"
 #include "nn_input.h"
 
@@ -62,22 +63,13 @@ static struct {
 	double share_s;
 } G = { .kept_fd = -1 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Wait for n requests until the deadline: spin, then yield, then nap, so
  * that a rank waiting for a slow one does not take a core from it (ranks
  * may share cores).  0, or -1 when the time ran out. */
 static int
 wait_all(MPI_Request *req, int n, double limit)
 {
-	const double t0 = now();
+	const double t0 = seconds();
 	int done = 0;
 	/* statuses, though unused: MPICH's headers declare MPI_Testall's
 	 * array with a size GCC checks MPI_STATUSES_IGNORE against */
@@ -97,7 +89,7 @@ wait_all(MPI_Request *req, int n, double limit)
 		}
 		struct timespec nap = { 0, 20000 };
 		nanosleep(&nap, NULL);
-		if ((i & 63) == 0 && now() - t0 > limit) {
+		if ((i & 63) == 0 && seconds() - t0 > limit) {
 			free(st);
 			return -1;
 		}
@@ -128,7 +120,7 @@ static int
 share(void *ctx, void *const *buf, const size_t *len, const int *root,
     size_t k, nn_err *e)
 {
-	const double t0 = now();
+	const double t0 = seconds();
 
 	(void)ctx;
 	G.nreq = 0;
@@ -144,7 +136,7 @@ share(void *ctx, void *const *buf, const size_t *len, const int *root,
 	for (size_t i = 0; i < k; i++)
 		if (root[i] != G.rank)
 			G.bytes_in += len[i];
-	G.share_s += now() - t0;
+	G.share_s += seconds() - t0;
 	return 0;
 }
 
