@@ -265,7 +265,8 @@ mpi_start(int *argc, char ***argv)
 		if (G.kept_fd >= 0 && (G.kept = tmpfile()) != NULL)
 			dup2(fileno(G.kept), STDERR_FILENO);
 	}
-	G.dist = (nn_dist){ G.rank, G.size, share, agree_max, NULL };
+	G.dist = (nn_dist){ .rank = G.rank, .size = G.size, .share = share,
+	    .max = agree_max, .swap = NULL, .ctx = NULL };
 	on_exit(at_end, NULL);
 }
 

@@ -1,6 +1,7 @@
 /*
  * nn_base.h - the pieces every other module leans on: error reporting,
- * allocation, range-checked number parsing, CRC-32 and the seeded generator.
+ * allocation, range-checked number parsing, ranks, CRC-32 and the seeded
+ * generator.
  *
  * Library rule (see ../shared/STYLE.md): nothing in lib/ prints or exits.
  * A function that can fail returns -1 (or NULL) and fills an nn_err with a
@@ -203,6 +204,49 @@ size_t nn_strtab_count(const nn_strtab *t);
  * Borrowed: valid until nn_strtab_free (the copies never move). */
 const char *nn_strtab_str(const nn_strtab *t, size_t i);
 size_t nn_strtab_len(const nn_strtab *t, size_t i);
+
+/* ---- ranks (dist.c): one piece of work shared by several processes ----- */
+
+/* The transport between ranks, supplied by the program (nn-train-mpi: MPI);
+ * the library never calls one itself.  Every call is collective: every rank
+ * makes it, in the same order.  A call returns 0, or -1 with a message (a
+ * rank failed or timed out); the work then stops with that message. */
+typedef struct nn_dist {
+	int rank, size;         /* 0 <= rank < size */
+	/* For i in [0, k): make buf[i] (len[i] bytes) on every rank equal to
+	 * rank root[i]'s. */
+	int (*share)(void *ctx, void *const *buf, const size_t *len,
+	    const int *root, size_t k, nn_err *e);
+	/* *v becomes the largest *v of all ranks. */
+	int (*max)(void *ctx, int *v, nn_err *e);
+	/* All to all: send holds, for q = 0..size-1 in turn, scount[q] items
+	 * of `item` bytes for rank q (the own rank's included); recv gets, for
+	 * q in turn, the rcount[q] items rank q sent this one.  rcount[q]
+	 * equals rank q's scount[rank]: every rank knows what it receives. */
+	int (*swap)(void *ctx, const void *send, const size_t *scount,
+	    void *recv, const size_t *rcount, size_t item, nn_err *e);
+	void *ctx;
+} nn_dist;
+
+/* Several ranks: d != NULL && d->size > 1. */
+int nn_dist_on(const nn_dist *d);
+/* Every rank's len bytes at mine, in rank order: *all (owned, free) holds
+ * them one after the other, lens[r] (size entries, caller's) rank r's.  A
+ * rank may give 0 bytes. */
+int nn_dist_gather(const nn_dist *d, const void *mine, size_t len,
+    void **all, size_t *lens, nn_err *e);
+/* A computation over the rows in rank order, as one process would run it
+ * over all of them: rank 0 calls step(ctx, acc) on the acc (len bytes) it
+ * starts with, hands acc to rank 1, which goes on from it, and so on; every
+ * rank ends with the last rank's acc.  For sums in double whose bytes must
+ * not depend on the number of ranks. */
+int nn_dist_chain(const nn_dist *d, void *acc, size_t len,
+    void (*step)(void *ctx, void *acc), void *ctx, nn_err *e);
+/* v[0..n) becomes the sum over the ranks (integers: any order). */
+int nn_dist_sum(const nn_dist *d, uint64_t *v, size_t n, nn_err *e);
+/* *before: the sum of v over the ranks below this one; *total: over all. */
+int nn_dist_scan(const nn_dist *d, uint64_t v, uint64_t *before,
+    uint64_t *total, nn_err *e);
 
 /* ---- CRC-32 (IEEE 802.3, as zlib/PNG) ----------------------------------- */
 

@@ -120,6 +120,11 @@ typedef struct nn_data_opts {
 	                           error (0: no limit) */
 	int numeric_only;       /* every feature must be a number: no
 	                           categories, the numeric reader's errors */
+	/* Ranks (nn_base.h), or NULL: nn_data_read then reads only this
+	 * rank's byte range of a regular file when it can (out->part), with
+	 * everything fitted on the rows (labels, fills, the CRC) as one
+	 * process would fit it on all of them. */
+	const nn_dist *dist;
 	nn_progress_fn *progress;  /* NULL, or told of the bytes read
 	                              (nn_csv_set_progress); a reader that
 	                              starts the file over starts from 0 */
@@ -156,6 +161,13 @@ typedef struct nn_data {
 	uint64_t *filled;     /* (enc->ncols) missing values filled */
 	size_t dropped_target;  /* rows left out: missing target */
 	size_t dropped_missing; /* rows left out: --missing drop */
+	/* With nn_data_opts.dist: part set when x holds only this rank's rows
+	 * [lo, hi) of the n (y and t hold every row's, as without); else
+	 * every rank read every row, and whole says why (static text, e.g.
+	 * "standard input"), NULL without dist. */
+	int part;
+	size_t lo, hi;
+	const char *whole;
 } nn_data;
 
 /* Read a whole CSV for training (lib/data.c): every column gets its role

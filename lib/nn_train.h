@@ -67,13 +67,19 @@ typedef struct nn_sched {
 /* The rate of epoch e (1-based) of E epochs, from the base rate. */
 double nn_sched_lr(const nn_sched *s, double base, size_t e, size_t E);
 
-/* Rows of a data set, borrowed: the caller owns the buffers. */
+/* Rows of a data set, borrowed: the caller owns the buffers.  With part,
+ * the features are shared out over the ranks of a dist (nn_train_cfg.dist):
+ * this rank holds rows [lo, hi) of the n, the ranks below it the rows
+ * before, the ranks above the rows after (hi - lo may be 0); the targets
+ * are every row's on every rank (4 bytes a row against 4 D). */
 typedef struct nn_rows {
 	size_t n;
 	size_t d;               /* D */
-	float *x;               /* (n, D) */
+	float *x;               /* (n, D), with part (hi - lo, D) */
 	uint32_t *y;            /* (n) class indices (classification), or NULL */
 	float *t;               /* (n) targets (regression), or NULL */
+	int part;
+	size_t lo, hi;          /* with part: the rows x holds */
 } nn_rows;
 
 /* out gets rows idx[0..k) of r, copied (owned: nn_rows_free). */
@@ -98,26 +104,14 @@ typedef struct nn_epoch {
 	const double *update_ratio; /* mean over the steps of ||dW|| / ||W|| */
 } nn_epoch;
 
-/* Training shared by several processes (ranks), each with every row: the
- * program supplies the transport (nn-train-mpi: MPI), the library never
- * calls it itself.  Every rank calls nn_train with the same model, rows and
- * settings.  Of each batch's shards (see nn_train), rank r computes those
+/* Training shared by several processes (ranks): cfg->dist (nn_dist,
+ * nn_base.h).  Every rank calls nn_train with the same model, settings and
+ * targets.  Of each batch's shards (see nn_train), rank r computes those
  * with s % size == r; share() then gives every rank every shard's gradient
  * and statistics, and every rank sums them in shard order and steps, as one
  * process would -- so the weights are the same bytes for any number of
  * ranks (and threads per rank).  Only data moves between ranks, never an
  * addition: no result depends on how the transport orders anything. */
-typedef struct nn_dist {
-	int rank, size;         /* 0 <= rank < size */
-	/* For i in [0, k): make buf[i] (len[i] bytes) on every rank equal to
-	 * rank root[i]'s.  0, or -1 with a message (a rank failed or timed
-	 * out): the training then stops with that message. */
-	int (*share)(void *ctx, void *const *buf, const size_t *len,
-	    const int *root, size_t k, nn_err *e);
-	/* *v becomes the largest *v of all ranks; 0 or -1 as share. */
-	int (*max)(void *ctx, int *v, nn_err *e);
-	void *ctx;
-} nn_dist;
 
 /* Everything that decides how a model learns: one home for each setting. */
 typedef struct nn_train_cfg {

@@ -363,7 +363,8 @@ test_dist_ranks(void)
 			rc[k] = (rank_ctx){ .b = &b, .rank = k, .m = m[k], .r = &r,
 			    .c = base };
 			rc[k].c.threads = T;
-			rc[k].d = (nn_dist){ k, P, t_share, t_max, &rc[k] };
+			rc[k].d = (nn_dist){ .rank = k, .size = P, .share = t_share,
+			    .max = t_max, .ctx = &rc[k] };
 		}
 		if (mk == 0) {
 			nn_train(m[0], &r, &base, &res, &e);
