@@ -61,6 +61,9 @@ static struct {
 	/* what share() did, for mpi_report */
 	uint64_t nshare, bytes_in;
 	double share_s;
+	/* what swap() did: the rows other ranks read */
+	uint64_t nswap, swap_in;
+	double swap_s;
 } G = { .kept_fd = -1 };
 
 /* Wait for n requests until the deadline: spin, then yield, then nap, so
@@ -147,6 +150,12 @@ mpi_report(FILE *fp)
 	    "KB each), %.3f s in them\n", program_invocation_short_name, G.rank,
 	    G.size, (uintmax_t)G.nshare, (double)G.bytes_in / 1e6, G.nshare ?
 	    (double)G.bytes_in / 1e3 / (double)G.nshare : 0.0, G.share_s);
+	if (G.nswap)
+		fprintf(fp, "%s: rank %d of %d: %ju row exchanges, %.1f MB of rows "
+		    "received (%.0f KB each), %.3f s in them\n",
+		    program_invocation_short_name, G.rank, G.size,
+		    (uintmax_t)G.nswap, (double)G.swap_in / 1e6,
+		    (double)G.swap_in / 1e3 / (double)G.nswap, G.swap_s);
 }
 
 static int
@@ -158,6 +167,54 @@ agree_max(void *ctx, int *v, nn_err *e)
 	MPI_Iallreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, G.comm, &r);
 	if (wait_all(&r, 1, G.timeout) < 0)
 		return timed_out(e);
+	return 0;
+}
+
+/* The rows a rank computes with come from the ranks that read them: one
+ * all-to-all per batch (MPI_Ialltoallv), its counts in items of one row's
+ * bytes (a contiguous type), so the int counts of MPI hold rows, not
+ * bytes. */
+static int
+swap(void *ctx, const void *send, const size_t *scount, void *recv,
+    const size_t *rcount, size_t item, nn_err *e)
+{
+	const double t0 = seconds();
+	const size_t N = (size_t)G.size;
+	int *sc = nn_xmalloc(4 * N * sizeof(int)), *sd = sc + N, *rc = sc + 2 * N,
+	    *rd = sc + 3 * N;
+	size_t so = 0, ro = 0;
+	MPI_Datatype row;
+	MPI_Request r;
+	int fail = 0;
+
+	(void)ctx;
+	for (size_t q = 0; q < N; q++) {
+		if (scount[q] > INT_MAX || rcount[q] > INT_MAX || so > INT_MAX ||
+		    ro > INT_MAX)
+			fail = 1;
+		sc[q] = (int)scount[q];
+		sd[q] = (int)so;
+		rc[q] = (int)rcount[q];
+		rd[q] = (int)ro;
+		so += scount[q];
+		ro += rcount[q];
+	}
+	if (fail || item == 0 || item > INT_MAX) {
+		free(sc);
+		return nn_errf(e, "rank %d: %zu rows of %zu bytes: too many for "
+		    "one exchange", G.rank, so > ro ? so : ro, item);
+	}
+	MPI_Type_contiguous((int)item, MPI_BYTE, &row);
+	MPI_Type_commit(&row);
+	MPI_Ialltoallv(send, sc, sd, row, recv, rc, rd, row, G.comm, &r);
+	fail = wait_all(&r, 1, G.timeout) < 0;
+	MPI_Type_free(&row);
+	free(sc);
+	if (fail)
+		return timed_out(e);
+	G.nswap++;
+	G.swap_in += (ro - rcount[G.rank]) * item;
+	G.swap_s += seconds() - t0;
 	return 0;
 }
 
@@ -266,7 +323,7 @@ mpi_start(int *argc, char ***argv)
 			dup2(fileno(G.kept), STDERR_FILENO);
 	}
 	G.dist = (nn_dist){ .rank = G.rank, .size = G.size, .share = share,
-	    .max = agree_max, .swap = NULL, .ctx = NULL };
+	    .max = agree_max, .swap = swap, .ctx = NULL };
 	on_exit(at_end, NULL);
 }
 
@@ -371,6 +428,65 @@ write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* A 64-bit fingerprint of the file at path as this rank sees it: its size
+ * and the CRC-32 of its first and last 64 KB; 0 when it is not a regular
+ * file this rank can read. */
+static void
+fingerprint(const char *path, uint64_t fp[2])
+{
+	enum { SPAN = 64 << 10 };
+	struct stat st;
+	unsigned char *b;
+	int fd;
+
+	fp[0] = fp[1] = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		off_t tail = st.st_size > SPAN ? st.st_size - SPAN : 0;
+		ssize_t a, z;
+		b = nn_xmalloc(2 * SPAN);
+		a = pread(fd, b, SPAN, 0);
+		z = pread(fd, b + SPAN, SPAN, tail);
+		if (a > 0 && z > 0) {
+			fp[0] = (uint64_t)st.st_size;
+			fp[1] = (uint64_t)nn_crc32(0, b, (size_t)a) << 32 |
+			    nn_crc32(0, b + SPAN, (size_t)z);
+		}
+		free(b);
+	}
+	close(fd);
+}
+
+FILE *
+mpi_open_own(const char *path, int *own, nn_err *e)
+{
+	uint64_t mine[2], root[2];
+	int differ;
+
+	*own = 0;
+	if (G.size == 1 || path == NULL || strcmp(path, "-") == 0)
+		return mpi_open(path, e);
+	/* every rank reads the file itself when it sees rank 0's bytes
+	 * there (a shared file system, or the same copy on every host) */
+	fingerprint(path, mine);
+	memcpy(root, mine, sizeof(root));
+	{
+		void *b[1] = { root };
+		size_t l[1] = { sizeof(root) };
+		const int r0[1] = { 0 };
+		if (share(NULL, b, l, r0, 1, e) < 0)
+			return NULL;
+	}
+	differ = root[0] == 0 || memcmp(root, mine, sizeof(root)) != 0;
+	if (agree_max(NULL, &differ, e) < 0)
+		return NULL;
+	if (differ)
+		return mpi_open(path, e);
+	*own = 1;
+	return nn_input_open(path, e);
 }
 
 FILE *

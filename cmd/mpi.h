@@ -1,15 +1,17 @@
 /*
  * mpi.h - nn-train-mpi's ranks: the MPI side of a distributed nn-train.
  *
- *   mpi.c      mpi_start, mpi_rank, mpi_size, mpi_dist, mpi_open
+ *   mpi.c      mpi_start, mpi_rank, mpi_size, mpi_dist, mpi_open,
+ *              mpi_open_own
  *
  * nn-train-mpi is nn-train.c built with NN_MPI and linked with mpi.c (by
  * mpicc, `make MPI=1`); every other program, and nn-train itself, stays
- * free of MPI.  Every rank runs the whole of nn-train on the same bytes:
- * rank 0 reads each input (a file or standard input) and hands its bytes
- * to all, so every rank parses, encodes, scales and initialises alike and
- * every decision (the task, the chosen epochs, an error in the data) is the
- * same everywhere.  In training the ranks split each batch's shards and
+ * free of MPI.  Every rank runs the whole of nn-train: the training file,
+ * when every rank can read it, each rank parses only its part of
+ * (mpi_open_own, nn_data_opts.dist), everything learned from the rows
+ * learned collectively as one process would; any other input rank 0 reads
+ * and hands its bytes to all (mpi_open).  So every decision (the task, the
+ * chosen epochs, an error in the data) is the same everywhere.  In training the ranks split each batch's shards and
  * exchange their gradients (lib/nn_train.h, nn_dist).  Rank 0 alone
  * writes: the model, the log, standard output and standard error; the
  * others' output goes nowhere, and their error messages are kept and
@@ -44,5 +46,10 @@ void mpi_report(FILE *fp);
  * 0's bytes; gzip data inflated (nn_input_wrap).  NULL with e on error
  * (the same on every rank). */
 FILE *mpi_open(const char *path, nn_err *e);
+/* The training data: like mpi_open, but when every rank can read the file
+ * at path itself (it sees rank 0's size and bytes there), each opens its
+ * own and *own is set: the reader then takes only this rank's rows
+ * (nn_data_opts.dist). */
+FILE *mpi_open_own(const char *path, int *own, nn_err *e);
 
 #endif

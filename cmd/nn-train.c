@@ -36,6 +36,18 @@ extern char *program_invocation_short_name;
 
 typedef train_opts opts;
 
+#ifdef NN_MPI
+/* The training data: each rank opens its own copy when it can, and then
+ * reads only its rows (mpi_open_own). */
+static int own_input;
+
+static FILE *
+open_own(const char *path, nn_err *e)
+{
+	return mpi_open_own(path, &own_input, e);
+}
+#endif
+
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_AUTO_CLASSES 20
 /* Without -e or a validation option, the epochs are chosen: trained on all
@@ -742,8 +754,17 @@ main(int argc, char **argv)
 			die_err(1, &e);
 		fclose(mf);
 	}
+#ifdef NN_MPI
+	input_opener = open_own;
+#endif
 	fp = open_input(o.input, &name);
 	dopts = o.data;
+#ifdef NN_MPI
+	input_opener = mpi_open;
+	/* a look inside runs on the first rows as one process sees them */
+	if (own_input && !o.trace && !o.gradcheck)
+		dopts.dist = mpi_dist();
+#endif
 	if (start != NULL && start->enc != NULL) {
 		/* its columns, their encoding and fills were learned once */
 		static const struct { int opt; const char *name; } fixed[] = {
@@ -798,7 +819,23 @@ main(int argc, char **argv)
 	}
 	o.cfg.class_w = cw;
 	nn_rows all = { .n = data.n, .d = data.d, .x = data.x,
-	    .y = classify ? data.y : NULL, .t = classify ? NULL : data.t };
+	    .y = classify ? data.y : NULL, .t = classify ? NULL : data.t,
+	    .part = data.part, .lo = data.lo, .hi = data.hi };
+#ifdef NN_MPI
+	if (o.verbose && !o.quiet && mpi_size() > 1) {
+		if (data.part)
+			fprintf(stderr, "%s: rank 0 of %d: rows 1-%zu of %zu (each "
+			    "rank reads its own)\n", program_invocation_short_name,
+			    mpi_size(), data.hi, data.n);
+		else
+			fprintf(stderr, "%s: every rank reads every row (%s)\n",
+			    program_invocation_short_name, o.libsvm ? "libsvm input" :
+			    start != NULL && start->enc != NULL ? "a continued model" :
+			    o.trace || o.gradcheck ? "a look inside" :
+			    !own_input ? "not a file every rank can read" :
+			    data.whole != NULL ? data.whole : "one rank");
+	}
+#endif
 	train_catch_signals();
 	if (o.cv) {
 		train_report(&data, name, &o);

@@ -96,6 +96,48 @@ same() {
 	nn-model info one.nn | grep -Eq '^  ranks +1$'
 }
 
+# ---- each rank reads its own rows -------------------------------------------
+# -v says how the data was read: "rows 1-K of N (each rank reads its own)"
+# or "every rank reads every row (why)".
+how() { mpi "$@" 2>&1 >/dev/null | grep -E 'reads (its own|every row)'; }
+@test "nn-train-mpi: a regular file: each rank parses its own rows" {
+	run how 3 -v -l 8 -e 1 -o m.nn "$D/moons.csv"
+	[[ "$output" =~ "rank 0 of 3: rows 1-"[0-9]+" of 600 (each rank reads its own)" ]] || { echo "$output" >&2; return 1; }
+	k=${output#*rows 1-}; k=${k%% of*}
+	[ "$k" -gt 150 ] && [ "$k" -lt 250 ]    # about a third
+}
+@test "nn-train-mpi: missing values, fills learned across the parts (mean, median, mode)" {
+	# every 7th row misses x1, every 11th x2: in every rank's part
+	awk -F, -v OFS=, 'NR > 1 && NR % 7 == 0 { $1 = "" } NR > 1 && NR % 11 == 0 { $2 = "NA" } { print }' "$D/moons.csv" >miss.csv
+	for f in mean median mode; do
+		same -l 8 -b 128 -e 2 --missing $f miss.csv || { echo "--missing $f" >&2; return 1; }
+	done
+}
+@test "nn-train-mpi: --missing drop, a class only in the last part, CRLF, no final newline" {
+	awk -F, -v OFS=, 'NR > 1 && NR % 5 == 0 { $2 = "" } NR > 580 && NR > 1 { $NF = "late" } { printf "%s\r\n", $0 }' "$D/moons.csv" |
+	    head -c -2 >odd.csv
+	same -l 8 -b 96 -e 2 --missing drop odd.csv
+	nn-model info m31.nn | grep -q late
+}
+@test "nn-train-mpi: no header, a target by number, minmax, --val-split" {
+	tail -n +2 "$D/blobs.csv" >nohead.csv
+	same --no-header --target 3 --scale minmax -l 8 -b 100 -e 2 --val-split 0.25 nohead.csv
+}
+@test "nn-train-mpi: text features: the general reader, on every rank" {
+	awk -F, -v OFS=, 'NR == 1 { print "colour", $0; next } { print (NR % 3 ? "red" : "blue"), $0 }' "$D/moons.csv" >text.csv
+	run how 2 -v -l 8 -e 1 -o m.nn text.csv
+	[[ "$output" == *"every rank reads every row (a field the numeric reader does not take)"* ]] || { echo "$output" >&2; return 1; }
+	same -l 8 -b 128 -e 2 text.csv
+}
+@test "nn-train-mpi: a file ranks see differently: rank 0's bytes for all" {
+	mkdir -p r0 r1
+	cp "$D/moons.csv" r0/d.csv; cp "$D/blobs.csv" r1/d.csv
+	nn-train -q -l 8 -b 128 -e 2 -o one.nn r0/d.csv
+	mpirun -q --oversubscribe -np 2 sh -c 'cd r$OMPI_COMM_WORLD_RANK && exec nn-train-mpi "$@"' \
+	    sh -q -l 8 -b 128 -e 2 -o ../m.nn d.csv
+	cmp <(content one.nn | grep -v '"input"') <(content m.nn | grep -v '"input"')
+}
+
 # ---- data from rank 0 -------------------------------------------------------
 @test "nn-train-mpi: standard input, gzip" {
 	nn-train -q -l 8 -b 128 -e 3 -o one.nn "$D/moons.csv"
