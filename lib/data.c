@@ -16,6 +16,16 @@
  * general one, which reads the file again and either succeeds or gives the
  * precise error.
  *
+ * With ranks (nn_data_opts.dist), the numeric road is sharded: each rank
+ * parses only its own byte range of the file, and the ranks then fit
+ * together what one process fits on all the rows -- labels interned in
+ * row order, column sums as a chain in rank order (the same additions in
+ * the same order, so the same bytes), medians over every rank's values,
+ * the CRC joined -- so a rank holds its rows of x and every row's y and
+ * t.  When any rank meets what sends one process to the general road,
+ * every rank reads the whole file as one process would (nn_data.whole
+ * says why): one result, and one message with its line.
+ *
  * Whatever the road, what was decided ends up in an nn_enc (nn_enc.h) that
  * the model keeps, so prediction encodes exactly as training did.
  */
