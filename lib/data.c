@@ -1363,6 +1363,7 @@ cols_read(FILE *fp, const char *name, const nn_data_opts *o, cols *k)
 	int rc;
 
 	memset(k, 0, sizeof(*k));
+	k->tc = -1;
 	if (c == NULL)
 		return NN_WHOLE_ERROR;
 	k->ncols = nn_csv_ncols(c);
@@ -1414,7 +1415,7 @@ read_shard(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
 		return why;
 	if (!o->numeric_only) {
 		why = cols_read(fp, name, o, &k);
-		fo.target = k.tc >= 0 ? k.names[k.tc] : "";
+		fo.target = why == 0 && k.tc >= 0 ? k.names[k.tc] : "";
 		if (fseeko(fp, at, SEEK_SET) != 0)
 			why = NN_WHOLE_ERROR;
 	}

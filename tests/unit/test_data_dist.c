@@ -24,6 +24,8 @@
 
 static char dir[] = "/tmp/nn_dist_XXXXXX";
 static char path[sizeof(dir) + 16];
+/* The ranks read the file through a pipe (cat), not as a regular file. */
+static int use_pipe;
 
 /* ---- inputs ------------------------------------------------------------- */
 
@@ -78,12 +80,17 @@ run_rank(void *arg)
 {
 	job *j = arg;
 	nn_data_opts o = *j->o;
-	FILE *fp = fopen(path, "rb");
+	char cmd[sizeof(path) + 16];
+	FILE *fp;
 
+	snprintf(cmd, sizeof(cmd), "cat %s", path);
+	fp = use_pipe ? popen(cmd, "r") : fopen(path, "rb");
 	o.dist = j->dist;
 	j->e.msg[0] = '\0';
 	j->rc = fp == NULL ? -1 : nn_data_read(fp, "t.csv", &o, &j->d, &j->e);
-	if (fp != NULL)
+	if (fp != NULL && use_pipe)
+		pclose(fp);
+	else if (fp != NULL)
 		fclose(fp);
 	return NULL;
 }
@@ -453,6 +460,17 @@ test_whole(void)
 	gen_classes(&b, 30, "\n", 1);
 	write_file(b.s, b.n);
 	check("--categorical", &o, "columns only the general reader takes");
+
+	/* through a pipe: every rank reads it all */
+	use_pipe = 1;
+	check("a pipe", &base, "not a regular file");
+	use_pipe = 0;
+
+	/* only a header; nothing at all: one process's message */
+	write_file("x1,x2,class\n", 12);
+	check("only a header", &base, NULL);
+	write_file("", 0);
+	check("an empty file", &base, NULL);
 
 	/* a ragged row in the middle: the error */
 	b.n = 0;
