@@ -43,6 +43,15 @@
  *
  * Pipes keep the streaming path: they may be endless.
  *
+ * Ranks (nn_data_read_shard, for nn_data_read with o->dist): the data
+ * bytes after the header are cut the same way into one range per rank,
+ * each moved on to just after its first LF, and a rank runs the split
+ * above on its own range only (rank 0's first part is the header's
+ * reader).  It hands its rows, its labels in order and the CRC of its
+ * bytes to nn_data_read, which joins the ranks; any failure (a quote, a
+ * bad field) is only a reason to read the whole file, which every rank
+ * then does, so messages and lines are one process's.
+ *
  * NN_CSV_THREADS=N (1 to 64; other values are ignored) in the environment
  * sets the number of parts and drops the minimum part size (MIN_PART), so
  * that tests can push small inputs through the split; N=1 is the stream
@@ -137,7 +146,8 @@ struct nn_csv {
 	int fd;
 	off_t foff, fend;        /* pread: next offset; end of this reader's part */
 	atomic_int *stop;        /* a part reader: set when any part meets a quote */
-	int abandon;             /* failed on *stop, or on a short read */
+	int abandon;             /* failed on *stop, or on a short read (1),
+	                            or on a quote of its own (2) */
 	unsigned char *buf;      /* (CHUNK or WINDOW) the current chunk */
 	int mode;
 	size_t len, pos;         /* bytes in buf, bytes of it parsed */
@@ -640,11 +650,11 @@ pread_full(int fd, void *s, size_t n, off_t off)
 /* A part reader gives up: another part (or this one) met a quote, or the
  * file changed under it.  The caller reads the file again as a stream. */
 static int
-abandon(nn_csv *c)
+abandon(nn_csv *c, int quote)
 {
 	if (c->stop != NULL)
 		atomic_store_explicit(c->stop, 1, memory_order_relaxed);
-	c->abandon = 1;
+	c->abandon = quote ? 2 : 1;
 	nn_errf(&c->err, "%s: interrupted", c->name);
 	return fail(c);
 }
@@ -675,16 +685,16 @@ refill(nn_csv *c)
 		n = c->fend - c->foff < WINDOW ? (size_t)(c->fend - c->foff) : WINDOW;
 		if (c->stop != NULL &&
 		    atomic_load_explicit(c->stop, memory_order_relaxed))
-			return abandon(c);
+			return abandon(c, 0);
 		if (pread_full(c->fd, c->buf, n, c->foff) < 0) {
 			if (errno == 0)          /* it shrank */
-				return abandon(c);
+				return abandon(c, 0);
 			nn_errf(&c->err, "%s: %s", c->name, strerror(errno));
 			return fail(c);
 		}
 		c->foff += (off_t)n;
 		if (c->stop != NULL && n && memchr(c->buf, '"', n) != NULL)
-			return abandon(c);
+			return abandon(c, 1);
 	} else {
 		/* End of file is sticky, as C says: a terminal's Ctrl-D comes
 		 * once, and glibc's fread of a whole chunk would read past it
@@ -1279,20 +1289,22 @@ data_roles(nn_csv *c, const char *name, const nn_data_opts *o,
 }
 
 /* Fill out from n rows read into x (n, d) and y (n); takes x, y and the
- * labels of in. */
+ * labels of in.  A shard (one rank's rows, nn_data_read_shard) may hold no
+ * rows, and its y stays indices into in: the labels are sorted once every
+ * rank's are known. */
 static int
 data_finish(nn_csv *c, const char *name, long tc, size_t d, float *x,
-    uint32_t *y, size_t n, const nn_strtab *in, uint32_t crc, nn_data *out,
-    nn_err *e)
+    uint32_t *y, size_t n, const nn_strtab *in, uint32_t crc, int shard,
+    nn_data *out, nn_err *e)
 {
-	if (n == 0) {
+	if (n == 0 && !shard) {
 		free(x);
 		free(y);
 		return nn_errf(e, "%s: no data rows", name);
 	}
 	out->n = n;
 	out->d = d;
-	out->x = nn_xrealloc(x, n * d * sizeof(float) + !d);
+	out->x = nn_xrealloc(x, n * d * sizeof(float) + (!d || !n));
 	out->ncols = c->ncols;
 	out->target_col = tc;
 	out->delim = nn_csv_delim(c);
@@ -1304,8 +1316,9 @@ data_finish(nn_csv *c, const char *name, long tc, size_t d, float *x,
 			out->feat_names[f++] = nn_xstrdup(nn_csv_colname(c, j));
 	}
 	if (tc >= 0) {
-		out->y = nn_xrealloc(y, n * sizeof(*y));
-		nn_data_labels(out, in);
+		out->y = nn_xrealloc(y, n * sizeof(*y) + !n);
+		if (!shard)
+			nn_data_labels(out, in);
 	} else
 		free(y);
 	out->crc = crc;
@@ -1358,7 +1371,7 @@ read_stream(FILE *fp, const char *name, const nn_data_opts *o,
 			break;
 		n += (size_t)k;
 	}
-	rc = data_finish(c, name, tc, d, x, y, n, in, nn_csv_crc(c), out, e);
+	rc = data_finish(c, name, tc, d, x, y, n, in, nn_csv_crc(c), 0, out, e);
 	x = NULL;
 	y = NULL;
 	goto out;
@@ -1569,20 +1582,70 @@ open_part(const nn_csv *proto, off_t from, off_t to)
 	return c;
 }
 
+/* Where rank r of nr starts its share of the data bytes [start, size):
+ * just after the first LF at or after its nominal start (the bytes split
+ * evenly, as the ranges of read_split), or at size when no LF follows;
+ * rank 0 at start, rank nr at size.  A rank finds its own cut and its
+ * successor's with a few small preads, so the ranks' ranges meet without
+ * a word between them.  -1 on a read error (errno). */
+static off_t
+rank_cut(int fd, off_t start, off_t size, int r, int nr)
+{
+	size_t len = (size_t)(size - start), q = len / (size_t)nr,
+	    rem = len % (size_t)nr;
+	unsigned char b[4096];
+	off_t at;
+
+	if (r == 0)
+		return start;
+	if (r >= nr)
+		return size;
+	at = start + (off_t)((size_t)r * q + ((size_t)r < rem ? (size_t)r : rem));
+	while (at < size) {
+		size_t m = (size_t)(size - at) < sizeof(b) ? (size_t)(size - at) :
+		    sizeof(b);
+		const unsigned char *lf;
+		if (pread_full(fd, b, m, at) < 0)
+			return -1;
+		if ((lf = memchr(b, '\n', m)) != NULL)
+			return at + (off_t)(lf - b) + 1;
+		at += (off_t)m;
+	}
+	return size;
+}
+
+/* One rank's read of its byte range (nn_data_read_shard): what it hands
+ * on besides its rows. */
+typedef struct shard {
+	const nn_dist *dist;
+	nn_strtab *labels;       /* its target values, in order of first
+	                            appearance (owned) */
+	uint64_t bytes;          /* the bytes its CRC covers */
+	int why;                 /* NN_WHOLE_* when read_split returns 1 */
+} shard;
+
 /*
- * The file fd from offset at to size, in nparts parts.  Returns 0, -1 on
- * error, or 1: read it as a stream instead (a quote after the header, an
- * error in a later part, or the file changed).
+ * The file fd from offset at to size, in want parts (0: as many as the
+ * range's size asks for).  Returns 0, -1 on error, or 1: read it as a
+ * stream instead (a quote after the header, an error in a later part, or
+ * the file changed).
+ *
+ * With sh, only the rank's own range [from, to) of the data bytes (see
+ * rank_cut) is parsed, in parts as a whole file would be; rank 0's first
+ * part is the header's reader as without.  Every failure is then 1 (the
+ * ranks read the whole file, which names it), and y stays indices into
+ * the rank's own labels.
  */
 static int
-read_split(int fd, off_t at, off_t size, int nparts, const char *name,
-    const nn_data_opts *o, const unsigned char *skip, nn_data *out, nn_err *e)
+read_split(int fd, off_t at, off_t size, int want, const char *name,
+    const nn_data_opts *o, const unsigned char *skip, shard *sh, nn_data *out,
+    nn_err *e)
 {
 	range rg[MAX_PARTS];
 	part pt[MAX_PARTS];
-	off_t cut[MAX_PARTS + 1], start;
+	off_t cut[MAX_PARTS + 1], start, from, to;
 	size_t lep[MAX_PARTS + 1], acc = 0, d, rowbytes, bytes, total = 0, n;
-	int np = 0, nrg, rc = -1;
+	int np = 0, nrg, rc = -1, hdr = 1;
 	float *x = NULL;
 	uint32_t *y = NULL;
 	atomic_int stop;
@@ -1601,22 +1664,40 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 		goto out;
 	if (nn_mul_size(d, sizeof(float), &rowbytes) < 0)
 		goto toobig;
-	/* From here the header's reader is part 0's. */
+	/* From here the header's reader is part 0's (rank 0's). */
 	start = c->foff - (off_t)(c->len - c->pos);
 	c->stop = &stop;
 	if (memchr(c->buf + c->pos, '"', c->len - c->pos) != NULL) {
 		rc = 1;
-		goto out;
+		goto quote;
 	}
+	from = start;
+	to = size;
+	if (sh != NULL) {
+		const int r = sh->dist->rank, nr = sh->dist->size;
+		if ((from = rank_cut(fd, start, size, r, nr)) < 0 ||
+		    (to = rank_cut(fd, start, size, r + 1, nr)) < 0) {
+			nn_errf(e, "%s: %s", name, strerror(errno ? errno : EIO));
+			goto out;
+		}
+		hdr = r == 0;
+		if (c->prog != NULL) {   /* this rank's bytes only */
+			c->own.total = (uint64_t)(to - (hdr ? at : from));
+			if (!hdr)
+				atomic_store(&c->own.done, 0);
+		}
+	}
+	if (want <= 0)
+		want = nparts(to - from);
 
 	/* Count the line ends of each range; cut after the first LF of each
-	 * range but the first.  lep[k]: line ends in [start, cut[k]). */
-	nrg = size - start < nparts ? (int)(size - start) : nparts;
+	 * range but the first.  lep[k]: line ends in [from, cut[k]). */
+	nrg = to - from < want ? (int)(to - from) : want;
 	for (int i = 0; i < nrg; i++) {
-		size_t len = (size_t)(size - start), q = len / (size_t)nrg,
+		size_t len = (size_t)(to - from), q = len / (size_t)nrg,
 		    rem = len % (size_t)nrg;
 		rg[i].fd = fd;
-		rg[i].at = start + (off_t)((size_t)i * q +
+		rg[i].at = from + (off_t)((size_t)i * q +
 		    ((size_t)i < rem ? (size_t)i : rem));
 		rg[i].n = q + ((size_t)i < rem);
 		rg[i].buf = nn_xmalloc(WINDOW);
@@ -1627,25 +1708,25 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 			if (rg[i].err > 0)
 				nn_errf(e, "%s: %s", name, strerror(rg[i].err));
 			rc = rg[i].err > 0 ? -1 : 1;
-			goto out;
+			goto changed;
 		}
-	cut[0] = start;
+	cut[0] = from;
 	lep[0] = 0;
 	for (int i = 0; i < nrg; i++) {
 		off_t at_lf = rg[i].at + (off_t)rg[i].first_lf;
-		if (i > 0 && rg[i].first_lf != 0 && at_lf < size) {
+		if (i > 0 && rg[i].first_lf != 0 && at_lf < to) {
 			cut[++np] = at_lf;
 			lep[np] = acc + rg[i].pre;
 		}
 		acc += rg[i].tot;
 	}
-	cut[++np] = size;
+	cut[++np] = to;
 	lep[np] = acc;
 
 	for (int k = 0; k < np; k++) {
 		part *p = &pt[k];
 		p->bound = lep[k + 1] > lep[k] ? lep[k + 1] - lep[k] : 0;
-		p->bound += (k == np - 1) + (k == 0 && c->pending_first);
+		p->bound += (k == np - 1) + (k == 0 && hdr && c->pending_first);
 		if (p->bound == 0)
 			p->bound = 1;
 		p->first = total;
@@ -1663,39 +1744,49 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 		p->x = x + p->first * d;
 		p->y = y + p->first;
 		p->in = nn_strtab_new();
-		if (k > 0 && (p->c = open_part(c, cut[k], cut[k + 1])) == NULL) {
+		if ((k > 0 || !hdr) &&
+		    (p->c = open_part(c, cut[k], cut[k + 1])) == NULL) {
 			rc = 1;
-			goto out;
+			goto field;
 		}
 	}
 	/* part 0 ends at cut[1], maybe inside its current chunk */
-	pt[0].c = c;
-	c->fend = cut[1];
-	if (c->foff > cut[1]) {
-		c->len -= (size_t)(c->foff - cut[1]);
-		c->foff = cut[1];
+	if (hdr) {
+		pt[0].c = c;
+		c->fend = cut[1];
+		if (c->foff > cut[1]) {
+			c->len -= (size_t)(c->foff - cut[1]);
+			c->foff = cut[1];
+		}
 	}
 	run_all(parse_part, pt, sizeof(*pt), np);
 
 	/* The first failure in file order: part 0 is the sequential reader,
-	 * so its error stands; a later part's lines are unknown. */
+	 * so its error stands; a later part's lines are unknown (and so are
+	 * a shard's: every rank reads the whole file). */
 	for (int k = 0; k < np; k++) {
 		if (pt[k].rows >= 0)
 			continue;
-		if (k > 0 || pt[0].c->abandon || pt[0].c->overrun)
+		if (k > 0 || sh != NULL || pt[0].c->abandon || pt[0].c->overrun)
 			rc = 1;
 		else if (e != NULL)
 			*e = pt[0].err;
-		goto out;
+		for (int q = 0; q < np; q++)
+			if (pt[q].c->abandon == 2)
+				goto quote;
+		for (int q = 0; q < np; q++)
+			if (pt[q].c->abandon)
+				goto changed;
+		goto field;
 	}
-	if (pread(fd, &extra, 1, size) > 0) {   /* it grew */
+	if (to == size && pread(fd, &extra, 1, size) > 0) {   /* it grew */
 		rc = 1;
-		goto out;
+		goto changed;
 	}
 	/* Join the parts: their labels into part 0's table in order, their
 	 * rows down onto the previous part's end, their CRCs. */
 	n = (size_t)pt[0].rows;
-	crc = c->crc;
+	crc = pt[0].c->crc;
 	for (int k = 1; k < np; k++) {
 		part *p = &pt[k];
 		size_t r = (size_t)p->rows;
@@ -1707,7 +1798,7 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 			if (v < 0) {
 				free(map);
 				rc = 1;
-				goto out;
+				goto field;
 			}
 			map[i] = (uint32_t)v;
 		}
@@ -1719,17 +1810,35 @@ read_split(int fd, off_t at, off_t size, int nparts, const char *name,
 		n += r;
 		crc = crc_cat(crc, p->c->crc, (size_t)(cut[k + 1] - cut[k]));
 	}
-	rc = data_finish(c, name, tc, d, x, y, n, pt[0].in, crc, out, e);
+	rc = data_finish(c, name, tc, d, x, y, n, pt[0].in, crc, sh != NULL,
+	    out, e);
 	x = NULL;
 	y = NULL;
+	if (rc == 0 && sh != NULL) {
+		sh->labels = pt[0].in;
+		pt[0].in = NULL;
+		sh->bytes = (uint64_t)(to - (hdr ? at : from));
+	}
 	goto out;
 toobig:
 	nn_errf(e, "%s: data set too large for memory", name);
+	goto out;
+quote:
+	if (sh != NULL)
+		sh->why = NN_WHOLE_QUOTE;
+	goto out;
+changed:
+	if (sh != NULL)
+		sh->why = NN_WHOLE_CHANGED;
+	goto out;
+field:
+	if (sh != NULL)
+		sh->why = NN_WHOLE_FIELD;
 out:
 	for (int k = 0; k < MAX_PARTS; k++) {
 		free(rg[k].buf);
 		nn_strtab_free(pt[k].in);
-		if (k > 0)
+		if (pt[k].c != c)
 			nn_csv_free(pt[k].c);
 	}
 	free(x);
@@ -1751,7 +1860,8 @@ nn_data_read_fast(FILE *fp, const char *name, const nn_data_opts *o,
 	    (at = ftello(fp)) >= 0 && at < st.st_size &&
 	    (np = nparts(st.st_size - at)) > 1) {
 		nn_crc32(0, NULL, 0);   /* build its tables before threads race */
-		rc = read_split(fd, at, st.st_size, np, name, o, skip, out, e);
+		rc = read_split(fd, at, st.st_size, np, name, o, skip, NULL, out,
+		    e);
 		if (rc <= 0) {
 			if (rc == 0)
 				(void)fseeko(fp, st.st_size, SEEK_SET);
@@ -1770,6 +1880,42 @@ nn_data_read_fast(FILE *fp, const char *name, const nn_data_opts *o,
 		return -1;
 	}
 	return 0;
+}
+
+int
+nn_data_read_shard(FILE *fp, const char *name, const nn_data_opts *o,
+    const unsigned char *skip, nn_data *out, nn_strtab **labels,
+    uint64_t *bytes, nn_err *e)
+{
+	struct stat st;
+	int fd = fileno(fp), rc;
+	off_t at;
+	shard sh = { .dist = o->dist, .why = NN_WHOLE_FIELD };
+
+	memset(out, 0, sizeof(*out));
+	*labels = NULL;
+	*bytes = 0;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (at = ftello(fp)) < 0)
+		return NN_WHOLE_NOTREG;
+	if (at >= st.st_size)
+		return NN_WHOLE_ERROR;  /* empty: the whole read says so */
+	nn_crc32(0, NULL, 0);           /* build its tables before threads race */
+	rc = read_split(fd, at, st.st_size, 0, name, o, skip, &sh, out, e);
+	if (rc == 0) {
+		*labels = sh.labels;
+		*bytes = sh.bytes;
+		(void)fseeko(fp, st.st_size, SEEK_SET);
+		return 0;
+	}
+	nn_data_free(out);
+	return rc < 0 ? NN_WHOLE_ERROR : sh.why;
+}
+
+uint32_t
+nn_crc32_cat(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+	return crc_cat(crc_a, crc_b, (size_t)len_b);
 }
 
 void

@@ -16,6 +16,16 @@
  * general one, which reads the file again and either succeeds or gives the
  * precise error.
  *
+ * With ranks (nn_data_opts.dist), the numeric road is sharded: each rank
+ * parses only its own byte range of the file, and the ranks then fit
+ * together what one process fits on all the rows -- labels interned in
+ * row order, column sums as a chain in rank order (the same additions in
+ * the same order, so the same bytes), medians over every rank's values,
+ * the CRC joined -- so a rank holds its rows of x and every row's y and
+ * t.  When any rank meets what sends one process to the general road,
+ * every rank reads the whole file as one process would (nn_data.whole
+ * says why): one result, and one message with its line.
+ *
  * Whatever the road, what was decided ends up in an nn_enc (nn_enc.h) that
  * the model keeps, so prediction encodes exactly as training did.
  */
@@ -955,9 +965,11 @@ read_numeric_only(FILE *fp, const char *name, const nn_data_opts *o,
 	return 0;
 }
 
-int
-nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
-    nn_data *out, nn_err *e)
+/* One process's read of the whole file: the numeric road when it can,
+ * else the general one. */
+static int
+read_whole(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
+    nn_err *e)
 {
 	struct stat st;
 	int fd = fileno(fp);
@@ -1015,6 +1027,446 @@ nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
 			return nn_errf(e, "%s: %s", name, strerror(errno));
 	}
 	return read_general(fp, name, o, out, e);
+}
+
+/* ====================================================================== */
+/* The sharded road: each rank its own byte range                        */
+/* ====================================================================== */
+
+/* nn_data.whole: why every rank read the whole file (NN_WHOLE_*). */
+static const char *const whole_why[] = {
+	[NN_WHOLE_STDIN] = "standard input",
+	[NN_WHOLE_NOTREG] = "not a regular file",
+	[NN_WHOLE_COLUMNS] = "columns only the general reader takes",
+	[NN_WHOLE_ERROR] = "an error, named by the whole read",
+	[NN_WHOLE_CHANGED] = "the file changed while read",
+	[NN_WHOLE_QUOTE] = "quoted fields",
+	[NN_WHOLE_FIELD] = "a field the numeric reader does not take",
+	[NN_WHOLE_LABELS] = "too many distinct target values",
+	[NN_WHOLE_TARGET] = "a missing target",
+	[NN_WHOLE_MISSING] = "a missing value under --missing error",
+	[NN_WHOLE_EMPTY] = "an empty column or no rows left",
+};
+
+/* Every rank's target values, interned in rank order into *all (the
+ * table one process reading the rows in order builds), and this rank's y
+ * (d->n indices into mine) renumbered into it.  Returns 0, -1 (the
+ * transport failed), or NN_WHOLE_LABELS. */
+static int
+join_labels(const nn_dist *dist, const nn_strtab *mine, nn_data *d,
+    nn_strtab **all, nn_err *e)
+{
+	const size_t nl = nn_strtab_count(mine);
+	size_t len = 0, *lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
+	uint32_t *map = nn_xmalloc((nl ? nl : 1) * sizeof(*map));
+	char *ser, *p;
+	void *got = NULL;
+	int rc = -1;
+
+	/* each value NUL-terminated, one after another (a value holds no
+	 * NUL: the reader keeps a field up to its first) */
+	for (size_t k = 0; k < nl; k++)
+		len += nn_strtab_len(mine, k) + 1;
+	p = ser = nn_xmalloc(len ? len : 1);
+	for (size_t k = 0; k < nl; k++) {
+		memcpy(p, nn_strtab_str(mine, k), nn_strtab_len(mine, k) + 1);
+		p += nn_strtab_len(mine, k) + 1;
+	}
+	*all = nn_strtab_new();
+	if (nn_dist_gather(dist, ser, len, &got, lens, e) < 0)
+		goto out;
+	p = got;
+	for (int r = 0; r < dist->size; r++)
+		for (const char *end = p + lens[r]; p < end; p += strlen(p) + 1)
+			if (nn_strtab_intern(*all, p, strlen(p)) < 0) {
+				rc = NN_WHOLE_LABELS;
+				goto out;
+			}
+	for (size_t k = 0; k < nl; k++)
+		map[k] = (uint32_t)nn_strtab_find(*all, nn_strtab_str(mine, k),
+		    nn_strtab_len(mine, k));
+	for (size_t i = 0; i < d->n; i++)
+		d->y[i] = map[d->y[i]];
+	rc = 0;
+out:
+	free(got);
+	free(ser);
+	free(map);
+	free(lens);
+	return rc;
+}
+
+/* One rank's step of the column sums (nn_dist_chain): its rows added, in
+ * row order, onto the sums of the rows of the ranks before it: the same
+ * additions in the same order as finish_numeric's one pass, so the same
+ * bytes.  acc: double sum[D], then uint64_t cnt[D]. */
+typedef struct colsum {
+	const nn_data *d;
+	nn_missing missing;
+	unsigned char *keep;    /* (d->n) set by the first pass */
+	int kept_only;          /* the second pass (--missing drop): every
+	                           value of the rows kept */
+	uint64_t nanrows;       /* this rank's rows that miss a value */
+} colsum;
+
+static void
+colsum_step(void *ctx, void *acc)
+{
+	colsum *s = ctx;
+	const size_t D = s->d->d;
+	double *sum = acc;
+	uint64_t *cnt = (uint64_t *)(sum + D);
+
+	for (size_t i = 0; i < s->d->n; i++) {
+		const float *row = s->d->x + i * D;
+		size_t miss = 0;
+		if (s->kept_only) {
+			for (size_t j = 0; s->keep[i] && j < D; j++) {
+				sum[j] += row[j];
+				cnt[j]++;
+			}
+			continue;
+		}
+		NN_SIMD_SUM(miss)
+		for (size_t j = 0; j < D; j++) {
+			const float v = row[j];
+			const int ok = v == v;
+			sum[j] += ok ? (double)v : 0.0;
+			cnt[j] += (uint64_t)ok;
+			miss += (size_t)!ok;
+		}
+		s->keep[i] = miss == 0 || s->missing != NN_MISSING_DROP;
+		s->nanrows += miss != 0;
+	}
+}
+
+/* The median or mode of column j over every rank's rows kept, as
+ * numeric_fill finds it over all of them: each rank's non-missing values,
+ * in row order, gathered on every rank, so numeric_fill sorts the very
+ * array one process would.  The cost: 4 bytes a value of one column of
+ * the whole data at a time, on every rank, and as many through the
+ * transport per column -- an exact median without a distributed
+ * selection.  Only under --missing median or mode, when a value is
+ * missing somewhere. */
+static int
+gathered_fill(const nn_dist *dist, const nn_data *d, const unsigned char *keep,
+    size_t j, nn_missing how, float *fill, nn_err *e)
+{
+	float *v = nn_xmalloc((d->n ? d->n : 1) * sizeof(*v));
+	size_t m = 0, total = 0, *lens;
+	void *all;
+	int rc = -1;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (keep[i] && !isnan(d->x[i * d->d + j]))
+			v[m++] = d->x[i * d->d + j];
+	lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
+	if (nn_dist_gather(dist, v, m * sizeof(*v), &all, lens, e) == 0) {
+		for (int r = 0; r < dist->size; r++)
+			total += lens[r] / sizeof(float);
+		rc = numeric_fill(all, total, NULL, how, fill) < 0 ? -1 : 0;
+		free(all);
+	}
+	free(lens);
+	free(v);
+	return rc;
+}
+
+/* Every rank's len-byte items a[0..k) (this rank's k), gathered in rank
+ * order into a (reallocated): y or t of every row. */
+static int
+gather_rows(const nn_dist *dist, void **a, size_t k, size_t item, nn_err *e)
+{
+	size_t *lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
+	void *all;
+	int rc = nn_dist_gather(dist, *a, k * item, &all, lens, e);
+
+	free(lens);
+	if (rc < 0)
+		return -1;
+	free(*a);
+	*a = all;
+	return 0;
+}
+
+/* finish_numeric over the ranks' rows: d holds this rank's rows and
+ * every rank's labels; the fills, counts and drops come out as one
+ * process's over all the rows, x keeps this rank's rows (filled, the
+ * dropped ones left out), y and t become every row's.  Returns 0, -1
+ * (the transport failed), or an NN_WHOLE_* reason where finish_numeric
+ * sends the file to the general reader; the ranks' values are the same
+ * there, so they agree without a word. */
+static int
+finish_shard(const nn_data_opts *o, const char *const *cnames,
+    const int *role, size_t ncols, nn_data *d, nn_err *e)
+{
+	const nn_dist *dist = o->dist;
+	const size_t D = d->d, accbytes = D * (sizeof(double) + sizeof(uint64_t));
+	nn_missing how = o->missing == NN_MISSING_DROP ||
+	    o->missing == NN_MISSING_ERROR ? NN_MISSING_MEAN : o->missing;
+	colsum cs = { .d = d, .missing = o->missing };
+	double *sum = NULL;
+	uint64_t *cnt, g[2], before, total;
+	size_t kept = 0;
+	nn_enc *enc = NULL;
+	int rc = -1;
+
+	for (size_t k = 0; k < d->nlabels; k++)
+		for (size_t a = 0; a < o->nna; a++)
+			if (strcmp(d->labels[k], o->na[a]) == 0)
+				return NN_WHOLE_TARGET;
+	sum = nn_xcalloc(accbytes ? accbytes : 1, 1);
+	cnt = (uint64_t *)(sum + D);
+	cs.keep = nn_xmalloc(d->n ? d->n : 1);
+	if (nn_dist_chain(dist, sum, accbytes, colsum_step, &cs, e) < 0)
+		goto out;
+	for (size_t i = 0; i < d->n; i++)
+		kept += cs.keep[i];
+	g[0] = cs.nanrows;
+	g[1] = kept;
+	if (nn_dist_sum(dist, g, 2, e) < 0)
+		goto out;
+	rc = NN_WHOLE_MISSING;
+	if (g[0] > 0 && o->missing == NN_MISSING_ERROR)
+		goto out;
+	rc = -1;
+	if (g[0] > 0 && o->missing == NN_MISSING_DROP) {
+		memset(sum, 0, accbytes);
+		cs.kept_only = 1;
+		if (nn_dist_chain(dist, sum, accbytes, colsum_step, &cs, e) < 0)
+			goto out;
+		d->dropped_missing = (size_t)g[0];
+	}
+	rc = NN_WHOLE_EMPTY;
+	if (g[1] == 0)
+		goto out;
+	for (size_t j = 0; j < D; j++)
+		if (cnt[j] == 0)
+			goto out;
+	rc = -1;
+	enc = nn_xcalloc(1, sizeof(*enc));
+	enc->missing = o->missing;
+	enc->ncols = D;
+	enc->cols = nn_xcalloc(D ? D : 1, sizeof(*enc->cols));
+	d->filled = nn_xcalloc(D ? D : 1, sizeof(uint64_t));
+	for (size_t j = 0; j < D; j++) {
+		nn_incol *c = &enc->cols[j];
+		c->name = nn_xstrdup(d->feat_names[j]);
+		c->type = NN_CTYPE_NUMERIC;
+		c->off = j;
+		c->src = src_col(role, ncols, j);
+		c->fill = (float)(sum[j] / (double)cnt[j]);
+		if (how != NN_MISSING_MEAN && g[0] > 0 &&
+		    gathered_fill(dist, d, cs.keep, j, how, &c->fill, e) < 0)
+			goto out;
+	}
+	/* fill, and close the gaps of dropped rows (this rank's) */
+	if (cs.nanrows > 0) {
+		size_t r = 0;
+		for (size_t i = 0; i < d->n; i++) {
+			if (!cs.keep[i])
+				continue;
+			for (size_t j = 0; j < D; j++) {
+				float v = d->x[i * D + j];
+				if (isnan(v)) {
+					v = enc->cols[j].fill;
+					d->filled[j]++;
+				}
+				d->x[r * D + j] = v;
+			}
+			if (d->y != NULL)
+				d->y[r] = d->y[i];
+			if (d->t != NULL)
+				d->t[r] = d->t[i];
+			r++;
+		}
+		d->n = r;
+	}
+	if (nn_dist_sum(dist, d->filled, D, e) < 0 ||
+	    nn_dist_scan(dist, kept, &before, &total, e) < 0)
+		goto out;
+	if ((d->y != NULL && gather_rows(dist, (void **)&d->y, kept,
+	    sizeof(*d->y), e) < 0) || (d->t != NULL && gather_rows(dist,
+	    (void **)&d->t, kept, sizeof(*d->t), e) < 0))
+		goto out;
+	for (size_t j = 0; j < ncols; j++)
+		if (role[j] == R_ID) {
+			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
+			    sizeof(char *));
+			enc->ids[enc->nid++] = nn_xstrdup(cnames[j]);
+		}
+	nn_enc_set_na(enc, o->na, o->nna);
+	d->enc = enc;
+	enc = NULL;
+	d->part = 1;
+	d->lo = (size_t)before;
+	d->hi = (size_t)(before + kept);
+	d->n = (size_t)total;
+	rc = 0;
+out:
+	nn_enc_free(enc);
+	free(cs.keep);
+	free(sum);
+	return rc;
+}
+
+/* The CRC-32 of the whole input from each rank's CRC of its bytes, joined
+ * in rank order. */
+static int
+join_crc(const nn_dist *dist, uint32_t *crc, uint64_t bytes, nn_err *e)
+{
+	uint64_t mine[2] = { *crc, bytes }, *all;
+	size_t *lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
+	void *got;
+
+	if (nn_dist_gather(dist, mine, sizeof(mine), &got, lens, e) < 0) {
+		free(lens);
+		return -1;
+	}
+	all = got;
+	*crc = (uint32_t)all[0];
+	for (int r = 1; r < dist->size; r++)
+		*crc = nn_crc32_cat(*crc, (uint32_t)all[2 * r], all[2 * r + 1]);
+	free(got);
+	free(lens);
+	return 0;
+}
+
+/* The columns as read_whole's numeric road tells them to the numeric
+ * reader: names, roles, the columns to skip, the target by its name.
+ * Returns 0 or an NN_WHOLE_* reason. */
+typedef struct cols {
+	size_t ncols;
+	char **names;           /* (ncols) */
+	int *role;              /* (ncols) */
+	unsigned char *skip;    /* (ncols) */
+	long tc;
+} cols;
+
+static void
+cols_free(cols *k)
+{
+	for (size_t j = 0; k->names != NULL && j < k->ncols; j++)
+		free(k->names[j]);
+	free(k->names);
+	free(k->role);
+	free(k->skip);
+	memset(k, 0, sizeof(*k));
+}
+
+static int
+cols_read(FILE *fp, const char *name, const nn_data_opts *o, cols *k)
+{
+	nn_csv *c = nn_csv_open_d(fp, name, o->header, o->delim, NULL);
+	unsigned char *cat;
+	nn_err ign;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	k->tc = -1;
+	if (c == NULL)
+		return NN_WHOLE_ERROR;
+	k->ncols = nn_csv_ncols(c);
+	k->names = nn_xmalloc(k->ncols * sizeof(*k->names));
+	k->role = nn_xmalloc(k->ncols * sizeof(*k->role));
+	k->skip = nn_xcalloc(k->ncols, 1);
+	cat = nn_xcalloc(k->ncols, 1);
+	for (size_t j = 0; j < k->ncols; j++)
+		k->names[j] = nn_xstrdup(nn_csv_colname(c, j));
+	nn_csv_free(c);
+	rc = resolve_roles(o, (const char *const *)k->names, k->ncols, name,
+	    k->role, &k->tc, cat, &ign) < 0 ? NN_WHOLE_ERROR :
+	    k->tc >= 0 && k->names[k->tc][0] == '\0' ? NN_WHOLE_COLUMNS : 0;
+	for (size_t j = 0; j < k->ncols && rc == 0; j++)
+		k->skip[j] = k->role[j] == R_SKIP || k->role[j] == R_ID;
+	free(cat);
+	return rc;
+}
+
+/* Each rank reads its byte range on the numeric road (nn_data_read_shard)
+ * and the ranks join what one process would have fitted.  Returns 0 (out
+ * holds this rank's part), -1 (the transport failed: e), or the NN_WHOLE_*
+ * reason on which every rank agreed to read the whole file, with fp back
+ * where it was. */
+static int
+read_shard(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
+    nn_err *e)
+{
+	const nn_dist *dist = o->dist;
+	struct stat st;
+	int fd = fileno(fp), why = 0;
+	off_t at = -1;
+	cols k = { .tc = -1 };
+	nn_data_opts fo = *o;
+	nn_strtab *mine = NULL, *all = NULL;
+	uint64_t bytes = 0;
+	nn_err ign;
+
+	if (fp == stdin)
+		why = NN_WHOLE_STDIN;
+	else if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (at = ftello(fp)) < 0)
+		why = NN_WHOLE_NOTREG;
+	else if (!o->numeric_only && o->categorical != NULL)
+		why = NN_WHOLE_COLUMNS;
+	if (dist->max(dist->ctx, &why, e) < 0)
+		return -1;
+	if (why != 0)
+		return why;
+	if (!o->numeric_only) {
+		why = cols_read(fp, name, o, &k);
+		fo.target = why == 0 && k.tc >= 0 ? k.names[k.tc] : "";
+		if (fseeko(fp, at, SEEK_SET) != 0)
+			why = NN_WHOLE_ERROR;
+	}
+	if (why == 0)
+		why = nn_data_read_shard(fp, name, &fo, k.skip, out, &mine, &bytes,
+		    &ign);
+	if (dist->max(dist->ctx, &why, e) < 0)
+		goto fail;
+	if (why == 0 && out->target_col >= 0) {
+		if ((why = join_labels(dist, mine, out, &all, e)) < 0)
+			goto fail;
+		if (why == 0)
+			nn_data_labels(out, all);
+	}
+	if (why == 0 && (why = finish_shard(o, (const char *const *)k.names,
+	    k.role, k.ncols, out, e)) < 0)
+		goto fail;
+	if (why == 0 && join_crc(dist, &out->crc, bytes, e) < 0)
+		goto fail;
+	nn_strtab_free(mine);
+	nn_strtab_free(all);
+	cols_free(&k);
+	if (why == 0)
+		return 0;
+	nn_data_free(out);
+	if (fseeko(fp, at, SEEK_SET) != 0)
+		return nn_errf(e, "%s: %s", name, strerror(errno));
+	return why;
+fail:
+	nn_strtab_free(mine);
+	nn_strtab_free(all);
+	cols_free(&k);
+	nn_data_free(out);
+	return -1;
+}
+
+int
+nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
+    nn_data *out, nn_err *e)
+{
+	int why;
+
+	memset(out, 0, sizeof(*out));
+	if (!nn_dist_on(o->dist))
+		return read_whole(fp, name, o, out, e);
+	if ((why = read_shard(fp, name, o, out, e)) <= 0)
+		return why;
+	if (read_whole(fp, name, o, out, e) < 0)
+		return -1;
+	out->whole = whole_why[why];
+	return 0;
 }
 
 /* ====================================================================== */

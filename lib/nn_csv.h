@@ -162,9 +162,11 @@ typedef struct nn_data {
 	size_t dropped_target;  /* rows left out: missing target */
 	size_t dropped_missing; /* rows left out: --missing drop */
 	/* With nn_data_opts.dist: part set when x holds only this rank's rows
-	 * [lo, hi) of the n (y and t hold every row's, as without); else
-	 * every rank read every row, and whole says why (static text, e.g.
-	 * "standard input"), NULL without dist. */
+	 * [lo, hi) of the n (y and t hold every row's, as without; so does
+	 * everything else: labels, enc and its fills, filled, the dropped
+	 * counts, crc -- the bytes one process reading the whole file gets);
+	 * else every rank read every row, and whole says why (static text,
+	 * e.g. "standard input", "quoted fields"), NULL without dist. */
 	int part;
 	size_t lo, hi;
 	const char *whole;
@@ -191,6 +193,40 @@ int nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
  * with the general reader, which knows what to make of it. */
 int nn_data_read_fast(FILE *fp, const char *name, const nn_data_opts *o,
     const unsigned char *skip, nn_data *out, nn_err *e);
+/* Why the ranks of nn_data_read each read the whole file after all
+ * (nn_data.whole says it in words).  Every rank finds its own reason, and
+ * the ranks agree on the largest: one rank's quote sends all of them to
+ * the whole file, which then gives one process's result or message. */
+enum {
+	NN_WHOLE_NONE,          /* sharded: out->part */
+	NN_WHOLE_STDIN,         /* standard input */
+	NN_WHOLE_NOTREG,        /* not a regular file */
+	NN_WHOLE_COLUMNS,       /* --categorical, or columns the numeric
+	                           reader is not told of (an unnamed target,
+	                           a list that names no column) */
+	NN_WHOLE_ERROR,         /* an error, which the whole read names */
+	NN_WHOLE_CHANGED,       /* the file changed while read */
+	NN_WHOLE_QUOTE,         /* quoted fields */
+	NN_WHOLE_FIELD,         /* a field the numeric reader does not take */
+	NN_WHOLE_LABELS,        /* too many distinct target values */
+	NN_WHOLE_TARGET,        /* a missing target */
+	NN_WHOLE_MISSING,       /* a missing value under --missing error */
+	NN_WHOLE_EMPTY,         /* a column without values, or no rows left */
+};
+/* nn_data_read_fast on this rank's byte range of a regular file only
+ * (o->dist, size > 1): the data bytes after the header, cut into
+ * o->dist->size nearly equal ranges, each moved on to just after its
+ * first LF, so rows [lo, hi) fall to the rank whose range holds their
+ * start (and a rank may get none).  out->x and out->y hold its rows, y as
+ * indices into *labels (its target values in order of first appearance;
+ * owned, nn_strtab_free), out->crc the CRC-32 of its *bytes bytes (rank
+ * 0's include the header).  No collective call: nn_data_read joins the
+ * ranks.  Returns 0, or an NN_WHOLE_* reason to read the whole file. */
+int nn_data_read_shard(FILE *fp, const char *name, const nn_data_opts *o,
+    const unsigned char *skip, nn_data *out, nn_strtab **labels,
+    uint64_t *bytes, nn_err *e);
+/* The CRC-32 of bytes A then B, from crc(A), crc(B) and B's length. */
+uint32_t nn_crc32_cat(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
 /* Sort the labels interned in t (numerically when every one is a finite
  * number) into d->labels, remap d->y (n, indices into t), and fill d->t and
  * d->t_integral when the target is numeric. */

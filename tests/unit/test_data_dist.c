@@ -1,0 +1,501 @@
+/*
+ * test_data_dist.c - nn_data_read with ranks (nn_data_opts.dist): P ranks
+ * as threads (dist_threads.h), each reading the same file, against one
+ * process's nn_data_read of it.  A rank that reads its part must hold the
+ * single read's rows [lo, hi), the ranks' parts one after the other, and
+ * everything else (y, t, labels, the encoder and its fills, the counts,
+ * the CRC) byte for byte the single read's; where the ranks read the
+ * whole file, every rank's result or message is the single read's, and
+ * whole names why.
+ *
+ * Inputs are generated here and written to a temporary directory; the
+ * expected values are the single process's, whose own reading the other
+ * unit tests and tests/data.bats check.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nn.h"
+#include "tap.h"
+#include "dist_threads.h"
+
+static char dir[] = "/tmp/nn_dist_XXXXXX";
+static char path[sizeof(dir) + 16];
+/* The ranks read the file through a pipe (cat), not as a regular file. */
+static int use_pipe;
+
+/* ---- inputs ------------------------------------------------------------- */
+
+typedef struct buf {
+	char *s;
+	size_t n, cap;
+} buf;
+
+static void __attribute__((format(printf, 2, 3)))
+bprintf(buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (b->n + (size_t)k + 1 > b->cap) {
+		b->cap = 2 * (b->n + (size_t)k + 1);
+		if ((b->s = realloc(b->s, b->cap)) == NULL)
+			exit(2);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->n, (size_t)k + 1, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)k;
+}
+
+static void
+write_file(const char *s, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	if (fp == NULL || fwrite(s, 1, n, fp) != n || fclose(fp) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+/* ---- one read per rank -------------------------------------------------- */
+
+typedef struct job {
+	const nn_data_opts *o;
+	const nn_dist *dist;
+	nn_data d;
+	nn_err e;
+	int rc;
+} job;
+
+static void *
+run_rank(void *arg)
+{
+	job *j = arg;
+	nn_data_opts o = *j->o;
+	char cmd[sizeof(path) + 16];
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "cat %s", path);
+	fp = use_pipe ? popen(cmd, "r") : fopen(path, "rb");
+	o.dist = j->dist;
+	j->e.msg[0] = '\0';
+	j->rc = fp == NULL ? -1 : nn_data_read(fp, "t.csv", &o, &j->d, &j->e);
+	if (fp != NULL && use_pipe)
+		pclose(fp);
+	else if (fp != NULL)
+		fclose(fp);
+	return NULL;
+}
+
+static int
+same_bytes(const void *a, const void *b, size_t n)
+{
+	return n == 0 || (a != NULL && b != NULL && memcmp(a, b, n) == 0);
+}
+
+/* Everything but x: what every rank holds whole. */
+static const char *
+diff_common(const nn_data *a, const nn_data *r)
+{
+	if (a->n != r->n || a->d != r->d)
+		return "n or d";
+	if (a->ncols != r->ncols || a->target_col != r->target_col ||
+	    a->delim != r->delim)
+		return "ncols, target_col or delim";
+	if (a->crc != r->crc)
+		return "crc";
+	if (a->nlabels != r->nlabels || a->t_integral != r->t_integral)
+		return "nlabels or t_integral";
+	for (size_t k = 0; k < a->nlabels; k++)
+		if (strcmp(a->labels[k], r->labels[k]) != 0)
+			return "labels";
+	if ((a->y == NULL) != (r->y == NULL) ||
+	    (a->y && !same_bytes(a->y, r->y, a->n * sizeof(*a->y))))
+		return "y";
+	if ((a->t == NULL) != (r->t == NULL) ||
+	    (a->t && !same_bytes(a->t, r->t, a->n * sizeof(*a->t))))
+		return "t";
+	if ((a->target_name == NULL) != (r->target_name == NULL) ||
+	    (a->target_name && strcmp(a->target_name, r->target_name) != 0))
+		return "target_name";
+	for (size_t j = 0; j < a->d; j++)
+		if (strcmp(a->feat_names[j], r->feat_names[j]) != 0)
+			return "feat_names";
+	if (a->dropped_target != r->dropped_target ||
+	    a->dropped_missing != r->dropped_missing)
+		return "dropped counts";
+	const nn_enc *p = a->enc, *q = r->enc;
+	if (p->missing != q->missing || p->ncols != q->ncols ||
+	    p->nid != q->nid || p->nna != q->nna)
+		return "enc sizes";
+	if (!same_bytes(a->filled, r->filled, p->ncols * sizeof(*a->filled)))
+		return "filled";
+	for (size_t m = 0; m < p->ncols; m++) {
+		const nn_incol *c = &p->cols[m], *k = &q->cols[m];
+		if (strcmp(c->name, k->name) != 0 || c->type != k->type ||
+		    c->off != k->off || c->src != k->src || c->ncat != k->ncat ||
+		    c->fill_cat != k->fill_cat)
+			return "enc column";
+		if (!same_bytes(&c->fill, &k->fill, sizeof(c->fill)))
+			return "enc fill";
+		for (size_t z = 0; z < c->ncat; z++)
+			if (strcmp(c->cats[z], k->cats[z]) != 0)
+				return "enc categories";
+	}
+	for (size_t m = 0; m < p->nid; m++)
+		if (strcmp(p->ids[m], q->ids[m]) != 0)
+			return "enc ids";
+	for (size_t m = 0; m < p->nna; m++)
+		if (strcmp(p->na[m], q->na[m]) != 0)
+			return "enc na";
+	return NULL;
+}
+
+/* One case: the file at path read by one process, then by P ranks for P
+ * in 2..4, each with 1 and 3 parts per rank (NN_CSV_THREADS).  whole:
+ * NULL when the ranks must read their parts, else the reason they must
+ * give for reading everything. */
+static void
+check(const char *name, const nn_data_opts *o, const char *whole)
+{
+	nn_data ref;
+	nn_err re;
+	int rrc;
+	FILE *fp = fopen(path, "rb");
+
+	re.msg[0] = '\0';
+	unsetenv("NN_CSV_THREADS");
+	rrc = nn_data_read(fp, "t.csv", o, &ref, &re);
+	fclose(fp);
+	for (int P = 2; P <= 4; P++)
+		for (int th = 1; th <= 3; th += 2) {
+			dt_board b;
+			pthread_t t[DT_MAXR];
+			job jb[DT_MAXR];
+			const char *bad = NULL;
+			size_t next = 0;
+			char num[8];
+
+			snprintf(num, sizeof(num), "%d", th);
+			setenv("NN_CSV_THREADS", num, 1);
+			dt_init(&b, P);
+			memset(jb, 0, sizeof(jb));
+			for (int r = 0; r < P; r++) {
+				jb[r].o = o;
+				jb[r].dist = dt_rank(&b, r);
+				if (pthread_create(&t[r], NULL, run_rank, &jb[r]) != 0)
+					exit(2);
+			}
+			for (int r = 0; r < P; r++)
+				pthread_join(t[r], NULL);
+			dt_free(&b);
+			unsetenv("NN_CSV_THREADS");
+			for (int r = 0; r < P && bad == NULL; r++) {
+				const nn_data *a = &jb[r].d;
+				if (jb[r].rc != rrc) {
+					bad = "status";
+					tap_diag("rank %d: %d \"%s\"; one process: %d \"%s\"",
+					    r, jb[r].rc, jb[r].e.msg, rrc, re.msg);
+				} else if (rrc < 0) {
+					if (strcmp(jb[r].e.msg, re.msg) != 0) {
+						bad = "message";
+						tap_diag("rank %d: %s", r, jb[r].e.msg);
+						tap_diag("one process: %s", re.msg);
+					}
+				} else if ((bad = diff_common(a, &ref)) != NULL) {
+				} else if (whole == NULL && !a->part) {
+					bad = "read the whole file";
+					tap_diag("rank %d: whole: %s", r, a->whole);
+				} else if (whole != NULL && (a->part || a->whole == NULL ||
+				    strcmp(a->whole, whole) != 0)) {
+					bad = "the reason to read the whole file";
+					tap_diag("rank %d: %s", r, a->part ? "part" :
+					    a->whole);
+				} else if (a->part && (a->lo != next || a->hi < a->lo ||
+				    a->hi > ref.n || (r == P - 1 && a->hi != ref.n))) {
+					bad = "lo, hi";
+					tap_diag("rank %d: [%zu, %zu) of %zu, expected from "
+					    "%zu", r, a->lo, a->hi, ref.n, next);
+				} else if (a->part && !same_bytes(a->x, ref.x + a->lo *
+				    ref.d, (a->hi - a->lo) * ref.d * sizeof(float))) {
+					bad = "x rows";
+				} else if (!a->part && !same_bytes(a->x, ref.x,
+				    ref.n * ref.d * sizeof(float))) {
+					bad = "x";
+				}
+				if (a->part)
+					next = a->hi;
+			}
+			tap_ok(bad == NULL, "%s: %d ranks, %d part%s each%s%s", name, P,
+			    th, th > 1 ? "s" : "", bad ? ": " : "", bad ? bad : "");
+			for (int r = 0; r < P; r++)
+				nn_data_free(&jb[r].d);
+		}
+	if (rrc == 0)
+		nn_data_free(&ref);
+}
+
+/* ---- the cases ---------------------------------------------------------- */
+
+static const nn_data_opts base = {
+	.header = 1, .na = nn_na_default, .nna = 9, .missing = NN_MISSING_MEAN,
+	.max_categories = NN_MAX_CATEGORIES,
+};
+
+/* Rows of three numbers and a class; classes "first" and "last" only in
+ * the first and last rows, so only some ranks see them. */
+static void
+gen_classes(buf *b, size_t n, const char *eol, int final_eol)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *cls = i < 3 ? "first" : i + 3 >= n ? "last" :
+		    i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c";
+		bprintf(b, "%.3f,%zu,%g,%s%s", (double)i * 0.37 - 5.0, i % 7,
+		    (double)(i * i % 101) / 8.0, cls,
+		    i + 1 < n || final_eol ? eol : "");
+	}
+}
+
+static void
+test_plain(void)
+{
+	buf b = { 0 };
+
+	bprintf(&b, "x1,x2,x3,class\n");
+	gen_classes(&b, 60, "\n", 1);
+	write_file(b.s, b.n);
+	check("classes", &base, NULL);
+
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\r\n");
+	gen_classes(&b, 45, "\r\n", 1);
+	write_file(b.s, b.n);
+	check("CR LF", &base, NULL);
+
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\n");
+	gen_classes(&b, 31, "\n", 0);
+	write_file(b.s, b.n);
+	check("no final newline", &base, NULL);
+
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\r\n");
+	gen_classes(&b, 31, "\r\n", 0);
+	write_file(b.s, b.n);
+	check("CR LF, no final line end", &base, NULL);
+
+	b.n = 0;
+	gen_classes(&b, 40, "\n", 1);
+	write_file(b.s, b.n);
+	nn_data_opts o = base;
+	o.header = 0;
+	check("no header", &o, NULL);
+
+	/* two rows: most ranks get none */
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\n1,2,3,a\n4,5,6,b\n");
+	write_file(b.s, b.n);
+	check("two rows", &base, NULL);
+
+	/* one data row, no header: rank 0 holds it as its first record */
+	b.n = 0;
+	bprintf(&b, "1,2,3,a\n");
+	write_file(b.s, b.n);
+	check("one row, no header", &o, NULL);
+
+	/* a long row: the nominal starts of several ranks fall inside it,
+	 * ranges without a LF */
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\n1.");
+	for (int i = 0; i < 3000; i++)
+		bprintf(&b, "0");
+	bprintf(&b, "1,2,3,a\n");
+	gen_classes(&b, 5, "\n", 1);
+	write_file(b.s, b.n);
+	check("a long row", &base, NULL);
+	free(b.s);
+}
+
+static void
+test_targets(void)
+{
+	buf b = { 0 };
+	nn_data_opts o = base;
+
+	/* regression: the target parsed as numbers on every rank */
+	bprintf(&b, "a,b,y\n");
+	for (int i = 0; i < 50; i++)
+		bprintf(&b, "%d,%g,%.4f\n", i, i * 0.5, i * 1.37 - 20.0);
+	write_file(b.s, b.n);
+	check("regression target", &base, NULL);
+
+	/* the target named, an --id and an --ignore'd column */
+	b.n = 0;
+	bprintf(&b, "id,y,f1,junk,f2\n");
+	for (int i = 0; i < 40; i++)
+		bprintf(&b, "%d,%d,%g,%d,%g\n", 1000 + i, i % 4, i / 3.0, -i,
+		    (i * 7 % 13) / 2.0);
+	write_file(b.s, b.n);
+	o.target = "y";
+	o.id = "id";
+	o.ignore = "junk";
+	check("--target, --id, --ignore", &o, NULL);
+
+	/* no target */
+	o = base;
+	o.target = "";
+	check("no target", &o, NULL);
+
+	/* numeric_only, the target by number */
+	o = base;
+	o.numeric_only = 1;
+	o.target = "2";
+	check("numeric only", &o, NULL);
+	free(b.s);
+}
+
+/* Rows with missing values in every part of the file. */
+static void
+gen_missing(buf *b, size_t n)
+{
+	bprintf(b, "a,b,c,y\n");
+	for (size_t i = 0; i < n; i++) {
+		char a[32], bb[32];
+		snprintf(a, sizeof(a), "%g", (double)(i % 9) - 2.5);
+		snprintf(bb, sizeof(bb), "%zu", i % 5);
+		bprintf(b, "%s,%s,%g,%s\n", i % 7 == 3 ? "NA" : a,
+		    i % 11 == 5 ? "" : bb, (double)i / 4.0, i % 2 ? "yes" : "no");
+	}
+}
+
+static void
+test_missing(void)
+{
+	static const nn_missing how[] = { NN_MISSING_MEAN, NN_MISSING_MEDIAN,
+		NN_MISSING_MODE, NN_MISSING_DROP };
+	static const char *const hname[] = { "mean", "median", "mode", "drop" };
+	buf b = { 0 };
+	nn_data_opts o = base;
+
+	gen_missing(&b, 80);
+	write_file(b.s, b.n);
+	for (size_t k = 0; k < 4; k++) {
+		char nm[64];
+		o.missing = how[k];
+		snprintf(nm, sizeof(nm), "--missing %s", hname[k]);
+		check(nm, &o, NULL);
+	}
+	/* --missing error: the general reader names the line */
+	o.missing = NN_MISSING_ERROR;
+	check("--missing error", &o, NULL);   /* an error: no reason */
+	/* numeric_only with missing values: its own error */
+	o = base;
+	o.numeric_only = 1;
+	o.missing = NN_MISSING_ERROR;
+	check("numeric only, a missing value", &o, NULL);
+
+	/* a missing target in the last rows */
+	b.n = 0;
+	bprintf(&b, "a,y\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "%d,%s\n", i, i == 28 ? "NA" : i % 2 ? "p" : "q");
+	write_file(b.s, b.n);
+	check("a missing target", &base, "a missing target");
+
+	/* every value of a column missing */
+	b.n = 0;
+	bprintf(&b, "a,b,y\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "%d,NA,%d\n", i, i % 2);
+	write_file(b.s, b.n);
+	check("an empty column", &base, NULL);  /* the general reader's error */
+	free(b.s);
+}
+
+static void
+test_whole(void)
+{
+	buf b = { 0 };
+	nn_data_opts o = base;
+
+	/* a quote: read whole, the same data */
+	bprintf(&b, "x1,x2,x3,class\n");
+	gen_classes(&b, 40, "\n", 1);
+	bprintf(&b, "1,2,3,\"a\"\n");
+	write_file(b.s, b.n);
+	check("a quote", &base, "quoted fields");
+
+	/* a string column: every rank's data the general reader's */
+	b.n = 0;
+	bprintf(&b, "x,color,y\n");
+	for (int i = 0; i < 40; i++)
+		bprintf(&b, "%d,%s,%d\n", i, i % 3 ? "red" : "blue", i % 2);
+	write_file(b.s, b.n);
+	check("a string column", &base,
+	    "a field the numeric reader does not take");
+
+	/* a typo in the last rows: the general reader's error, with its line */
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\n");
+	gen_classes(&b, 50, "\n", 1);
+	bprintf(&b, "1,2,oops,a\n");
+	write_file(b.s, b.n);
+	check("a typo in the last part", &base, NULL);
+	o.numeric_only = 1;
+	check("a typo in the last part, numeric only", &o, NULL);
+
+	/* --categorical: the general reader */
+	o = base;
+	o.categorical = "x2";
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\n");
+	gen_classes(&b, 30, "\n", 1);
+	write_file(b.s, b.n);
+	check("--categorical", &o, "columns only the general reader takes");
+
+	/* through a pipe: every rank reads it all */
+	use_pipe = 1;
+	check("a pipe", &base, "not a regular file");
+	use_pipe = 0;
+
+	/* only a header; nothing at all: one process's message */
+	write_file("x1,x2,class\n", 12);
+	check("only a header", &base, NULL);
+	write_file("", 0);
+	check("an empty file", &base, NULL);
+
+	/* a ragged row in the middle: the error */
+	b.n = 0;
+	bprintf(&b, "x1,x2,x3,class\n");
+	gen_classes(&b, 20, "\n", 1);
+	bprintf(&b, "1,2,a\n");
+	gen_classes(&b, 20, "\n", 1);
+	write_file(b.s, b.n);
+	check("a ragged row", &base, NULL);
+	free(b.s);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	test_plain();
+	test_targets();
+	test_missing();
+	test_whole();
+	unlink(path);
+	rmdir(dir);
+	return tap_done();
+}
