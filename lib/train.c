@@ -1399,7 +1399,7 @@ eval_fetch(const nn_rows *r, const nn_dist *d, const size_t *own, size_t EB,
 		rc[c] = mb < n ? overlap(mb, mb + EB < n ? mb + EB : n, own[c],
 		    own[c + 1]) : 0;
 	}
-	if (first < hi && first + N * EB > lo)
+	if (overlap(first, first + N * EB, lo, hi) > 0)
 		send = r->x + ((first > lo ? first : lo) - lo) * D;
 	return d->swap(d->ctx, send, sc, xb, rc, D * sizeof(float), e);
 }
