@@ -109,12 +109,14 @@ typedef struct nn_epoch {
 
 /* Training shared by several processes (ranks): cfg->dist (nn_dist,
  * nn_base.h).  Every rank calls nn_train with the same model, settings and
- * targets, and either every row's features or its part of them (nn_rows.part;
- * cfg->val alike, independently).  Of each batch's shards (see nn_train), rank r computes those
- * with s % size == r; share() then gives every rank every shard's gradient
- * and statistics, and every rank sums them in shard order and steps, as one
- * process would -- so the weights are the same bytes for any number of
- * ranks (and threads per rank).  Only data moves between ranks, never an
+ * targets, and either every row's features or its part of them
+ * (nn_rows.part; cfg->val alike, independently of the training rows).  Of
+ * each batch's shards (see nn_train), rank r computes those with
+ * s % size == r -- with parts, it first fetches their rows from the ranks
+ * holding them, one swap() per batch; share() then gives every rank every
+ * shard's gradient and statistics, and every rank sums them in shard order
+ * and steps, as one process would -- so the weights are the same bytes for
+ * any number of ranks (and threads per rank).  Only data moves between ranks, never an
  * addition: no result depends on how the transport orders anything. */
 
 /* Everything that decides how a model learns: one home for each setting. */
@@ -206,7 +208,8 @@ typedef struct nn_train_res {
  * the optimizer's state belongs to a later epoch.
  * Returns 0, or -1 when the loss or a gradient stops being finite (the
  * message names epoch, batch and layer; no non-finite value was applied:
- * the params hold the last finite state). */
+ * the params hold the last finite state), or when the ranks fail or their
+ * parts of the rows do not follow one another in rank order. */
 int nn_train(nn_model *m, const nn_rows *tr, const nn_train_cfg *cfg,
     nn_train_res *res, nn_err *e);
 size_t nn_train_shards(size_t B);
