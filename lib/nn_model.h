@@ -175,6 +175,14 @@ void nn_model_init(nn_model *m, nn_rng *r);     /* auto */
 
 /* Fit m->offset/m->factor to n rows of x (n, D) as m->scale says. */
 void nn_scale_fit(nn_model *m, const float *x, size_t n);
+/* The same fit, the same bytes, over rows r (nn_train.h) that may be shared
+ * out to the ranks of d (r->part): every rank calls it and gets the fit of
+ * all r->n rows -- the sums run through the ranks in rank order
+ * (nn_dist_chain), so they add the rows in file order.  Without part (or
+ * without ranks) it is nn_scale_fit.  0, or -1 when the ranks fail. */
+typedef struct nn_rows nn_rows;
+int nn_scale_fit_rows(nn_model *m, const nn_rows *r, const nn_dist *d,
+    nn_err *e);
 /* Apply the stored input transform in place, x (B, D). */
 void nn_model_scale(const nn_model *m, float *x, size_t B);
 

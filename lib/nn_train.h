@@ -82,7 +82,10 @@ typedef struct nn_rows {
 	size_t lo, hi;          /* with part: the rows x holds */
 } nn_rows;
 
-/* out gets rows idx[0..k) of r, copied (owned: nn_rows_free). */
+/* out gets rows idx[0..k) of r, copied (owned: nn_rows_free).  With
+ * r->part, idx must increase (a hold-out split, a fold: rows in file order)
+ * and out is a part too: of its k rows this rank holds those it held in r,
+ * out->lo = how many idx are below r->lo, out->hi how many below r->hi. */
 void nn_rows_take(nn_rows *out, const nn_rows *r, const uint32_t *idx,
     size_t k);
 /* Free the buffers of rows made by nn_rows_take (or owned likewise). */
@@ -106,11 +109,14 @@ typedef struct nn_epoch {
 
 /* Training shared by several processes (ranks): cfg->dist (nn_dist,
  * nn_base.h).  Every rank calls nn_train with the same model, settings and
- * targets.  Of each batch's shards (see nn_train), rank r computes those
- * with s % size == r; share() then gives every rank every shard's gradient
- * and statistics, and every rank sums them in shard order and steps, as one
- * process would -- so the weights are the same bytes for any number of
- * ranks (and threads per rank).  Only data moves between ranks, never an
+ * targets, and either every row's features or its part of them
+ * (nn_rows.part; cfg->val alike, independently of the training rows).  Of
+ * each batch's shards (see nn_train), rank r computes those with
+ * s % size == r -- with parts, it first fetches their rows from the ranks
+ * holding them, one swap() per batch; share() then gives every rank every
+ * shard's gradient and statistics, and every rank sums them in shard order
+ * and steps, as one process would -- so the weights are the same bytes for
+ * any number of ranks (and threads per rank).  Only data moves between ranks, never an
  * addition: no result depends on how the transport orders anything. */
 
 /* Everything that decides how a model learns: one home for each setting. */
@@ -202,7 +208,8 @@ typedef struct nn_train_res {
  * the optimizer's state belongs to a later epoch.
  * Returns 0, or -1 when the loss or a gradient stops being finite (the
  * message names epoch, batch and layer; no non-finite value was applied:
- * the params hold the last finite state). */
+ * the params hold the last finite state), or when the ranks fail or their
+ * parts of the rows do not follow one another in rank order. */
 int nn_train(nn_model *m, const nn_rows *tr, const nn_train_cfg *cfg,
     nn_train_res *res, nn_err *e);
 size_t nn_train_shards(size_t B);
@@ -221,7 +228,9 @@ int nn_fit(nn_model *m, nn_rows *tr, const nn_train_cfg *cfg,
  * fits the input scaling on the rows it is given) is trained with nn_fit on
  * the other folds and evaluated on it.  The rows are not changed.  Per fold
  * (k): val_loss, and val_acc (classification) or val_rmse (mse
- * regression), else NAN; ntrain and nval.  cfg->val must be NULL. */
+ * regression), else NAN; ntrain and nval.  cfg->val must be NULL.  With
+ * cfg->dist, rows may be shared out (part): so are the folds make and
+ * nn_fit get (make then fits the scaling with nn_scale_fit_rows). */
 typedef struct nn_cv_fold {
 	size_t ntrain, nval;
 	double val_loss, val_acc, val_rmse;
@@ -240,6 +249,14 @@ int nn_class_weights(const char *spec, const char *const *labels, size_t K,
 /* Mean loss (unweighted) and accuracy (NAN for regression) of the model on
  * the scaled rows r, in inference mode, computed in batches. */
 double nn_evaluate(const nn_model *m, const nn_rows *r, double *acc);
+/* nn_evaluate shared by the ranks of d (collective; without ranks it is
+ * nn_evaluate), the same bytes in *loss and *acc (acc may be NULL) on every
+ * rank: rank q evaluates the batches b with b % size == q -- fetching their
+ * rows from the ranks holding them when r->part -- and every rank adds the
+ * batches' sums in batch order.  0, or -1 when the ranks fail (e says
+ * why). */
+int nn_evaluate_dist(const nn_model *m, const nn_rows *r, const nn_dist *d,
+    double *loss, double *acc, nn_err *e);
 
 /* ---- looking inside a step (lib/trace.c) --------------------------------- */
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "nn_model.h"
+#include "nn_train.h"       /* nn_rows */
 
 static const char *const scale_names[NN_SCALE_COUNT] = {
 	[NN_SCALE_NONE] = "none", [NN_SCALE_STANDARD] = "standard",
@@ -99,6 +100,110 @@ nn_scale_fit(nn_model *m, const float *x, size_t n)
 	}
 	free(a);
 	free(b);
+}
+
+/* ---- the same fit over rows shared out to ranks ------------------------- */
+
+/* One pass of the fit over this rank's rows, as a step of nn_dist_chain:
+ * the chain hands the accumulator from rank to rank in rank order, so every
+ * column's double sum (or min and max) sees the rows in file order, exactly
+ * as nn_scale_fit's loops do. */
+typedef struct fit_pass {
+	const float *x;         /* (rows, D) this rank's */
+	size_t rows, D;
+	int pass;               /* 0: sums; 1: squared deviations; 2: min, max */
+	const double *mean;     /* (D) with pass 1 */
+} fit_pass;
+
+/* acc: pass 0 a (D); pass 1 b (D); pass 2 seen (1), a (D), b (D). */
+static void
+fit_step(void *ctx, void *acc)
+{
+	const fit_pass *f = ctx;
+	const size_t D = f->D;
+	double *a = acc;
+	size_t i = 0;
+
+	if (f->pass == 0) {
+		for (; i < f->rows; i++)
+			for (size_t j = 0; j < D; j++)
+				a[j] += f->x[i * D + j];
+	} else if (f->pass == 1) {
+		for (; i < f->rows; i++)
+			for (size_t j = 0; j < D; j++) {
+				double v = f->x[i * D + j] - f->mean[j];
+				a[j] += v * v;
+			}
+	} else {
+		double *lo = a + 1, *hi = a + 1 + D;
+		if (a[0] == 0.0 && f->rows > 0) {   /* the file's first row */
+			for (size_t j = 0; j < D; j++)
+				lo[j] = hi[j] = f->x[j];
+			a[0] = 1.0;
+			i = 1;
+		}
+		for (; i < f->rows; i++)
+			for (size_t j = 0; j < D; j++) {
+				double v = f->x[i * D + j];
+				if (v < lo[j])
+					lo[j] = v;
+				if (v > hi[j])
+					hi[j] = v;
+			}
+	}
+}
+
+int
+nn_scale_fit_rows(nn_model *m, const nn_rows *r, const nn_dist *d, nn_err *e)
+{
+	const size_t D = m->nin, n = r->n;
+	fit_pass f = { r->x, r->part ? r->hi - r->lo : n, D, 0, NULL };
+	double *acc;
+	int rc = -1;
+
+	if (!r->part || !nn_dist_on(d)) {
+		if (r->part && (r->lo != 0 || r->hi != n))
+			return nn_errf(e, "rows %zu to %zu of %zu, and no other "
+			    "ranks to hold the rest", r->lo, r->hi, n);
+		nn_scale_fit(m, r->x, n);
+		return 0;
+	}
+	nn_scale_fit(m, NULL, 0);               /* offset 0, factor 1 */
+	if (m->scale == NN_SCALE_NONE || n == 0)
+		return 0;
+	acc = nn_xcalloc(2 * D + 1, sizeof(double));
+	if (m->scale == NN_SCALE_STANDARD) {
+		if (nn_dist_chain(d, acc, D * sizeof(double), fit_step, &f, e) < 0)
+			goto out;
+		for (size_t j = 0; j < D; j++)
+			acc[j] /= (double)n;
+		f.pass = 1;
+		f.mean = acc;
+		if (nn_dist_chain(d, acc + D, D * sizeof(double), fit_step, &f,
+		    e) < 0)
+			goto out;
+		for (size_t j = 0; j < D; j++) {
+			double sd = sqrt(acc[D + j] / (double)n);
+			m->offset[j] = (float)acc[j];
+			m->factor[j] = sd > 0.0 && isfinite(1.0 / sd) ?
+			    (float)(1.0 / sd) : 1.0f;
+		}
+	} else {
+		f.pass = 2;
+		if (nn_dist_chain(d, acc, (2 * D + 1) * sizeof(double), fit_step,
+		    &f, e) < 0)
+			goto out;
+		for (size_t j = 0; j < D; j++) {
+			double rg = acc[1 + D + j] - acc[1 + j];
+			m->offset[j] = (float)acc[1 + j];
+			m->factor[j] = rg > 0.0 && isfinite(1.0 / rg) ?
+			    (float)(1.0 / rg) : 1.0f;
+		}
+	}
+	rc = 0;
+out:
+	free(acc);
+	return rc;
 }
 
 void

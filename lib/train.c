@@ -20,6 +20,12 @@
  *                summed in the same order whatever T is)
  *   3. update    if every loss and gradient was finite, thread k clips and
  *                applies the optimizer to its blocks
+ *
+ * Several ranks (cfg->dist) each compute their shards and exchange the
+ * gradients after phase 1.  When the rows are shared out to the ranks
+ * (nn_rows.part), each batch first fetches the rows of this rank's shards
+ * from the ranks that hold them (fetch_rows): one all-to-all per batch,
+ * worked out on both sides from the shuffle every rank draws alike.
  */
 #include <math.h>
 #include <pthread.h>
@@ -130,6 +136,78 @@ nn_train_defaults(nn_train_cfg *c)
 }
 
 /* ====================================================================== */
+/* Rows shared out to ranks                                               */
+/* ====================================================================== */
+
+/* The rows of r this rank holds. */
+static size_t
+rows_held(const nn_rows *r)
+{
+	return r->part ? r->hi - r->lo : r->n;
+}
+
+/* Without ranks, rows with part must be all of them. */
+static int
+rows_whole(const nn_rows *r, nn_err *e)
+{
+	if (r->part && (r->lo != 0 || r->hi != r->n))
+		return nn_errf(e, "rows %zu to %zu of %zu, and no other ranks to "
+		    "hold the rest", r->lo, r->hi, r->n);
+	return 0;
+}
+
+/* Where the rows of r are among the ranks of d (collective): own (size + 1)
+ * gets each rank's first row, then n.  1 when the rows are shared out, 0
+ * when every rank holds every row; -1 when the ranks fail, or hold
+ * different row counts, or some hold a part and some all, or the parts do
+ * not follow one another in rank order (e says which: every rank sees the
+ * same and fails alike). */
+static int
+rows_owners(const nn_rows *r, const nn_dist *d, size_t *own, nn_err *e)
+{
+	const int N = d->size;
+	const uint64_t mine[4] = { r->part != 0, r->part ? r->lo : 0,
+	    r->part ? r->hi : r->n, r->n };
+	size_t *lens = nn_xmalloc((size_t)N * sizeof(*lens));
+	void *all;
+	int parts = 0, rc = -1;
+
+	if (nn_dist_gather(d, mine, sizeof(mine), &all, lens, e) < 0) {
+		free(lens);
+		return -1;
+	}
+	own[0] = 0;
+	for (int k = 0; k < N; k++) {
+		uint64_t q[4];
+		memcpy(q, (unsigned char *)all + (size_t)k * sizeof(q), sizeof(q));
+		if (q[3] != r->n) {
+			nn_errf(e, "ranks: rank %d has %llu rows, rank %d %zu", k,
+			    (unsigned long long)q[3], d->rank, r->n);
+			goto out;
+		}
+		if (q[0] && (q[1] != own[k] || q[2] < q[1] || q[2] > r->n)) {
+			nn_errf(e, "ranks: rank %d holds rows %llu to %llu, not "
+			    "from row %zu on", k, (unsigned long long)q[1],
+			    (unsigned long long)q[2], own[k]);
+			goto out;
+		}
+		parts += q[0] != 0;
+		own[k + 1] = q[0] ? (size_t)q[2] : own[k];
+	}
+	if (parts > 0 && parts < N)
+		nn_errf(e, "ranks: %d of %d hold a part of the rows, the others "
+		    "all", parts, N);
+	else if (parts > 0 && own[N] != r->n)
+		nn_errf(e, "ranks: they hold %zu of the %zu rows", own[N], r->n);
+	else
+		rc = parts > 0;
+out:
+	free(all);
+	free(lens);
+	return rc;
+}
+
+/* ====================================================================== */
 /* The trainer                                                            */
 /* ====================================================================== */
 
@@ -204,6 +282,13 @@ typedef struct trainer {
 	/* several processes (cfg->dist with size > 1), else R = 0, N = 1 */
 	const nn_dist *dist;
 	int R, N;
+	/* rows shared out to the ranks (nn_rows.part): x holds this rank's
+	 * rows [own[R], own[R + 1]); fetch_rows fills xs before phase 1 */
+	int part;
+	size_t *own;             /* (N + 1) each rank's first row, then n */
+	int *who;                /* (bs) the rank holding each row of the batch */
+	float *sendx, *recvx;    /* (bs, D) rows for other ranks, from them */
+	size_t *scount, *rcount, *cur;  /* (N) each: rows to, from, cursors */
 	unsigned char **info;    /* (smax) each (INFO_HEAD + 4 nstats): a
 	                            shard's loss, correct rows and batch norm
 	                            statistics, as they travel between ranks */
@@ -317,7 +402,8 @@ run_shard(trainer *tr, size_t s)
 	rows = hi - lo;
 	for (size_t i = 0; i < rows; i++) {
 		size_t r = tr->perm[tr->start + lo + i];
-		memcpy(tr->xs[s] + i * D, tr->x + r * D, D * sizeof(float));
+		if (!tr->part)          /* else fetch_rows did */
+			memcpy(tr->xs[s] + i * D, tr->x + r * D, D * sizeof(float));
 		if (classify)
 			tr->ys[s][i] = tr->y[r];
 		else
@@ -591,6 +677,84 @@ exchange(trainer *tr, nn_err *e)
 	return 0;
 }
 
+/* The rank holding row r: the last q with own[q] <= r (ranks holding no
+ * rows share their first row with the next). */
+static int
+row_owner(const size_t *own, int N, size_t r)
+{
+	int lo = 0, hi = N - 1;
+
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if (own[mid] <= r)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* Before phase 1 with rows shared out: the rows of this rank's shards into
+ * xs, its own copied, the others' in one swap.  Every rank knows the
+ * batch's rows (perm) and who holds each (own), so each works out alone
+ * what it sends whom and gets from whom: rank c gets from this one the rows
+ * of c's shards this one holds, in shard order and row order within a
+ * shard -- the order in which c, walking its shards, expects them.
+ * Returns 0 or -1 (e says why). */
+static int
+fetch_rows(trainer *tr, nn_err *e)
+{
+	const size_t D = tr->D, N = (size_t)tr->N, R = (size_t)tr->R;
+	const size_t row = D * sizeof(float), lo = tr->own[R];
+	const uint32_t *perm = tr->perm + tr->start;
+	size_t *sc = tr->scount, *rc = tr->rcount, *cur = tr->cur, off;
+
+	memset(sc, 0, N * sizeof(*sc));
+	memset(rc, 0, N * sizeof(*rc));
+	for (size_t s = 0; s < tr->S; s++) {
+		size_t a, b, c = s % N;
+		shard_bounds(tr->B, tr->S, s, &a, &b);
+		for (size_t i = a; i < b; i++) {
+			size_t q = (size_t)row_owner(tr->own, tr->N, perm[i]);
+			tr->who[i] = (int)q;
+			if (q == R && c != R)
+				sc[c]++;
+			else if (c == R && q != R)
+				rc[q]++;
+		}
+	}
+	off = 0;
+	for (size_t q = 0; q < N; off += sc[q++])
+		cur[q] = off;
+	for (size_t s = 0; s < tr->S; s++) {
+		size_t a, b, c = s % N;
+		if (c == R)
+			continue;
+		shard_bounds(tr->B, tr->S, s, &a, &b);
+		for (size_t i = a; i < b; i++)
+			if ((size_t)tr->who[i] == R)
+				memcpy(tr->sendx + cur[c]++ * D, tr->x +
+				    (perm[i] - lo) * D, row);
+	}
+	if (tr->dist->swap(tr->dist->ctx, tr->sendx, sc, tr->recvx, rc, row,
+	    e) < 0)
+		return -1;
+	off = 0;
+	for (size_t q = 0; q < N; off += rc[q++])
+		cur[q] = off;
+	for (size_t s = R; s < tr->S; s += N) {
+		size_t a, b;
+		shard_bounds(tr->B, tr->S, s, &a, &b);
+		for (size_t i = a; i < b; i++) {
+			size_t q = (size_t)tr->who[i];
+			const float *src = q == R ? tr->x + (perm[i] - lo) * D :
+			    tr->recvx + cur[q]++ * D;
+			memcpy(tr->xs[s] + (i - a) * D, src, row);
+		}
+	}
+	return 0;
+}
+
 /* Run one batch on all threads.  Returns 0; -2 if the loss is not finite,
  * -1 if a gradient is not finite (nothing updated then); -3 if the ranks
  * could not exchange (e says why). */
@@ -603,6 +767,9 @@ run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer,
 
 	int xrc = 0;
 
+	/* the workers wait for the batch meanwhile */
+	if (tr->part && fetch_rows(tr, e) < 0)
+		return -3;
 	sync_threads(tr);
 	batch_part(tr, 0, 1);
 	sync_threads(tr);
@@ -813,7 +980,31 @@ trainer_free(trainer *tr)
 	free(tr->xbuf);
 	free(tr->xlen);
 	free(tr->xroot);
+	free(tr->own);
+	free(tr->who);
+	free(tr->sendx);
+	free(tr->recvx);
+	free(tr->scount);
+	free(tr->rcount);
+	free(tr->cur);
 	nn_optim_free(tr->opt);
+}
+
+/* With rows shared out: the trainer takes own (N + 1, rows_owners's) and
+ * the buffers of fetch_rows. */
+static void
+trainer_part(trainer *tr, size_t *own)
+{
+	const size_t N = (size_t)tr->N;
+
+	tr->part = 1;
+	tr->own = own;
+	tr->who = nn_xmalloc(tr->bs * sizeof(*tr->who));
+	tr->sendx = nn_xmalloc(tr->bs * tr->D * sizeof(float));
+	tr->recvx = nn_xmalloc(tr->bs * tr->D * sizeof(float));
+	tr->scount = nn_xmalloc(N * sizeof(size_t));
+	tr->rcount = nn_xmalloc(N * sizeof(size_t));
+	tr->cur = nn_xmalloc(N * sizeof(size_t));
 }
 
 static float *
@@ -919,6 +1110,8 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 	watch wt = { .best = INFINITY, .plateau_best = INFINITY };
 	nn_rng rng, rng_epoch;
 	uint32_t *perm;
+	size_t *own = NULL;
+	int part = 0;
 	size_t e0 = 0, row0 = 0, done = 0, stop_row = 0;
 	double loss = 0.0, lr_factor = 1.0;
 	double *gn = NULL, *wn = NULL, *ur = NULL;
@@ -932,7 +1125,20 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 		return nn_errf(e, "too many rows (%zu)", n);
 	if (cfg->resume && m->ckpt == NULL)
 		return nn_errf(e, "no training state to resume from");
+	if (nn_dist_on(cfg->dist)) {
+		own = nn_xmalloc(((size_t)cfg->dist->size + 1) * sizeof(*own));
+		if ((part = rows_owners(rows, cfg->dist, own, e)) < 0) {
+			free(own);
+			return -1;
+		}
+	} else if (rows_whole(rows, e) < 0) {
+		return -1;
+	}
 	trainer_init(&tr, m, cfg, bs);
+	if (part)
+		trainer_part(&tr, own);
+	else
+		free(own);
 	tr.x = rows->x;
 	tr.y = rows->y;
 	tr.t = rows->t;
@@ -1042,7 +1248,12 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 		};
 		int early = 0;
 		if (val != NULL) {
-			info.val_loss = nn_evaluate(m, val, &info.val_acc);
+			/* with ranks, shared out among them */
+			if (nn_evaluate_dist(m, val, cfg->dist, &info.val_loss,
+			    &info.val_acc, e) < 0) {
+				rc = -1;
+				break;
+			}
 			early = watch_epoch(&wt, m, cfg, ep, info.val_loss, &lr_factor);
 		}
 		if (cfg->stats) {
@@ -1106,32 +1317,168 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 	return rc;
 }
 
+/* ====================================================================== */
+/* Evaluation                                                             */
+/* ====================================================================== */
+
+/* Evaluation runs in blocks of this many of the n rows: at most 1024,
+ * fewer when the network is deep.  One rule for nn_evaluate and
+ * nn_evaluate_dist, whose sums must be the same bytes. */
+static size_t
+eval_rows(const nn_model *m, size_t n)
+{
+	return nn_work_rows(m, 0, NN_WORK_BUDGET, n < 1024 ? (n ? n : 1) : 1024);
+}
+
+/* Rows [s, s + B) of r, x at bx (B, D): the block's term of the loss sum
+ * (its mean loss times B, one value, so no compiler fuses the product into
+ * the caller's addition differently in the two callers); *ok the rows
+ * right. */
+static double
+eval_block(const nn_model *m, nn_work *w, const nn_rows *r, const float *bx,
+    size_t s, size_t B, size_t *ok)
+{
+	const size_t K = m->nout;
+	const int classify = m->task != NN_TASK_REGRESSION;
+	const float *out = nn_forward(m, w, bx, B);
+	double v = nn_loss_forward(m->loss, nn_work_logits(w),
+	    classify ? r->y + s : NULL, classify ? NULL : r->t + s, NULL, B, K);
+
+	*ok = classify ? count_correct(out, r->y + s, B, K) : 0;
+	return v * (double)B;
+}
+
 double
 nn_evaluate(const nn_model *m, const nn_rows *r, double *acc)
 {
-	const size_t n = r->n;
-	/* at most 1024 rows, fewer when the network is deep */
-	const size_t EB = nn_work_rows(m, 0, NN_WORK_BUDGET, n < 1024 ?
-	    (n ? n : 1) : 1024);
+	const size_t n = r->n, EB = eval_rows(m, n), D = m->nin;
 	nn_work *w = nn_work_new(m, EB);
-	const size_t K = m->nout, D = m->nin;
 	const int classify = m->task != NN_TASK_REGRESSION;
 	double sum = 0.0;
 	size_t ok = 0;
 
 	for (size_t s = 0; s < n; s += EB) {
-		size_t B = n - s < EB ? n - s : EB;
-		const float *out = nn_forward(m, w, r->x + s * D, B);
-		sum += nn_loss_forward(m->loss, nn_work_logits(w),
-		    classify ? r->y + s : NULL, classify ? NULL : r->t + s, NULL,
-		    B, K) * (double)B;
-		if (classify)
-			ok += count_correct(out, r->y + s, B, K);
+		size_t B = n - s < EB ? n - s : EB, k;
+		double v = eval_block(m, w, r, r->x + s * D, s, B, &k);
+		sum += v;
+		ok += k;
 	}
 	nn_work_free(w);
 	if (acc != NULL)
 		*acc = classify && n ? (double)ok / (double)n : NAN;
 	return n ? sum / (double)n : NAN;
+}
+
+/* Rows [a, b) and [c, d) in common. */
+static size_t
+overlap(size_t a, size_t b, size_t c, size_t d)
+{
+	size_t lo = a > c ? a : c, hi = b < d ? b : d;
+
+	return hi > lo ? hi - lo : 0;
+}
+
+/* Round j of nn_evaluate_dist on rows shared out: rank c evaluates block
+ * j N + c, whose rows come from the ranks holding them; rows of one rank
+ * are consecutive, so what this rank sends lies in one run of its x, and
+ * what it gets arrives in row order.  xb (EB, D) receives the block. */
+static int
+eval_fetch(const nn_rows *r, const nn_dist *d, const size_t *own, size_t EB,
+    size_t j, float *xb, size_t *sc, size_t *rc, nn_err *e)
+{
+	const size_t N = (size_t)d->size, R = (size_t)d->rank, n = r->n;
+	const size_t lo = own[R], hi = own[R + 1], D = r->d;
+	const size_t first = j * N * EB;        /* the round's first row */
+	const size_t mb = first + R * EB;       /* this rank's block */
+	const float *send = r->x;
+
+	for (size_t c = 0; c < N; c++) {
+		size_t cb = first + c * EB;
+		cb = cb < n ? cb : n;
+		sc[c] = overlap(cb, cb + EB < n ? cb + EB : n, lo, hi);
+		rc[c] = mb < n ? overlap(mb, mb + EB < n ? mb + EB : n, own[c],
+		    own[c + 1]) : 0;
+	}
+	if (overlap(first, first + N * EB, lo, hi) > 0)
+		send = r->x + ((first > lo ? first : lo) - lo) * D;
+	return d->swap(d->ctx, send, sc, xb, rc, D * sizeof(float), e);
+}
+
+int
+nn_evaluate_dist(const nn_model *m, const nn_rows *r, const nn_dist *d,
+    double *loss, double *acc, nn_err *e)
+{
+	const size_t n = r->n, EB = eval_rows(m, n), D = m->nin;
+	const int classify = m->task != NN_TASK_REGRESSION;
+	size_t N, R, nb, mine, *own, *sc, *rc, *lens, ok = 0;
+	double *res, sum = 0.0;
+	float *xb = NULL;
+	void *all = NULL;
+	nn_work *w;
+	int part, ret = -1;
+
+	if (!nn_dist_on(d) || n == 0) {
+		if (rows_whole(r, e) < 0)
+			return -1;
+		*loss = nn_evaluate(m, r, acc);
+		return 0;
+	}
+	N = (size_t)d->size;
+	R = (size_t)d->rank;
+	own = nn_xmalloc((N + 1) * sizeof(*own));
+	if ((part = rows_owners(r, d, own, e)) < 0) {
+		free(own);
+		return -1;
+	}
+	nb = (n + EB - 1) / EB;
+	mine = nb > R ? (nb - R + N - 1) / N : 0;
+	res = nn_xmalloc((mine ? mine : 1) * 2 * sizeof(*res));
+	sc = nn_xmalloc(N * sizeof(*sc));
+	rc = nn_xmalloc(N * sizeof(*rc));
+	lens = nn_xmalloc(N * sizeof(*lens));
+	w = nn_work_new(m, EB);
+	if (part)
+		xb = nn_xmalloc(EB * D * sizeof(float));
+	/* block b on rank b % N; the rounds fetch one block per rank */
+	for (size_t j = 0; j * N < nb; j++) {
+		const size_t b = j * N + R, s = b * EB;
+		const size_t B = b < nb ? (n - s < EB ? n - s : EB) : 0;
+		size_t k;
+		if (part && eval_fetch(r, d, own, EB, j, xb, sc, rc, e) < 0)
+			goto out;
+		if (B == 0)
+			continue;
+		res[2 * j] = eval_block(m, w, r, part ? xb : r->x + s * D, s, B,
+		    &k);
+		res[2 * j + 1] = (double)k;     /* exact below 2^53 */
+	}
+	if (nn_dist_gather(d, res, mine * 2 * sizeof(*res), &all, lens, e) < 0)
+		goto out;
+	/* in block order, as nn_evaluate adds them */
+	for (size_t b = 0; b < nb; b++) {
+		size_t q = b % N, at = 0;
+		double v[2];
+		for (size_t p = 0; p < q; p++)
+			at += lens[p];
+		memcpy(v, (unsigned char *)all + at + (b / N) * sizeof(v),
+		    sizeof(v));
+		sum += v[0];
+		ok += (size_t)v[1];
+	}
+	*loss = sum / (double)n;
+	if (acc != NULL)
+		*acc = classify ? (double)ok / (double)n : NAN;
+	ret = 0;
+out:
+	free(all);
+	free(own);
+	free(res);
+	free(sc);
+	free(rc);
+	free(lens);
+	free(xb);
+	nn_work_free(w);
+	return ret;
 }
 
 /* ====================================================================== */
@@ -1146,9 +1493,9 @@ nn_fit(nn_model *m, nn_rows *tr, const nn_train_cfg *cfg, nn_train_res *res,
 	nn_tscale ts;
 	int rc;
 
-	nn_model_scale(m, tr->x, tr->n);
+	nn_model_scale(m, tr->x, rows_held(tr));
 	if (va != NULL)
-		nn_model_scale(m, va->x, va->n);
+		nn_model_scale(m, va->x, rows_held(va));
 	ts = nn_tscale_fit(m, tr->t, tr->n);
 	nn_tscale_apply(&ts, tr->t, tr->n);
 	if (va != NULL)
@@ -1165,14 +1512,22 @@ void
 nn_rows_take(nn_rows *out, const nn_rows *r, const uint32_t *idx, size_t k)
 {
 	const size_t D = r->d;
+	size_t lo = 0, hi = k;
 
-	out->n = k;
-	out->d = D;
-	out->x = nn_xmalloc((k ? k : 1) * D * sizeof(float));
+	if (r->part) {          /* idx increasing: this rank's come together */
+		for (lo = 0; lo < k && idx[lo] < r->lo; lo++)
+			;
+		for (hi = lo; hi < k && idx[hi] < r->hi; hi++)
+			;
+	}
+	*out = (nn_rows){ .n = k, .d = D, .part = r->part, .lo = lo, .hi = hi };
+	out->x = nn_xmalloc((hi - lo ? hi - lo : 1) * D * sizeof(float));
 	out->y = r->y ? nn_xmalloc((k ? k : 1) * sizeof(uint32_t)) : NULL;
 	out->t = r->t ? nn_xmalloc((k ? k : 1) * sizeof(float)) : NULL;
+	for (size_t i = lo; i < hi; i++)
+		memcpy(out->x + (i - lo) * D, r->x + ((size_t)idx[i] -
+		    (r->part ? r->lo : 0)) * D, D * sizeof(float));
 	for (size_t i = 0; i < k; i++) {
-		memcpy(out->x + i * D, r->x + (size_t)idx[i] * D, D * sizeof(float));
 		if (r->y)
 			out->y[i] = r->y[idx[i]];
 		if (r->t)
@@ -1237,10 +1592,12 @@ nn_cv(nn_model *(*make)(void *ctx, const nn_rows *train), void *ctx,
 		} else if (res.stopped) {
 			rc = 1;
 		} else {
-			nn_model_scale(m, va.x, va.n);
+			nn_model_scale(m, va.x, rows_held(&va));
 			folds[f].ntrain = ntr;
 			folds[f].nval = nva;
-			folds[f].val_loss = nn_evaluate(m, &va, &folds[f].val_acc);
+			if (nn_evaluate_dist(m, &va, cfg->dist, &folds[f].val_loss,
+			    &folds[f].val_acc, e) < 0)
+				rc = -1;
 			folds[f].val_rmse = m->task == NN_TASK_REGRESSION &&
 			    m->loss == NN_LOSS_MSE ? sqrt(folds[f].val_loss) : NAN;
 		}

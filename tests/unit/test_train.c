@@ -4,7 +4,9 @@
  * logits, never clamped), class weights in the gradient check, and batch
  * norm's running statistics after one step, for every batch size and thread
  * count; the batch rows a deep network is given; training shared by
- * ranks (nn_dist) gives one process's bytes.
+ * ranks (nn_dist, here threads: dist_threads.h) gives one process's bytes,
+ * with every row on every rank or each rank's part of them, and so do
+ * evaluation, the scaling fit, the take of rows and cross-validation.
  */
 #include <math.h>
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "dist_threads.h"
 #include "nn.h"
 #include "tap.h"
 
@@ -242,158 +245,546 @@ test_work_rows(void)
 }
 
 
-/* ---- ranks in one process: nn_dist over threads ---------------------------- */
+/* ---- ranks in one process: nn_dist over threads (dist_threads.h) -------- */
 
-/* Ranks simulated by threads: share() copies from the root's buffer, max()
- * takes the largest value; a barrier around each, as a transport would
- * block. */
-enum { MAXR = 4, MAXBUF = 64 };
-typedef struct board {
-	pthread_barrier_t bar;
-	void *const *buf[MAXR];
-	int v[MAXR];
-} board;
-typedef struct rank_ctx {
-	board *b;
-	int rank;
-	nn_dist d;
+enum { MAXR = 4 };
+
+/* One rank's work, run on the rank's own thread with its nn_dist. */
+typedef struct rank_job rank_job;
+struct rank_job {
+	nn_dist *d;             /* NULL: the board's */
+	int (*fn)(rank_job *j);
 	nn_model *m;
-	const nn_rows *r;
+	nn_rows rows, val;      /* this rank's: a part, or every row */
 	nn_train_cfg c;
+	nn_train_res res;
+	double loss, acc;
+	nn_cv_fold folds[3];
 	int rc;
-} rank_ctx;
-
-static int
-t_share(void *ctx, void *const *buf, const size_t *len, const int *root,
-    size_t k, nn_err *e)
-{
-	rank_ctx *c = ctx;
-
-	(void)e;
-	c->b->buf[c->rank] = buf;
-	pthread_barrier_wait(&c->b->bar);
-	for (size_t i = 0; i < k; i++)
-		if (root[i] != c->rank)
-			memcpy(buf[i], c->b->buf[root[i]][i], len[i]);
-	pthread_barrier_wait(&c->b->bar);
-	return 0;
-}
-
-static int
-t_max(void *ctx, int *v, nn_err *e)
-{
-	rank_ctx *c = ctx;
-	int m = *v;
-
-	(void)e;
-	c->b->v[c->rank] = *v;
-	pthread_barrier_wait(&c->b->bar);
-	for (int r = 0; r < c->d.size; r++)
-		if (c->b->v[r] > m)
-			m = c->b->v[r];
-	pthread_barrier_wait(&c->b->bar);
-	*v = m;
-	return 0;
-}
+	nn_err e;
+};
 
 static void *
 rank_main(void *p)
 {
-	rank_ctx *c = p;
-	nn_train_res res;
-	nn_err e;
+	rank_job *j = p;
 
-	c->c.dist = &c->d;
-	c->rc = nn_train(c->m, c->r, &c->c, &res, &e);
+	j->rc = j->fn(j);
 	return NULL;
 }
 
-/* A network with batch norm and dropout, trained by one process and by 2
- * and 3 ranks of 1 and 2 threads: the same parameters, statistics and
- * optimizer moments, bit for bit. */
+/* Run jobs[0..P) as the ranks of a board of P. */
 static void
-test_dist_ranks(void)
+run_ranks(rank_job *jobs, int P)
 {
-	enum { N = 700, D = 4, K = 3 };
-	float *x = malloc(N * D * sizeof(float));
-	uint32_t *y = malloc(N * sizeof(uint32_t));
-	size_t sizes[] = { D, 16, 8, K };
-	nn_layer_opts lo[3] = {
+	dt_board b;
+	pthread_t th[MAXR];
+
+	dt_init(&b, P);
+	for (int k = 0; k < P; k++) {
+		if (jobs[k].d == NULL)
+			jobs[k].d = dt_rank(&b, k);
+		pthread_create(&th[k], NULL, rank_main, &jobs[k]);
+	}
+	for (int k = 0; k < P; k++)
+		pthread_join(th[k], NULL);
+	dt_free(&b);
+}
+
+/* Where P ranks' parts of n rows begin, uneven, and with a rank that holds
+ * none in all but one (variant v of two): cut (P + 1). */
+static void
+cuts(size_t n, int P, int v, size_t *cut)
+{
+	static const double frac[3][2][5] = {
+		{ { 0, 0.3, 1 }, { 0, 0, 1 } },
+		{ { 0, 0.45, 0.45, 1 }, { 0, 0.2, 0.9, 1 } },
+		{ { 0, 0.1, 0.6, 1, 1 }, { 0, 0.05, 0.05, 0.7, 1 } },
+	};
+
+	for (int k = 0; k <= P; k++)
+		cut[k] = (size_t)(frac[P - 2][v][k] * (double)n);
+}
+
+/* Rows [lo, hi) of all as a part: the features copied (a read past them is
+ * the sanitizers' to find), the targets every row's (borrowed). */
+static nn_rows
+part_of(const nn_rows *all, size_t lo, size_t hi)
+{
+	nn_rows r = *all;
+	const size_t bytes = (hi - lo) * all->d * sizeof(float);
+
+	r.part = 1;
+	r.lo = lo;
+	r.hi = hi;
+	r.x = hi > lo ? memcpy(malloc(bytes), all->x + lo * all->d, bytes) :
+	    NULL;
+	return r;
+}
+
+/* A classifier with batch norm and dropout, or a regression network. */
+static nn_model *
+dist_model(nn_task task, size_t D)
+{
+	size_t sc[] = { D, 16, 8, 3 }, sr[] = { D, 12, 1 };
+	nn_layer_opts lc[3] = {
 		{ .act = NN_ACT_RELU, .batchnorm = 1, .dropout = 0.2f },
 		{ .act = NN_ACT_TANH },
 		{ .act = NN_ACT_SOFTMAX },
+	}, lr[2] = {
+		{ .act = NN_ACT_TANH, .batchnorm = 1 },
+		{ .act = NN_ACT_LINEAR },
 	};
-	nn_rng g;
+	const int reg = task == NN_TASK_REGRESSION;
 	nn_err e;
-	nn_model *ref = NULL;
-	nn_rows r = { .n = N, .d = D, .x = x, .y = y };
-	nn_train_cfg base;
-	nn_train_res res;
+	nn_rng g;
+	nn_model *m = reg ? nn_model_new(2, sr, lr, &e) :
+	    nn_model_new(3, sc, lc, &e);
 
-	nn_rng_seed(&g, 11);
-	for (size_t i = 0; i < N; i++) {
+	m->task = task;
+	m->loss = reg ? NN_LOSS_MSE : NN_LOSS_CCE;
+	nn_rng_seed(&g, 5);
+	nn_model_init(m, &g);
+	return m;
+}
+
+/* n rows of D features; classes from the first two (with some noise), or
+ * a smooth target. */
+static void
+dist_data(nn_rows *r, size_t n, size_t D, int reg, uint64_t seed)
+{
+	nn_rng g;
+
+	nn_rng_seed(&g, seed);
+	*r = (nn_rows){ .n = n, .d = D };
+	r->x = malloc(n * D * sizeof(float));
+	if (reg)
+		r->t = malloc(n * sizeof(float));
+	else
+		r->y = malloc(n * sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		float *x = r->x + i * D;
 		for (size_t j = 0; j < D; j++)
-			x[i * D + j] = (float)(nn_rng_uniform(&g) * 2 - 1);
-		y[i] = (uint32_t)((x[i * D] > 0) + (x[i * D + 1] > 0.3f));
+			x[j] = (float)(nn_rng_uniform(&g) * 2 - 1);
+		if (reg)
+			r->t[i] = (float)(3 * sin(2 * x[0]) + x[1] * x[2] + 10);
+		else
+			r->y[i] = nn_rng_uniform(&g) < 0.1 ?
+			    (uint32_t)nn_rng_below(&g, 3) :
+			    (uint32_t)((x[0] > 0) + (x[1] > 0.3f));
 	}
+}
+
+/* The same bytes: parameters, batch norm's statistics, and the state to
+ * resume from (optimizer moments, steps, epoch, rng), or none in both. */
+static int
+same_model(const nn_model *a, const nn_model *b)
+{
+	const nn_ckpt *p = a->ckpt, *q = b->ckpt;
+	const size_t P = a->nparams * sizeof(float);
+
+	if (memcmp(a->params, b->params, P) != 0 || memcmp(a->stats, b->stats,
+	    a->nstats * sizeof(float)) != 0 || (p == NULL) != (q == NULL))
+		return 0;
+	return p == NULL || (p->t == q->t && p->epoch == q->epoch &&
+	    p->row == q->row && memcmp(&p->rng, &q->rng, sizeof(p->rng)) == 0 &&
+	    (p->m == NULL) == (q->m == NULL) && (p->v == NULL) == (q->v == NULL) &&
+	    (p->m == NULL || memcmp(p->m, q->m, P) == 0) &&
+	    (p->v == NULL || memcmp(p->v, q->v, P) == 0));
+}
+
+static int
+same_res(const nn_train_res *a, const nn_train_res *b)
+{
+	return a->epoch == b->epoch && a->best_epoch == b->best_epoch &&
+	    a->kept_best == b->kept_best && memcmp(&a->loss, &b->loss,
+	    sizeof(a->loss)) == 0 && memcmp(&a->best_val, &b->best_val,
+	    sizeof(a->best_val)) == 0;
+}
+
+static int
+job_train(rank_job *j)
+{
+	j->c.dist = j->d;
+	j->c.val = j->val.n ? &j->val : NULL;
+	return nn_train(j->m, &j->rows, &j->c, &j->res, &j->e);
+}
+
+/* Training by 2, 3 and 4 ranks of 1 and 2 threads, each holding its part
+ * of the rows (one holding none) or every row, gives one process's bytes:
+ * a classifier with batch norm, dropout, adam and l2 (shards 4, 4, 2); the
+ * same with validation rows (a part, or every row) and early stopping; a
+ * regression with momentum and validation. */
+static void
+test_dist_train(void)
+{
+	enum { N = 700, NV = 300, D = 4 };
+	static const char *const what[3] = {
+		"batch norm, dropout, adam, l2",
+		"validation and early stopping",
+		"regression, momentum, validation",
+	};
+
+	for (int cs = 0; cs < 3; cs++) {
+		const int reg = cs == 2;
+		const nn_task task = reg ? NN_TASK_REGRESSION : NN_TASK_MULTICLASS;
+		nn_rows all, vall;
+		nn_train_cfg base;
+		nn_train_res rref;
+		nn_err e;
+		nn_model *ref = dist_model(task, D);
+
+		dist_data(&all, N, D, reg, 11);
+		dist_data(&vall, NV, D, reg, 12);
+		nn_train_defaults(&base);
+		base.epochs = cs == 1 ? 40 : 3;
+		base.batch = reg ? 150 : 256;
+		nn_optim_defaults(&base.opt, reg ? NN_OPTIM_MOMENTUM : NN_OPTIM_ADAM);
+		base.opt.lr = reg ? 0.01f : cs == 1 ? 0.05f : 0.001f;
+		base.l2 = reg ? 0.0f : 1e-3f;
+		if (cs == 1) {
+			base.patience = 2;
+			base.min_delta = 0.01;
+		}
+		base.val = cs > 0 ? &vall : NULL;
+		int rc = nn_train(ref, &all, &base, &rref, &e);
+		if (cs == 1)
+			tap_ok(rc == 0 && rref.epoch < base.epochs && rref.kept_best,
+			    "one process stops early (epoch %zu of %zu, the best %zu "
+			    "kept)", rref.epoch, base.epochs, rref.best_epoch);
+		for (int P = 2; P <= MAXR; P++)
+			for (int T = 1; T <= 2; T++)
+				for (int whole = 0; whole <= (cs == 0 && P < 4); whole++) {
+					rank_job j[MAXR];
+					size_t cut[MAXR + 1], vcut[MAXR + 1];
+					int ok = 1;
+
+					cuts(N, P, T - 1, cut);
+					cuts(NV, P, 2 - T, vcut);
+					for (int k = 0; k < P; k++) {
+						j[k] = (rank_job){ .fn = job_train, .c = base,
+						    .m = dist_model(task, D) };
+						j[k].c.threads = T;
+						j[k].rows = whole ? all :
+						    part_of(&all, cut[k], cut[k + 1]);
+						/* validation: a part with one thread, every
+						 * row with two */
+						if (cs > 0)
+							j[k].val = T == 1 ? part_of(&vall, vcut[k],
+							    vcut[k + 1]) : vall;
+					}
+					run_ranks(j, P);
+					for (int k = 0; k < P; k++) {
+						ok &= j[k].rc == 0 && same_model(j[k].m, ref) &&
+						    same_res(&j[k].res, &rref);
+						if (!whole)
+							free(j[k].rows.x);
+						if (cs > 0 && T == 1)
+							free(j[k].val.x);
+						nn_model_free(j[k].m);
+					}
+					tap_ok(ok, "%d ranks of %d thread%s, %s rows%s: "
+					    "one process's bytes (%s)", P, T, T > 1 ? "s" : "",
+					    whole ? "every rank all" : "each rank its part of the",
+					    cs == 0 ? "" : T == 1 ? ", validation parts" :
+					    ", validation whole", what[cs]);
+				}
+		nn_model_free(ref);
+		nn_rows_free(&all);
+		nn_rows_free(&vall);
+	}
+}
+
+static int
+job_eval(rank_job *j)
+{
+	return nn_evaluate_dist(j->m, &j->rows, j->d, &j->loss, &j->acc, &j->e);
+}
+
+/* nn_evaluate_dist over 2, 3 and 4 ranks, on parts and on every row: the
+ * bytes of nn_evaluate's loss and accuracy (5 batches of up to 1024). */
+static void
+test_dist_evaluate(void)
+{
+	enum { N = 5000, D = 4 };
+
+	for (int reg = 0; reg <= 1; reg++) {
+		nn_rows all;
+		nn_model *m = dist_model(reg ? NN_TASK_REGRESSION :
+		    NN_TASK_MULTICLASS, D);
+		double acc, loss;
+
+		dist_data(&all, N, D, reg, 21);
+		loss = nn_evaluate(m, &all, &acc);
+		for (int P = 2; P <= MAXR; P++)
+			for (int v = 0; v < 3; v++) {
+				rank_job j[MAXR];
+				size_t cut[MAXR + 1];
+				int ok = 1;
+
+				cuts(N, P, v % 2, cut);
+				for (int k = 0; k < P; k++) {
+					j[k] = (rank_job){ .fn = job_eval, .m = m };
+					j[k].rows = v < 2 ? part_of(&all, cut[k], cut[k + 1]) :
+					    all;
+				}
+				run_ranks(j, P);
+				for (int k = 0; k < P; k++) {
+					ok &= j[k].rc == 0 && memcmp(&j[k].loss, &loss,
+					    sizeof(loss)) == 0 && memcmp(&j[k].acc, &acc,
+					    sizeof(acc)) == 0;
+					if (v < 2)
+						free(j[k].rows.x);
+				}
+				tap_ok(ok, "nn_evaluate_dist, %d ranks, %s: nn_evaluate's "
+				    "bytes (%s, loss %.6g)", P, v == 0 ? "uneven parts" :
+				    v == 1 ? "parts, one empty" : "every rank all rows",
+				    reg ? "regression" : "classification", loss);
+			}
+		nn_model_free(m);
+		nn_rows_free(&all);
+	}
+}
+
+static int
+job_scale(rank_job *j)
+{
+	return nn_scale_fit_rows(j->m, &j->rows, j->d, &j->e);
+}
+
+/* nn_scale_fit_rows over 2, 3 and 4 ranks' parts: nn_scale_fit's bytes,
+ * standard and minmax, on columns of magnitudes from 1e-8 to 1e8, around
+ * 1e6, a constant one, and one whose mean hangs on the order of the rows:
+ * values in [0, 1) with 2^60 and -2^60 in rows 500 and 501 (the sum before
+ * them rounds away with 2^60, partly: added in another order, or in sums
+ * per rank, the mean differs in float too). */
+static void
+test_dist_scale(void)
+{
+	enum { N = 1001, D = 4 };
+	nn_rows all = { .n = N, .d = D };
+	nn_rng g;
+
+	all.x = malloc(N * D * sizeof(float));
+	nn_rng_seed(&g, 31);
+	for (size_t i = 0; i < N; i++) {
+		all.x[i * D] = (float)(nn_rng_uniform(&g) *
+		    pow(10.0, (double)nn_rng_below(&g, 17) - 8.0));
+		all.x[i * D + 1] = (float)(nn_rng_normal(&g) * 1e3 + 1e6);
+		all.x[i * D + 2] = 7.5f;
+		all.x[i * D + 3] = i == 500 ? 0x1p60f : i == 501 ? -0x1p60f :
+		    (float)nn_rng_uniform(&g);
+	}
+	for (int sk = NN_SCALE_STANDARD; sk <= NN_SCALE_MINMAX; sk++) {
+		nn_model *ref = dist_model(NN_TASK_MULTICLASS, D);
+
+		ref->scale = (nn_scale)sk;
+		nn_scale_fit(ref, all.x, N);
+		for (int P = 2; P <= MAXR; P++)
+			for (int v = 0; v < 2; v++) {
+				rank_job j[MAXR];
+				size_t cut[MAXR + 1];
+				int ok = 1;
+
+				cuts(N, P, v, cut);
+				for (int k = 0; k < P; k++) {
+					j[k] = (rank_job){ .fn = job_scale,
+					    .m = dist_model(NN_TASK_MULTICLASS, D),
+					    .rows = part_of(&all, cut[k], cut[k + 1]) };
+					j[k].m->scale = (nn_scale)sk;
+				}
+				run_ranks(j, P);
+				for (int k = 0; k < P; k++) {
+					ok &= j[k].rc == 0 && memcmp(j[k].m->offset,
+					    ref->offset, D * sizeof(float)) == 0 &&
+					    memcmp(j[k].m->factor, ref->factor,
+					    D * sizeof(float)) == 0;
+					free(j[k].rows.x);
+					nn_model_free(j[k].m);
+				}
+				tap_ok(ok, "nn_scale_fit_rows, %d ranks' parts (%s): "
+				    "nn_scale_fit's bytes, %s", P, v ? "one empty" :
+				    "uneven", nn_scale_name((nn_scale)sk));
+			}
+		nn_model_free(ref);
+	}
+	nn_rows_free(&all);
+}
+
+/* nn_rows_take of increasing rows from each rank's part: a part of the
+ * take from every row, the rows this rank held, every target. */
+static void
+test_dist_take(void)
+{
+	enum { N = 60, D = 2 };
+	nn_rows all, whole;
+	uint32_t idx[N];
+	size_t k = 0;
+	nn_rng g;
+	int ok = 1;
+
+	dist_data(&all, N, D, 0, 41);
+	nn_rng_seed(&g, 42);
+	for (uint32_t i = 0; i < N; i++)
+		if (nn_rng_uniform(&g) < 0.4)
+			idx[k++] = i;
+	nn_rows_take(&whole, &all, idx, k);
+	for (int P = 2; P <= MAXR; P++)
+		for (int v = 0; v < 2; v++) {
+			size_t cut[MAXR + 1];
+			cuts(N, P, v, cut);
+			for (int r = 0; r < P; r++) {
+				nn_rows part = part_of(&all, cut[r], cut[r + 1]), out;
+				size_t lo = 0, hi = 0;
+				for (size_t i = 0; i < k; i++) {
+					lo += idx[i] < cut[r];
+					hi += idx[i] < cut[r + 1];
+				}
+				nn_rows_take(&out, &part, idx, k);
+				ok &= out.n == k && out.part && out.lo == lo &&
+				    out.hi == hi && memcmp(out.y, whole.y,
+				    k * sizeof(uint32_t)) == 0 && (hi == lo ||
+				    memcmp(out.x, whole.x + lo * D,
+				    (hi - lo) * D * sizeof(float)) == 0);
+				nn_rows_free(&out);
+				free(part.x);
+			}
+		}
+	tap_ok(ok, "nn_rows_take of %zu increasing rows from the parts of 2, 3 "
+	    "and 4 ranks: each the rows it held of the take, every target", k);
+	nn_rows_free(&whole);
+	nn_rows_free(&all);
+}
+
+/* nn_cv's model: standard scaling fitted on the fold's training rows,
+ * over the ranks when they are shared out. */
+static nn_model *
+cv_make(void *ctx, const nn_rows *train)
+{
+	rank_job *j = ctx;
+	nn_model *m = dist_model(NN_TASK_MULTICLASS, train->d);
+	nn_err e;
+
+	m->scale = NN_SCALE_STANDARD;
+	if (nn_scale_fit_rows(m, train, j != NULL ? j->d : NULL, &e) < 0)
+		j->rc = -1;
+	return m;
+}
+
+static int
+job_cv(rank_job *j)
+{
+	j->c.dist = j->d;
+	return nn_cv(cv_make, j, &j->rows, 3, 3, &j->c, j->folds, &j->e) ||
+	    j->rc;
+}
+
+/* nn_cv on 2, 3 and 4 ranks' parts: one process's folds, byte for byte. */
+static void
+test_dist_cv(void)
+{
+	enum { N = 300, D = 4 };
+	nn_rows all;
+	nn_train_cfg base;
+	nn_cv_fold ref[3];
+	nn_err e;
+	int rc;
+
+	dist_data(&all, N, D, 0, 51);
 	nn_train_defaults(&base);
-	base.epochs = 3;
-	base.batch = 200;       /* 3 shards, a last batch of 100 (1 shard) */
-	base.opt.kind = NN_OPTIM_ADAM;
-	nn_optim_defaults(&base.opt, NN_OPTIM_ADAM);
-	base.l2 = 1e-3f;
+	base.epochs = 2;
+	base.batch = 64;
+	rc = nn_cv(cv_make, NULL, &all, 3, 3, &base, ref, &e);
+	for (int P = 2; P <= MAXR; P++) {
+		rank_job j[MAXR];
+		size_t cut[MAXR + 1];
+		int ok = rc == 0;
 
-	for (int mk = 0; mk < 1 + 2 * 2; mk++) {
-		/* mk 0: one process; then 2 and 3 ranks, 1 and 2 threads */
-		int P = mk == 0 ? 1 : mk <= 2 ? 2 : 3, T = mk == 0 ? 1 : 1 + (mk + 1) % 2;
-		nn_model *m[MAXR];
-		rank_ctx rc[MAXR];
-		pthread_t th[MAXR];
-		board b;
-		int ok = 1;
-
-		pthread_barrier_init(&b.bar, NULL, (unsigned)P);
-		for (int k = 0; k < P; k++) {
-			nn_rng ri;
-			m[k] = nn_model_new(3, sizes, lo, &e);
-			m[k]->task = NN_TASK_MULTICLASS;
-			m[k]->loss = NN_LOSS_CCE;
-			nn_rng_seed(&ri, 5);
-			nn_model_init(m[k], &ri);
-			rc[k] = (rank_ctx){ .b = &b, .rank = k, .m = m[k], .r = &r,
-			    .c = base };
-			rc[k].c.threads = T;
-			rc[k].d = (nn_dist){ .rank = k, .size = P, .share = t_share,
-			    .max = t_max, .ctx = &rc[k] };
-		}
-		if (mk == 0) {
-			nn_train(m[0], &r, &base, &res, &e);
-			ref = m[0];
-			pthread_barrier_destroy(&b.bar);
-			continue;
-		}
+		cuts(N, P, P % 2, cut);
 		for (int k = 0; k < P; k++)
-			pthread_create(&th[k], NULL, rank_main, &rc[k]);
-		for (int k = 0; k < P; k++)
-			pthread_join(th[k], NULL);
+			j[k] = (rank_job){ .fn = job_cv, .c = base,
+			    .rows = part_of(&all, cut[k], cut[k + 1]) };
+		run_ranks(j, P);
 		for (int k = 0; k < P; k++) {
-			ok &= rc[k].rc == 0 &&
-			    memcmp(m[k]->params, ref->params, ref->nparams * sizeof(float)) == 0 &&
-			    memcmp(m[k]->stats, ref->stats, ref->nstats * sizeof(float)) == 0 &&
-			    m[k]->ckpt != NULL && ref->ckpt != NULL &&
-			    memcmp(m[k]->ckpt->m, ref->ckpt->m, ref->nparams * sizeof(float)) == 0 &&
-			    memcmp(m[k]->ckpt->v, ref->ckpt->v, ref->nparams * sizeof(float)) == 0 &&
-			    m[k]->ckpt->t == ref->ckpt->t;
-			nn_model_free(m[k]);
+			ok &= j[k].rc == 0;
+			for (int f = 0; f < 3; f++)
+				ok &= j[k].folds[f].ntrain == ref[f].ntrain &&
+				    j[k].folds[f].nval == ref[f].nval &&
+				    memcmp(&j[k].folds[f].val_loss, &ref[f].val_loss,
+				    sizeof(double)) == 0 &&
+				    memcmp(&j[k].folds[f].val_acc, &ref[f].val_acc,
+				    sizeof(double)) == 0;
+			free(j[k].rows.x);
 		}
-		tap_ok(ok, "nn_dist: %d ranks of %d thread%s train one process's "
-		    "bytes (batch norm, dropout, adam, l2; 3 shards and 1)", P, T,
-		    T > 1 ? "s" : "");
-		pthread_barrier_destroy(&b.bar);
+		tap_ok(ok, "nn_cv on %d ranks' parts: one process's folds", P);
 	}
-	nn_model_free(ref);
-	free(x);
-	free(y);
+	nn_rows_free(&all);
+}
+
+/* A transport that fails at every rank's third swap. */
+static int fail_at[DT_MAXR];
+
+static int
+failing_swap(void *ctx, const void *send, const size_t *scount, void *recv,
+    const size_t *rcount, size_t item, nn_err *e)
+{
+	const dt_rank_ctx *c = ctx;
+
+	if (++fail_at[c->rank] == 3)
+		return nn_errf(e, "swap: rank %d lost its link", c->rank);
+	return dt_swap(ctx, send, scount, recv, rcount, item, e);
+}
+
+/* A failing swap ends nn_train with -1 and the transport's message on
+ * every rank (2 threads each: none is left waiting); so do parts that
+ * leave a gap. */
+static void
+test_dist_fail(void)
+{
+	enum { N = 300, D = 4, P = 3 };
+	nn_rows all;
+	nn_train_cfg base;
+	dt_board b;
+	int ok = 1, gap = 1;
+
+	dist_data(&all, N, D, 0, 61);
+	nn_train_defaults(&base);
+	base.epochs = 2;
+	base.batch = 128;
+	base.threads = 2;
+	for (int bad = 0; bad <= 1; bad++) {
+		rank_job j[P];
+		nn_dist d[P];
+		const size_t cut[P + 1] = { 0, 100, 200, N };
+
+		dt_init(&b, P);
+		for (int k = 0; k < P; k++) {
+			d[k] = *dt_rank(&b, k);
+			d[k].swap = failing_swap;
+			fail_at[k] = 0;
+			j[k] = (rank_job){ .fn = job_train, .c = base, .d = &d[k],
+			    .m = dist_model(NN_TASK_MULTICLASS, D),
+			    .rows = part_of(&all, cut[k] + (size_t)(bad && k == 2),
+			    cut[k + 1]) };
+		}
+		run_ranks(j, P);
+		for (int k = 0; k < P; k++) {
+			if (bad)
+				gap &= j[k].rc == -1 && strstr(j[k].e.msg,
+				    "rank 2 holds rows 201 to 300, not from row 200") !=
+				    NULL;
+			else
+				ok &= j[k].rc == -1 && strstr(j[k].e.msg,
+				    "lost its link") != NULL;
+			free(j[k].rows.x);
+			nn_model_free(j[k].m);
+		}
+		dt_free(&b);
+	}
+	tap_ok(ok, "a swap that fails: nn_train returns -1 with its message "
+	    "on every rank");
+	tap_ok(gap, "parts with a gap: every rank refuses them, naming it");
+	nn_rows_free(&all);
 }
 
 /* A gradient that is not finite while the loss is (the L2 penalty of a
@@ -465,7 +856,12 @@ main(void)
 	test_gradcheck_weights();
 	test_bn_one_step();
 	test_work_rows();
-	test_dist_ranks();
+	test_dist_train();
+	test_dist_evaluate();
+	test_dist_scale();
+	test_dist_take();
+	test_dist_cv();
+	test_dist_fail();
 	test_nonfinite_grad();
 	printf("1..%d\n", tap_n);
 	return tap_failed != 0;
