@@ -64,6 +64,8 @@ static struct {
 	/* what swap() did: the rows other ranks read */
 	uint64_t nswap, swap_in;
 	double swap_s;
+	int waited;             /* gave up waiting for the others: a failure
+	                           that another rank's caused */
 } G = { .kept_fd = -1 };
 
 /* Wait for n requests until the deadline: spin, then yield, then nap, so
@@ -102,6 +104,7 @@ wait_all(MPI_Request *req, int n, double limit)
 static int
 timed_out(nn_err *e)
 {
+	G.waited = 1;
 	return nn_errf(e, "rank %d: no answer from the other ranks for %g s (one "
 	    "stopped or hangs; NNKIT_MPI_TIMEOUT sets the wait)", G.rank,
 	    G.timeout);
@@ -264,22 +267,28 @@ at_end(int status, void *arg)
 	all = calloc((size_t)G.size, sizeof(int));
 	if (all == NULL)
 		MPI_Abort(MPI_COMM_WORLD, status ? status : 1);
-	MPI_Iallgather(&status, 1, MPI_INT, all, 1, MPI_INT, G.comm_end, &r);
+	/* the status, and whether it only says that others fell silent */
+	int mine = (status & 0xff) | (G.waited ? 0x100 : 0);
+	MPI_Iallgather(&mine, 1, MPI_INT, all, 1, MPI_INT, G.comm_end, &r);
 	if (wait_all(&r, 1, status == 0 ? G.timeout : G.timeout < ALONE_WAIT ?
 	    G.timeout : ALONE_WAIT) < 0) {
 		if (G.rank > 0)
 			show_kept();
 		MPI_Abort(MPI_COMM_WORLD, status ? status : 1);
 	}
-	for (int k = 0; k < G.size; k++) {
-		if (all[k] > worst)
-			worst = all[k];
-		if (all[k] != 0 && first < 0)
-			first = k;
-	}
-	/* rank 0 speaks for all; when it did not fail, the first rank that
-	 * did names itself */
-	if (G.rank > 0 && first == G.rank && all[0] == 0)
+	/* the cause: the first rank that failed of itself, else the first
+	 * that failed at all */
+	for (int pass = 0; pass < 2 && first < 0; pass++)
+		for (int k = 0; k < G.size && first < 0; k++)
+			if ((all[k] & 0xff) != 0 && (pass || !(all[k] & 0x100)))
+				first = k;
+	for (int k = 0; k < G.size; k++)
+		if ((all[k] & 0xff) > worst)
+			worst = all[k] & 0xff;
+	/* rank 0 speaks for all; when it did not fail, or only waited in
+	 * vain, the rank that failed names itself */
+	if (G.rank > 0 && first == G.rank && ((all[0] & 0xff) == 0 ||
+	    (all[0] & 0x100)))
 		show_kept();
 	free(all);
 	MPI_Finalize();

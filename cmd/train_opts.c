@@ -596,7 +596,9 @@ train_model(const train_opts *o, const nn_data *d, nn_task task,
 	m->task = task;
 	m->loss = train_loss(o, task);
 	m->scale = o->scale;
-	nn_scale_fit(m, r->x, r->n);
+	/* over every rank's rows when they are shared out */
+	if (nn_scale_fit_rows(m, r, o->cfg.dist, &e) < 0)
+		die_err(1, &e);
 	nn_rng_seed(&init_rng, o->cfg.seed);
 	nn_model_init_with(m, &init_rng, o->init);
 	/* names and labels */
