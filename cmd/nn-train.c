@@ -742,6 +742,13 @@ main(int argc, char **argv)
 	check_opts(&o);
 #ifdef NN_MPI
 	o.cfg.dist = mpi_dist();
+	/* the CSV reader's threads: this rank's share of the host, as
+	 * training's, not one per core for every rank on it */
+	if (getenv("NN_CSV_THREADS") == NULL) {
+		char t[16];
+		snprintf(t, sizeof(t), "%d", o.cfg.threads);
+		setenv("NN_CSV_THREADS", t, 0);
+	}
 #endif
 
 	/* ---- data: a continued model reads it with its own encoding ---- */

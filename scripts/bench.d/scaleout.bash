@@ -60,7 +60,9 @@ scaleout_measure() {
 						R[so.$cfg.e$e.rss0]=$(cat "$res/so.run.rss.0" 2>/dev/null || echo '')
 						R[so.$cfg.e$e.rss1]=$(cat "$res/so.run.rss.1" 2>/dev/null || echo '')
 						# rank 0's exchanges: "N exchanges, X MB received (K KB each), S s in them"
-						R[so.$cfg.e$e.xline]=$(grep 'exchanges,' "$res/so.run.err" | tail -n 1)
+						R[so.$cfg.e$e.xline]=$(grep ' exchanges,' "$res/so.run.err" | grep -v 'row exchanges' | tail -n 1)
+						# and of the rows: "N row exchanges, X MB of rows received ..."
+						R[so.$cfg.e$e.rline]=$(grep 'row exchanges,' "$res/so.run.err" | tail -n 1)
 					fi
 				fi
 			done
@@ -79,6 +81,12 @@ scaleout_measure() {
 		R[so.xn]=$(sed -n 's/.*: \([0-9]*\) exchanges,.*/\1/p' <<<"$x")
 		R[so.xmb]=$(sed -n 's/.*exchanges, \([0-9.]*\) MB.*/\1/p' <<<"$x")
 		R[so.xs]=$(sed -n 's/.*, \([0-9.]*\) s in them.*/\1/p' <<<"$x")
+	fi
+	x=${R[so.mpi2x1.e$so_epochs.rline]:-}
+	if [ -n "$x" ]; then
+		R[so.rn]=$(sed -n 's/.*: \([0-9]*\) row exchanges,.*/\1/p' <<<"$x")
+		R[so.rmb]=$(sed -n 's/.*exchanges, \([0-9.]*\) MB.*/\1/p' <<<"$x")
+		R[so.rs]=$(sed -n 's/.*, \([0-9.]*\) s in them.*/\1/p' <<<"$x")
 	fi
 	scaleout_ok=1
 }
@@ -110,15 +118,25 @@ scaleout_details() {
 	printf -- '- -np 2, rank 0: %s exchanges, %s MB received (%s KB a step), %s s in them (%s ms a step, shared memory: %s GB/s)\n' \
 	    "$n" "$mbytes" "$(calc "$mbytes * 1000 / $n" %.0f)" "$xs" "$(calc "$xs * 1000 / $n" %.3f)" \
 	    "$(calc "$mbytes / 1000 / ($xs > 0 ? $xs : 1)" %.2f)"
+	# the rows of a rank's shards that other ranks read: with 2 ranks and
+	# B = 128 a rank computes 1 shard, half of whose rows it holds, so a
+	# shard's rows weigh twice the measured bytes a step
+	local rowb=0
+	if [ -n "${R[so.rn]:-}" ] && [ "${R[so.rn]}" -gt 0 ]; then
+		printf -- '- -np 2, rank 0: %s row exchanges, %s MB of rows received (%s KB a step), %s s in them (%s ms a step)\n' \
+		    "${R[so.rn]}" "${R[so.rmb]}" "$(calc "${R[so.rmb]} * 1000 / ${R[so.rn]}" %.0f)" "${R[so.rs]}" \
+		    "$(calc "${R[so.rs]} * 1000 / ${R[so.rn]}" %.3f)"
+		rowb=$(calc "2 * ${R[so.rmb]} * 1e6 / ${R[so.rn]}" %.0f)
+	fi
 	printf -- '- compute: %s samples/s on one core -> %s ms a 64-row shard\n' "$sps1" \
 	    "$(calc "64 * 1000 / $sps1" %.3f)"
-	printf -- '- estimated efficiency (speed-up / ranks) of P ranks of one core, a step = compute of ceil(S/min(P,S)) shards + (S - S/min(P,S)) shard gradients over the network:\n'
+	printf -- '- estimated efficiency (speed-up / ranks) of P ranks of one core, a step = compute of ceil(S/min(P,S)) shards + (S - S/min(P,S)) shard gradients + the (P-1)/P of its shards'"'"' rows that other ranks hold, over the network:\n'
 	local B P bw
 	printf '  | batch | shards S | ranks | 10 Gbit/s | 100 Gbit/s |\n  | ---: | ---: | ---: | ---: | ---: |\n'
 	for B in 128 1024; do
 		for P in 8 64; do
 			printf '  | %s |' "$B"
-			awk -v B=$B -v P=$P -v sps=$sps1 -v shardb="$(calc "$mbytes * 1e6 / $n" %.0f)" 'BEGIN {
+			awk -v B=$B -v P=$P -v sps=$sps1 -v rowb="$rowb" -v shardb="$(calc "$mbytes * 1e6 / $n" %.0f)" 'BEGIN {
 				S = int(B / 64); if (S < 1) S = 1; if (S > 16) S = 16
 				Pe = P < S ? P : S
 				ts = 64 / sps                       # s per shard
@@ -127,13 +145,13 @@ scaleout_details() {
 				printf " %d | %d |", S, P
 				for (i = 0; i < 2; i++) {
 					bw = (i == 0 ? 10 : 100) * 1e9 / 8
-					step = own * ts + (S - S / Pe) * shardb / bw
+					step = own * ts + ((S - S / Pe) * shardb + own * rowb * (P - 1) / P) / bw
 					printf " %.0f%% |", 100 * t1 / step / P
 				}
 				printf "\n"
 			}'
 		done
 	done
-	printf '  (the shard gradient is %s KB; ranks beyond S have nothing to compute)\n' \
-	    "$(calc "$mbytes * 1000 / $n" %.0f)"
+	printf '  (the shard gradient is %s KB, a shard'"'"'s rows %s KB; ranks beyond S have nothing to compute)\n' \
+	    "$(calc "$mbytes * 1000 / $n" %.0f)" "$(calc "$rowb / 1000" %.0f)"
 }
