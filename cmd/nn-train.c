@@ -839,7 +839,10 @@ main(int argc, char **argv)
 			    program_invocation_short_name, o.libsvm ? "libsvm input" :
 			    start != NULL && start->enc != NULL ? "a continued model" :
 			    o.trace || o.gradcheck ? "a look inside" :
-			    !own_input ? "not a file every rank can read" :
+			    o.input == NULL || strcmp(o.input, "-") == 0 ?
+			    "standard input: rank 0 reads it" :
+			    !own_input ? "a file the ranks see differently: rank 0 "
+			    "reads it" :
 			    data.whole != NULL ? data.whole : "one rank");
 	}
 #endif

@@ -1036,7 +1036,7 @@ read_whole(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
 /* nn_data.whole: why every rank read the whole file (NN_WHOLE_*). */
 static const char *const whole_why[] = {
 	[NN_WHOLE_STDIN] = "standard input",
-	[NN_WHOLE_NOTREG] = "not a regular file",
+	[NN_WHOLE_NOTREG] = "not a plain file: a pipe, or compressed",
 	[NN_WHOLE_COLUMNS] = "columns only the general reader takes",
 	[NN_WHOLE_ERROR] = "an error, named by the whole read",
 	[NN_WHOLE_CHANGED] = "the file changed while read",

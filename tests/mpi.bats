@@ -143,6 +143,11 @@ how() { mpi "$@" 2>&1 >/dev/null | grep -E 'reads (its own|every row)'; }
 	nn-train -q -l 8 -b 128 -e 3 -o one.nn "$D/moons.csv"
 	gzip -c "$D/moons.csv" | mpi 2 -q -l 8 -b 128 -e 3 -o m.nn -
 	cmp <(content one.nn | grep -v data_crc32) <(content m.nn | grep -v data_crc32)
+	gzip -c "$D/moons.csv" >d.csv.gz
+	run how 2 -v -l 8 -e 1 -o m.nn d.csv.gz
+	[[ "$output" == *"every rank reads every row (not a plain file: a pipe, or compressed)"* ]] || { echo "$output" >&2; return 1; }
+	run how 2 -v -l 8 -e 1 -o m.nn - <"$D/moons.csv"
+	[[ "$output" == *"every rank reads every row (standard input: rank 0 reads it)"* ]] || { echo "$output" >&2; return 1; }
 }
 @test "nn-train-mpi: -o over the input is refused" {
 	cp "$D/moons.csv" d.csv; saved d.csv

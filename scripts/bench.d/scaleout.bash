@@ -60,9 +60,9 @@ scaleout_measure() {
 						R[so.$cfg.e$e.rss0]=$(cat "$res/so.run.rss.0" 2>/dev/null || echo '')
 						R[so.$cfg.e$e.rss1]=$(cat "$res/so.run.rss.1" 2>/dev/null || echo '')
 						# rank 0's exchanges: "N exchanges, X MB received (K KB each), S s in them"
-						R[so.$cfg.e$e.xline]=$(grep ' exchanges,' "$res/so.run.err" | grep -v 'row exchanges' | tail -n 1)
+						R[so.$cfg.e$e.xline]=$(grep ' exchanges,' "$res/so.run.err" | grep -v 'row exchanges' | tail -n 1 || true)
 						# and of the rows: "N row exchanges, X MB of rows received ..."
-						R[so.$cfg.e$e.rline]=$(grep 'row exchanges,' "$res/so.run.err" | tail -n 1)
+						R[so.$cfg.e$e.rline]=$(grep 'row exchanges,' "$res/so.run.err" | tail -n 1 || true)
 					fi
 				fi
 			done

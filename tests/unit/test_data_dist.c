@@ -463,7 +463,7 @@ test_whole(void)
 
 	/* through a pipe: every rank reads it all */
 	use_pipe = 1;
-	check("a pipe", &base, "not a regular file");
+	check("a pipe", &base, "not a plain file: a pipe, or compressed");
 	use_pipe = 0;
 
 	/* only a header; nothing at all: one process's message */
