@@ -1582,42 +1582,144 @@ open_part(const nn_csv *proto, off_t from, off_t to)
 	return c;
 }
 
-/* Where rank r of nr starts its share of the data bytes [start, size):
- * just after the first LF at or after its nominal start (the bytes split
- * evenly, as the ranges of read_split), or at size when no LF follows;
- * rank 0 at start, rank nr at size.  A rank finds its own cut and its
- * successor's with a few small preads, so the ranks' ranges meet without
- * a word between them.  -1 on a read error (errno). */
+/* Where rank r of nr's nominal share of the data bytes [start, size)
+ * begins: the bytes split evenly, as the ranges of read_split. */
 static off_t
-rank_cut(int fd, off_t start, off_t size, int r, int nr)
+rank_nominal(off_t start, off_t size, int r, int nr)
 {
 	size_t len = (size_t)(size - start), q = len / (size_t)nr,
 	    rem = len % (size_t)nr;
+
+	return start + (off_t)((size_t)r * q + ((size_t)r < rem ? (size_t)r :
+	    rem));
+}
+
+/* Where rank r of nr starts (nn_shard): just after the first LF at or
+ * after its nominal start with an even number of quotes before it in the
+ * data (quotes: their number before the nominal start), or at size when
+ * none follows; rank 0 at start, rank nr at size.  -1 on a read error
+ * (errno). */
+static off_t
+rank_cut(int fd, off_t start, off_t size, int r, int nr, uint64_t quotes)
+{
 	unsigned char b[4096];
+	unsigned odd = (unsigned)(quotes & 1);
 	off_t at;
 
 	if (r == 0)
 		return start;
 	if (r >= nr)
 		return size;
-	at = start + (off_t)((size_t)r * q + ((size_t)r < rem ? (size_t)r : rem));
-	while (at < size) {
+	for (at = rank_nominal(start, size, r, nr); at < size; ) {
 		size_t m = (size_t)(size - at) < sizeof(b) ? (size_t)(size - at) :
 		    sizeof(b);
-		const unsigned char *lf;
 		if (pread_full(fd, b, m, at) < 0)
 			return -1;
-		if ((lf = memchr(b, '\n', m)) != NULL)
-			return at + (off_t)(lf - b) + 1;
+		for (size_t i = 0; i < m; i++) {
+			odd ^= b[i] == '"';
+			if (b[i] == '\n' && !odd)
+				return at + (off_t)i + 1;
+		}
 		at += (off_t)m;
 	}
 	return size;
 }
 
+int
+nn_shard_plan(FILE *fp, const char *name, const nn_data_opts *o,
+    nn_shard *sp)
+{
+	struct stat st;
+	int fd = fileno(fp);
+	off_t at, from, to;
+	unsigned char *b;
+	nn_csv *c;
+
+	sp->quotes = sp->before = sp->total = 0;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (at = ftello(fp)) < 0)
+		return NN_WHOLE_NOTREG;
+	if (at >= st.st_size)
+		return NN_WHOLE_ERROR;  /* empty: the whole read says so */
+	if ((c = open_pread(fd, at, st.st_size, name, o->header, o->delim,
+	    NULL)) == NULL)
+		return NN_WHOLE_ERROR;
+	sp->at = at;
+	sp->start = c->foff - (off_t)(c->len - c->pos);
+	sp->size = st.st_size;
+	nn_csv_free(c);
+	from = rank_nominal(sp->start, sp->size, sp->rank, sp->nr);
+	to = rank_nominal(sp->start, sp->size, sp->rank + 1, sp->nr);
+	b = nn_xmalloc(WINDOW);
+	while (from < to) {
+		size_t m = (size_t)(to - from) < WINDOW ? (size_t)(to - from) :
+		    WINDOW;
+		uint64_t k = 0;
+		if (pread_full(fd, b, m, from) < 0) {
+			free(b);
+			return errno == 0 ? NN_WHOLE_CHANGED : NN_WHOLE_ERROR;
+		}
+		for (size_t i = 0; i < m; i++)
+			k += b[i] == '"';
+		sp->quotes += k;
+		from += (off_t)m;
+	}
+	free(b);
+	return 0;
+}
+
+int
+nn_shard_cut(FILE *fp, nn_shard *sp)
+{
+	int fd = fileno(fp);
+
+	if ((sp->from = rank_cut(fd, sp->start, sp->size, sp->rank, sp->nr,
+	    sp->before)) < 0 ||
+	    (sp->to = rank_cut(fd, sp->start, sp->size, sp->rank + 1, sp->nr,
+	    sp->before + sp->quotes)) < 0)
+		return errno == 0 ? NN_WHOLE_CHANGED : NN_WHOLE_ERROR;
+	return 0;
+}
+
+nn_csv *
+nn_csv_open_shard(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_shard *sp, nn_err *e)
+{
+	int fd = fileno(fp);
+	nn_csv *h, *c;
+
+	if (sp->rank == 0)
+		return open_pread(fd, sp->at, sp->to, name, o->header, o->delim,
+		    e);
+	if ((h = open_pread(fd, sp->at, sp->size, name, o->header, o->delim,
+	    e)) == NULL)
+		return NULL;
+	if ((c = csv_new(name, e)) == NULL) {
+		nn_csv_free(h);
+		return NULL;
+	}
+	c->fd = fd;
+	c->foff = sp->from;
+	c->fend = sp->to;
+	c->start = sp->from;
+	c->buf = nn_xmalloc(WINDOW);
+	c->started = 1;          /* not the input's start: no byte order mark */
+	c->mode = MODE_DATA;
+	c->ncols = h->ncols;
+	for (size_t j = 0; j < h->ncols; j++)
+		nn_strtab_intern(c->cols, nn_strtab_str(h->cols, j),
+		    nn_strtab_len(h->cols, j));
+	c->delim = h->delim;
+	csv_set_delim(&c->p, (unsigned char)c->delim);
+	set_fast(c);
+	nn_csv_free(h);
+	return c;
+}
+
 /* One rank's read of its byte range (nn_data_read_shard): what it hands
  * on besides its rows. */
 typedef struct shard {
-	const nn_dist *dist;
+	const nn_shard *sp;      /* its range */
 	nn_strtab *labels;       /* its target values, in order of first
 	                            appearance (owned) */
 	uint64_t bytes;          /* the bytes its CRC covers */
@@ -1631,10 +1733,11 @@ typedef struct shard {
  * the file changed).
  *
  * With sh, only the rank's own range [from, to) of the data bytes (see
- * rank_cut) is parsed, in parts as a whole file would be; rank 0's first
+ * nn_shard) is parsed, in parts as a whole file would be, or in one when
+ * the data holds a quote (the parts' cuts ignore quotes); rank 0's first
  * part is the header's reader as without.  Every failure is then 1 (the
- * ranks read the whole file, which names it), and y stays indices into
- * the rank's own labels.
+ * ranks read the whole file, or their parts with the general reader),
+ * and y stays indices into the rank's own labels.
  */
 static int
 read_split(int fd, off_t at, off_t size, int want, const char *name,
@@ -1666,21 +1769,25 @@ read_split(int fd, off_t at, off_t size, int want, const char *name,
 		goto toobig;
 	/* From here the header's reader is part 0's (rank 0's). */
 	start = c->foff - (off_t)(c->len - c->pos);
-	c->stop = &stop;
-	if (memchr(c->buf + c->pos, '"', c->len - c->pos) != NULL) {
-		rc = 1;
-		goto quote;
-	}
 	from = start;
 	to = size;
-	if (sh != NULL) {
-		const int r = sh->dist->rank, nr = sh->dist->size;
-		if ((from = rank_cut(fd, start, size, r, nr)) < 0 ||
-		    (to = rank_cut(fd, start, size, r + 1, nr)) < 0) {
-			nn_errf(e, "%s: %s", name, strerror(errno ? errno : EIO));
-			goto out;
+	if (sh != NULL && sh->sp->total > 0) {
+		want = 1;        /* a quote: one part, no stop on quotes */
+	} else {
+		c->stop = &stop;
+		if (memchr(c->buf + c->pos, '"', c->len - c->pos) != NULL) {
+			rc = 1;
+			goto field;
 		}
-		hdr = r == 0;
+	}
+	if (sh != NULL) {
+		if (sh->sp->start != start) {
+			rc = 1;
+			goto changed;
+		}
+		from = sh->sp->from;
+		to = sh->sp->to;
+		hdr = sh->sp->rank == 0;
 		if (c->prog != NULL) {   /* this rank's bytes only */
 			c->own.total = (uint64_t)(to - (hdr ? at : from));
 			if (!hdr)
@@ -1772,9 +1879,6 @@ read_split(int fd, off_t at, off_t size, int want, const char *name,
 		else if (e != NULL)
 			*e = pt[0].err;
 		for (int q = 0; q < np; q++)
-			if (pt[q].c->abandon == 2)
-				goto quote;
-		for (int q = 0; q < np; q++)
 			if (pt[q].c->abandon)
 				goto changed;
 		goto field;
@@ -1823,17 +1927,13 @@ read_split(int fd, off_t at, off_t size, int want, const char *name,
 toobig:
 	nn_errf(e, "%s: data set too large for memory", name);
 	goto out;
-quote:
-	if (sh != NULL)
-		sh->why = NN_WHOLE_QUOTE;
-	goto out;
 changed:
 	if (sh != NULL)
 		sh->why = NN_WHOLE_CHANGED;
 	goto out;
 field:
 	if (sh != NULL)
-		sh->why = NN_WHOLE_FIELD;
+		sh->why = NN_WHOLE_GENERAL;
 out:
 	for (int k = 0; k < MAX_PARTS; k++) {
 		free(rg[k].buf);
@@ -1884,28 +1984,22 @@ nn_data_read_fast(FILE *fp, const char *name, const nn_data_opts *o,
 
 int
 nn_data_read_shard(FILE *fp, const char *name, const nn_data_opts *o,
-    const unsigned char *skip, nn_data *out, nn_strtab **labels,
-    uint64_t *bytes, nn_err *e)
+    const unsigned char *skip, const nn_shard *sp, nn_data *out,
+    nn_strtab **labels, uint64_t *bytes, nn_err *e)
 {
-	struct stat st;
-	int fd = fileno(fp), rc;
-	off_t at;
-	shard sh = { .dist = o->dist, .why = NN_WHOLE_FIELD };
+	int rc;
+	shard sh = { .sp = sp, .why = NN_WHOLE_GENERAL };
 
 	memset(out, 0, sizeof(*out));
 	*labels = NULL;
 	*bytes = 0;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (at = ftello(fp)) < 0)
-		return NN_WHOLE_NOTREG;
-	if (at >= st.st_size)
-		return NN_WHOLE_ERROR;  /* empty: the whole read says so */
 	nn_crc32(0, NULL, 0);           /* build its tables before threads race */
-	rc = read_split(fd, at, st.st_size, 0, name, o, skip, &sh, out, e);
+	rc = read_split(fileno(fp), (off_t)sp->at, (off_t)sp->size, 0, name, o,
+	    skip, &sh, out, e);
 	if (rc == 0) {
 		*labels = sh.labels;
 		*bytes = sh.bytes;
-		(void)fseeko(fp, st.st_size, SEEK_SET);
+		(void)fseeko(fp, (off_t)sp->size, SEEK_SET);
 		return 0;
 	}
 	nn_data_free(out);

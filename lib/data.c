@@ -263,10 +263,11 @@ table_free(table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Open fp, resolve the roles (or take want's names: every one must be a
- * column), read every needed column to the end. */
+/* From the reader c (taken: freed with t), resolve the roles (or take
+ * want's names: every one must be a column), read every needed column to
+ * the end. */
 static int
-table_read(table *t, FILE *fp, const char *name, const nn_data_opts *o,
+table_load(table *t, nn_csv *c, const char *name, const nn_data_opts *o,
     const nn_enc *want, nn_err *e)
 {
 	int *roles = NULL;
@@ -277,8 +278,7 @@ table_read(table *t, FILE *fp, const char *name, const nn_data_opts *o,
 	t->name = name;
 	t->na = o->na;
 	t->nna = o->nna;
-	if ((t->c = nn_csv_open_d(fp, name, o->header, o->delim, e)) == NULL)
-		return -1;
+	t->c = c;
 	nn_csv_set_progress(t->c, o->progress, o->progress_arg);
 	t->ncols = nn_csv_ncols(t->c);
 	const char **names = nn_xmalloc(t->ncols * sizeof(*names));
@@ -380,6 +380,17 @@ bad:
 	free(names);
 	table_free(t);
 	return -1;
+}
+
+/* table_load from the start of fp. */
+static int
+table_read(table *t, FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_enc *want, nn_err *e)
+{
+	nn_csv *c = nn_csv_open_d(fp, name, o->header, o->delim, e);
+
+	memset(t, 0, sizeof(*t));
+	return c == NULL ? -1 : table_load(t, c, name, o, want, e);
 }
 
 /* ====================================================================== */
@@ -1033,25 +1044,20 @@ read_whole(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
 /* The sharded road: each rank its own byte range                        */
 /* ====================================================================== */
 
-/* nn_data.whole: why every rank read the whole file (NN_WHOLE_*). */
+/* nn_data.whole: why every rank read the whole file (NN_WHOLE_*; never
+ * NN_WHOLE_GENERAL, which only changes the road). */
 static const char *const whole_why[] = {
 	[NN_WHOLE_STDIN] = "standard input",
 	[NN_WHOLE_NOTREG] = "not a plain file: a pipe, or compressed",
-	[NN_WHOLE_COLUMNS] = "columns only the general reader takes",
 	[NN_WHOLE_ERROR] = "an error, named by the whole read",
 	[NN_WHOLE_CHANGED] = "the file changed while read",
-	[NN_WHOLE_QUOTE] = "quoted fields",
-	[NN_WHOLE_FIELD] = "a field the numeric reader does not take",
-	[NN_WHOLE_LABELS] = "too many distinct target values",
-	[NN_WHOLE_TARGET] = "a missing target",
-	[NN_WHOLE_MISSING] = "a missing value under --missing error",
-	[NN_WHOLE_EMPTY] = "an empty column or no rows left",
 };
 
 /* Every rank's target values, interned in rank order into *all (the
  * table one process reading the rows in order builds), and this rank's y
  * (d->n indices into mine) renumbered into it.  Returns 0, -1 (the
- * transport failed), or NN_WHOLE_LABELS. */
+ * transport failed), or NN_WHOLE_GENERAL (too many: the general reader's
+ * error). */
 static int
 join_labels(const nn_dist *dist, const nn_strtab *mine, nn_data *d,
     nn_strtab **all, nn_err *e)
@@ -1079,7 +1085,7 @@ join_labels(const nn_dist *dist, const nn_strtab *mine, nn_data *d,
 	for (int r = 0; r < dist->size; r++)
 		for (const char *end = p + lens[r]; p < end; p += strlen(p) + 1)
 			if (nn_strtab_intern(*all, p, strlen(p)) < 0) {
-				rc = NN_WHOLE_LABELS;
+				rc = NN_WHOLE_GENERAL;
 				goto out;
 			}
 	for (size_t k = 0; k < nl; k++)
@@ -1193,7 +1199,7 @@ gather_rows(const nn_dist *dist, void **a, size_t k, size_t item, nn_err *e)
  * every rank's labels; the fills, counts and drops come out as one
  * process's over all the rows, x keeps this rank's rows (filled, the
  * dropped ones left out), y and t become every row's.  Returns 0, -1
- * (the transport failed), or an NN_WHOLE_* reason where finish_numeric
+ * (the transport failed), or NN_WHOLE_GENERAL where finish_numeric
  * sends the file to the general reader; the ranks' values are the same
  * there, so they agree without a word. */
 static int
@@ -1214,7 +1220,7 @@ finish_shard(const nn_data_opts *o, const char *const *cnames,
 	for (size_t k = 0; k < d->nlabels; k++)
 		for (size_t a = 0; a < o->nna; a++)
 			if (strcmp(d->labels[k], o->na[a]) == 0)
-				return NN_WHOLE_TARGET;
+				return NN_WHOLE_GENERAL;
 	sum = nn_xcalloc(accbytes ? accbytes : 1, 1);
 	cnt = (uint64_t *)(sum + D);
 	cs.keep = nn_xmalloc(d->n ? d->n : 1);
@@ -1226,7 +1232,7 @@ finish_shard(const nn_data_opts *o, const char *const *cnames,
 	g[1] = kept;
 	if (nn_dist_sum(dist, g, 2, e) < 0)
 		goto out;
-	rc = NN_WHOLE_MISSING;
+	rc = NN_WHOLE_GENERAL;
 	if (g[0] > 0 && o->missing == NN_MISSING_ERROR)
 		goto out;
 	rc = -1;
@@ -1237,7 +1243,7 @@ finish_shard(const nn_data_opts *o, const char *const *cnames,
 			goto out;
 		d->dropped_missing = (size_t)g[0];
 	}
-	rc = NN_WHOLE_EMPTY;
+	rc = NN_WHOLE_GENERAL;
 	if (g[1] == 0)
 		goto out;
 	for (size_t j = 0; j < D; j++)
@@ -1332,9 +1338,519 @@ join_crc(const nn_dist *dist, uint32_t *crc, uint64_t bytes, nn_err *e)
 	return 0;
 }
 
+/* ---- the general road in parts ------------------------------------------ */
+
+/*
+ * Each rank reads its own rows with the general reader's table, and the
+ * ranks decide together what read_general decides on all of them: a
+ * column's counts of numbers and strings are sums; its categories the
+ * sorted union of every rank's distinct values; a mean fill a chain of
+ * the same additions in the same order; a median or mode numeric_fill on
+ * every rank's values gathered in row order; a category fill the most
+ * frequent in summed counts (ties: the first, as mode_cat).  Whatever
+ * sends one process to an error (a typo in a numeric column, too many
+ * categories, a missing value under --missing error, ...) sends every
+ * rank to the whole file, which names it with its line.  The ranks'
+ * figures are the same on every rank, so they agree without a word.
+ */
+
+/* Column j of this rank's rows: st[0] numbers, st[1] other strings,
+ * st[2] numbers not finite (decide's counts). */
+static void
+gshard_count(const table *t, size_t j, uint64_t *st)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *s = field(t, j, i);
+		float v;
+		if (na(t, s))
+			continue;
+		if (nn_parse_float(s, strlen(s), &v) == 0) {
+			st[0]++;
+			st[2] += !isfinite(v);
+		} else
+			st[1]++;
+	}
+}
+
+/* A numeric column of this rank's rows, as decide reads it. */
+static void
+gshard_numeric(const table *t, size_t j, fcol *f)
+{
+	f->type = NN_CTYPE_NUMERIC;
+	f->v = nn_xmalloc((t->n ? t->n : 1) * sizeof(float));
+	for (size_t i = 0; i < t->n; i++) {
+		const char *s = field(t, j, i);
+		if (na(t, s)) {
+			f->v[i] = NAN;
+			f->nmiss++;
+		} else
+			nn_parse_float(s, strlen(s), &f->v[i]);
+	}
+}
+
+/* A categorical column of this rank's rows: f->code indexes *mine, its
+ * distinct values in order of first appearance.  1 when they are already
+ * more than --max-categories allows (then so are every rank's together:
+ * decide's error), else 0. */
+static int
+gshard_codes(const table *t, const nn_data_opts *o, size_t j, fcol *f,
+    nn_strtab **mine)
+{
+	*mine = nn_strtab_new();
+	f->type = NN_CTYPE_CATEGORICAL;
+	f->code = nn_xmalloc((t->n ? t->n : 1) * sizeof(uint32_t));
+	for (size_t i = 0; i < t->n; i++) {
+		const char *s = field(t, j, i);
+		long k;
+		if (na(t, s)) {
+			f->code[i] = MISSING_CODE;
+			f->nmiss++;
+			continue;
+		}
+		k = nn_strtab_intern(*mine, s, strlen(s));
+		if (k < 0 || (o->max_categories > 0 &&
+		    nn_strtab_count(*mine) > o->max_categories))
+			return 1;
+		f->code[i] = (uint32_t)k;
+	}
+	return 0;
+}
+
+/* The strings of t, each NUL-terminated, one after another. */
+static char *
+strtab_pack(const nn_strtab *t, size_t *len)
+{
+	const size_t n = nn_strtab_count(t);
+	char *s, *p;
+
+	*len = 0;
+	for (size_t k = 0; k < n; k++)
+		*len += nn_strtab_len(t, k) + 1;
+	p = s = nn_xmalloc(*len ? *len : 1);
+	for (size_t k = 0; k < n; k++) {
+		memcpy(p, nn_strtab_str(t, k), nn_strtab_len(t, k) + 1);
+		p += nn_strtab_len(t, k) + 1;
+	}
+	return s;
+}
+
+/* The categories of f over every rank (mine: this rank's values): their
+ * sorted union into f->cats, this rank's codes renumbered into it.
+ * Returns 0, -1 (the transport failed) or NN_WHOLE_ERROR (too many, or
+ * none: decide's errors). */
+static int
+gshard_cats(const nn_dist *dist, const nn_data_opts *o, size_t n, fcol *f,
+    const nn_strtab *mine, nn_err *e)
+{
+	size_t len, *lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
+	char *ser = strtab_pack(mine, &len), *p;
+	nn_strtab *all = nn_strtab_new();
+	uint32_t *map = NULL;
+	void *got = NULL;
+	int rc = -1;
+
+	if (nn_dist_gather(dist, ser, len, &got, lens, e) < 0)
+		goto out;
+	rc = NN_WHOLE_ERROR;
+	p = got;
+	for (int r = 0; r < dist->size; r++)
+		for (const char *end = p + lens[r]; p < end; p += strlen(p) + 1)
+			if (nn_strtab_intern(all, p, strlen(p)) < 0)
+				goto out;
+	f->ncat = nn_strtab_count(all);
+	if (f->ncat == 0 || (o->max_categories > 0 &&
+	    f->ncat > o->max_categories)) {
+		f->ncat = 0;
+		goto out;
+	}
+	f->cats = nn_xmalloc(f->ncat * sizeof(char *));
+	for (size_t k = 0; k < f->ncat; k++)
+		f->cats[k] = nn_xstrdup(nn_strtab_str(all, k));
+	qsort(f->cats, f->ncat, sizeof(char *), cmp_strp);
+	map = nn_xmalloc((nn_strtab_count(mine) + 1) * sizeof(*map));
+	for (size_t k = 0; k < nn_strtab_count(mine); k++) {
+		const char *s = nn_strtab_str(mine, k);
+		char **at = bsearch(&s, f->cats, f->ncat, sizeof(char *),
+		    cmp_strp);
+		map[k] = (uint32_t)(at - f->cats);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (f->code[i] != MISSING_CODE)
+			f->code[i] = map[f->code[i]];
+	rc = 0;
+out:
+	free(map);
+	free(got);
+	free(ser);
+	free(lens);
+	nn_strtab_free(all);
+	return rc;
+}
+
+/* One rank's step of the numeric columns' sums over the rows kept
+ * (nn_dist_chain): numeric_fill's additions, in row order, each column
+ * on from the ranks before.  acc: double sum[k], then uint64_t cnt[k]. */
+typedef struct gsum {
+	const fcol *fc;
+	const size_t *num;      /* (k) the numeric columns' indices in fc */
+	size_t k, n;
+	const unsigned char *keep;
+} gsum;
+
+static void
+gsum_step(void *ctx, void *acc)
+{
+	const gsum *s = ctx;
+	double *sum = acc;
+	uint64_t *cnt = (uint64_t *)(sum + s->k);
+
+	for (size_t q = 0; q < s->k; q++) {
+		const float *v = s->fc[s->num[q]].v;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->keep[i] && !isnan(v[i])) {
+				sum[q] += v[i];
+				cnt[q]++;
+			}
+	}
+}
+
+/* The fills of the encoder's columns (enc->cols[f] typed, its categories
+ * in place) over
+ * every rank's rows kept, as build fits them on all.  Returns 0, -1 (the
+ * transport failed) or NN_WHOLE_ERROR (a column without values in the
+ * rows kept). */
+static int
+gshard_fills(const nn_dist *dist, const nn_data_opts *o, const table *t,
+    const fcol *fc, size_t nf, const unsigned char *keep, nn_enc *enc,
+    nn_err *e)
+{
+	nn_missing how = o->missing == NN_MISSING_DROP ||
+	    o->missing == NN_MISSING_ERROR ? NN_MISSING_MEAN : o->missing;
+	size_t *num = nn_xmalloc((nf ? nf : 1) * sizeof(*num)), k = 0;
+	double *sum;
+	uint64_t *cnt;
+	int rc = -1;
+
+	for (size_t f = 0; f < nf; f++)
+		if (fc[f].type == NN_CTYPE_NUMERIC)
+			num[k++] = f;
+	gsum gs = { fc, num, k, t->n, keep };
+	sum = nn_xcalloc(k ? k : 1, sizeof(double) + sizeof(uint64_t));
+	cnt = (uint64_t *)(sum + k);
+	if (nn_dist_chain(dist, sum, k * (sizeof(double) + sizeof(uint64_t)),
+	    gsum_step, &gs, e) < 0)
+		goto out;
+	rc = NN_WHOLE_ERROR;
+	for (size_t q = 0; q < k; q++)
+		if (cnt[q] == 0)
+			goto out;
+	rc = -1;
+	for (size_t q = 0; q < k; q++) {
+		const fcol *c = &fc[num[q]];
+		float *v, *all;
+		size_t m = 0, total = 0, *lens;
+		int got;
+		enc->cols[num[q]].fill = (float)(sum[q] / (double)cnt[q]);
+		if (how != NN_MISSING_MEDIAN && how != NN_MISSING_MODE)
+			continue;
+		v = nn_xmalloc((t->n ? t->n : 1) * sizeof(*v));
+		for (size_t i = 0; i < t->n; i++)
+			if (keep[i] && !isnan(c->v[i]))
+				v[m++] = c->v[i];
+		lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
+		got = nn_dist_gather(dist, v, m * sizeof(*v), (void **)&all, lens,
+		    e);
+		for (int r = 0; got == 0 && r < dist->size; r++)
+			total += lens[r] / sizeof(float);
+		if (got == 0)
+			numeric_fill(all, total, NULL, how,
+			    &enc->cols[num[q]].fill);
+		if (got == 0)
+			free(all);
+		free(lens);
+		free(v);
+		if (got < 0)
+			goto out;
+	}
+	for (size_t f = 0; f < nf; f++) {
+		uint64_t *n;
+		uint32_t best = 0;
+		if (fc[f].type != NN_CTYPE_CATEGORICAL)
+			continue;
+		n = nn_xcalloc(enc->cols[f].ncat, sizeof(*n));
+		for (size_t i = 0; i < t->n; i++)
+			if (keep[i] && fc[f].code[i] != MISSING_CODE)
+				n[fc[f].code[i]]++;
+		if (nn_dist_sum(dist, n, enc->cols[f].ncat, e) < 0) {
+			free(n);
+			goto out;
+		}
+		for (uint32_t z = 1; z < enc->cols[f].ncat; z++)
+			if (n[z] > n[best])
+				best = z;
+		enc->cols[f].fill_cat = best;
+		free(n);
+	}
+	rc = 0;
+out:
+	free(sum);
+	free(num);
+	return rc;
+}
+
+/* build over the ranks: this rank's rows kept into out->x (filled), the
+ * rest as one process's build over all of them.  Returns 0, -1 (the
+ * transport failed) or an NN_WHOLE_* reason. */
+static int
+gshard_build(const nn_data_opts *o, const nn_shard *sp, table *t, fcol *fc,
+    size_t nf, nn_data *out, nn_err *e)
+{
+	const nn_dist *dist = o->dist;
+	unsigned char *keep = nn_xmalloc(t->n ? t->n : 1);
+	nn_strtab *labels = NULL, *all = NULL;
+	nn_enc *enc = nn_xcalloc(1, sizeof(*enc));
+	/* g: rows with a target, missing values under --missing error,
+	 * rows left by --missing drop, rows kept, a full label table, rows */
+	uint64_t g[6] = { 0 }, before, total;
+	uint32_t crc = nn_csv_crc(t->c);
+	size_t n = 0, D = 0;
+	int rc = -1;
+
+	memset(keep, 1, t->n ? t->n : 1);
+	for (size_t i = 0; t->tc >= 0 && i < t->n; i++)
+		if (na(t, field(t, (size_t)t->tc, i)))
+			keep[i] = 0;
+	for (size_t i = 0; i < t->n; i++)
+		g[0] += keep[i];
+	for (size_t f = 0; f < nf && o->missing == NN_MISSING_ERROR; f++)
+		for (size_t i = 0; fc[f].nmiss > 0 && i < t->n; i++)
+			g[1] += keep[i] && (fc[f].v ? isnan(fc[f].v[i]) :
+			    fc[f].code[i] == MISSING_CODE);
+	for (size_t i = 0; o->missing == NN_MISSING_DROP && i < t->n; i++)
+		for (size_t f = 0; keep[i] && f < nf; f++)
+			if (fc[f].v ? isnan(fc[f].v[i]) :
+			    fc[f].code[i] == MISSING_CODE) {
+				keep[i] = 0;
+				g[2]++;
+			}
+	for (size_t i = 0; i < t->n; i++)
+		n += keep[i];
+	g[3] = n;
+	out->y = nn_xmalloc((n ? n : 1) * sizeof(uint32_t));
+	if (t->tc >= 0) {
+		labels = nn_strtab_new();
+		for (size_t i = 0, r = 0; i < t->n; i++) {
+			const char *s = field(t, (size_t)t->tc, i);
+			long k;
+			if (!keep[i])
+				continue;
+			if ((k = nn_strtab_intern(labels, s, strlen(s))) < 0) {
+				g[4] = 1;
+				break;
+			}
+			out->y[r++] = (uint32_t)k;
+		}
+	}
+	g[5] = t->n;
+	if (nn_dist_sum(dist, g, 6, e) < 0)
+		goto out;
+	rc = NN_WHOLE_ERROR;    /* build's errors */
+	if (g[0] == 0 || g[1] > 0 || g[3] == 0 || g[4] > 0)
+		goto out;
+	rc = -1;
+	/* the encoder */
+	enc->missing = o->missing;
+	enc->ncols = nf;
+	enc->cols = nn_xcalloc(nf ? nf : 1, sizeof(*enc->cols));
+	for (size_t f = 0; f < nf; f++) {
+		nn_incol *c = &enc->cols[f];
+		c->name = nn_xstrdup(nn_csv_colname(t->c, fc[f].j));
+		c->src = (uint32_t)fc[f].j;
+		c->type = fc[f].type;
+		c->off = D;
+		c->ncat = fc[f].ncat;
+		c->cats = fc[f].cats;
+		fc[f].cats = NULL;
+		fc[f].ncat = 0;
+		D += nn_incol_width(c);
+	}
+	if ((rc = gshard_fills(dist, o, t, fc, nf, keep, enc, e)) != 0)
+		goto out;
+	rc = -1;
+	for (size_t j = 0; j < t->ncols; j++)
+		if (t->role[j] == R_ID) {
+			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
+			    sizeof(char *));
+			enc->ids[enc->nid++] = nn_xstrdup(nn_csv_colname(t->c, j));
+		}
+	/* x of this rank's rows kept, filled */
+	out->filled = nn_xcalloc(nf ? nf : 1, sizeof(uint64_t));
+	out->x = nn_xcalloc((n ? n : 1) * (D ? D : 1), sizeof(float));
+	for (size_t i = 0, r = 0; i < t->n; i++) {
+		float *row;
+		if (!keep[i])
+			continue;
+		row = out->x + r++ * D;
+		for (size_t f = 0; f < nf; f++) {
+			const nn_incol *c = &enc->cols[f];
+			if (c->type == NN_CTYPE_NUMERIC) {
+				float v = fc[f].v[i];
+				if (isnan(v)) {
+					v = c->fill;
+					out->filled[f]++;
+				}
+				row[c->off] = v;
+			} else {
+				uint32_t k = fc[f].code[i];
+				if (k == MISSING_CODE) {
+					k = c->fill_cat;
+					out->filled[f]++;
+				}
+				row[c->off + k] = 1.0f;
+			}
+		}
+	}
+	out->feat_names = nn_xmalloc((D ? D : 1) * sizeof(char *));
+	for (size_t f = 0; f < nf; f++) {
+		const nn_incol *c = &enc->cols[f];
+		if (c->type == NN_CTYPE_NUMERIC)
+			out->feat_names[c->off] = nn_xstrdup(c->name);
+		else
+			for (size_t k = 0; k < c->ncat; k++)
+				out->feat_names[c->off + k] = joined(c->name,
+				    c->cats[k]);
+	}
+	out->n = n;
+	out->d = D;
+	if (nn_dist_sum(dist, out->filled, nf, e) < 0 ||
+	    nn_dist_scan(dist, n, &before, &total, e) < 0 ||
+	    join_crc(dist, &crc, (uint64_t)(sp->to - (sp->rank == 0 ?
+	    sp->at : sp->from)), e) < 0)
+		goto out;
+	if (t->tc >= 0) {
+		out->target_name = nn_xstrdup(nn_csv_colname(t->c, (size_t)t->tc));
+		if ((rc = join_labels(dist, labels, out, &all, e)) != 0) {
+			rc = rc < 0 ? -1 : NN_WHOLE_ERROR;
+			goto out;
+		}
+		nn_data_labels(out, all);
+		if (gather_rows(dist, (void **)&out->y, n, sizeof(*out->y),
+		    e) < 0 || (out->t != NULL && gather_rows(dist,
+		    (void **)&out->t, n, sizeof(*out->t), e) < 0))
+			goto out;
+	} else {
+		free(out->y);
+		out->y = NULL;
+	}
+	nn_enc_set_na(enc, o->na, o->nna);
+	out->enc = enc;
+	enc = NULL;
+	out->ncols = t->ncols;
+	out->target_col = t->tc;
+	out->delim = nn_csv_delim(t->c);
+	out->crc = crc;
+	out->dropped_target = (size_t)(g[5] - g[0]);
+	out->dropped_missing = (size_t)g[2];
+	out->part = 1;
+	out->lo = (size_t)before;
+	out->hi = (size_t)(before + n);
+	out->n = (size_t)total;
+	rc = 0;
+out:
+	nn_enc_free(enc);
+	nn_strtab_free(labels);
+	nn_strtab_free(all);
+	free(keep);
+	return rc;
+}
+
+/* The general road in parts: this rank's rows of sp's range.  Returns 0
+ * (out holds this rank's part), -1 (the transport failed) or an
+ * NN_WHOLE_* reason, the same on every rank. */
+static int
+read_gshard(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_shard *sp, nn_data *out, nn_err *e)
+{
+	const nn_dist *dist = o->dist;
+	table t;
+	fcol *fc = NULL;
+	nn_strtab **mine = NULL;
+	uint64_t *st = NULL;
+	size_t nf = 0;
+	nn_csv *c;
+	nn_err ign;
+	int why = 0, rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	if ((c = nn_csv_open_shard(fp, name, o, sp, &ign)) == NULL ||
+	    table_load(&t, c, name, o, NULL, &ign) < 0)
+		why = NN_WHOLE_ERROR;
+	if (dist->max(dist->ctx, &why, e) < 0)
+		goto out;
+	if ((rc = why) != 0)
+		goto out;
+	/* decide's counts, summed: numbers, strings, numbers not finite of
+	 * each feature column; then the rows */
+	for (size_t j = 0; j < t.ncols; j++)
+		nf += t.role[j] == R_FEATURE;
+	st = nn_xcalloc(3 * nf + 1, sizeof(*st));
+	fc = nn_xcalloc(nf ? nf : 1, sizeof(*fc));
+	mine = nn_xcalloc(nf ? nf : 1, sizeof(*mine));
+	for (size_t j = 0, f = 0; j < t.ncols; j++)
+		if (t.role[j] == R_FEATURE) {
+			fc[f].j = j;
+			if (!t.cat[j])
+				gshard_count(&t, j, st + 3 * f);
+			f++;
+		}
+	st[3 * nf] = t.n;
+	rc = -1;
+	if (nn_dist_sum(dist, st, 3 * nf + 1, e) < 0)
+		goto out;
+	rc = NN_WHOLE_ERROR;    /* decide's errors, and no rows */
+	if (st[3 * nf] == 0)
+		goto out;
+	for (size_t f = 0; f < nf; f++) {
+		const uint64_t *s = st + 3 * f;
+		if (!t.cat[fc[f].j] && (s[2] > 0 || (s[1] == 0 && s[0] == 0) ||
+		    (s[1] > 0 && s[0] > s[1])))
+			goto out;
+	}
+	why = 0;
+	for (size_t f = 0; f < nf; f++) {
+		if (!t.cat[fc[f].j] && st[3 * f + 1] == 0)
+			gshard_numeric(&t, fc[f].j, &fc[f]);
+		else if (gshard_codes(&t, o, fc[f].j, &fc[f], &mine[f]) != 0)
+			why = NN_WHOLE_ERROR;
+	}
+	rc = -1;
+	if (dist->max(dist->ctx, &why, e) < 0)
+		goto out;
+	if ((rc = why) != 0)
+		goto out;
+	for (size_t f = 0; f < nf; f++)
+		if (fc[f].type == NN_CTYPE_CATEGORICAL &&
+		    (rc = gshard_cats(dist, o, t.n, &fc[f], mine[f], e)) != 0)
+			goto out;
+	rc = gshard_build(o, sp, &t, fc, nf, out, e);
+out:
+	for (size_t f = 0; f < nf; f++) {
+		fcol_free(&fc[f]);
+		nn_strtab_free(mine[f]);
+	}
+	free(fc);
+	free(mine);
+	free(st);
+	table_free(&t);
+	if (rc != 0)
+		nn_data_free(out);
+	return rc;
+}
+
 /* The columns as read_whole's numeric road tells them to the numeric
  * reader: names, roles, the columns to skip, the target by its name.
- * Returns 0 or an NN_WHOLE_* reason. */
+ * Returns 0, NN_WHOLE_GENERAL (a target without a name, which the
+ * numeric reader cannot be told) or NN_WHOLE_ERROR. */
 typedef struct cols {
 	size_t ncols;
 	char **names;           /* (ncols) */
@@ -1376,16 +1892,64 @@ cols_read(FILE *fp, const char *name, const nn_data_opts *o, cols *k)
 	nn_csv_free(c);
 	rc = resolve_roles(o, (const char *const *)k->names, k->ncols, name,
 	    k->role, &k->tc, cat, &ign) < 0 ? NN_WHOLE_ERROR :
-	    k->tc >= 0 && k->names[k->tc][0] == '\0' ? NN_WHOLE_COLUMNS : 0;
+	    k->tc >= 0 && k->names[k->tc][0] == '\0' ? NN_WHOLE_GENERAL : 0;
 	for (size_t j = 0; j < k->ncols && rc == 0; j++)
 		k->skip[j] = k->role[j] == R_SKIP || k->role[j] == R_ID;
 	free(cat);
 	return rc;
 }
 
-/* Each rank reads its byte range on the numeric road (nn_data_read_shard)
- * and the ranks join what one process would have fitted.  Returns 0 (out
- * holds this rank's part), -1 (the transport failed: e), or the NN_WHOLE_*
+/* The numeric road in parts: each rank reads its byte range with
+ * nn_data_read_shard, and the ranks join what one process would have
+ * fitted.  Returns 0 (out holds this rank's part), -1 (the transport
+ * failed: e), or an NN_WHOLE_* reason, the same on every rank. */
+static int
+read_nshard(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_shard *sp, nn_data *out, nn_err *e)
+{
+	const nn_dist *dist = o->dist;
+	cols k = { .tc = -1 };
+	nn_data_opts fo = *o;
+	nn_strtab *mine = NULL, *all = NULL;
+	uint64_t bytes = 0;
+	nn_err ign;
+	int why = 0, rc = -1;
+
+	if (!o->numeric_only) {
+		why = cols_read(fp, name, o, &k);
+		fo.target = why == 0 && k.tc >= 0 ? k.names[k.tc] : "";
+		if (fseeko(fp, (off_t)sp->at, SEEK_SET) != 0)
+			why = NN_WHOLE_ERROR;
+	}
+	if (why == 0)
+		why = nn_data_read_shard(fp, name, &fo, k.skip, sp, out, &mine,
+		    &bytes, &ign);
+	if (dist->max(dist->ctx, &why, e) < 0)
+		goto out;
+	if (why == 0 && out->target_col >= 0) {
+		if ((why = join_labels(dist, mine, out, &all, e)) < 0)
+			goto out;
+		if (why == 0)
+			nn_data_labels(out, all);
+	}
+	if (why == 0 && (why = finish_shard(o, (const char *const *)k.names,
+	    k.role, k.ncols, out, e)) < 0)
+		goto out;
+	if (why == 0 && join_crc(dist, &out->crc, bytes, e) < 0)
+		goto out;
+	rc = why;
+out:
+	nn_strtab_free(mine);
+	nn_strtab_free(all);
+	cols_free(&k);
+	if (rc != 0)
+		nn_data_free(out);
+	return rc;
+}
+
+/* Each rank reads its byte range (nn_shard): on the numeric road where
+ * one process takes it, else on the general one.  Returns 0 (out holds
+ * this rank's part), -1 (the transport failed: e), or the NN_WHOLE_*
  * reason on which every rank agreed to read the whole file, with fp back
  * where it was. */
 static int
@@ -1393,63 +1957,45 @@ read_shard(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
     nn_err *e)
 {
 	const nn_dist *dist = o->dist;
-	struct stat st;
-	int fd = fileno(fp), why = 0;
-	off_t at = -1;
-	cols k = { .tc = -1 };
-	nn_data_opts fo = *o;
-	nn_strtab *mine = NULL, *all = NULL;
-	uint64_t bytes = 0;
-	nn_err ign;
+	nn_shard sp = { .rank = dist->rank, .nr = dist->size, .at = -1 };
+	int why = 0;
 
 	if (fp == stdin)
 		why = NN_WHOLE_STDIN;
-	else if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (at = ftello(fp)) < 0)
-		why = NN_WHOLE_NOTREG;
-	else if (!o->numeric_only && o->categorical != NULL)
-		why = NN_WHOLE_COLUMNS;
+	else
+		why = nn_shard_plan(fp, name, o, &sp);
 	if (dist->max(dist->ctx, &why, e) < 0)
 		return -1;
 	if (why != 0)
 		return why;
-	if (!o->numeric_only) {
-		why = cols_read(fp, name, o, &k);
-		fo.target = why == 0 && k.tc >= 0 ? k.names[k.tc] : "";
-		if (fseeko(fp, at, SEEK_SET) != 0)
-			why = NN_WHOLE_ERROR;
-	}
-	if (why == 0)
-		why = nn_data_read_shard(fp, name, &fo, k.skip, out, &mine, &bytes,
-		    &ign);
+	/* the quotes before each rank's share: where its cut may fall */
+	if (nn_dist_scan(dist, sp.quotes, &sp.before, &sp.total, e) < 0)
+		return -1;
+	why = nn_shard_cut(fp, &sp);
 	if (dist->max(dist->ctx, &why, e) < 0)
-		goto fail;
-	if (why == 0 && out->target_col >= 0) {
-		if ((why = join_labels(dist, mine, out, &all, e)) < 0)
-			goto fail;
-		if (why == 0)
-			nn_data_labels(out, all);
-	}
-	if (why == 0 && (why = finish_shard(o, (const char *const *)k.names,
-	    k.role, k.ncols, out, e)) < 0)
-		goto fail;
-	if (why == 0 && join_crc(dist, &out->crc, bytes, e) < 0)
-		goto fail;
-	nn_strtab_free(mine);
-	nn_strtab_free(all);
-	cols_free(&k);
+		return -1;
+	/* the numeric road where one process tries it first (read_whole),
+	 * else the general one; with numeric_only, the numeric reader's
+	 * failure is an error */
+	if (why == 0 && !o->numeric_only && o->categorical != NULL)
+		why = NN_WHOLE_GENERAL;
+	else if (why == 0 && (why = read_nshard(fp, name, o, &sp, out, e)) < 0)
+		return -1;
 	if (why == 0)
 		return 0;
-	nn_data_free(out);
-	if (fseeko(fp, at, SEEK_SET) != 0)
+	if (why == NN_WHOLE_GENERAL && !o->numeric_only) {
+		if ((why = read_gshard(fp, name, o, &sp, out, e)) < 0)
+			return -1;
+		if (why == 0) {
+			(void)fseeko(fp, (off_t)sp.size, SEEK_SET);
+			return 0;
+		}
+	}
+	if (why == NN_WHOLE_GENERAL)
+		why = NN_WHOLE_ERROR;
+	if (fseeko(fp, (off_t)sp.at, SEEK_SET) != 0)
 		return nn_errf(e, "%s: %s", name, strerror(errno));
 	return why;
-fail:
-	nn_strtab_free(mine);
-	nn_strtab_free(all);
-	cols_free(&k);
-	nn_data_free(out);
-	return -1;
 }
 
 int

@@ -166,7 +166,7 @@ typedef struct nn_data {
 	 * everything else: labels, enc and its fills, filled, the dropped
 	 * counts, crc -- the bytes one process reading the whole file gets);
 	 * else every rank read every row, and whole says why (static text,
-	 * e.g. "standard input", "quoted fields"), NULL without dist. */
+	 * e.g. "standard input"), NULL without dist. */
 	int part;
 	size_t lo, hi;
 	const char *whole;
@@ -195,36 +195,67 @@ int nn_data_read_fast(FILE *fp, const char *name, const nn_data_opts *o,
     const unsigned char *skip, nn_data *out, nn_err *e);
 /* Why the ranks of nn_data_read each read the whole file after all
  * (nn_data.whole says it in words).  Every rank finds its own reason, and
- * the ranks agree on the largest: one rank's quote sends all of them to
+ * the ranks agree on the largest: one rank's error sends all of them to
  * the whole file, which then gives one process's result or message. */
 enum {
 	NN_WHOLE_NONE,          /* sharded: out->part */
+	NN_WHOLE_GENERAL,       /* not a reason to read everything: the
+	                           numeric reader does not take the file (a
+	                           text field, a missing target, --categorical,
+	                           ...), so the ranks read their parts with the
+	                           general reader; the smallest, so any rank's
+	                           real reason wins */
 	NN_WHOLE_STDIN,         /* standard input */
 	NN_WHOLE_NOTREG,        /* not a regular file */
-	NN_WHOLE_COLUMNS,       /* --categorical, or columns the numeric
-	                           reader is not told of (an unnamed target,
-	                           a list that names no column) */
 	NN_WHOLE_ERROR,         /* an error, which the whole read names */
 	NN_WHOLE_CHANGED,       /* the file changed while read */
-	NN_WHOLE_QUOTE,         /* quoted fields */
-	NN_WHOLE_FIELD,         /* a field the numeric reader does not take */
-	NN_WHOLE_LABELS,        /* too many distinct target values */
-	NN_WHOLE_TARGET,        /* a missing target */
-	NN_WHOLE_MISSING,       /* a missing value under --missing error */
-	NN_WHOLE_EMPTY,         /* a column without values, or no rows left */
 };
+/* One rank's byte range of a regular file (nn_data_read with o->dist).
+ * The data bytes [start, size) after the header record are cut into
+ * nr nearly equal nominal shares; each cut then moves on to just after
+ * the first LF with an even number of quote bytes ('"') before it in the
+ * data: a row start, since under strict CSV a field's quotes come in
+ * pairs ("" inside a quoted field included), so the parity is odd exactly
+ * inside a quoted field.  Rows [lo, hi) fall to the rank whose range
+ * holds their start; a rank may get none.  Rank 0's range starts at the
+ * header (at).  nn_shard_plan fills at, start, size and quotes (those of
+ * this rank's nominal share) without a word between the ranks; the
+ * caller sets before and total (nn_dist_scan of quotes); nn_shard_cut
+ * then sets from and to, each rank its own and its successor's cut, so
+ * the ranges meet without another word.  Both return 0 or an NN_WHOLE_*
+ * reason; fp stays where it was. */
+typedef struct nn_shard {
+	int rank, nr;           /* this rank, of nr */
+	int64_t at;             /* where fp stood: the header */
+	int64_t start, size;    /* the data bytes */
+	uint64_t quotes;        /* in this rank's nominal share */
+	uint64_t before, total; /* the caller's: in the shares of the ranks
+	                           before, and in all of them */
+	int64_t from, to;       /* this rank's bytes (rank 0: from == start,
+	                           its reader starts at at) */
+} nn_shard;
+int nn_shard_plan(FILE *fp, const char *name, const nn_data_opts *o,
+    nn_shard *sp);
+int nn_shard_cut(FILE *fp, nn_shard *sp);
+/* A streaming reader of the rows of sp's range: rank 0's is nn_csv_open_d's
+ * from at, stopped at to; another rank's has the header's columns and
+ * delimiter and starts at from, its line numbers counted from 1 there (an
+ * error in a shard is only a reason to read the whole file).  nn_csv_crc
+ * is the CRC-32 of the range's bytes (rank 0's from at) once read. */
+nn_csv *nn_csv_open_shard(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_shard *sp, nn_err *e);
 /* nn_data_read_fast on this rank's byte range of a regular file only
- * (o->dist, size > 1): the data bytes after the header, cut into
- * o->dist->size nearly equal ranges, each moved on to just after its
- * first LF, so rows [lo, hi) fall to the rank whose range holds their
- * start (and a rank may get none).  out->x and out->y hold its rows, y as
+ * (sp, after nn_shard_cut): the range is parsed in parts as a whole
+ * file would be (one part when the data holds a quote: the parts of a
+ * range are cut at any LF).  out->x and out->y hold its rows, y as
  * indices into *labels (its target values in order of first appearance;
  * owned, nn_strtab_free), out->crc the CRC-32 of its *bytes bytes (rank
  * 0's include the header).  No collective call: nn_data_read joins the
- * ranks.  Returns 0, or an NN_WHOLE_* reason to read the whole file. */
+ * ranks.  Returns 0, NN_WHOLE_GENERAL when the numeric reader does not
+ * take a field, or a reason to read the whole file. */
 int nn_data_read_shard(FILE *fp, const char *name, const nn_data_opts *o,
-    const unsigned char *skip, nn_data *out, nn_strtab **labels,
-    uint64_t *bytes, nn_err *e);
+    const unsigned char *skip, const nn_shard *sp, nn_data *out,
+    nn_strtab **labels, uint64_t *bytes, nn_err *e);
 /* The CRC-32 of bytes A then B, from crc(A), crc(B) and B's length. */
 uint32_t nn_crc32_cat(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
 /* Sort the labels interned in t (numerically when every one is a finite
