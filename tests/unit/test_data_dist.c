@@ -482,6 +482,216 @@ test_whole(void)
 	free(b.s);
 }
 
+/* ---- quotes and the general reader in parts ----------------------------- */
+
+static void
+test_quotes(void)
+{
+	buf b = { 0 };
+	nn_data_opts o = base;
+
+	/* quoted numbers and a quoted text feature with commas and "" */
+	bprintf(&b, "\"x\",\"name, full\",y\n");
+	for (int i = 0; i < 70; i++)
+		bprintf(&b, "\"%d.5\",\"%s, \"\"%c\"\"\",%s\n", i % 13,
+		    i % 4 ? "Smith" : "Jones", 'a' + i % 3, i % 2 ? "p" : "q");
+	write_file(b.s, b.n);
+	check("quoted fields, commas and \"\" inside", &base, NULL);
+
+	/* only numbers, some quoted: the numeric road in one part a rank */
+	b.n = 0;
+	bprintf(&b, "a,b,y\n");
+	for (int i = 0; i < 60; i++)
+		bprintf(&b, i % 5 ? "%d,%d,%d\n" : "\"%d\",%d,\"%d\"\n", i, i % 7,
+		    i % 3);
+	write_file(b.s, b.n);
+	check("quoted numbers", &base, NULL);
+
+	/* a quoted field holding many line ends: the nominal cuts of 2 to 4
+	 * ranks fall inside it, and move on past it */
+	b.n = 0;
+	bprintf(&b, "note,x,y\n\"a\",1,p\n\"");
+	for (int i = 0; i < 200; i++)
+		bprintf(&b, "line %d, \"\"quoted\"\"\n", i);
+	bprintf(&b, "end\",2,q\n");
+	for (int i = 0; i < 10; i++)
+		bprintf(&b, "\"n%d\",%d,%s\n", i % 3, i, i % 2 ? "p" : "q");
+	write_file(b.s, b.n);
+	check("a line end inside a quoted field", &base, NULL);
+	b.n = 0;
+	bprintf(&b, "note,x,y\r\n\"a\r\nb\",1,p\r\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "\"r\r\n%d\",%d,%s\r\n", i % 4, i, i % 3 ? "p" : "q");
+	write_file(b.s, b.n);
+	check("quoted CR LF", &base, NULL);
+
+	/* an unterminated quote in the last part: one process's message */
+	b.n = 0;
+	bprintf(&b, "x,y\n");
+	for (int i = 0; i < 40; i++)
+		bprintf(&b, "%d,%s\n", i, i % 2 ? "p" : "q");
+	bprintf(&b, "1,\"p\n");
+	write_file(b.s, b.n);
+	check("an unterminated quote", &base, NULL);
+	b.n = 0;
+	bprintf(&b, "x,y\n");
+	for (int i = 0; i < 40; i++)
+		bprintf(&b, "%d,%s\n", i, i == 35 ? "a\"b" : i % 2 ? "p" : "q");
+	write_file(b.s, b.n);
+	check("a quote inside a field", &base, NULL);
+	(void)o;
+	free(b.s);
+}
+
+/* Rows with a numeric, a text and a date-like column, a class; the
+ * colours "early" and "late" only in the first and last rows; missing
+ * values (every 7th number, every 5th colour) when miss. */
+static void
+gen_text(buf *b, size_t n, int miss, int header)
+{
+	if (header)
+		bprintf(b, "num,colour,day,class\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *col = i < 4 ? "early" : i + 4 >= n ? "late" :
+		    i % 3 == 0 ? "red" : i % 3 == 1 ? "green" : "blue";
+		char num[32];
+		snprintf(num, sizeof(num), "%g", (double)(i % 9) * 0.75 - 1.0);
+		bprintf(b, "%s,%s,2024-%02zu-%02zu,%s\n",
+		    miss && i % 7 == 2 ? "NA" : num,
+		    miss && i % 5 == 4 ? "" : col, 1 + i % 4, 1 + i % 3,
+		    i % 4 == 0 ? "x" : i % 4 == 1 ? "y" : "z");
+	}
+}
+
+static void
+test_general(void)
+{
+	static const nn_missing how[] = { NN_MISSING_MEAN, NN_MISSING_MEDIAN,
+		NN_MISSING_MODE, NN_MISSING_DROP };
+	static const char *const hname[] = { "mean", "median", "mode", "drop" };
+	buf b = { 0 };
+	nn_data_opts o = base;
+
+	gen_text(&b, 90, 0, 1);
+	write_file(b.s, b.n);
+	check("text and date columns, categories in some parts", &base, NULL);
+	o.categorical = "num";
+	check("text columns, --categorical on a numeric one", &o, NULL);
+	o = base;
+	o.target = "";
+	check("text columns, no target", &o, NULL);
+	o = base;
+	o.target = "colour";
+	o.id = "day";
+	check("a text target, an --id", &o, NULL);
+	o = base;
+	o.ignore = "colour";
+	check("--ignore the text column", &o, NULL);  /* a date is text too */
+	o = base;
+	o.max_categories = 5;
+	check("more categories than --max-categories", &o, NULL);
+	o.max_categories = 12;
+	check("--max-categories 12", &o, NULL);
+
+	b.n = 0;
+	gen_text(&b, 100, 1, 1);
+	write_file(b.s, b.n);
+	o = base;
+	for (size_t k = 0; k < 4; k++) {
+		char nm[64];
+		o.missing = how[k];
+		snprintf(nm, sizeof(nm), "text columns, --missing %s", hname[k]);
+		check(nm, &o, NULL);
+	}
+	o.missing = NN_MISSING_ERROR;
+	check("text columns, --missing error", &o, NULL);
+	o = base;
+	o.missing = NN_MISSING_MEDIAN;
+	o.categorical = "num";
+	check("--categorical with missing values, --missing median", &o, NULL);
+
+	/* a tie between categories for the fill: the first wins */
+	b.n = 0;
+	bprintf(&b, "c,y\n");
+	for (int i = 0; i < 40; i++)
+		bprintf(&b, "%s,%d\n", i == 20 ? "NA" : i % 2 ? "b" : "a", i % 2);
+	write_file(b.s, b.n);
+	check("a tie for the most frequent category", &base, NULL);
+
+	/* a missing target, text features */
+	b.n = 0;
+	gen_text(&b, 60, 0, 1);
+	bprintf(&b, "1,red,2024-01-01,NA\n");
+	gen_text(&b, 6, 0, 0);
+	write_file(b.s, b.n);
+	check("text columns, a missing target", &base, NULL);
+
+	/* no header */
+	b.n = 0;
+	gen_text(&b, 50, 1, 0);
+	write_file(b.s, b.n);
+	o = base;
+	o.header = 0;
+	check("text columns, no header", &o, NULL);
+	o.missing = NN_MISSING_DROP;
+	check("text columns, no header, --missing drop", &o, NULL);
+	free(b.s);
+}
+
+/* Where one process fails, every rank gives its message. */
+static void
+test_general_errors(void)
+{
+	buf b = { 0 };
+	nn_data_opts o = base;
+
+	/* a typo in the numeric column, in the last rank's part */
+	gen_text(&b, 80, 0, 1);
+	bprintf(&b, "oops,red,2024-01-01,x\n");
+	write_file(b.s, b.n);
+	check("text columns, a typo in the last part", &base, NULL);
+
+	/* a number not finite */
+	b.n = 0;
+	gen_text(&b, 40, 0, 1);
+	bprintf(&b, "inf,red,2024-01-01,x\n");
+	write_file(b.s, b.n);
+	check("text columns, a number not finite", &base, NULL);
+
+	/* a column every value of which is missing */
+	b.n = 0;
+	bprintf(&b, "a,b,y\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "%s,NA,%d\n", i % 2 ? "u" : "v", i % 2);
+	write_file(b.s, b.n);
+	check("text columns, an empty column", &base, NULL);
+
+	/* every target missing; every row dropped */
+	b.n = 0;
+	bprintf(&b, "a,y\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "%s,NA\n", i % 2 ? "u" : "v");
+	write_file(b.s, b.n);
+	check("text columns, no target values", &base, NULL);
+	b.n = 0;
+	bprintf(&b, "a,b,y\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "%s,%s,%d\n", i % 2 ? "u" : "NA", i % 2 ? "NA" : "1",
+		    i % 2);
+	write_file(b.s, b.n);
+	o.missing = NN_MISSING_DROP;
+	check("text columns, every row dropped", &o, NULL);
+
+	/* a ragged row among text columns */
+	b.n = 0;
+	gen_text(&b, 30, 0, 1);
+	bprintf(&b, "1,red\n");
+	gen_text(&b, 30, 0, 0);
+	write_file(b.s, b.n);
+	check("text columns, a ragged row", &base, NULL);
+	free(b.s);
+}
+
 int
 main(void)
 {
@@ -494,6 +704,9 @@ main(void)
 	test_targets();
 	test_missing();
 	test_whole();
+	test_quotes();
+	test_general();
+	test_general_errors();
 	unlink(path);
 	rmdir(dir);
 	return tap_done();
