@@ -45,12 +45,16 @@
  *
  * Ranks (nn_data_read_shard, for nn_data_read with o->dist): the data
  * bytes after the header are cut the same way into one range per rank,
- * each moved on to just after its first LF, and a rank runs the split
- * above on its own range only (rank 0's first part is the header's
- * reader).  It hands its rows, its labels in order and the CRC of its
- * bytes to nn_data_read, which joins the ranks; any failure (a quote, a
- * bad field) is only a reason to read the whole file, which every rank
- * then does, so messages and lines are one process's.
+ * each moved on to just after its first LF outside quotes (nn_shard: an
+ * even number of quotes before it, counted by each rank in its own share
+ * and summed over the ranks before), and a rank runs the split above on
+ * its own range only (rank 0's first part is the header's reader), in
+ * one part when the data holds a quote.  It hands its rows, its labels
+ * in order and the CRC of its bytes to nn_data_read, which joins the
+ * ranks; a field the numeric reader does not take sends the ranks to the
+ * general reader's parts (nn_csv_open_shard), any other failure is only a
+ * reason to read the whole file, which every rank then does, so messages
+ * and lines are one process's.
  *
  * NN_CSV_THREADS=N (1 to 64; other values are ignored) in the environment
  * sets the number of parts and drops the minimum part size (MIN_PART), so

@@ -16,15 +16,18 @@
  * general one, which reads the file again and either succeeds or gives the
  * precise error.
  *
- * With ranks (nn_data_opts.dist), the numeric road is sharded: each rank
- * parses only its own byte range of the file, and the ranks then fit
- * together what one process fits on all the rows -- labels interned in
- * row order, column sums as a chain in rank order (the same additions in
- * the same order, so the same bytes), medians over every rank's values,
- * the CRC joined -- so a rank holds its rows of x and every row's y and
- * t.  When any rank meets what sends one process to the general road,
- * every rank reads the whole file as one process would (nn_data.whole
- * says why): one result, and one message with its line.
+ * With ranks (nn_data_opts.dist), both roads are sharded: each rank
+ * parses only its own byte range of the file (cut at row starts, quotes
+ * or not: nn_shard), and the ranks then fit together what one process
+ * fits on all the rows -- labels interned in row order, column sums as a
+ * chain in rank order (the same additions in the same order, so the same
+ * bytes), medians over every rank's values, categories as the sorted
+ * union of every rank's, the CRC joined -- so a rank holds its rows of x
+ * and every row's y and t.  The ranks take the road one process would:
+ * the numeric one first, the general one where one process falls back to
+ * it.  When any rank meets an error (or cannot read its part), every
+ * rank reads the whole file as one process would (nn_data.whole says
+ * why): one result, and one message with its line.
  *
  * Whatever the road, what was decided ends up in an nn_enc (nn_enc.h) that
  * the model keeps, so prediction encodes exactly as training did.
@@ -34,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nn_csv.h"
 
@@ -1347,7 +1351,9 @@ join_crc(const nn_dist *dist, uint32_t *crc, uint64_t bytes, nn_err *e)
  * sorted union of every rank's distinct values; a mean fill a chain of
  * the same additions in the same order; a median or mode numeric_fill on
  * every rank's values gathered in row order; a category fill the most
- * frequent in summed counts (ties: the first, as mode_cat).  Whatever
+ * frequent in summed counts (ties: the first, as mode_cat).  The cost of
+ * a median or mode: each numeric column's values of every rank, one
+ * column at a time, as gathered_fill's.  Whatever
  * sends one process to an error (a typo in a numeric column, too many
  * categories, a missing value under --missing error, ...) sends every
  * rank to the whole file, which names it with its line.  The ranks'
@@ -1779,12 +1785,16 @@ read_gshard(FILE *fp, const char *name, const nn_data_opts *o,
 	size_t nf = 0;
 	nn_csv *c;
 	nn_err ign;
+	char extra;
 	int why = 0, rc = -1;
 
 	memset(&t, 0, sizeof(t));
 	if ((c = nn_csv_open_shard(fp, name, o, sp, &ign)) == NULL ||
 	    table_load(&t, c, name, o, NULL, &ign) < 0)
 		why = NN_WHOLE_ERROR;
+	else if (sp->to == sp->size && pread(fileno(fp), &extra, 1,
+	    (off_t)sp->size) > 0)
+		why = NN_WHOLE_CHANGED;        /* it grew */
 	if (dist->max(dist->ctx, &why, e) < 0)
 		goto out;
 	if ((rc = why) != 0)
