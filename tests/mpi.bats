@@ -123,11 +123,27 @@ how() { mpi "$@" 2>&1 >/dev/null | grep -E 'reads (its own|every row)'; }
 	tail -n +2 "$D/blobs.csv" >nohead.csv
 	same --no-header --target 3 --scale minmax -l 8 -b 100 -e 2 --val-split 0.25 nohead.csv
 }
-@test "nn-train-mpi: text features: the general reader, on every rank" {
-	awk -F, -v OFS=, 'NR == 1 { print "colour", $0; next } { print (NR % 3 ? "red" : "blue"), $0 }' "$D/moons.csv" >text.csv
+@test "nn-train-mpi: text features, quoted fields, a category only in the last part: the general reader in parts" {
+	# a quoted colour with a comma, a date-like column, a category that
+	# only the last rows have, missing text and numbers
+	awk -F, -v OFS=, 'NR == 1 { print "colour", "day", $0; next }
+	    { c = NR % 3 ? "red" : "\"dark, blue\""; if (NR > 590) c = "green"; if (NR % 13 == 0) c = "NA"
+	      if (NR % 17 == 0) $1 = ""
+	      print c, sprintf("2024-01-%02d", NR % 28 + 1), $0 }' "$D/moons.csv" >text.csv
 	run how 2 -v -l 8 -e 1 -o m.nn text.csv
-	[[ "$output" == *"every rank reads every row (a field the numeric reader does not take)"* ]] || { echo "$output" >&2; return 1; }
+	[[ "$output" =~ "rank 0 of 2: rows 1-"[0-9]+" of 600 (each rank reads its own)" ]] || { echo "$output" >&2; return 1; }
 	same -l 8 -b 128 -e 2 text.csv
+	same -l 8 -b 128 -e 2 --missing mode text.csv
+	nn-model info m31.nn | grep -q green
+}
+@test "nn-train-mpi: a typo in the last part: one process's message, once" {
+	awk -F, -v OFS=, 'NR == 590 { $2 = "0.3x" } { print }' "$D/moons.csv" >typo.csv
+	run --separate-stderr nn-train -q -l 8 -o one.nn typo.csv
+	want=$stderr
+	[ "$status" -eq 1 ] && [ -n "$want" ] || return 1
+	run --separate-stderr mpi 3 -q -l 8 -o m.nn typo.csv
+	[ "$status" -eq 1 ] && [ ! -e m.nn ] || { echo "status $status" >&2; return 1; }
+	[ "$stderr" = "${want//nn-train:/nn-train-mpi:}" ] || { echo "want: $want"; echo "got: $stderr"; return 1; } >&2
 }
 @test "nn-train-mpi: a file ranks see differently: rank 0's bytes for all" {
 	mkdir -p r0 r1
