@@ -4,8 +4,9 @@
 #
 #   scaleout_measure   the runs: plain nn-train --threads 1, and nn-train-mpi
 #                      under -np 1 --threads 1, -np 1 --threads 2 and
-#                      -np 2 --threads 1, each 1 and E epochs (samples/s from
-#                      the difference, as bench's W1 rows); peak RSS of each
+#                      -np 2 --threads 1, each 1 and E epochs (samples/s of
+#                      the median epoch after the first, from -v; the
+#                      difference of the runs in the details); peak RSS of each
 #                      rank; rank 0's exchange statistics (-v)
 #   scaleout_rows      the table's rows
 #   scaleout_details   the estimate of 8 and 64 ranks on 10 and 100 Gbit/s
@@ -44,13 +45,17 @@ scaleout_measure() {
 				note "scale-out W1: $cfg, $e epoch(s), run $r of $reps"
 				g=so.run m=$out/models/so-$cfg-e$e.nn
 				case $cfg in
-				plain) timed $g /dev/null bin/nn-train -q -l 256,128 -a relu \
+				plain) timed $g /dev/null bin/nn-train -v -l 256,128 -a relu \
 				    --optimizer adam -r 0.001 -b 128 -e "$e" --scale minmax \
 				    --threads 1 -s 1 -o "$m" "$train" || return 0 ;;
 				mpi1x1) so_run $g 1 1 "$e" "$m" || return 0 ;;
 				mpi1x2) so_run $g 1 2 "$e" "$m" || return 0 ;;
 				mpi2x1) so_run $g 2 1 "$e" "$m" || return 0 ;;
 				esac
+				# each epoch after the first (-v): the view a busy moment
+				# or the start and the reading move least
+				[ "$e" = 1 ] || R[so.$cfg.ep]+=" $(awk '/^epoch [0-9]+\// && $2 !~ /^1\// {
+				    sub(/s$/, "", $NF); printf "%s ", $NF }' "$res/so.run.err")"
 				if [ -z "${R[so.$cfg.e$e.wall_s]:-}" ] ||
 				    awk "BEGIN { exit !(${R[so.run.wall_s]} < ${R[so.$cfg.e$e.wall_s]}) }"; then
 					R[so.$cfg.e$e.wall_s]=${R[so.run.wall_s]}
@@ -67,7 +72,12 @@ scaleout_measure() {
 				fi
 			done
 		done
-		R[so.$cfg.sps]=$(calc "$ntrain * ($so_epochs - 1) / (${R[so.$cfg.e$so_epochs.wall_s]} - ${R[so.$cfg.e1.wall_s]})" %.0f)
+		R[so.$cfg.dsps]=$(calc "$ntrain * ($so_epochs - 1) / (${R[so.$cfg.e$so_epochs.wall_s]} - ${R[so.$cfg.e1.wall_s]})" %.0f)
+		# the median epoch's samples/s
+		R[so.$cfg.sps]=$(tr ' ' '\n' <<<"${R[so.$cfg.ep]:-}" | awk -v n="$ntrain" \
+		    'NF && $1 > 0 { v[++k] = n / $1 } END { if (!k) exit
+		    for (i = 2; i <= k; i++) for (j = i; j > 1 && v[j] < v[j - 1]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		    printf "%.0f", v[int((k + 1) / 2)] }')
 	done
 	# the same weights under every configuration
 	R[so.same]=identical
@@ -115,6 +125,12 @@ scaleout_details() {
 	local sps1=${R[so.mpi1x1.sps]:-} n=${R[so.xn]:-} mbytes=${R[so.xmb]:-} xs=${R[so.xs]:-}
 	[ -n "$sps1" ] && [ -n "$n" ] && [ "$n" -gt 0 ] || return 0
 	printf '\nScale-out (nn-train-mpi, W1)\n'
+	local c
+	for c in plain mpi1x1 mpi1x2 mpi2x1; do
+		printf -- '- %s: median epoch %s samples/s (epochs 2-%s of %s runs); from the difference of the 1- and %s-epoch runs' \
+		    "$c" "${R[so.$c.sps]:-n/a}" "$so_epochs" "$reps" "$so_epochs"
+		printf ' %s samples/s\n' "${R[so.$c.dsps]:-n/a}"
+	done
 	printf -- '- -np 2, rank 0: %s exchanges, %s MB received (%s KB a step), %s s in them (%s ms a step, shared memory: %s GB/s)\n' \
 	    "$n" "$mbytes" "$(calc "$mbytes * 1000 / $n" %.0f)" "$xs" "$(calc "$xs * 1000 / $n" %.3f)" \
 	    "$(calc "$mbytes / 1000 / ($xs > 0 ? $xs : 1)" %.2f)"
