@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,14 +38,45 @@ extern char *program_invocation_short_name;
 typedef train_opts opts;
 
 #ifdef NN_MPI
-/* The training data: each rank opens its own copy when it can, and then
- * reads only its rows (mpi_open_own). */
-static int own_input;
+/* Each input that every rank can read itself at its path, each rank opens
+ * (mpi_open_own): the data files then read in parts.  They are known by
+ * their FILE and what it reads (device and inode): a later fopen may reuse
+ * the address of a closed FILE. */
+static struct { FILE *fp; dev_t dev; ino_t ino; } own[8];
+static size_t nown;
 
 static FILE *
 open_own(const char *path, nn_err *e)
 {
-	return mpi_open_own(path, &own_input, e);
+	struct stat st;
+	int mine = 0;
+	FILE *fp = mpi_open_own(path, &mine, e);
+
+	if (fp != NULL && mine && nown < sizeof(own) / sizeof(own[0])) {
+		/* gzip data come through a FILE without a descriptor */
+		if (fileno(fp) < 0 || fstat(fileno(fp), &st) != 0)
+			memset(&st, 0, sizeof(st));
+		own[nown].fp = fp;
+		own[nown].dev = st.st_dev;
+		own[nown++].ino = st.st_ino;
+	}
+	return fp;
+}
+
+static const nn_dist *
+own_parts(FILE *fp)
+{
+	struct stat st;
+
+	if (fp == NULL)
+		return NULL;
+	if (fileno(fp) < 0 || fstat(fileno(fp), &st) != 0)
+		memset(&st, 0, sizeof(st));
+	for (size_t k = 0; k < nown; k++)
+		if (own[k].fp == fp && own[k].dev == st.st_dev &&
+		    own[k].ino == st.st_ino)
+			return mpi_dist();
+	return NULL;
 }
 #endif
 
@@ -735,7 +767,8 @@ main(int argc, char **argv)
 
 #ifdef NN_MPI
 	mpi_start(&argc, &argv);
-	input_opener = mpi_open;
+	input_opener = open_own;
+	input_parts = own_parts;
 #endif
 	train_opts_init(&o);
 	parse_opts(argc, argv, &o);
@@ -761,17 +794,13 @@ main(int argc, char **argv)
 			die_err(1, &e);
 		fclose(mf);
 	}
-#ifdef NN_MPI
-	input_opener = open_own;
-#endif
 	fp = open_input(o.input, &name);
 	dopts = o.data;
-#ifdef NN_MPI
-	input_opener = mpi_open;
-	/* a look inside runs on the first rows as one process sees them */
-	if (own_input && !o.trace && !o.gradcheck)
-		dopts.dist = mpi_dist();
-#endif
+	/* each rank its own rows, when it can read them; a look inside runs
+	 * on the first rows as one process sees them */
+	const nn_dist *parts = input_parts(fp);
+	if (!o.trace && !o.gradcheck)
+		dopts.dist = parts;
 	if (start != NULL && start->enc != NULL) {
 		/* its columns, their encoding and fills were learned once */
 		static const struct { int opt; const char *name; } fixed[] = {
@@ -841,7 +870,7 @@ main(int argc, char **argv)
 			    o.trace || o.gradcheck ? "a look inside" :
 			    o.input == NULL || strcmp(o.input, "-") == 0 ?
 			    "standard input: rank 0 reads it" :
-			    !own_input ? "a file the ranks see differently: rank 0 "
+			    parts == NULL ? "a file the ranks see differently: rank 0 "
 			    "reads it" :
 			    data.whole != NULL ? data.whole : "one rank");
 	}

@@ -486,6 +486,7 @@ train_read_val(const char *path, const nn_data *d, const train_opts *o, int clas
 	nn_err e;
 
 	vo.target = d->target_name;
+	vo.dist = input_parts(fp);      /* each rank its own rows, if it can */
 	reading_start(&rd, &vo, name, o->quiet);
 	if ((o->libsvm ? nn_libsvm_data_read(fp, name, &lo, &v, &beyond, &e) :
 	    d->enc != NULL ? nn_data_read_with(fp, name, &vo, d->enc, &v, &e) :

@@ -74,6 +74,15 @@ open_input(const char *path, const char **name)
 
 FILE *(*input_opener)(const char *path, nn_err *e) = nn_input_open;
 
+static const nn_dist *
+no_parts(FILE *fp)
+{
+	(void)fp;
+	return NULL;
+}
+
+const nn_dist *(*input_parts)(FILE *fp) = no_parts;
+
 const char *
 input_error(FILE *fp)
 {

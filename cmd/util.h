@@ -41,9 +41,13 @@ int opt_delim(const char *s, const char *opt);
  * Standard input that is a terminal is announced first on stderr
  * ("PROG: reading data from the terminal; end with Ctrl-D"). */
 FILE *open_input(const char *path, const char **name);
-/* What open_input opens with: nn_input_open, or nn-train-mpi's mpi_open
- * (every rank gets rank 0's bytes). */
+/* What open_input opens with: nn_input_open, or nn-train-mpi's (every
+ * rank opens its own copy, or gets rank 0's bytes: cmd/mpi.h). */
 extern FILE *(*input_opener)(const char *path, nn_err *e);
+/* The ranks that share the reading of fp, when it was opened by a rank
+ * that can read its own part of it (nn-train-mpi: nn_data_opts.dist), else
+ * NULL (every other program: always). */
+extern const nn_dist *(*input_parts)(FILE *fp);
 
 /* Why a read of fp failed: gzip's message (nn_input_error), else
  * strerror(errno). */
