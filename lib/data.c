@@ -29,6 +29,9 @@
  * rank reads the whole file as one process would (nn_data.whole says
  * why): one result, and one message with its line.
  *
+ * nn_data_read_with (a fitted encoder: nothing to decide) reads its
+ * rank's byte range the general reader's way, and joins the same way.
+ *
  * Whatever the road, what was decided ends up in an nn_enc (nn_enc.h) that
  * the model keeps, so prediction encodes exactly as training did.
  */
