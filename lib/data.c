@@ -29,6 +29,9 @@
  * rank reads the whole file as one process would (nn_data.whole says
  * why): one result, and one message with its line.
  *
+ * nn_data_read_with (a fitted encoder: nothing to decide) reads its
+ * rank's byte range the general reader's way, and joins the same way.
+ *
  * Whatever the road, what was decided ends up in an nn_enc (nn_enc.h) that
  * the model keeps, so prediction encodes exactly as training did.
  */
@@ -1957,6 +1960,34 @@ out:
 	return rc;
 }
 
+/* The ranks' byte ranges of fp (nn_shard): 0 with *sp set, -1 (the
+ * transport failed: e), or the NN_WHOLE_* reason on which every rank
+ * agreed to read the whole file; fp stays where it was. */
+static int
+shard_range(FILE *fp, const char *name, const nn_data_opts *o, nn_shard *sp,
+    nn_err *e)
+{
+	const nn_dist *dist = o->dist;
+	int why;
+
+	*sp = (nn_shard){ .rank = dist->rank, .nr = dist->size, .at = -1 };
+	if (fp == stdin)
+		why = NN_WHOLE_STDIN;
+	else
+		why = nn_shard_plan(fp, name, o, sp);
+	if (dist->max(dist->ctx, &why, e) < 0)
+		return -1;
+	if (why != 0)
+		return why;
+	/* the quotes before each rank's share: where its cut may fall */
+	if (nn_dist_scan(dist, sp->quotes, &sp->before, &sp->total, e) < 0)
+		return -1;
+	why = nn_shard_cut(fp, sp);
+	if (dist->max(dist->ctx, &why, e) < 0)
+		return -1;
+	return why;
+}
+
 /* Each rank reads its byte range (nn_shard): on the numeric road where
  * one process takes it, else on the general one.  Returns 0 (out holds
  * this rank's part), -1 (the transport failed: e), or the NN_WHOLE_*
@@ -1966,30 +1997,17 @@ static int
 read_shard(FILE *fp, const char *name, const nn_data_opts *o, nn_data *out,
     nn_err *e)
 {
-	const nn_dist *dist = o->dist;
-	nn_shard sp = { .rank = dist->rank, .nr = dist->size, .at = -1 };
-	int why = 0;
+	nn_shard sp;
+	int why;
 
-	if (fp == stdin)
-		why = NN_WHOLE_STDIN;
-	else
-		why = nn_shard_plan(fp, name, o, &sp);
-	if (dist->max(dist->ctx, &why, e) < 0)
-		return -1;
-	if (why != 0)
+	if ((why = shard_range(fp, name, o, &sp, e)) != 0)
 		return why;
-	/* the quotes before each rank's share: where its cut may fall */
-	if (nn_dist_scan(dist, sp.quotes, &sp.before, &sp.total, e) < 0)
-		return -1;
-	why = nn_shard_cut(fp, &sp);
-	if (dist->max(dist->ctx, &why, e) < 0)
-		return -1;
 	/* the numeric road where one process tries it first (read_whole),
 	 * else the general one; with numeric_only, the numeric reader's
 	 * failure is an error */
-	if (why == 0 && !o->numeric_only && o->categorical != NULL)
+	if (!o->numeric_only && o->categorical != NULL)
 		why = NN_WHOLE_GENERAL;
-	else if (why == 0 && (why = read_nshard(fp, name, o, &sp, out, e)) < 0)
+	else if ((why = read_nshard(fp, name, o, &sp, out, e)) < 0)
 		return -1;
 	if (why == 0)
 		return 0;
@@ -2029,22 +2047,38 @@ nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
 /* Reading with a fitted encoder                                          */
 /* ====================================================================== */
 
-int
-nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
-    const nn_enc *enc, nn_data *out, nn_err *e)
+/*
+ * The rows are encoded as enc says, one at a time (with_encode); whatever
+ * enc did not see in training (a category, a target value) is no
+ * decision of the reader's, so with ranks (nn_data_opts.dist) each rank
+ * reads its own byte range with the general reader's table
+ * (nn_csv_open_shard, the cuts of nn_data_read) and encodes its rows
+ * alone.  What the ranks then join is what nn_data_read joins: the target
+ * values interned in rank order (the table one process builds in row
+ * order, sorted by nn_data_labels), every row's y and t, the rows left
+ * out, the CRC.  An error on any rank -- a missing value under --missing
+ * error, a field that is not a number, a ragged row, no rows -- sends
+ * every rank to the whole file, whose read names it with its line.
+ */
+
+/* This rank's rows of t (the columns of enc read) encoded into out->x
+ * and out->y (indices into labels, NULL without a target), out->n the
+ * rows kept; a row with a missing target is left out and counted.  The
+ * missing-value tokens are the ones enc learned, when it kept any.
+ * *full is set when labels could take no more (the index stored is then
+ * not one).  -1 on a missing value under --missing error or a field of a
+ * numeric column that is not a finite number: e names t's line. */
+static int
+with_encode(table *t, const char *name, const nn_enc *enc, nn_data *out,
+    nn_strtab *labels, int *full, nn_err *e)
 {
-	table t;
 	size_t D = 0, n = 0;
-	long *col = NULL;
-	nn_strtab *labels = NULL;
+	long *col;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	if (table_read(&t, fp, name, o, enc, e) < 0)
-		return -1;
 	if (enc->nna > 0) {     /* the tokens training learned to read */
-		t.na = (const char *const *)enc->na;
-		t.nna = enc->nna;
+		t->na = (const char *const *)enc->na;
+		t->nna = enc->nna;
 	}
 	for (size_t m = 0; m < enc->ncols; m++)
 		D += nn_incol_width(&enc->cols[m]);
@@ -2052,27 +2086,26 @@ nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
 	for (size_t m = 0; m < enc->ncols; m++)
 		col[m] = -1;
 	for (size_t m = 0; m < enc->ncols; m++)
-		for (size_t j = 0; j < t.ncols; j++)
-			if (t.role[j] == R_FEATURE &&
-			    strcmp(nn_csv_colname(t.c, j), enc->cols[m].name) == 0)
+		for (size_t j = 0; j < t->ncols; j++)
+			if (t->role[j] == R_FEATURE &&
+			    strcmp(nn_csv_colname(t->c, j), enc->cols[m].name) == 0)
 				col[m] = (long)j;
-	out->x = nn_xcalloc((t.n ? t.n : 1) * (D ? D : 1), sizeof(float));
-	out->y = nn_xmalloc((t.n ? t.n : 1) * sizeof(uint32_t));
-	if (t.tc >= 0)
-		labels = nn_strtab_new();
-	for (size_t i = 0; i < t.n; i++) {
-		if (t.tc >= 0 && na(&t, field(&t, (size_t)t.tc, i))) {
+	out->d = D;
+	out->x = nn_xcalloc((t->n ? t->n : 1) * (D ? D : 1), sizeof(float));
+	out->y = nn_xmalloc((t->n ? t->n : 1) * sizeof(uint32_t));
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->tc >= 0 && na(t, field(t, (size_t)t->tc, i))) {
 			out->dropped_target++;
 			continue;
 		}
 		float *row = out->x + n * D;
 		for (size_t m = 0; m < enc->ncols; m++) {
 			const nn_incol *c = &enc->cols[m];
-			const char *s = field(&t, (size_t)col[m], i);
-			int miss = na(&t, s);
+			const char *s = field(t, (size_t)col[m], i);
+			int miss = na(t, s);
 			if (miss && enc->missing == NN_MISSING_ERROR) {
 				nn_errf(e, "%s:%lu:%.*s: missing value (the model was "
-				    "trained with --missing error)", name, t.line[i],
+				    "trained with --missing error)", name, t->line[i],
 				    QUOTE, c->name);
 				goto out;
 			}
@@ -2081,7 +2114,7 @@ nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
 				if (!miss && (nn_parse_float(s, strlen(s), &v) != 0 ||
 				    !isfinite(v))) {
 					nn_errf(e, "%s:%lu:%.*s: expected a number, got "
-					    "\"%.*s\"", name, t.line[i], QUOTE, c->name,
+					    "\"%.*s\"", name, t->line[i], QUOTE, c->name,
 					    QUOTE, s);
 					goto out;
 				}
@@ -2093,17 +2126,39 @@ nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
 			}
 		}
 		if (labels != NULL) {
-			const char *s = field(&t, (size_t)t.tc, i);
-			out->y[n] = (uint32_t)nn_strtab_intern(labels, s, strlen(s));
+			const char *s = field(t, (size_t)t->tc, i);
+			long k = nn_strtab_intern(labels, s, strlen(s));
+			*full |= k < 0;
+			out->y[n] = (uint32_t)k;
 		}
 		n++;
 	}
-	if (n == 0) {
+	out->n = n;
+	rc = 0;
+out:
+	free(col);
+	return rc;
+}
+
+/* The whole file on this process (every rank, when they read it all). */
+static int
+read_with_whole(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_enc *enc, nn_data *out, nn_err *e)
+{
+	table t;
+	nn_strtab *labels = NULL;
+	int full = 0, rc = -1;
+
+	if (table_read(&t, fp, name, o, enc, e) < 0)
+		return -1;
+	if (t.tc >= 0)
+		labels = nn_strtab_new();
+	if (with_encode(&t, name, enc, out, labels, &full, e) < 0)
+		goto out;
+	if (out->n == 0) {
 		nn_errf(e, "%s: no data rows", name);
 		goto out;
 	}
-	out->n = n;
-	out->d = D;
 	out->ncols = t.ncols;
 	out->target_col = t.tc;
 	out->delim = nn_csv_delim(t.c);
@@ -2118,11 +2173,117 @@ nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
 	rc = 0;
 out:
 	nn_strtab_free(labels);
-	free(col);
 	table_free(&t);
 	if (rc < 0)
 		nn_data_free(out);
 	return rc;
+}
+
+/* Each rank its byte range, encoded alone, then joined.  Returns 0 (out
+ * holds this rank's part), -1 (the transport failed: e), or the NN_WHOLE_*
+ * reason on which every rank agreed to read the whole file, with fp back
+ * where it was. */
+static int
+read_with_shard(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_enc *enc, nn_data *out, nn_err *e)
+{
+	const nn_dist *dist = o->dist;
+	nn_shard sp;
+	table t;
+	nn_strtab *labels = NULL, *all = NULL;
+	uint64_t before, total, dropped;
+	uint32_t crc = 0;
+	nn_csv *c;
+	nn_err ign;
+	char extra;
+	int why, full = 0, rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	if ((why = shard_range(fp, name, o, &sp, e)) != 0)
+		return why;
+	if ((c = nn_csv_open_shard(fp, name, o, &sp, &ign)) == NULL ||
+	    table_load(&t, c, name, o, enc, &ign) < 0)
+		why = NN_WHOLE_ERROR;
+	else if (sp.to == sp.size && pread(fileno(fp), &extra, 1,
+	    (off_t)sp.size) > 0)
+		why = NN_WHOLE_CHANGED;        /* it grew */
+	if (why == 0) {
+		if (t.tc >= 0)
+			labels = nn_strtab_new();
+		if (with_encode(&t, name, enc, out, labels, &full, &ign) < 0 ||
+		    full)
+			why = NN_WHOLE_ERROR;
+		crc = nn_csv_crc(t.c);
+	}
+	if (dist->max(dist->ctx, &why, e) < 0)
+		goto out;
+	if ((rc = why) != 0)
+		goto out;
+	rc = -1;
+	dropped = out->dropped_target;
+	if (nn_dist_scan(dist, out->n, &before, &total, e) < 0 ||
+	    nn_dist_sum(dist, &dropped, 1, e) < 0 ||
+	    join_crc(dist, &crc, (uint64_t)(sp.to - (sp.rank == 0 ? sp.at :
+	    sp.from)), e) < 0)
+		goto out;
+	rc = NN_WHOLE_ERROR;    /* no data rows: the whole read's message */
+	if (total == 0)
+		goto out;
+	rc = -1;
+	if (labels != NULL) {
+		out->target_name = nn_xstrdup(nn_csv_colname(t.c, (size_t)t.tc));
+		if ((rc = join_labels(dist, labels, out, &all, e)) != 0) {
+			rc = rc < 0 ? -1 : NN_WHOLE_ERROR;
+			goto out;
+		}
+		rc = -1;
+		nn_data_labels(out, all);
+		if (gather_rows(dist, (void **)&out->y, out->n, sizeof(*out->y),
+		    e) < 0 || (out->t != NULL && gather_rows(dist,
+		    (void **)&out->t, out->n, sizeof(*out->t), e) < 0))
+			goto out;
+	} else {
+		free(out->y);
+		out->y = NULL;
+	}
+	out->ncols = t.ncols;
+	out->target_col = t.tc;
+	out->delim = nn_csv_delim(t.c);
+	out->crc = crc;
+	out->dropped_target = (size_t)dropped;
+	out->part = 1;
+	out->lo = (size_t)before;
+	out->hi = (size_t)(before + out->n);
+	out->n = (size_t)total;
+	rc = 0;
+out:
+	nn_strtab_free(labels);
+	nn_strtab_free(all);
+	table_free(&t);
+	if (rc != 0)
+		nn_data_free(out);
+	if (rc > 0 && fseeko(fp, (off_t)sp.at, SEEK_SET) != 0)
+		return nn_errf(e, "%s: %s", name, strerror(errno));
+	if (rc == 0)
+		(void)fseeko(fp, (off_t)sp.size, SEEK_SET);
+	return rc;
+}
+
+int
+nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
+    const nn_enc *enc, nn_data *out, nn_err *e)
+{
+	int why;
+
+	memset(out, 0, sizeof(*out));
+	if (!nn_dist_on(o->dist))
+		return read_with_whole(fp, name, o, enc, out, e);
+	if ((why = read_with_shard(fp, name, o, enc, out, e)) <= 0)
+		return why;
+	if (read_with_whole(fp, name, o, enc, out, e) < 0)
+		return -1;
+	out->whole = whole_why[why];
+	return 0;
 }
 
 /* ====================================================================== */

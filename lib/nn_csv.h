@@ -120,10 +120,10 @@ typedef struct nn_data_opts {
 	                           error (0: no limit) */
 	int numeric_only;       /* every feature must be a number: no
 	                           categories, the numeric reader's errors */
-	/* Ranks (nn_base.h), or NULL: nn_data_read then reads only this
-	 * rank's byte range of a regular file when it can (out->part), with
-	 * everything fitted on the rows (labels, fills, the CRC) as one
-	 * process would fit it on all of them. */
+	/* Ranks (nn_base.h), or NULL: nn_data_read and nn_data_read_with
+	 * then read only this rank's byte range of a regular file when they
+	 * can (out->part), with everything fitted on the rows (labels,
+	 * fills, the CRC) as one process would fit it on all of them. */
 	const nn_dist *dist;
 	nn_progress_fn *progress;  /* NULL, or told of the bytes read
 	                              (nn_csv_set_progress); a reader that
@@ -164,7 +164,8 @@ typedef struct nn_data {
 	/* With nn_data_opts.dist: part set when x holds only this rank's rows
 	 * [lo, hi) of the n (y and t hold every row's, as without; so does
 	 * everything else: labels, enc and its fills, filled, the dropped
-	 * counts, crc -- the bytes one process reading the whole file gets);
+	 * counts, crc -- the bytes one process reading the whole file gets;
+	 * nn_data_read_with's enc and filled stay NULL, as without);
 	 * else every rank read every row, and whole says why (static text,
 	 * e.g. "standard input"), NULL without dist. */
 	int part;
@@ -182,9 +183,16 @@ typedef struct nn_data {
  * caller: nn_data_free (safe on a zeroed or freed struct). */
 int nn_data_read(FILE *fp, const char *name, const nn_data_opts *o,
     nn_data *out, nn_err *e);
-/* Read a file with the columns enc was fitted on (validation data): the
- * features by name, encoded as enc says (fills, categories; unseen ones
- * zero), the target as text labels like nn_data_read's. */
+/* Read a file with the columns enc was fitted on (validation data, or
+ * the training data of a resumed run): the features by name, encoded as
+ * enc says (fills, categories; unseen ones zero; a missing value an error
+ * under --missing error), the target (o->target, NULL: none) as text
+ * labels like nn_data_read's, a row with a missing target left out
+ * (counted).  With o->dist each rank reads and encodes only its byte range
+ * (cut as nn_data_read's, out->part), the ranks join the labels, y, t, the
+ * counts and the CRC as one process's; any rank's error or doubt sends
+ * every rank to the whole file (out->whole), so a message is one
+ * process's.  Sets neither out->enc nor out->filled. */
 int nn_data_read_with(FILE *fp, const char *name, const nn_data_opts *o,
     const nn_enc *enc, nn_data *out, nn_err *e);
 /* The numeric reader under nn_data_read (lib/csv.c): every feature column

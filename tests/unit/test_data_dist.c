@@ -7,6 +7,8 @@
  * the CRC) byte for byte the single read's; where the ranks read the
  * whole file, every rank's result or message is the single read's, and
  * whole names why.
+ * nn_data_read_with (an encoder fitted by one process's nn_data_read on
+ * another file) the same way, against one process's nn_data_read_with.
  *
  * Inputs are generated here and written to a temporary directory; the
  * expected values are the single process's, whose own reading the other
@@ -24,6 +26,8 @@
 
 static char dir[] = "/tmp/nn_dist_XXXXXX";
 static char path[sizeof(dir) + 16];
+/* The training file an encoder is fitted on (nn_data_read_with's cases). */
+static char tpath[sizeof(dir) + 16];
 /* The ranks read the file through a pipe (cat), not as a regular file. */
 static int use_pipe;
 
@@ -69,6 +73,7 @@ write_file(const char *s, size_t n)
 
 typedef struct job {
 	const nn_data_opts *o;
+	const nn_enc *enc;      /* nn_data_read_with's, or NULL */
 	const nn_dist *dist;
 	nn_data d;
 	nn_err e;
@@ -87,7 +92,9 @@ run_rank(void *arg)
 	fp = use_pipe ? popen(cmd, "r") : fopen(path, "rb");
 	o.dist = j->dist;
 	j->e.msg[0] = '\0';
-	j->rc = fp == NULL ? -1 : nn_data_read(fp, "t.csv", &o, &j->d, &j->e);
+	j->rc = fp == NULL ? -1 : j->enc != NULL ? nn_data_read_with(fp,
+	    "t.csv", &o, j->enc, &j->d, &j->e) : nn_data_read(fp, "t.csv", &o,
+	    &j->d, &j->e);
 	if (fp != NULL && use_pipe)
 		pclose(fp);
 	else if (fp != NULL)
@@ -126,13 +133,20 @@ diff_common(const nn_data *a, const nn_data *r)
 	if ((a->target_name == NULL) != (r->target_name == NULL) ||
 	    (a->target_name && strcmp(a->target_name, r->target_name) != 0))
 		return "target_name";
-	for (size_t j = 0; j < a->d; j++)
+	if ((a->feat_names == NULL) != (r->feat_names == NULL))
+		return "feat_names";
+	for (size_t j = 0; a->feat_names != NULL && j < a->d; j++)
 		if (strcmp(a->feat_names[j], r->feat_names[j]) != 0)
 			return "feat_names";
 	if (a->dropped_target != r->dropped_target ||
 	    a->dropped_missing != r->dropped_missing)
 		return "dropped counts";
 	const nn_enc *p = a->enc, *q = r->enc;
+	if ((p == NULL) != (q == NULL) || (a->filled == NULL) !=
+	    (r->filled == NULL))
+		return "enc";
+	if (p == NULL)          /* nn_data_read_with: the caller's */
+		return NULL;
 	if (p->missing != q->missing || p->ncols != q->ncols ||
 	    p->nid != q->nid || p->nna != q->nna)
 		return "enc sizes";
@@ -160,11 +174,13 @@ diff_common(const nn_data *a, const nn_data *r)
 }
 
 /* One case: the file at path read by one process, then by P ranks for P
- * in 2..4, each with 1 and 3 parts per rank (NN_CSV_THREADS).  whole:
- * NULL when the ranks must read their parts, else the reason they must
- * give for reading everything. */
+ * in 2..4, each with 1 and 3 parts per rank (NN_CSV_THREADS), with
+ * nn_data_read, or nn_data_read_with and enc when enc is not NULL.
+ * whole: NULL when the ranks must read their parts, else the reason they
+ * must give for reading everything. */
 static void
-check(const char *name, const nn_data_opts *o, const char *whole)
+check_enc(const char *name, const nn_data_opts *o, const nn_enc *enc,
+    const char *whole)
 {
 	nn_data ref;
 	nn_err re;
@@ -173,7 +189,8 @@ check(const char *name, const nn_data_opts *o, const char *whole)
 
 	re.msg[0] = '\0';
 	unsetenv("NN_CSV_THREADS");
-	rrc = nn_data_read(fp, "t.csv", o, &ref, &re);
+	rrc = enc != NULL ? nn_data_read_with(fp, "t.csv", o, enc, &ref, &re) :
+	    nn_data_read(fp, "t.csv", o, &ref, &re);
 	fclose(fp);
 	for (int P = 2; P <= 4; P++)
 		for (int th = 1; th <= 3; th += 2) {
@@ -190,6 +207,7 @@ check(const char *name, const nn_data_opts *o, const char *whole)
 			memset(jb, 0, sizeof(jb));
 			for (int r = 0; r < P; r++) {
 				jb[r].o = o;
+				jb[r].enc = enc;
 				jb[r].dist = dt_rank(&b, r);
 				if (pthread_create(&t[r], NULL, run_rank, &jb[r]) != 0)
 					exit(2);
@@ -241,6 +259,12 @@ check(const char *name, const nn_data_opts *o, const char *whole)
 		}
 	if (rrc == 0)
 		nn_data_free(&ref);
+}
+
+static void
+check(const char *name, const nn_data_opts *o, const char *whole)
+{
+	check_enc(name, o, NULL, whole);
 }
 
 /* ---- the cases ---------------------------------------------------------- */
@@ -692,6 +716,288 @@ test_general_errors(void)
 	free(b.s);
 }
 
+/* ---- nn_data_read_with: a fitted encoder ------------------------------- */
+
+/* A training file: a numeric column, a categorical one, a numeric one
+ * with missing values (miss: the token written), a class; n rows. */
+static void
+gen_train(buf *b, size_t n, int holes, const char *miss)
+{
+	bprintf(b, "num,colour,size,class\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *col = i % 3 == 0 ? "red" : i % 3 == 1 ? "green" :
+		    "blue";
+		bprintf(b, "%g,%s,", (double)(i % 9) * 0.75 - 1.0,
+		    holes && i % 5 == 4 ? "" : col);
+		if (holes && i % 6 == 1)
+			bprintf(b, "%s,", miss);
+		else
+			bprintf(b, "%zu,", i % 5 + (i % 3 == 0));
+		bprintf(b, "%s\n", i % 3 == 0 ? "x" : i % 3 == 1 ? "y" : "z");
+	}
+}
+
+/* The encoder of one process's nn_data_read of the training file s
+ * (into *d, which owns it). */
+static const nn_enc *
+fit(const char *what, const buf *s, const nn_data_opts *o, nn_data *d)
+{
+	FILE *fp = fopen(tpath, "wb");
+	nn_err e;
+	int rc;
+
+	if (fp == NULL || fwrite(s->s, 1, s->n, fp) != s->n || fclose(fp) != 0) {
+		perror(tpath);
+		exit(2);
+	}
+	fp = fopen(tpath, "rb");
+	e.msg[0] = '\0';
+	rc = fp == NULL ? -1 : nn_data_read(fp, "train.csv", o, d, &e);
+	if (fp != NULL)
+		fclose(fp);
+	if (rc < 0) {
+		tap_diag("%s: %s", what, e.msg);
+		exit(2);
+	}
+	return d->enc;
+}
+
+/* The file read with the encoder: the columns in another order and an
+ * extra one (note: quoted, commas, a line end inside every 4th), missing
+ * values (miss: the token) in both numeric columns and the colour,
+ * colours training never saw ("purple", and "early"/"late" in the first
+ * and last rows only), quoted numbers and colours, a missing target in
+ * the middle and near the end, targets "first" and "last" only in the
+ * first and last rows (or numbers, numeric != 0: integers when 1).  eol
+ * ends every row, the last one only when final. */
+static void
+gen_with(buf *b, size_t n, const char *eol, int final, int numeric,
+    const char *miss)
+{
+	bprintf(b, "size,note,colour,num,class%s", eol);
+	for (size_t i = 0; i < n; i++) {
+		const char *col = i < 2 ? "early" : i + 2 >= n ? "late" :
+		    i % 8 == 5 ? "purple" : i % 3 == 0 ? "red" : i % 3 == 1 ?
+		    "green" : "blue";
+		const char *cls = i < 3 ? "first" : i + 3 >= n ? "last" :
+		    i % 3 == 0 ? "x" : i % 3 == 1 ? "y" : "z";
+		if (i % 6 == 2)
+			bprintf(b, "%s,", miss);
+		else
+			bprintf(b, "%zu,", i % 7);
+		if (i % 4 == 1)
+			bprintf(b, "\"note %zu, line%sand \"\"more\"\"\",", i, eol);
+		else
+			bprintf(b, "n%zu,", i);
+		if (i % 5 == 3)
+			bprintf(b, "%s,", miss);
+		else
+			bprintf(b, i % 4 == 2 ? "\"%s\"," : "%s,", col);
+		if (i % 7 == 4)
+			bprintf(b, "%s,", miss);
+		else
+			bprintf(b, i % 4 == 3 ? "\"%g\"," : "%g,", (double)(i % 11) *
+			    0.5 - 2.0);
+		if (i == n / 2 || i + 2 == n)
+			bprintf(b, "NA");
+		else if (numeric == 1)
+			bprintf(b, "%zu", i < 3 ? 7 : i + 3 >= n ? 9 : i % 4);
+		else if (numeric)
+			bprintf(b, "%g", (double)(i % 13) * 0.25 - 1.0);
+		else
+			bprintf(b, "%s", cls);
+		bprintf(b, "%s", i + 1 < n || final ? eol : "");
+	}
+}
+
+static void
+test_with(void)
+{
+	static const char *const na3[] = { "", "NA", "-" };
+	static const nn_missing how[] = { NN_MISSING_MEAN, NN_MISSING_MEDIAN,
+		NN_MISSING_MODE };
+	static const char *const hname[] = { "mean", "median", "mode" };
+	buf tb = { 0 }, b = { 0 };
+	nn_data_opts o = base, w = base;
+	nn_data tr;
+	const nn_enc *enc;
+	char nm[96];
+
+	w.target = "class";
+	gen_train(&tb, 60, 1, "NA");
+	for (size_t k = 0; k < 3; k++) {
+		o.missing = how[k];
+		enc = fit("train", &tb, &o, &tr);
+		b.n = 0;
+		gen_with(&b, 70, "\n", 1, 0, "NA");
+		write_file(b.s, b.n);
+		snprintf(nm, sizeof(nm), "with an encoder (--missing %s)",
+		    hname[k]);
+		check_enc(nm, &w, enc, NULL);
+		b.n = 0;
+		gen_with(&b, 55, "\r\n", 0, 0, "NA");
+		write_file(b.s, b.n);
+		snprintf(nm, sizeof(nm), "with an encoder (--missing %s), CR LF, "
+		    "no final line end", hname[k]);
+		check_enc(nm, &w, enc, NULL);
+		nn_data_free(&tr);
+	}
+
+	o = base;
+	enc = fit("train", &tb, &o, &tr);
+	b.n = 0;
+	gen_with(&b, 64, "\n", 0, 0, "");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, empty fields missing", &w, enc, NULL);
+	w.target = NULL;
+	check_enc("with an encoder, no target", &w, enc, NULL);
+	w.target = "class";
+	b.n = 0;
+	gen_with(&b, 48, "\n", 1, 1, "NA");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, integer target", &w, enc, NULL);
+	b.n = 0;
+	gen_with(&b, 48, "\r\n", 1, 2, "NA");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, regression target", &w, enc, NULL);
+	/* through a pipe: every rank reads it all */
+	use_pipe = 1;
+	check_enc("with an encoder, a pipe", &w, enc,
+	    "not a plain file: a pipe, or compressed");
+	use_pipe = 0;
+	/* three rows, the second without a target: most ranks get none */
+	b.n = 0;
+	gen_with(&b, 3, "\n", 1, 0, "NA");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, two rows kept of three", &w, enc, NULL);
+	b.n = 0;
+	bprintf(&b, "num,colour,size,class\n1,red,2,x\n2,purple,NA,NA\n"
+	    "3,blue,1,y\n");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, a missing target", &w, enc, NULL);
+	nn_data_free(&tr);
+
+	/* the missing-value tokens the encoder learned ("-"), not the
+	 * reader's */
+	o = base;
+	o.na = na3;
+	o.nna = 3;
+	b.n = 0;
+	gen_train(&b, 40, 1, "-");
+	enc = fit("train", &b, &o, &tr);
+	b.n = 0;
+	gen_with(&b, 66, "\n", 1, 0, "-");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, its own missing-value tokens", &w, enc,
+	    NULL);
+	nn_data_free(&tr);
+
+	/* --missing error, no value missing: parts; a missing target is no
+	 * error */
+	o = base;
+	o.missing = NN_MISSING_ERROR;
+	b.n = 0;
+	gen_train(&b, 40, 0, "NA");
+	enc = fit("train", &b, &o, &tr);
+	b.n = 0;
+	bprintf(&b, "class,num,colour,size\n");
+	for (int i = 0; i < 50; i++)
+		bprintf(&b, "%s,%d,%s,%d\n", i == 44 ? "NA" : i % 2 ? "x" : "y",
+		    i, i % 3 ? "red" : "\"teal, blue\"", i % 4);
+	write_file(b.s, b.n);
+	check_enc("with a --missing error encoder, no value missing", &w, enc,
+	    NULL);
+	nn_data_free(&tr);
+	free(tb.s);
+	free(b.s);
+}
+
+/* Where one process fails, every rank gives its message. */
+static void
+test_with_errors(void)
+{
+	buf tb = { 0 }, b = { 0 };
+	nn_data_opts o = base, w = base;
+	nn_data tr;
+	const nn_enc *enc;
+
+	w.target = "class";
+	gen_train(&tb, 50, 1, "NA");
+	enc = fit("train", &tb, &o, &tr);
+
+	/* not a number in a numeric column, in the last rank's part */
+	gen_with(&b, 60, "\n", 1, 0, "NA");
+	bprintf(&b, "3,n,red,oops,x\n");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, a typo in the last part", &w, enc, NULL);
+	/* not finite, in the first part */
+	b.n = 0;
+	bprintf(&b, "num,colour,size,class\n1,red,inf,x\n");
+	for (int i = 0; i < 40; i++)
+		bprintf(&b, "%d,red,%d,y\n", i, i % 3);
+	write_file(b.s, b.n);
+	check_enc("with an encoder, a number not finite", &w, enc, NULL);
+	/* "-" is no missing value to this encoder: not a number */
+	b.n = 0;
+	gen_with(&b, 40, "\n", 1, 0, "-");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, a token it does not know", &w, enc, NULL);
+	/* a ragged row in the middle; an unterminated quote at the end */
+	b.n = 0;
+	gen_with(&b, 30, "\n", 1, 0, "NA");
+	bprintf(&b, "1,n,red\n");
+	gen_with(&b, 30, "\n", 1, 0, "NA");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, a ragged row", &w, enc, NULL);
+	b.n = 0;
+	gen_with(&b, 40, "\n", 1, 0, "NA");
+	bprintf(&b, "1,\"n,red,2,x\n");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, an unterminated quote", &w, enc, NULL);
+	/* a column of the model's missing; no target column */
+	b.n = 0;
+	bprintf(&b, "num,size,class\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "%d,%d,x\n", i, i % 3);
+	write_file(b.s, b.n);
+	check_enc("with an encoder, a column missing", &w, enc, NULL);
+	w.target = "label";
+	b.n = 0;
+	gen_with(&b, 30, "\n", 1, 0, "NA");
+	write_file(b.s, b.n);
+	check_enc("with an encoder, no such target", &w, enc, NULL);
+	w.target = "class";
+	/* only a header; every target missing; nothing at all */
+	write_file("num,colour,size,class\n", 22);
+	check_enc("with an encoder, only a header", &w, enc, NULL);
+	b.n = 0;
+	bprintf(&b, "num,colour,size,class\n");
+	for (int i = 0; i < 30; i++)
+		bprintf(&b, "%d,red,%d,NA\n", i, i % 3);
+	write_file(b.s, b.n);
+	check_enc("with an encoder, every target missing", &w, enc, NULL);
+	write_file("", 0);
+	check_enc("with an encoder, an empty file", &w, enc, NULL);
+	nn_data_free(&tr);
+
+	/* --missing error: a missing value in the last part */
+	o.missing = NN_MISSING_ERROR;
+	b.n = 0;
+	gen_train(&b, 40, 0, "NA");
+	enc = fit("train", &b, &o, &tr);
+	b.n = 0;
+	bprintf(&b, "num,colour,size,class\n");
+	for (int i = 0; i < 60; i++)
+		bprintf(&b, "%d,%s,%s,%s\n", i, i % 3 ? "red" : "blue",
+		    i == 57 ? "NA" : "2", i % 2 ? "x" : "y");
+	write_file(b.s, b.n);
+	check_enc("with a --missing error encoder, a value missing", &w, enc,
+	    NULL);
+	nn_data_free(&tr);
+	free(tb.s);
+	free(b.s);
+}
+
 int
 main(void)
 {
@@ -700,6 +1006,7 @@ main(void)
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(tpath, sizeof(tpath), "%s/train.csv", dir);
 	test_plain();
 	test_targets();
 	test_missing();
@@ -707,7 +1014,10 @@ main(void)
 	test_quotes();
 	test_general();
 	test_general_errors();
+	test_with();
+	test_with_errors();
 	unlink(path);
+	unlink(tpath);
 	rmdir(dir);
 	return tap_done();
 }
