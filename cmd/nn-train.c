@@ -866,7 +866,6 @@ main(int argc, char **argv)
 		else
 			fprintf(stderr, "%s: every rank reads every row (%s)\n",
 			    program_invocation_short_name, o.libsvm ? "libsvm input" :
-			    start != NULL && start->enc != NULL ? "a continued model" :
 			    o.trace || o.gradcheck ? "a look inside" :
 			    o.input == NULL || strcmp(o.input, "-") == 0 ?
 			    "standard input: rank 0 reads it" :

@@ -518,7 +518,10 @@ train_read_val(const char *path, const nn_data *d, const train_opts *o, int clas
 	}
 	va->n = v.n;
 	va->d = v.d;
-	va->x = v.x;
+	va->x = v.x;            /* with part: this rank's rows [lo, hi) */
+	va->part = v.part;
+	va->lo = v.lo;
+	va->hi = v.hi;
 	va->y = classify ? v.y : NULL;
 	va->t = classify ? NULL : v.t;
 	v.x = NULL;

@@ -145,6 +145,14 @@ how() { mpi "$@" 2>&1 >/dev/null | grep -E 'reads (its own|every row)'; }
 	[ "$status" -eq 1 ] && [ ! -e m.nn ] || { echo "status $status" >&2; return 1; }
 	[ "$stderr" = "${want//nn-train:/nn-train-mpi:}" ] || { echo "want: $want"; echo "got: $stderr"; return 1; } >&2
 }
+@test "nn-train-mpi: --init-from and --val read in parts, with the model's encoding" {
+	awk -F, -v OFS=, 'NR == 1 { print "colour", $0; next } { print (NR % 4 ? "red" : "blue"), $0 }' "$D/moons.csv" >tr.csv
+	awk -F, -v OFS=, 'NR == 1 { print "colour", $0; next } { print (NR % 5 ? "red" : "green"), $0 }' "$D/val.csv" >va.csv
+	nn-train -q -l 8 -b 128 -e 2 -o start.nn tr.csv
+	run how 3 -v --init-from start.nn -e 2 -o m.nn tr.csv
+	[[ "$output" =~ "rank 0 of 3: rows 1-"[0-9]+" of 600 (each rank reads its own)" ]] || { echo "$output" >&2; return 1; }
+	same --init-from start.nn -b 128 -e 3 --val va.csv --patience 2 tr.csv
+}
 @test "nn-train-mpi: a file ranks see differently: rank 0's bytes for all" {
 	mkdir -p r0 r1
 	cp "$D/moons.csv" r0/d.csv; cp "$D/blobs.csv" r1/d.csv
