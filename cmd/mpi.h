@@ -6,12 +6,13 @@
  *
  * nn-train-mpi is nn-train.c built with NN_MPI and linked with mpi.c (by
  * mpicc, `make MPI=1`); every other program, and nn-train itself, stays
- * free of MPI.  Every rank runs the whole of nn-train: the training file,
- * when every rank can read it, each rank parses only its part of
- * (mpi_open_own, nn_data_opts.dist), everything learned from the rows
- * learned collectively as one process would; any other input rank 0 reads
- * and hands its bytes to all (mpi_open).  So every decision (the task, the
- * chosen epochs, an error in the data) is the same everywhere.  In training the ranks split each batch's shards and
+ * free of MPI.  Every rank runs the whole of nn-train.  An input every
+ * rank can read at its path each rank opens itself (mpi_open_own), and of
+ * a data file each parses only its part (nn_data_opts.dist), everything
+ * learned from the rows learned collectively as one process would; any
+ * other input rank 0 reads and hands its bytes to all (mpi_open).  So
+ * every decision (the task, the chosen epochs, an error in the data) is
+ * the same everywhere.  In training the ranks split each batch's shards and
  * exchange their gradients (lib/nn_train.h, nn_dist).  Rank 0 alone
  * writes: the model, the log, standard output and standard error; the
  * others' output goes nowhere, and their error messages are kept and
