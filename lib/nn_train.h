@@ -113,11 +113,17 @@ typedef struct nn_epoch {
  * (nn_rows.part; cfg->val alike, independently of the training rows).  Of
  * each batch's shards (see nn_train), rank r computes those with
  * s % size == r -- with parts, it first fetches their rows from the ranks
- * holding them, one swap() per batch; share() then gives every rank every
- * shard's gradient and statistics, and every rank sums them in shard order
- * and steps, as one process would -- so the weights are the same bytes for
- * any number of ranks (and threads per rank).  Only data moves between ranks, never an
- * addition: no result depends on how the transport orders anything. */
+ * holding them, one swap() per batch.  The parameters are cut into size
+ * contiguous slices of blocks, one per rank: a second swap() gives each
+ * rank its slice of every shard's gradient, which it sums in shard order
+ * and steps, as one process would; share() then gives every rank each
+ * block's norm and finiteness (so all clip and refuse alike), each shard's
+ * loss and statistics, and after the step every slice of the parameters
+ * (and of the summed gradient with stats, or after a refused step; of the
+ * optimizer's moments before the checkpoint) -- so the weights are the
+ * same bytes for any number of ranks (and threads per rank).  Only data
+ * moves between ranks, never an addition: no result depends on how the
+ * transport orders anything. */
 
 /* Everything that decides how a model learns: one home for each setting. */
 typedef struct nn_train_cfg {

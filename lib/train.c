@@ -21,8 +21,10 @@
  *   3. update    if every loss and gradient was finite, thread k clips and
  *                applies the optimizer to its blocks
  *
- * Several ranks (cfg->dist) each compute their shards and exchange the
- * gradients after phase 1.  When the rows are shared out to the ranks
+ * Several ranks (cfg->dist) each compute their shards; then each rank
+ * reduces and updates only its own slice of the blocks, and the ranks
+ * exchange the slices (a reduce-scatter of the gradients, an all-gather of
+ * the parameters: see grad_swap).  When the rows are shared out to the ranks
  * (nn_rows.part), each batch first fetches the rows of this rank's shards
  * from the ranks that hold them (fetch_rows): one all-to-all per batch,
  * worked out on both sides from the shuffle every rank draws alike.
@@ -292,12 +294,22 @@ typedef struct trainer {
 	unsigned char **info;    /* (smax) each (INFO_HEAD + 4 nstats): a
 	                            shard's loss, correct rows and batch norm
 	                            statistics, as they travel between ranks */
-	void **xbuf;             /* (2 smax) what share() moves */
+	void **xbuf;             /* (smax + 2 N) what share() moves */
 	size_t *xlen;
 	int *xroot;
+	/* the gradients' reduce-scatter (grad_swap): rank q owns the blocks
+	 * [sb[q], sb[q + 1]), i.e. the floats [soff(q), soff(q + 1)) */
+	size_t *sb;              /* (N + 1) */
+	float *gsend;            /* this rank's shards' slices for each rank
+	                            (when it computes two shards or more) */
+	float *grecv;            /* (smax, own slice) every shard's own slice */
+	size_t *gscount, *grcount;  /* (N) each: floats to, from */
 
-	/* per parameter block */
-	size_t nblk;
+	/* per parameter block; this rank reduces and updates [blo, bhi) */
+	size_t nblk, blo, bhi;
+	const float **src;       /* (smax) shard s's gradient over this rank's
+	                            blocks: src[s][i - base] is float i's */
+	size_t base;
 	double *blk_ss;          /* (nblk) sum of squares of the gradient */
 	int *blk_bad;            /* (nblk) a non-finite gradient */
 	float clip_scale;        /* applied in phase 3 */
@@ -496,23 +508,24 @@ shard_weight(const trainer *tr, size_t s)
 static void
 reduce_block(trainer *tr, size_t b)
 {
-	float *g = tr->m->grads;
 	size_t lo = b * BLK, hi = lo + BLK < tr->P ? lo + BLK : tr->P;
+	const size_t n = hi - lo, o = lo - tr->base;
+	float *g = tr->m->grads + lo;           /* (n) */
 	const fp_mode fp = fp_flush_enter();
 
 	if (tr->S == 1) {
-		memcpy(g + lo, tr->grads[0] + lo, (hi - lo) * sizeof(float));
+		memcpy(g, tr->src[0] + o, n * sizeof(float));
 	} else {
 		const float w0 = shard_weight(tr, 0), w1 = shard_weight(tr, 1);
-		const float *g0 = tr->grads[0], *g1 = tr->grads[1];
+		const float *g0 = tr->src[0] + o, *g1 = tr->src[1] + o;
 		NN_SIMD
-		for (size_t i = lo; i < hi; i++)
+		for (size_t i = 0; i < n; i++)
 			g[i] = w0 * g0[i] + w1 * g1[i];
 		for (size_t s = 2; s < tr->S; s++) {
 			const float w = shard_weight(tr, s);
-			const float *gs = tr->grads[s];
+			const float *gs = tr->src[s] + o;
 			NN_SIMD
-			for (size_t i = lo; i < hi; i++)
+			for (size_t i = 0; i < n; i++)
 				g[i] += w * gs[i];
 		}
 	}
@@ -541,16 +554,19 @@ update_block(trainer *tr, size_t b)
 	fp_flush_leave(fp);
 }
 
+/* Thread k's blocks of this rank's [blo, bhi) (all of them on one rank). */
 static void
 block_range(const trainer *tr, int k, size_t *lo, size_t *hi)
 {
+	const size_t n = tr->bhi - tr->blo;
+
 	if (tr->P < PAR_PARAMS) {       /* thread 0 does it all */
-		*lo = 0;
-		*hi = k == 0 ? tr->nblk : 0;
+		*lo = tr->blo;
+		*hi = k == 0 ? tr->bhi : tr->blo;
 		return;
 	}
-	*lo = tr->nblk * (size_t)k / (size_t)tr->T;
-	*hi = tr->nblk * (size_t)(k + 1) / (size_t)tr->T;
+	*lo = tr->blo + n * (size_t)k / (size_t)tr->T;
+	*hi = tr->blo + n * (size_t)(k + 1) / (size_t)tr->T;
 }
 
 /* One thread's share of a batch phase; k in [0, T). */
@@ -633,19 +649,88 @@ layer_norms(const nn_model *m, const float *v, const float *sub, double *out)
 	}
 }
 
-/* After phase 1 on several ranks: every shard's gradient, loss, rows
- * right and batch norm statistics from the rank that computed it to all.
- * Returns 0 or -1 (e says why). */
+/* ---- several ranks: reduce-scatter, then all-gather ------------------
+ *
+ * Rank q owns the parameter blocks [sb[q], sb[q + 1]): it alone sums them
+ * over the shards (phase 2) and steps them (phase 3).  After phase 1 one
+ * swap hands each owner its slice of every shard's gradient (grad_swap);
+ * after phase 2 each block's finiteness and sum of squares, and each
+ * shard's loss and statistics, go to every rank (share_checks), so all
+ * decide alike; after phase 3 the owners' slices of the parameters go to
+ * every rank (share_slices).  The additions are those of one process, in
+ * its order; only who makes them changes.  A rank receives
+ * (S - its shards) P / N floats of gradient and (N - 1) P / N of
+ * parameters a step, instead of (S - its shards) P. */
+
+/* The first float of rank q's slice (q = N: P). */
+static size_t
+soff(const trainer *tr, size_t q)
+{
+	const size_t f = tr->sb[q] * BLK;
+
+	return f < tr->P ? f : tr->P;
+}
+
+/* Shards of the current batch that rank q computes: q, q + N, ... */
+static size_t
+shards_of(const trainer *tr, size_t q)
+{
+	const size_t N = (size_t)tr->N;
+
+	return tr->S > q ? (tr->S - q + N - 1) / N : 0;
+}
+
+/* After phase 1: every shard's gradient over this rank's blocks into
+ * grecv, shard by shard from the ranks that computed them, and src
+ * pointing at them.  What rank q gets from this one is, for each shard
+ * this one computed (in shard order), the floats of q's slice; what it
+ * gets from q arrives, in q order, as q's shards in shard order, so shard
+ * j N + q's slice lies whole in grecv.  Returns 0 or -1 (e says why). */
 static int
-exchange(trainer *tr, nn_err *e)
+grad_swap(trainer *tr, nn_err *e)
+{
+	const size_t N = (size_t)tr->N, R = (size_t)tr->R;
+	const size_t mine = shards_of(tr, R), len = soff(tr, R + 1) - soff(tr, R);
+	const float *send = tr->gsend;
+	size_t at = 0;
+
+	for (size_t q = 0; q < N; q++) {
+		tr->gscount[q] = mine * (soff(tr, q + 1) - soff(tr, q));
+		tr->grcount[q] = shards_of(tr, q) * len;
+		for (size_t j = 0; j < shards_of(tr, q); j++)
+			tr->src[j * N + q] = tr->grecv + (at + j) * len;
+		at += shards_of(tr, q);
+	}
+	/* one shard: its gradient is already its slices in rank order */
+	if (mine == 1) {
+		send = tr->grads[R];
+	} else if (mine > 1) {
+		float *p = tr->gsend;
+		for (size_t q = 0; q < N; q++)
+			for (size_t s = R; s < tr->S; s += N) {
+				const size_t a = soff(tr, q), n = soff(tr, q + 1) - a;
+				memcpy(p, tr->grads[s] + a, n * sizeof(float));
+				p += n;
+			}
+	}
+	return tr->dist->swap(tr->dist->ctx, send, tr->gscount, tr->grecv,
+	    tr->grcount, sizeof(float), e);
+}
+
+/* After phase 2: each shard's loss, rows right and batch norm statistics
+ * from the rank that computed it, each block's blk_ss and blk_bad from its
+ * owner, to every rank.  Returns 0 or -1 (e says why). */
+static int
+share_checks(trainer *tr, nn_err *e)
 {
 	const nn_model *m = tr->m;
-	const size_t S = tr->S, ilen = INFO_HEAD + m->nstats * sizeof(float);
+	const size_t S = tr->S, N = (size_t)tr->N;
+	const size_t ilen = INFO_HEAD + m->nstats * sizeof(float);
+	size_t k = 0;
 
-	for (size_t s = 0; s < S; s++) {
-		const int root = (int)(s % (size_t)tr->N);
+	for (size_t s = 0; s < S; s++, k++) {
 		unsigned char *in = tr->info[s];
-		if (root == tr->R) {
+		if ((int)(s % N) == tr->R) {
 			uint64_t ok = tr->correct[s];
 			memcpy(in, &tr->loss[s], 8);
 			memcpy(in + 8, &ok, 8);
@@ -653,19 +738,25 @@ exchange(trainer *tr, nn_err *e)
 				nn_work_bn_get(m, tr->work[s], (float *)(void *)(in +
 				    INFO_HEAD));
 		}
-		tr->xbuf[2 * s] = tr->grads[s];
-		tr->xlen[2 * s] = tr->P * sizeof(float);
-		tr->xbuf[2 * s + 1] = in;
-		tr->xlen[2 * s + 1] = ilen;
-		tr->xroot[2 * s] = tr->xroot[2 * s + 1] = root;
+		tr->xbuf[k] = in;
+		tr->xlen[k] = ilen;
+		tr->xroot[k] = (int)(s % N);
 	}
-	if (tr->dist->share(tr->dist->ctx, tr->xbuf, tr->xlen, tr->xroot, 2 * S,
+	for (size_t q = 0; q < N; q++, k += 2) {
+		const size_t a = tr->sb[q], n = tr->sb[q + 1] - a;
+		tr->xbuf[k] = tr->blk_ss + a;
+		tr->xlen[k] = n * sizeof(*tr->blk_ss);
+		tr->xbuf[k + 1] = tr->blk_bad + a;
+		tr->xlen[k + 1] = n * sizeof(*tr->blk_bad);
+		tr->xroot[k] = tr->xroot[k + 1] = (int)q;
+	}
+	if (tr->dist->share(tr->dist->ctx, tr->xbuf, tr->xlen, tr->xroot, k,
 	    e) < 0)
 		return -1;
 	for (size_t s = 0; s < S; s++) {
 		const unsigned char *in = tr->info[s];
 		uint64_t ok;
-		if ((int)(s % (size_t)tr->N) == tr->R)
+		if ((int)(s % N) == tr->R)
 			continue;
 		memcpy(&tr->loss[s], in, 8);
 		memcpy(&ok, in + 8, 8);
@@ -675,6 +766,28 @@ exchange(trainer *tr, nn_err *e)
 			    INFO_HEAD));
 	}
 	return 0;
+}
+
+/* All-gather: v[0..P) and, unless NULL, w[0..P) on every rank become their
+ * slices' owners' (what one process holds: params after a step, the
+ * reduced gradient, the optimizer's moments).  Returns 0 or -1. */
+static int
+share_slices(trainer *tr, float *v, float *w, nn_err *e)
+{
+	const size_t N = (size_t)tr->N;
+	size_t k = 0;
+
+	for (size_t q = 0; q < N; q++)
+		for (int i = 0; i < 2; i++) {
+			float *x = i ? w : v;
+			if (x == NULL)
+				continue;
+			tr->xbuf[k] = x + soff(tr, q);
+			tr->xlen[k] = (soff(tr, q + 1) - soff(tr, q)) * sizeof(float);
+			tr->xroot[k++] = (int)q;
+		}
+	return tr->dist->share(tr->dist->ctx, tr->xbuf, tr->xlen, tr->xroot, k,
+	    e);
 }
 
 /* The rank holding row r: the last q with own[q] <= r (ranks holding no
@@ -757,7 +870,9 @@ fetch_rows(trainer *tr, nn_err *e)
 
 /* Run one batch on all threads.  Returns 0; -2 if the loss is not finite,
  * -1 if a gradient is not finite (nothing updated then); -3 if the ranks
- * could not exchange (e says why). */
+ * could not exchange (e says why).  On several ranks, m->grads is whole
+ * after a step only with cfg->stats (which reads it), or after a refused
+ * one (to name the layer); elsewhere it holds this rank's slice. */
 static int
 run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer,
     nn_err *e)
@@ -774,11 +889,13 @@ run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer,
 	batch_part(tr, 0, 1);
 	sync_threads(tr);
 	if (tr->N > 1) {        /* the workers wait at the barrier meanwhile */
-		xrc = exchange(tr, e);
+		xrc = grad_swap(tr, e);
 		sync_threads(tr);
 	}
 	batch_part(tr, 0, 2);
 	sync_threads(tr);
+	if (tr->N > 1 && xrc == 0)
+		xrc = share_checks(tr, e);
 	*correct = 0;
 	for (size_t s = 0; s < tr->S; s++) {
 		size_t a, b;
@@ -814,6 +931,10 @@ run_batch(trainer *tr, double *loss, size_t *correct, size_t *bad_layer,
 	*loss = l;
 	if (xrc < 0)
 		return -3;
+	if (tr->N > 1 && (tr->do_update || bad) && share_slices(tr,
+	    tr->do_update ? tr->m->params : NULL, tr->cfg->stats || !tr->do_update ?
+	    tr->m->grads : NULL, e) < 0)
+		return -3;
 	if (!tr->do_update) {
 		/* name the layer: the one nearest the output with a non-finite
 		 * gradient (backprop runs from the output down) */
@@ -848,6 +969,35 @@ now(void)
 /* ====================================================================== */
 /* Set-up, the epoch loop, checkpoint                                     */
 /* ====================================================================== */
+
+/* On several ranks: the slices and what the exchanges need. */
+static void
+trainer_ranks(trainer *tr)
+{
+	const size_t N = (size_t)tr->N, R = (size_t)tr->R;
+	size_t len, mine = 0;
+
+	tr->info = nn_xcalloc(tr->smax, sizeof(*tr->info));
+	for (size_t s = 0; s < tr->smax; s++)
+		tr->info[s] = nn_xmalloc(INFO_HEAD + tr->m->nstats * sizeof(float));
+	tr->xbuf = nn_xcalloc(tr->smax + 2 * N, sizeof(*tr->xbuf));
+	tr->xlen = nn_xcalloc(tr->smax + 2 * N, sizeof(*tr->xlen));
+	tr->xroot = nn_xcalloc(tr->smax + 2 * N, sizeof(*tr->xroot));
+	tr->sb = nn_xmalloc((N + 1) * sizeof(*tr->sb));
+	for (size_t q = 0; q <= N; q++)
+		tr->sb[q] = tr->nblk * q / N;
+	tr->blo = tr->sb[R];
+	tr->bhi = tr->sb[R + 1];
+	tr->base = soff(tr, R);
+	len = soff(tr, R + 1) - tr->base;
+	for (size_t s = R; s < tr->smax; s += N)
+		mine++;
+	tr->grecv = nn_xcalloc(tr->smax * len + 1, sizeof(float));
+	if (mine > 1)
+		tr->gsend = nn_xmalloc(mine * tr->P * sizeof(float));
+	tr->gscount = nn_xmalloc(N * sizeof(size_t));
+	tr->grcount = nn_xmalloc(N * sizeof(size_t));
+}
 
 static void
 trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
@@ -885,14 +1035,11 @@ trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
 	tr->dist = cfg->dist;
 	tr->R = tr->dist != NULL && tr->dist->size > 1 ? tr->dist->rank : 0;
 	tr->N = tr->dist != NULL && tr->dist->size > 1 ? tr->dist->size : 1;
-	if (tr->N > 1) {
-		tr->info = nn_xcalloc(tr->smax, sizeof(*tr->info));
-		for (size_t s = 0; s < tr->smax; s++)
-			tr->info[s] = nn_xmalloc(INFO_HEAD + m->nstats * sizeof(float));
-		tr->xbuf = nn_xcalloc(2 * tr->smax, sizeof(*tr->xbuf));
-		tr->xlen = nn_xcalloc(2 * tr->smax, sizeof(*tr->xlen));
-		tr->xroot = nn_xcalloc(2 * tr->smax, sizeof(*tr->xroot));
-	}
+	tr->src = nn_xcalloc(tr->smax, sizeof(*tr->src));
+	tr->blo = 0;
+	tr->bhi = tr->nblk;
+	if (tr->N > 1)
+		trainer_ranks(tr);
 	tr->work = nn_xcalloc(tr->smax, sizeof(*tr->work));
 	tr->grads = nn_xcalloc(tr->smax, sizeof(*tr->grads));
 	tr->xs = nn_xcalloc(tr->smax, sizeof(*tr->xs));
@@ -904,7 +1051,11 @@ trainer_init(trainer *tr, nn_model *m, const nn_train_cfg *cfg, size_t bs)
 	tr->blk_bad = nn_xcalloc(tr->nblk, sizeof(*tr->blk_bad));
 	for (size_t s = 0; s < tr->smax; s++) {
 		tr->work[s] = nn_work_new(m, rows);
-		tr->grads[s] = nn_xmalloc(tr->P * sizeof(float));
+		/* on several ranks, only for the shards this one computes */
+		if (s % (size_t)tr->N == (size_t)tr->R)
+			tr->grads[s] = nn_xmalloc(tr->P * sizeof(float));
+		if (tr->N == 1)
+			tr->src[s] = tr->grads[s];
 		tr->xs[s] = nn_xmalloc(rows * tr->D * sizeof(float));
 		if (classify)
 			tr->ys[s] = nn_xmalloc(rows * sizeof(uint32_t));
@@ -980,6 +1131,12 @@ trainer_free(trainer *tr)
 	free(tr->xbuf);
 	free(tr->xlen);
 	free(tr->xroot);
+	free(tr->sb);
+	free(tr->gsend);
+	free(tr->grecv);
+	free(tr->gscount);
+	free(tr->grcount);
+	free(tr->src);
 	free(tr->own);
 	free(tr->who);
 	free(tr->sendx);
@@ -1284,6 +1441,11 @@ nn_train(nn_model *m, const nn_rows *rows, const nn_train_cfg *cfg,
 			break;
 		}
 	}
+	/* the checkpoint holds one process's moments: each rank has stepped
+	 * only its slice of them */
+	if (rc == 0 && tr.N > 1 && (tr.opt->m != NULL || tr.opt->v != NULL) &&
+	    share_slices(&tr, tr.opt->m, tr.opt->v, e) < 0)
+		rc = -1;
 	if (rc == 0) {
 		save_ckpt(m, tr.opt, &rng, done, stop_row);
 		res->loss = loss;
