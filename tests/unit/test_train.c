@@ -5,8 +5,9 @@
  * norm's running statistics after one step, for every batch size and thread
  * count; the batch rows a deep network is given; training shared by
  * ranks (nn_dist, here threads: dist_threads.h) gives one process's bytes,
- * with every row on every rank or each rank's part of them, and so do
- * evaluation, the scaling fit, the take of rows and cross-validation.
+ * with every row on every rank or each rank's part of them (each rank
+ * reducing and stepping its slice of the parameters: with --clip-norm,
+ * stats, a checkpoint, a refused step), and so do evaluation, the scaling fit, the take of rows and cross-validation.
  */
 #include <math.h>
 #include <pthread.h>
@@ -787,6 +788,239 @@ test_dist_fail(void)
 	nn_rows_free(&all);
 }
 
+/* Wider than dist_model: 17859 parameters, 5 blocks of the reduce, so
+ * the ranks' slices hold several blocks (and threads split them). */
+static nn_model *
+wide_model(size_t D)
+{
+	size_t sz[] = { D, 64, 256, 3 };
+	nn_layer_opts lo[3] = {
+		{ .act = NN_ACT_RELU, .batchnorm = 1 },
+		{ .act = NN_ACT_TANH },
+		{ .act = NN_ACT_SOFTMAX },
+	};
+	nn_err e;
+	nn_rng g;
+	nn_model *m = nn_model_new(3, sz, lo, &e);
+
+	m->task = NN_TASK_MULTICLASS;
+	m->loss = NN_LOSS_CCE;
+	nn_rng_seed(&g, 7);
+	nn_model_init(m, &g);
+	return m;
+}
+
+/* What a run reports per epoch (cfg->stats), and where it stops itself. */
+enum { SE = 4, SL = 3 };
+typedef struct stat_rec {
+	double g[SE][SL], w[SE][SL], u[SE][SL];
+	size_t ne;
+	size_t stop_ep, stop_batch;     /* set *stop after this batch; 0: never */
+	volatile int stop;
+} stat_rec;
+
+static int
+rec_epoch(void *ctx, const nn_epoch *ep)
+{
+	stat_rec *r = ctx;
+
+	if (ep->grad_norm != NULL && r->ne < SE) {
+		memcpy(r->g[r->ne], ep->grad_norm, ep->nlayers * sizeof(double));
+		memcpy(r->w[r->ne], ep->weight_norm, ep->nlayers * sizeof(double));
+		memcpy(r->u[r->ne], ep->update_ratio, ep->nlayers * sizeof(double));
+	}
+	r->ne++;
+	return 0;
+}
+
+static void
+rec_batch(void *ctx, size_t epoch, size_t batch, size_t nbatch, double loss)
+{
+	stat_rec *r = ctx;
+
+	(void)nbatch;
+	(void)loss;
+	if (epoch == r->stop_ep && batch == r->stop_batch)
+		r->stop = 1;
+}
+
+/* Each rank reduces and steps only its slice of the parameter blocks: a
+ * wide model (5 blocks: slices of 1 to 3 blocks) and dist_model (1 block:
+ * ranks with no block at all), under 2, 3 and 4 ranks of 1 and 2 threads,
+ * give one process's bytes with --clip-norm (the norm summed over every
+ * rank's blocks, in block order) and l1 and l2 (penalties on the slices);
+ * with stats (the gradient gathered: one process's norms and ratios, every
+ * epoch); stopped by a signal in the middle of an epoch (the checkpoint's
+ * optimizer moments gathered from the slices). */
+static void
+test_dist_slices(void)
+{
+	enum { N = 700, D = 4 };
+	static const char *const what[3] = {
+		"clip-norm, l1, l2", "stats", "stopped in epoch 2, checkpoint",
+	};
+	nn_rows all;
+
+	dist_data(&all, N, D, 0, 71);
+	for (int wide = 1; wide >= 0; wide--)
+		for (int cs = 0; cs < 3; cs++) {
+			nn_train_cfg base;
+			nn_train_res rref;
+			stat_rec sref = { .stop_ep = cs == 2 ? 2 : 0, .stop_batch = 2 };
+			nn_err e;
+			nn_model *ref = wide ? wide_model(D) : dist_model(
+			    NN_TASK_MULTICLASS, D);
+			int all_ok = 1;
+
+			nn_train_defaults(&base);
+			base.epochs = 3;
+			base.batch = 256;           /* shards 4, 4, 2 */
+			nn_optim_defaults(&base.opt, NN_OPTIM_ADAM);
+			base.opt.lr = 0.01f;
+			base.l1 = 1e-4f;
+			base.l2 = 1e-3f;
+			base.clip_norm = 0.05f;     /* below the norm: it clips */
+			base.stats = cs == 1;
+			base.on_epoch = rec_epoch;
+			base.on_batch = rec_batch;
+			base.ctx = &sref;
+			base.stop = &sref.stop;
+			int rc = nn_train(ref, &all, &base, &rref, &e);
+			if (cs == 2)
+				all_ok &= rc == 0 && rref.stopped && rref.row == 512 &&
+				    ref->ckpt != NULL && ref->ckpt->m != NULL;
+			for (int P = 2; P <= MAXR; P++)
+				for (int T = 1; T <= 2; T++) {
+					rank_job j[MAXR];
+					stat_rec sr[MAXR];
+					size_t cut[MAXR + 1];
+					int ok = rc == 0;
+
+					cuts(N, P, 0, cut);
+					for (int k = 0; k < P; k++) {
+						sr[k] = (stat_rec){ .stop_ep = sref.stop_ep,
+						    .stop_batch = sref.stop_batch };
+						j[k] = (rank_job){ .fn = job_train, .c = base,
+						    .m = wide ? wide_model(D) :
+						    dist_model(NN_TASK_MULTICLASS, D) };
+						j[k].c.threads = T;
+						j[k].c.ctx = &sr[k];
+						j[k].c.stop = &sr[k].stop;
+						/* one thread: a part each; two: every row */
+						j[k].rows = T == 2 ? all :
+						    part_of(&all, cut[k], cut[k + 1]);
+					}
+					run_ranks(j, P);
+					for (int k = 0; k < P; k++) {
+						ok &= j[k].rc == 0 && same_model(j[k].m, ref) &&
+						    same_res(&j[k].res, &rref) &&
+						    j[k].res.stopped == rref.stopped &&
+						    j[k].res.row == rref.row &&
+						    sr[k].ne == sref.ne &&
+						    memcmp(sr[k].g, sref.g, sizeof(sref.g)) == 0 &&
+						    memcmp(sr[k].w, sref.w, sizeof(sref.w)) == 0 &&
+						    memcmp(sr[k].u, sref.u, sizeof(sref.u)) == 0;
+						if (T == 1)
+							free(j[k].rows.x);
+						nn_model_free(j[k].m);
+					}
+					tap_ok(ok, "%s model (%zu block%s), %d ranks of %d "
+					    "thread%s: one process's bytes (%s)", wide ? "wide" :
+					    "small", (ref->nparams + 4095) / 4096,
+					    wide ? "s" : "", P, T, T > 1 ? "s" : "", what[cs]);
+				}
+			if (cs == 1)
+				all_ok &= sref.ne == 3 && sref.g[0][0] > 0.0 &&
+				    sref.u[2][1] > 0.0;
+			tap_ok(all_ok, "%s model, one process: %s", wide ? "wide" :
+			    "small", cs == 0 ? "trains" : cs == 1 ? "reports norms" :
+			    "stops after batch 2 of epoch 2, at row 512, checkpoint "
+			    "with moments");
+			nn_model_free(ref);
+		}
+	nn_rows_free(&all);
+}
+
+/* A non-finite gradient (the L2 penalty of a huge weight on a hidden unit
+ * that is always 0) in layer 2 of 3, in rank 1's slice (15 blocks: rank 0
+ * holds the floats below 28672, the weight is float 57340): under 2 ranks
+ * of 1 and 2 threads, with and without --clip-norm, every rank refuses the
+ * step, names layer 2 (the gradient gathered from its slice's owner; rank
+ * 0's own slice of layer 2 is finite) as one process does, and moves no
+ * parameter. */
+/* The end of layer l's parameters. */
+static size_t
+m_end(const nn_model *m, size_t l)
+{
+	return l + 1 < m->nlayers ? m->layers[l + 1].w_off : m->nparams;
+}
+
+static void
+test_dist_nonfinite(void)
+{
+	enum { N = 128, D = 2, H = 8192, P = 2 };
+	static float x[N * D];
+	static uint32_t y[N];
+	int ok = 1;
+
+	for (size_t i = 0; i < N; i++) {
+		x[i * D] = (float)(i % 5) * 0.5f - 1.0f;
+		x[i * D + 1] = (float)(i % 3) - 1.0f;
+		y[i] = i % 2;
+	}
+	for (int clip = 0; clip <= 1; clip++)
+		for (int T = 0; T <= 2; T++) {      /* T 0: one process */
+			rank_job j[P];
+			const int np = T ? P : 1;
+			size_t w2 = 0;
+			float *before = NULL;
+
+			for (int k = 0; k < np; k++) {
+				size_t sizes[] = { D, H, 4, 1 };
+				nn_act a[] = { NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID };
+				nn_err e;
+				nn_model *m = nn_model_alloc(3, sizes, a, &e);
+				m->task = NN_TASK_BINARY;
+				m->loss = NN_LOSS_BCE;
+				/* the last hidden unit is always 0 (relu of -1); its
+				 * weight (w is (nin, nout)) to layer 2's unit 0 is huge */
+				m->params[m->layers[0].b_off + H - 1] = -1.0f;
+				w2 = m->layers[1].w_off + (H - 1) * 4;
+				m->params[w2] = 3e38f;
+				if (before == NULL)
+					before = memcpy(malloc(m->nparams * sizeof(float)),
+					    m->params, m->nparams * sizeof(float));
+				j[k] = (rank_job){ .fn = job_train, .m = m,
+				    .rows = { .n = N, .d = D, .x = x, .y = y } };
+				nn_train_defaults(&j[k].c);
+				j[k].c.epochs = 1;
+				j[k].c.batch = 128;     /* 2 shards: one per rank */
+				j[k].c.threads = T ? T : 1;
+				j[k].c.l2 = 10.0f;
+				j[k].c.clip_norm = clip ? 1.0f : 0.0f;
+			}
+			if (T)
+				run_ranks(j, P);
+			else
+				j[0].rc = nn_train(j[0].m, &j[0].rows, &j[0].c,
+				    &j[0].res, &j[0].e);
+			for (int k = 0; k < np; k++) {
+				const size_t np0 = j[k].m->nparams;
+				ok &= w2 >= np0 / 2 && w2 < m_end(j[k].m, 1) &&
+				    j[k].rc < 0 &&
+				    j[k].res.bad_epoch == 1 && j[k].res.bad_batch == 1 &&
+				    j[k].res.bad_layer == 2 &&
+				    strstr(j[k].e.msg, "gradient is not finite") != NULL &&
+				    memcmp(before, j[k].m->params, np0 * sizeof(float)) == 0;
+				nn_model_free(j[k].m);
+			}
+			free(before);
+		}
+	tap_ok(ok, "a non-finite gradient in rank 1's slice: one process and "
+	    "2 ranks of 1 and 2 threads refuse the step and name layer 2, with "
+	    "and without --clip-norm");
+}
+
 /* A gradient that is not finite while the loss is (the L2 penalty of a
  * huge weight on an input that is always 0): the step is refused, nothing
  * moves, the layer is named -- with --clip-norm (the norm in double) and
@@ -862,6 +1096,8 @@ main(void)
 	test_dist_take();
 	test_dist_cv();
 	test_dist_fail();
+	test_dist_slices();
+	test_dist_nonfinite();
 	test_nonfinite_grad();
 	printf("1..%d\n", tap_n);
 	return tap_failed != 0;
