@@ -274,7 +274,8 @@ typedef struct trainer {
 	/* per shard */
 	size_t smax;             /* most shards of any batch */
 	nn_work **work;          /* (smax) */
-	float **grads;           /* (smax) each (P) */
+	float **grads;           /* (smax) each (P); on several ranks only
+	                            this rank's shards' (others NULL) */
 	float **xs;              /* (smax) each (rows, D) gathered input */
 	uint32_t **ys;           /* (smax) each (rows) */
 	float **ts;              /* (smax) each (rows) */
