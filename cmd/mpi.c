@@ -2,9 +2,11 @@
  * mpi.c - nn-train-mpi's ranks: start, the exchange nn_train asks for,
  * inputs shared from rank 0, and one agreed end (see mpi.h).
  *
- * Only data moves here, never an addition: the gradients of a batch's
- * shards go from the rank that computed each to all ranks by broadcasts
- * (MPI_Ibcast), and lib/train.c sums them in shard order on every rank.
+ * Only data moves here, never an addition: each rank's slice of every
+ * shard's gradient goes to the rank that owns the slice (swap, one
+ * MPI_Ialltoallv), which sums the shards in shard order (lib/train.c);
+ * the stepped slices of the parameters go from their owners to all by
+ * broadcasts (share, MPI_Ibcast).
  * MPI_Allreduce would add them in an order the standard leaves open (Open
  * MPI picks its algorithm by message size and rank count), and the weights
  * would then depend on the number of ranks.  The one reduction done by MPI
@@ -154,8 +156,9 @@ mpi_report(FILE *fp)
 	    G.size, (uintmax_t)G.nshare, (double)G.bytes_in / 1e6, G.nshare ?
 	    (double)G.bytes_in / 1e3 / (double)G.nshare : 0.0, G.share_s);
 	if (G.nswap)
-		fprintf(fp, "%s: rank %d of %d: %ju row exchanges, %.1f MB of rows "
-		    "received (%.0f KB each), %.3f s in them\n",
+		fprintf(fp, "%s: rank %d of %d: %ju all-to-all exchanges (gradient "
+		    "slices, rows), %.1f MB received (%.0f KB each), %.3f s in "
+		    "them\n",
 		    program_invocation_short_name, G.rank, G.size,
 		    (uintmax_t)G.nswap, (double)G.swap_in / 1e6,
 		    (double)G.swap_in / 1e3 / (double)G.nswap, G.swap_s);
@@ -173,10 +176,10 @@ agree_max(void *ctx, int *v, nn_err *e)
 	return 0;
 }
 
-/* The rows a rank computes with come from the ranks that read them: one
- * all-to-all per batch (MPI_Ialltoallv), its counts in items of one row's
- * bytes (a contiguous type), so the int counts of MPI hold rows, not
- * bytes. */
+/* The all-to-all of nn_dist (MPI_Ialltoallv): the rows a rank computes
+ * with, from the ranks that read them, and each rank's slice of the shard
+ * gradients.  Its counts are in items (a contiguous type of item bytes),
+ * so the int counts of MPI hold rows or floats, not bytes. */
 static int
 swap(void *ctx, const void *send, const size_t *scount, void *recv,
     const size_t *rcount, size_t item, nn_err *e)

@@ -12,11 +12,14 @@
 #   scaleout_details   the estimate of 8 and 64 ranks on 10 and 100 Gbit/s
 #
 # The estimate's model (nn-train-mpi(1), COST): a batch of B rows is S =
-# min(16, B / 64) shards; with P ranks a rank computes ceil(S / min(P, S))
-# shards and receives the gradients of the others, (S - S / min(P, S)) * 4W
-# bytes for W parameters; a step costs compute + bytes / bandwidth (the
-# broadcasts' latency is small beside 0.94 MB messages).  Compute per shard
-# comes from the measured one-rank, one-thread rate.
+# min(16, B / 64) shards; with P ranks a rank computes own = ceil(S /
+# min(P, S)) shards, receives its slice (1/P) of the other shards'
+# gradients, (S - own) * 4W / P bytes for W parameters, the others'
+# stepped slices, (P - 1) / P * 4W, and the rows of its shards held
+# elsewhere, own * 64 * 4D * (P - 1) / P; a step costs compute + bytes /
+# bandwidth (latency is small beside these messages).  Compute per shard
+# comes from the measured one-rank, one-thread rate; W and D from the
+# model (nn-model info).
 
 scaleout_ok=0
 so_epochs=4
@@ -65,9 +68,9 @@ scaleout_measure() {
 						R[so.$cfg.e$e.rss0]=$(cat "$res/so.run.rss.0" 2>/dev/null || echo '')
 						R[so.$cfg.e$e.rss1]=$(cat "$res/so.run.rss.1" 2>/dev/null || echo '')
 						# rank 0's exchanges: "N exchanges, X MB received (K KB each), S s in them"
-						R[so.$cfg.e$e.xline]=$(grep ' exchanges,' "$res/so.run.err" | grep -v 'row exchanges' | tail -n 1 || true)
-						# and of the rows: "N row exchanges, X MB of rows received ..."
-						R[so.$cfg.e$e.rline]=$(grep 'row exchanges,' "$res/so.run.err" | tail -n 1 || true)
+						R[so.$cfg.e$e.xline]=$(grep ' exchanges,' "$res/so.run.err" | grep -v 'all-to-all' | tail -n 1 || true)
+						# and the all-to-all's: "N all-to-all exchanges (gradient slices, rows), X MB received ..."
+						R[so.$cfg.e$e.rline]=$(grep 'all-to-all exchanges' "$res/so.run.err" | tail -n 1 || true)
 					fi
 				fi
 			done
@@ -80,6 +83,9 @@ scaleout_measure() {
 		    printf "%.0f", v[int((k + 1) / 2)] }')
 	done
 	# the same weights under every configuration
+	# W and D of the model, for the estimate
+	R[so.W]=$(bin/nn-model info "$out/models/so-plain-e$so_epochs.nn" | awk '$1 == "parameters" { print $2 }')
+	R[so.D]=$(bin/nn-model info "$out/models/so-plain-e$so_epochs.nn" | awk '$1 == "architecture" { print $2 }')
 	R[so.same]=identical
 	for cfg in mpi1x1 mpi1x2 mpi2x1; do
 		cmp -s <(bin/nn-model weights "$out/models/so-plain-e$so_epochs.nn") \
@@ -94,8 +100,8 @@ scaleout_measure() {
 	fi
 	x=${R[so.mpi2x1.e$so_epochs.rline]:-}
 	if [ -n "$x" ]; then
-		R[so.rn]=$(sed -n 's/.*: \([0-9]*\) row exchanges,.*/\1/p' <<<"$x")
-		R[so.rmb]=$(sed -n 's/.*exchanges, \([0-9.]*\) MB.*/\1/p' <<<"$x")
+		R[so.rn]=$(sed -n 's/.*: \([0-9]*\) all-to-all exchanges.*/\1/p' <<<"$x")
+		R[so.rmb]=$(sed -n 's/.*rows), \([0-9.]*\) MB.*/\1/p' <<<"$x")
 		R[so.rs]=$(sed -n 's/.*, \([0-9.]*\) s in them.*/\1/p' <<<"$x")
 	fi
 	scaleout_ok=1
@@ -134,40 +140,37 @@ scaleout_details() {
 	printf -- '- -np 2, rank 0: %s exchanges, %s MB received (%s KB a step), %s s in them (%s ms a step, shared memory: %s GB/s)\n' \
 	    "$n" "$mbytes" "$(calc "$mbytes * 1000 / $n" %.0f)" "$xs" "$(calc "$xs * 1000 / $n" %.3f)" \
 	    "$(calc "$mbytes / 1000 / ($xs > 0 ? $xs : 1)" %.2f)"
-	# the rows of a rank's shards that other ranks read: with 2 ranks and
-	# B = 128 a rank computes 1 shard, half of whose rows it holds, so a
-	# shard's rows weigh twice the measured bytes a step
-	local rowb=0
 	if [ -n "${R[so.rn]:-}" ] && [ "${R[so.rn]}" -gt 0 ]; then
-		printf -- '- -np 2, rank 0: %s row exchanges, %s MB of rows received (%s KB a step), %s s in them (%s ms a step)\n' \
+		printf -- '- -np 2, rank 0: %s all-to-all exchanges (gradient slices, rows), %s MB received (%s KB a step), %s s in them (%s ms a step)\n' \
 		    "${R[so.rn]}" "${R[so.rmb]}" "$(calc "${R[so.rmb]} * 1000 / ${R[so.rn]}" %.0f)" "${R[so.rs]}" \
 		    "$(calc "${R[so.rs]} * 1000 / ${R[so.rn]}" %.3f)"
-		rowb=$(calc "2 * ${R[so.rmb]} * 1e6 / ${R[so.rn]}" %.0f)
 	fi
-	printf -- '- compute: %s samples/s on one core -> %s ms a 64-row shard\n' "$sps1" \
-	    "$(calc "64 * 1000 / $sps1" %.3f)"
-	printf -- '- estimated efficiency (speed-up / ranks) of P ranks of one core, a step = compute of ceil(S/min(P,S)) shards + (S - S/min(P,S)) shard gradients + the (P-1)/P of its shards'"'"' rows that other ranks hold, over the network:\n'
-	local B P bw
+	local W=${R[so.W]:-} D=${R[so.D]:-}
+	[ -n "$W" ] && [ -n "$D" ] || return 0
+	printf -- '- compute: %s samples/s on one core -> %s ms a 64-row shard; W = %s parameters (%s KB), D = %s features (a shard'"'"'s rows %s KB)\n' \
+	    "$sps1" "$(calc "64 * 1000 / $sps1" %.3f)" "$W" "$(calc "4 * $W / 1000" %.0f)" "$D" "$(calc "64 * 4 * $D / 1000" %.0f)"
+	printf -- '- estimated efficiency (speed-up / ranks) of P ranks of one core, a step = compute of ceil(S/min(P,S)) shards + its slice of the other shards'"'"' gradients + the others'"'"' stepped slices + its shards'"'"' rows held elsewhere, over the network:\n'
+	local B P
 	printf '  | batch | shards S | ranks | 10 Gbit/s | 100 Gbit/s |\n  | ---: | ---: | ---: | ---: | ---: |\n'
 	for B in 128 1024; do
 		for P in 8 64; do
 			printf '  | %s |' "$B"
-			awk -v B=$B -v P=$P -v sps=$sps1 -v rowb="$rowb" -v shardb="$(calc "$mbytes * 1e6 / $n" %.0f)" 'BEGIN {
+			awk -v B=$B -v P=$P -v sps=$sps1 -v W="$W" -v D="$D" 'BEGIN {
 				S = int(B / 64); if (S < 1) S = 1; if (S > 16) S = 16
 				Pe = P < S ? P : S
 				ts = 64 / sps                       # s per shard
 				t1 = S * ts                         # one rank
 				own = S / Pe; if (own != int(own)) own = int(own) + 1
+				bytes = (S - own) * 4 * W / P + (P - 1) / P * 4 * W + own * 64 * 4 * D * (P - 1) / P
 				printf " %d | %d |", S, P
 				for (i = 0; i < 2; i++) {
 					bw = (i == 0 ? 10 : 100) * 1e9 / 8
-					step = own * ts + ((S - S / Pe) * shardb + own * rowb * (P - 1) / P) / bw
+					step = own * ts + bytes / bw
 					printf " %.0f%% |", 100 * t1 / step / P
 				}
 				printf "\n"
 			}'
 		done
 	done
-	printf '  (the shard gradient is %s KB, a shard'"'"'s rows %s KB; ranks beyond S have nothing to compute)\n' \
-	    "$(calc "$mbytes * 1000 / $n" %.0f)" "$(calc "$rowb / 1000" %.0f)"
+	printf '  (ranks beyond S have nothing to compute but still sum and step their slices)\n'
 }
