@@ -137,11 +137,11 @@ scaleout_details() {
 		    "$c" "${R[so.$c.sps]:-n/a}" "$so_epochs" "$reps" "$so_epochs"
 		printf ' %s samples/s\n' "${R[so.$c.dsps]:-n/a}"
 	done
-	printf -- '- -np 2, rank 0: %s exchanges, %s MB received (%s KB a step), %s s in them (%s ms a step, shared memory: %s GB/s)\n' \
+	printf -- '- -np 2, rank 0: %s broadcast exchanges (block checks, stepped slices), %s MB received (%s KB each), %s s in them (%s ms each, shared memory: %s GB/s)\n' \
 	    "$n" "$mbytes" "$(calc "$mbytes * 1000 / $n" %.0f)" "$xs" "$(calc "$xs * 1000 / $n" %.3f)" \
 	    "$(calc "$mbytes / 1000 / ($xs > 0 ? $xs : 1)" %.2f)"
 	if [ -n "${R[so.rn]:-}" ] && [ "${R[so.rn]}" -gt 0 ]; then
-		printf -- '- -np 2, rank 0: %s all-to-all exchanges (gradient slices, rows), %s MB received (%s KB a step), %s s in them (%s ms a step)\n' \
+		printf -- '- -np 2, rank 0: %s all-to-all exchanges (gradient slices, rows), %s MB received (%s KB each), %s s in them (%s ms each)\n' \
 		    "${R[so.rn]}" "${R[so.rmb]}" "$(calc "${R[so.rmb]} * 1000 / ${R[so.rn]}" %.0f)" "${R[so.rs]}" \
 		    "$(calc "${R[so.rs]} * 1000 / ${R[so.rn]}" %.3f)"
 	fi
