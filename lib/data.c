@@ -629,6 +629,69 @@ joined(const char *a, const char *b)
 	return s;
 }
 
+/* Whether feature column f misses row i. */
+static int
+fmiss(const fcol *f, size_t i)
+{
+	return f->v ? isnan(f->v[i]) : f->code[i] == MISSING_CODE;
+}
+
+/* The ID columns of t into enc. */
+static void
+enc_ids(nn_enc *enc, const table *t)
+{
+	for (size_t j = 0; j < t->ncols; j++)
+		if (t->role[j] == R_ID) {
+			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
+			    sizeof(char *));
+			enc->ids[enc->nid++] = nn_xstrdup(nn_csv_colname(t->c, j));
+		}
+}
+
+/* The n kept rows of t, encoded as enc says, into out->x (n, D), the fills
+ * counted in out->filled; the D feature names into out->feat_names. */
+static void
+encode_kept(const table *t, const fcol *fc, size_t nf, const nn_enc *enc,
+    const unsigned char *keep, size_t n, size_t D, nn_data *out)
+{
+	out->filled = nn_xcalloc(nf ? nf : 1, sizeof(uint64_t));
+	out->x = nn_xcalloc((n ? n : 1) * (D ? D : 1), sizeof(float));
+	for (size_t i = 0, r = 0; i < t->n; i++) {
+		float *row;
+		if (!keep[i])
+			continue;
+		row = out->x + r++ * D;
+		for (size_t f = 0; f < nf; f++) {
+			const nn_incol *c = &enc->cols[f];
+			if (c->type == NN_CTYPE_NUMERIC) {
+				float v = fc[f].v[i];
+				if (isnan(v)) {
+					v = c->fill;
+					out->filled[f]++;
+				}
+				row[c->off] = v;
+			} else {
+				uint32_t k = fc[f].code[i];
+				if (k == MISSING_CODE) {
+					k = c->fill_cat;
+					out->filled[f]++;
+				}
+				row[c->off + k] = 1.0f;
+			}
+		}
+	}
+	out->feat_names = nn_xmalloc((D ? D : 1) * sizeof(char *));
+	for (size_t f = 0; f < nf; f++) {
+		const nn_incol *c = &enc->cols[f];
+		if (c->type == NN_CTYPE_NUMERIC)
+			out->feat_names[c->off] = nn_xstrdup(c->name);
+		else
+			for (size_t k = 0; k < c->ncat; k++)
+				out->feat_names[c->off + k] = joined(c->name,
+				    c->cats[k]);
+	}
+}
+
 /* From the table and its decided feature columns: the encoder (fills
  * fitted on the kept rows), x, names, the target. */
 static int
@@ -662,8 +725,7 @@ build(table *t, const nn_data_opts *o, fcol *fc, size_t nf, nn_data *out,
 		if (fc[f].nmiss == 0)
 			continue;
 		for (size_t i = 0; i < t->n; i++)
-			if (keep[i] && (fc[f].v ? isnan(fc[f].v[i]) :
-			    fc[f].code[i] == MISSING_CODE)) {
+			if (keep[i] && fmiss(&fc[f], i)) {
 				nn_errf(e, "%s:%lu:%.*s: missing value (with --missing "
 				    "error; --missing mean fills it)", t->name,
 				    t->line[i], QUOTE, nn_csv_colname(t->c, fc[f].j));
@@ -673,8 +735,7 @@ build(table *t, const nn_data_opts *o, fcol *fc, size_t nf, nn_data *out,
 	if (o->missing == NN_MISSING_DROP)
 		for (size_t i = 0; i < t->n; i++)
 			for (size_t f = 0; keep[i] && f < nf; f++)
-				if (fc[f].v ? isnan(fc[f].v[i]) :
-				    fc[f].code[i] == MISSING_CODE) {
+				if (fmiss(&fc[f], i)) {
 					keep[i] = 0;
 					out->dropped_missing++;
 					n--;
@@ -712,48 +773,9 @@ build(table *t, const nn_data_opts *o, fcol *fc, size_t nf, nn_data *out,
 		}
 		D += nn_incol_width(c);
 	}
-	for (size_t j = 0; j < t->ncols; j++)
-		if (t->role[j] == R_ID) {
-			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
-			    sizeof(char *));
-			enc->ids[enc->nid++] = nn_xstrdup(nn_csv_colname(t->c, j));
-		}
-	/* x, filled */
-	out->filled = nn_xcalloc(nf ? nf : 1, sizeof(uint64_t));
-	out->x = nn_xcalloc((n ? n : 1) * (D ? D : 1), sizeof(float));
-	for (size_t i = 0, r = 0; i < t->n; i++) {
-		if (!keep[i])
-			continue;
-		float *row = out->x + r++ * D;
-		for (size_t f = 0; f < nf; f++) {
-			const nn_incol *c = &enc->cols[f];
-			if (c->type == NN_CTYPE_NUMERIC) {
-				float v = fc[f].v[i];
-				if (isnan(v)) {
-					v = c->fill;
-					out->filled[f]++;
-				}
-				row[c->off] = v;
-			} else {
-				uint32_t k = fc[f].code[i];
-				if (k == MISSING_CODE) {
-					k = c->fill_cat;
-					out->filled[f]++;
-				}
-				row[c->off + k] = 1.0f;
-			}
-		}
-	}
-	out->feat_names = nn_xmalloc((D ? D : 1) * sizeof(char *));
-	for (size_t f = 0; f < nf; f++) {
-		const nn_incol *c = &enc->cols[f];
-		if (c->type == NN_CTYPE_NUMERIC)
-			out->feat_names[c->off] = nn_xstrdup(c->name);
-		else
-			for (size_t k = 0; k < c->ncat; k++)
-				out->feat_names[c->off + k] = joined(c->name,
-				    c->cats[k]);
-	}
+	enc_ids(enc, t);
+	/* x, filled, names */
+	encode_kept(t, fc, nf, enc, keep, n, D, out);
 	out->n = n;
 	out->d = D;
 	out->ncols = t->ncols;
@@ -1633,12 +1655,10 @@ gshard_build(const nn_data_opts *o, const nn_shard *sp, table *t, fcol *fc,
 		g[0] += keep[i];
 	for (size_t f = 0; f < nf && o->missing == NN_MISSING_ERROR; f++)
 		for (size_t i = 0; fc[f].nmiss > 0 && i < t->n; i++)
-			g[1] += keep[i] && (fc[f].v ? isnan(fc[f].v[i]) :
-			    fc[f].code[i] == MISSING_CODE);
+			g[1] += keep[i] && fmiss(&fc[f], i);
 	for (size_t i = 0; o->missing == NN_MISSING_DROP && i < t->n; i++)
 		for (size_t f = 0; keep[i] && f < nf; f++)
-			if (fc[f].v ? isnan(fc[f].v[i]) :
-			    fc[f].code[i] == MISSING_CODE) {
+			if (fmiss(&fc[f], i)) {
 				keep[i] = 0;
 				g[2]++;
 			}
@@ -1686,49 +1706,9 @@ gshard_build(const nn_data_opts *o, const nn_shard *sp, table *t, fcol *fc,
 	if ((rc = gshard_fills(dist, o, t, fc, nf, keep, enc, e)) != 0)
 		goto out;
 	rc = -1;
-	for (size_t j = 0; j < t->ncols; j++)
-		if (t->role[j] == R_ID) {
-			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
-			    sizeof(char *));
-			enc->ids[enc->nid++] = nn_xstrdup(nn_csv_colname(t->c, j));
-		}
-	/* x of this rank's rows kept, filled */
-	out->filled = nn_xcalloc(nf ? nf : 1, sizeof(uint64_t));
-	out->x = nn_xcalloc((n ? n : 1) * (D ? D : 1), sizeof(float));
-	for (size_t i = 0, r = 0; i < t->n; i++) {
-		float *row;
-		if (!keep[i])
-			continue;
-		row = out->x + r++ * D;
-		for (size_t f = 0; f < nf; f++) {
-			const nn_incol *c = &enc->cols[f];
-			if (c->type == NN_CTYPE_NUMERIC) {
-				float v = fc[f].v[i];
-				if (isnan(v)) {
-					v = c->fill;
-					out->filled[f]++;
-				}
-				row[c->off] = v;
-			} else {
-				uint32_t k = fc[f].code[i];
-				if (k == MISSING_CODE) {
-					k = c->fill_cat;
-					out->filled[f]++;
-				}
-				row[c->off + k] = 1.0f;
-			}
-		}
-	}
-	out->feat_names = nn_xmalloc((D ? D : 1) * sizeof(char *));
-	for (size_t f = 0; f < nf; f++) {
-		const nn_incol *c = &enc->cols[f];
-		if (c->type == NN_CTYPE_NUMERIC)
-			out->feat_names[c->off] = nn_xstrdup(c->name);
-		else
-			for (size_t k = 0; k < c->ncat; k++)
-				out->feat_names[c->off + k] = joined(c->name,
-				    c->cats[k]);
-	}
+	enc_ids(enc, t);
+	/* x of this rank's rows kept, filled, names */
+	encode_kept(t, fc, nf, enc, keep, n, D, out);
 	out->n = n;
 	out->d = D;
 	if (nn_dist_sum(dist, out->filled, nf, e) < 0 ||
