@@ -860,6 +860,48 @@ src_col(const int *role, size_t ncols, size_t j)
 	return (uint32_t)j;
 }
 
+/* The numeric reader's rows of d with keep[i] set, their missing values
+ * (NaN) filled as enc says (counted in d->filled), moved down over the rows
+ * left out; d->n becomes the rows kept. */
+static void
+fill_kept(nn_data *d, const unsigned char *keep, const nn_enc *enc)
+{
+	const size_t D = d->d;
+	size_t r = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		if (!keep[i])
+			continue;
+		for (size_t j = 0; j < D; j++) {
+			float v = d->x[i * D + j];
+			if (isnan(v)) {
+				v = enc->cols[j].fill;
+				d->filled[j]++;
+			}
+			d->x[r * D + j] = v;
+		}
+		if (d->y != NULL)
+			d->y[r] = d->y[i];
+		if (d->t != NULL)
+			d->t[r] = d->t[i];
+		r++;
+	}
+	d->n = r;
+}
+
+/* The ID columns among the ncols named cnames with roles role into enc. */
+static void
+enc_ids_named(nn_enc *enc, const char *const *cnames, const int *role,
+    size_t ncols)
+{
+	for (size_t j = 0; j < ncols; j++)
+		if (role[j] == R_ID) {
+			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
+			    sizeof(char *));
+			enc->ids[enc->nid++] = nn_xstrdup(cnames[j]);
+		}
+}
+
 /* After the numeric reader: the encoder of numeric columns, the fills,
  * rows with a missing value left out or filled.  Returns 1 when the file
  * needs the general road after all (a missing target, a missing value
@@ -948,33 +990,9 @@ finish_numeric(const nn_data_opts *o, const char *const *cnames,
 	}
 	free(col);
 	/* fill, and close the gaps of dropped rows */
-	if (nanrows > 0) {
-		size_t r = 0;
-		for (size_t i = 0; i < d->n; i++) {
-			if (!keep[i])
-				continue;
-			for (size_t j = 0; j < D; j++) {
-				float v = d->x[i * D + j];
-				if (isnan(v)) {
-					v = enc->cols[j].fill;
-					d->filled[j]++;
-				}
-				d->x[r * D + j] = v;
-			}
-			if (d->y != NULL)
-				d->y[r] = d->y[i];
-			if (d->t != NULL)
-				d->t[r] = d->t[i];
-			r++;
-		}
-		d->n = r;
-	}
-	for (size_t j = 0; j < ncols; j++)
-		if (role[j] == R_ID) {
-			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
-			    sizeof(char *));
-			enc->ids[enc->nid++] = nn_xstrdup(cnames[j]);
-		}
+	if (nanrows > 0)
+		fill_kept(d, keep, enc);
+	enc_ids_named(enc, cnames, role, ncols);
 	nn_enc_set_na(enc, o->na, o->nna);
 	d->enc = enc;
 	free(keep);
@@ -1082,6 +1100,55 @@ static const char *const whole_why[] = {
 	[NN_WHOLE_CHANGED] = "the file changed while read",
 };
 
+/* The strings of t, each NUL-terminated, one after another. */
+static char *
+strtab_pack(const nn_strtab *t, size_t *len)
+{
+	const size_t n = nn_strtab_count(t);
+	char *s, *p;
+
+	*len = 0;
+	for (size_t k = 0; k < n; k++)
+		*len += nn_strtab_len(t, k) + 1;
+	p = s = nn_xmalloc(*len ? *len : 1);
+	for (size_t k = 0; k < n; k++) {
+		memcpy(p, nn_strtab_str(t, k), nn_strtab_len(t, k) + 1);
+		p += nn_strtab_len(t, k) + 1;
+	}
+	return s;
+}
+
+/* Every rank's strings of mine, interned in rank order into a new table
+ * *all (owned by the caller, set also on failure): the table one process
+ * interning the rows in order builds.  Returns 0, -1 (the transport
+ * failed: e) or 1 (the table is full). */
+static int
+strtab_union(const nn_dist *dist, const nn_strtab *mine, nn_strtab **all,
+    nn_err *e)
+{
+	size_t len, *lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
+	char *ser = strtab_pack(mine, &len);
+	const char *p;
+	void *got = NULL;
+	int rc = -1;
+
+	*all = nn_strtab_new();
+	if (nn_dist_gather(dist, ser, len, &got, lens, e) < 0)
+		goto out;
+	rc = 0;
+	p = got;
+	for (int r = 0; r < dist->size && rc == 0; r++)
+		for (const char *end = p + lens[r]; p < end && rc == 0;
+		    p += strlen(p) + 1)
+			if (nn_strtab_intern(*all, p, strlen(p)) < 0)
+				rc = 1;
+out:
+	free(got);
+	free(ser);
+	free(lens);
+	return rc;
+}
+
 /* Every rank's target values, interned in rank order into *all (the
  * table one process reading the rows in order builds), and this rank's y
  * (d->n indices into mine) renumbered into it.  Returns 0, -1 (the
@@ -1092,43 +1159,19 @@ join_labels(const nn_dist *dist, const nn_strtab *mine, nn_data *d,
     nn_strtab **all, nn_err *e)
 {
 	const size_t nl = nn_strtab_count(mine);
-	size_t len = 0, *lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
-	uint32_t *map = nn_xmalloc((nl ? nl : 1) * sizeof(*map));
-	char *ser, *p;
-	void *got = NULL;
-	int rc = -1;
+	uint32_t *map;
+	int rc = strtab_union(dist, mine, all, e);
 
-	/* each value NUL-terminated, one after another (a value holds no
-	 * NUL: the reader keeps a field up to its first) */
-	for (size_t k = 0; k < nl; k++)
-		len += nn_strtab_len(mine, k) + 1;
-	p = ser = nn_xmalloc(len ? len : 1);
-	for (size_t k = 0; k < nl; k++) {
-		memcpy(p, nn_strtab_str(mine, k), nn_strtab_len(mine, k) + 1);
-		p += nn_strtab_len(mine, k) + 1;
-	}
-	*all = nn_strtab_new();
-	if (nn_dist_gather(dist, ser, len, &got, lens, e) < 0)
-		goto out;
-	p = got;
-	for (int r = 0; r < dist->size; r++)
-		for (const char *end = p + lens[r]; p < end; p += strlen(p) + 1)
-			if (nn_strtab_intern(*all, p, strlen(p)) < 0) {
-				rc = NN_WHOLE_GENERAL;
-				goto out;
-			}
+	if (rc != 0)
+		return rc < 0 ? -1 : NN_WHOLE_GENERAL;
+	map = nn_xmalloc((nl ? nl : 1) * sizeof(*map));
 	for (size_t k = 0; k < nl; k++)
 		map[k] = (uint32_t)nn_strtab_find(*all, nn_strtab_str(mine, k),
 		    nn_strtab_len(mine, k));
 	for (size_t i = 0; i < d->n; i++)
 		d->y[i] = map[d->y[i]];
-	rc = 0;
-out:
-	free(got);
-	free(ser);
 	free(map);
-	free(lens);
-	return rc;
+	return 0;
 }
 
 /* One rank's step of the column sums (nn_dist_chain): its rows added, in
@@ -1296,27 +1339,8 @@ finish_shard(const nn_data_opts *o, const char *const *cnames,
 			goto out;
 	}
 	/* fill, and close the gaps of dropped rows (this rank's) */
-	if (cs.nanrows > 0) {
-		size_t r = 0;
-		for (size_t i = 0; i < d->n; i++) {
-			if (!cs.keep[i])
-				continue;
-			for (size_t j = 0; j < D; j++) {
-				float v = d->x[i * D + j];
-				if (isnan(v)) {
-					v = enc->cols[j].fill;
-					d->filled[j]++;
-				}
-				d->x[r * D + j] = v;
-			}
-			if (d->y != NULL)
-				d->y[r] = d->y[i];
-			if (d->t != NULL)
-				d->t[r] = d->t[i];
-			r++;
-		}
-		d->n = r;
-	}
+	if (cs.nanrows > 0)
+		fill_kept(d, cs.keep, enc);
 	if (nn_dist_sum(dist, d->filled, D, e) < 0 ||
 	    nn_dist_scan(dist, kept, &before, &total, e) < 0)
 		goto out;
@@ -1324,12 +1348,7 @@ finish_shard(const nn_data_opts *o, const char *const *cnames,
 	    sizeof(*d->y), e) < 0) || (d->t != NULL && gather_rows(dist,
 	    (void **)&d->t, kept, sizeof(*d->t), e) < 0))
 		goto out;
-	for (size_t j = 0; j < ncols; j++)
-		if (role[j] == R_ID) {
-			enc->ids = nn_xrealloc(enc->ids, (enc->nid + 1) *
-			    sizeof(char *));
-			enc->ids[enc->nid++] = nn_xstrdup(cnames[j]);
-		}
+	enc_ids_named(enc, cnames, role, ncols);
 	nn_enc_set_na(enc, o->na, o->nna);
 	d->enc = enc;
 	enc = NULL;
@@ -1447,24 +1466,6 @@ gshard_codes(const table *t, const nn_data_opts *o, size_t j, fcol *f,
 	return 0;
 }
 
-/* The strings of t, each NUL-terminated, one after another. */
-static char *
-strtab_pack(const nn_strtab *t, size_t *len)
-{
-	const size_t n = nn_strtab_count(t);
-	char *s, *p;
-
-	*len = 0;
-	for (size_t k = 0; k < n; k++)
-		*len += nn_strtab_len(t, k) + 1;
-	p = s = nn_xmalloc(*len ? *len : 1);
-	for (size_t k = 0; k < n; k++) {
-		memcpy(p, nn_strtab_str(t, k), nn_strtab_len(t, k) + 1);
-		p += nn_strtab_len(t, k) + 1;
-	}
-	return s;
-}
-
 /* The categories of f over every rank (mine: this rank's values): their
  * sorted union into f->cats, this rank's codes renumbered into it.
  * Returns 0, -1 (the transport failed) or NN_WHOLE_ERROR (too many, or
@@ -1473,21 +1474,15 @@ static int
 gshard_cats(const nn_dist *dist, const nn_data_opts *o, size_t n, fcol *f,
     const nn_strtab *mine, nn_err *e)
 {
-	size_t len, *lens = nn_xmalloc((size_t)dist->size * sizeof(*lens));
-	char *ser = strtab_pack(mine, &len), *p;
-	nn_strtab *all = nn_strtab_new();
+	nn_strtab *all = NULL;
 	uint32_t *map = NULL;
-	void *got = NULL;
-	int rc = -1;
+	int rc = strtab_union(dist, mine, &all, e);
 
-	if (nn_dist_gather(dist, ser, len, &got, lens, e) < 0)
+	if (rc != 0) {
+		rc = rc < 0 ? -1 : NN_WHOLE_ERROR;
 		goto out;
+	}
 	rc = NN_WHOLE_ERROR;
-	p = got;
-	for (int r = 0; r < dist->size; r++)
-		for (const char *end = p + lens[r]; p < end; p += strlen(p) + 1)
-			if (nn_strtab_intern(all, p, strlen(p)) < 0)
-				goto out;
 	f->ncat = nn_strtab_count(all);
 	if (f->ncat == 0 || (o->max_categories > 0 &&
 	    f->ncat > o->max_categories)) {
@@ -1511,9 +1506,6 @@ gshard_cats(const nn_dist *dist, const nn_data_opts *o, size_t n, fcol *f,
 	rc = 0;
 out:
 	free(map);
-	free(got);
-	free(ser);
-	free(lens);
 	nn_strtab_free(all);
 	return rc;
 }
